@@ -1,0 +1,21 @@
+"""The `socialgood` command: Django's management commands with socialgood's settings."""
+
+import os
+import sys
+
+
+def main(argv=None):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialgood.settings")
+    from django.core.management import execute_from_command_line
+
+    argv = list(sys.argv if argv is None else argv)
+    argv[0] = "socialgood"
+    if argv[1:2] == ["demo"]:
+        # The demo serves plain HTTP on this computer only; secure cookies would
+        # keep some browsers from logging in there.
+        os.environ.setdefault("SOCIALGOOD_SECURE_COOKIES", "0")
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

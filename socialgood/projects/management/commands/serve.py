@@ -1,0 +1,67 @@
+import signal
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve socialgood's web app (waitress) and run a background worker beside it."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1)."
+        )
+        parser.add_argument("--port", type=int, default=8000, help="Port (default 8000).")
+        parser.add_argument(
+            "--threads", type=int, default=8, help="Web server threads (default 8)."
+        )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Serve only; run `socialgood worker` elsewhere.",
+        )
+        parser.add_argument(
+            "--no-migrate", action="store_true", help="Do not apply pending migrations first."
+        )
+
+    def handle(self, *args, host, port, threads, no_worker, no_migrate, **options):
+        from waitress import serve
+
+        from socialgood.wsgi import application
+
+        if not no_migrate:
+            call_command("migrate", interactive=False, verbosity=0)
+        worker = None
+        if not no_worker:
+            # A separate process: a long import must not slow down the pages.
+            worker = subprocess.Popen([sys.executable, "-m", "socialgood.cli", "worker"])
+
+        def stop(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+        self.stdout.write(
+            f"socialgood is serving http://{shown_host}:{port}/  (data in {settings.DATA_DIR})"
+        )
+        self.stdout.write(
+            "Press Ctrl+C to stop." + ("" if worker else " No worker runs in this process.")
+        )
+        self.stdout.flush()
+        try:
+            serve(
+                application, host=host, port=port, threads=threads, ident="socialgood", _quiet=True
+            )
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+            self.stdout.write("socialgood stopped.")

@@ -1,0 +1,59 @@
+"""Who may do what in a project: every permission rule of socialgood is in this module.
+
+Views, the API and the CLI ask a `Permissions` object; nothing else looks at roles.
+Tests walk every role through every rule (tests/projects/test_permissions.py).
+"""
+
+OWNER, ANALYST, CODER, VIEWER = "owner", "analyst", "coder", "viewer"
+ROLES = (OWNER, ANALYST, CODER, VIEWER)
+ROLE_LABELS = {
+    OWNER: "Owner",
+    ANALYST: "Analyst",
+    CODER: "Coder",
+    VIEWER: "Viewer",
+}
+ROLE_HELP = {
+    OWNER: "Manages members, privacy and deletion; sees the audit log; can do everything an analyst can.",
+    ANALYST: "Imports and collects posts, runs analyses and exports.",
+    CODER: "Reads posts and codes them.",
+    VIEWER: "Reads posts and results, changes nothing.",
+}
+
+# action -> roles allowed. One table, so the rules can be read (and reviewed) at a glance.
+RULES = {
+    "view_project": {OWNER, ANALYST, CODER, VIEWER},
+    "view_posts": {OWNER, ANALYST, CODER, VIEWER},
+    "view_jobs": {OWNER, ANALYST, CODER, VIEWER},
+    "code_posts": {OWNER, ANALYST, CODER},
+    "import_posts": {OWNER, ANALYST},
+    "run_analysis": {OWNER, ANALYST},
+    "export": {OWNER, ANALYST},
+    "edit_project": {OWNER},
+    "manage_members": {OWNER},
+    "view_audit_log": {OWNER},
+    "cancel_job": {OWNER},
+    "delete_project": {OWNER},
+}
+ACTIONS = tuple(RULES)
+
+
+class Permissions:
+    """What one person (by their role in a project, or None for non-members) may do."""
+
+    def __init__(self, role):
+        self.role = role
+
+    def can(self, action):
+        if action not in RULES:
+            raise KeyError(f"Unknown permission {action!r}")
+        return self.role in RULES[action]
+
+    @property
+    def is_member(self):
+        return self.role in ROLES
+
+    def __getattr__(self, name):
+        # Templates read `perms.can_export`; keep that spelling for every rule.
+        if name.startswith("can_") and name[4:] in RULES:
+            return self.can(name[4:])
+        raise AttributeError(name)
