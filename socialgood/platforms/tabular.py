@@ -1,0 +1,376 @@
+"""CSV and XLSX files of posts, read through a column mapping the researcher confirms.
+
+Not in the FORMATS registry: a table says nothing about its meaning until someone
+maps its columns. The flow is read_header -> guess_mapping (a suggestion the user
+corrects) -> iter_posts. header_signature lets the app remember a confirmed mapping
+and offer it again for the next file with the same columns, in whatever order.
+
+Rows are streamed, never loaded whole. Row numbers in the report are the ones a
+spreadsheet shows (the header is row 1), also when a CSV cell spans several lines.
+`report.records` counts the rows read; the caller counts posts, as for parse().
+"""
+
+import codecs
+import csv
+import hashlib
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from socialgood.platforms.model import KINDS, PLATFORMS, Metrics, Person, Post
+from socialgood.platforms.normalise import hashtag, link, parse_twitter_date, unique
+from socialgood.platforms.textscan import at_mentions_in, hashtags_in, links_in
+
+FIELDS = (
+    "platform_id", "text", "created_at", "author_id", "author_handle", "url", "lang",
+    "kind", "reply_to", "hashtags", "mentions", "links",
+    "likes", "reposts", "replies", "quotes", "views",
+)  # fmt: skip
+REQUIRED = ("platform_id", "created_at")
+METRICS = ("likes", "reposts", "replies", "quotes", "views")
+
+# Suggested columns per field, best first, as normalised header names.
+COMMON_NAMES = {
+    "platform_id": ("id", "tweet_id", "post_id", "status_id", "comment_id", "message_id",
+                    "id_str", "video_id", "uri"),
+    "text": ("text", "full_text", "body", "content", "message", "caption", "post_text",
+             "tweet", "tweet_text", "selftext", "description"),
+    "created_at": ("created_at", "date", "timestamp", "created_utc", "created", "datetime",
+                   "date_time", "time", "published_at", "posted_at", "create_time"),
+    "author_id": ("author_id", "user_id", "userid", "author_fullname", "user_id_str",
+                  "channel_id", "from_id", "author_user_id"),
+    "author_handle": ("author_handle", "author_username", "username", "screen_name",
+                      "user_screen_name", "user_username", "author", "user", "handle",
+                      "user_name", "from"),
+    "url": ("url", "link", "permalink", "tweet_url", "post_url", "web_url"),
+    "lang": ("lang", "language"),
+    "kind": ("kind", "post_type", "type"),
+    "reply_to": ("reply_to", "in_reply_to_status_id", "in_reply_to_status_id_str",
+                 "in_reply_to_id", "in_reply_to", "parent_id"),
+    "hashtags": ("hashtags", "hashtag", "tags"),
+    "mentions": ("mentions", "user_mentions", "mentioned_users", "mentioned"),
+    "links": ("links", "urls", "expanded_urls", "link_urls"),
+    "likes": ("likes", "like_count", "favorite_count", "favourites_count", "favorites",
+              "public_metrics_like_count", "digg_count", "likes_count"),
+    "reposts": ("reposts", "retweets", "retweet_count", "repost_count", "shares",
+                "share_count", "reblogs_count", "public_metrics_retweet_count"),
+    "replies": ("replies", "reply_count", "replies_count", "comments", "comment_count",
+                "num_comments", "public_metrics_reply_count"),
+    "quotes": ("quotes", "quote_count", "public_metrics_quote_count"),
+    "views": ("views", "view_count", "impression_count", "impressions", "play_count",
+              "plays", "public_metrics_impression_count"),
+}  # fmt: skip
+
+DELIMITERS = (",", ";", "\t", "|")
+CHUNK_BYTES = 1024 * 1024
+SEPARATOR = re.compile(r"[\s.\-/]+")
+LIST_SEPARATOR = re.compile(r"[\s,;]+")
+NUMBER_WITH_GROUPS = re.compile(r"\d{1,3}(?:[,\s_]\d{3})+")
+SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+DIGITS_WITH_ZERO_DECIMALS = re.compile(r"(\d+)\.0+")
+# Floats hold integers exactly only up to 2**53: longer ids (X, TikTok) lose digits.
+EXACT_FLOAT_LIMIT = 2**53
+EXCEL_EPOCH = datetime(1899, 12, 30)
+EXCEL_SERIAL_LIMIT = 100_000  # day 100,000 is in 2173; epoch seconds are far larger
+EPOCH_MS_LIMIT = 100_000_000_000  # larger "epoch seconds" would be after year 5000
+# Epoch seconds have 9+ digits since 1973; shorter numbers ("2024", "20240501") are not times.
+EPOCH_DIGITS = re.compile(r"\d{9,}(?:\.\d+)?")
+
+HASHTAGS_FROM_TEXT = "hashtags found in the text by regex: no hashtag column was mapped"
+MENTIONS_FROM_TEXT = "mentions found in the text by regex: no mentions column was mapped"
+LINKS_FROM_TEXT = "links found in the text by regex: no links column was mapped"
+
+
+# Header and mapping -------------------------------------------------------------
+
+
+def read_header(path):
+    """The column names of the first row (first sheet of an XLSX)."""
+    rows = iter_rows(Path(path))
+    return [cell_text(name) for name in next(rows, [])]
+
+
+def normalise_header(name):
+    """How headers are compared: NFC, case-folded, separators as one underscore."""
+    name = unicodedata.normalize("NFC", str(name or "")).strip().casefold()
+    return SEPARATOR.sub("_", name).strip("_")
+
+
+def header_signature(headers):
+    """A stable key for a set of columns, to find a remembered mapping again.
+
+    Order-insensitive: a re-export with the columns in another order is still the same
+    kind of file, and the mapping goes by column name, so it still applies.
+    """
+    names = sorted(normalise_header(name) for name in headers)
+    return hashlib.sha256("\x1f".join(names).encode()).hexdigest()[:32]
+
+
+def guess_mapping(headers):
+    """Suggest {Post field: column name} from common column names; each column once."""
+    by_name = {}
+    for header in headers:
+        by_name.setdefault(normalise_header(header), header)
+    mapping, used = {}, set()
+    for field, names in COMMON_NAMES.items():
+        for name in names:
+            column = by_name.get(name)
+            if column is not None and column not in used:
+                mapping[field] = column
+                used.add(column)
+                break
+    return mapping
+
+
+# Posts --------------------------------------------------------------------------
+
+
+def iter_posts(path, mapping, platform, report, timezone="UTC"):
+    """Posts from the rows of a CSV or XLSX file, read through `mapping`.
+
+    Times without a zone are taken to be in `timezone` (an IANA name such as
+    "Europe/Berlin"). Rows without an id or a readable time are skipped and reported.
+    """
+    check_mapping(mapping, platform)
+    zone = ZoneInfo(timezone)
+    rows = iter_rows(Path(path))
+    header = [cell_text(name) for name in next(rows, [])]
+    missing = [column for column in mapping.values() if column not in header]
+    if missing:
+        raise ValueError(f"columns not in the file: {', '.join(missing)}")
+    positions = {field: header.index(column) for field, column in mapping.items()}
+    for warning, field in (
+        (HASHTAGS_FROM_TEXT, "hashtags"),
+        (MENTIONS_FROM_TEXT, "mentions"),
+        (LINKS_FROM_TEXT, "links"),
+    ):
+        if field not in mapping and "text" in mapping:
+            report.warn(warning)
+
+    for row_number, cells in enumerate(rows, start=2):
+        if not any(cell_text(cell) for cell in cells):
+            continue  # blank rows are layout, not data
+        report.records += 1
+        values = {
+            field: cells[position] if position < len(cells) else None
+            for field, position in positions.items()
+        }
+        post = row_post(
+            values, platform, zone, report, row_number, dict(zip(header, cells, strict=False))
+        )
+        if post is not None:
+            yield post
+
+
+def check_mapping(mapping, platform):
+    """Mistakes in the mapping are the caller's, not the data's: raise for them."""
+    unknown = set(mapping) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"not post fields: {', '.join(sorted(unknown))}")
+    absent = [field for field in REQUIRED if field not in mapping]
+    if absent:
+        raise ValueError(f"the mapping needs a column for: {', '.join(absent)}")
+    if platform not in PLATFORMS:
+        raise ValueError(f"unknown platform {platform!r}")
+
+
+def row_post(values, platform, zone, report, row_number, raw):
+    platform_id = exact_id(values["platform_id"], report, row_number)
+    if platform_id is None:
+        return None
+    created_at = parse_time(values["created_at"], zone)
+    if created_at is None:
+        report.skip("row without a readable date and time", row_number)
+        return None
+    text = cell_text(values.get("text"))
+    reply_to = cell_text(values.get("reply_to")) or None
+    kind = cell_text(values.get("kind")).lower()
+    if kind not in KINDS:
+        if kind:
+            report.warn("kind values that are not post/reply/quote/repost/comment, ignored")
+        kind = "reply" if reply_to else "post"
+
+    if "hashtags" in values:
+        hashtags = unique(hashtag(tag.lstrip("#＃")) for tag in split_list(values["hashtags"]))
+    else:
+        hashtags = hashtags_in(text)
+    if "mentions" in values:
+        mentions = unique(name.lstrip("@") for name in split_list(values["mentions"]))
+    else:
+        mentions = at_mentions_in(text)
+    if "links" in values:
+        links = unique(link(url) for url in cell_text(values["links"]).split())
+    else:
+        links = links_in(text)
+
+    return Post(
+        platform=platform,
+        platform_id=platform_id,
+        created_at=created_at,
+        author=Person(
+            id=exact_id(values.get("author_id"), report, row_number, required=False),
+            handle=cell_text(values.get("author_handle")).lstrip("@") or None,
+        ),
+        text=text,
+        url=cell_text(values.get("url")) or None,
+        lang=cell_text(values.get("lang")) or None,
+        kind=kind,
+        reply_to=reply_to,
+        hashtags=hashtags,
+        mentions=tuple(Person(handle=name) for name in mentions if name),
+        links=tuple(links),
+        metrics=Metrics(
+            **{field: whole_number(values[field]) for field in METRICS if field in values}
+        ),
+        raw={column: cell_text(value) for column, value in raw.items()},
+    )
+
+
+def exact_id(value, report, row_number, required=True):
+    """An id as an exact string; None (and a skip or warning) when digits were lost.
+
+    Spreadsheets store numbers as floats: a 19-digit X id typed into Excel comes back
+    as 1.23456789012346e+18, and no parser can bring the last digits back.
+    """
+    lost = "id stored as a number with digits lost (format the id column as text)"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # Numbers only come from XLSX, which stores every number as a double.
+        if float(value).is_integer() and abs(value) < EXACT_FLOAT_LIMIT:
+            return str(int(value))
+        value = None
+        reason = lost
+    else:
+        value = cell_text(value)
+        reason = "row without an id" if not value else None
+        if SCIENTIFIC.fullmatch(value):
+            value, reason = None, lost
+        elif match := DIGITS_WITH_ZERO_DECIMALS.fullmatch(value):
+            # "123.0" from tools that wrote ids as floats: exact only below 2**53.
+            if int(match[1]) < EXACT_FLOAT_LIMIT:
+                value = match[1]
+            else:
+                value, reason = None, lost
+    if value:
+        return value
+    if required:
+        report.skip(reason, row_number)
+    elif reason == lost:
+        report.warn("author ids with digits lost, left empty")
+    return None
+
+
+def parse_time(value, zone):
+    """A time from whatever a table holds, as aware UTC; naive times are in `zone`."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        # A number in a date column of a spreadsheet: a date serial or epoch time.
+        if 0 < value < EXCEL_SERIAL_LIMIT:
+            moment = EXCEL_EPOCH + timedelta(days=value)
+        else:
+            return epoch_time(value)
+    else:
+        text = cell_text(value)
+        if not text:
+            return None
+        if EPOCH_DIGITS.fullmatch(text):
+            return epoch_time(float(text))
+        moment = parse_twitter_date(text)
+        if moment is None:
+            try:
+                moment = datetime.fromisoformat(text.removesuffix(" UTC").replace(" UTC+", "+"))
+            except ValueError:
+                return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
+
+
+def epoch_time(number):
+    seconds = number / 1000 if abs(number) >= EPOCH_MS_LIMIT else number
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def whole_number(value):
+    """A count from a cell: 12, "12", "1,234", 12.0; None when it is not one."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = cell_text(value)
+    if text.isdigit():
+        return int(text)
+    if NUMBER_WITH_GROUPS.fullmatch(text):
+        return int(re.sub(r"\D", "", text))
+    return None
+
+
+def split_list(value):
+    return [item for item in LIST_SEPARATOR.split(cell_text(value)) if item]
+
+
+def cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# Reading rows -------------------------------------------------------------------
+
+
+def iter_rows(path):
+    """Rows as lists of cell values, header first: strings from CSV, typed from XLSX."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return xlsx_rows(path)
+    return csv_rows(path)
+
+
+def xlsx_rows(path):
+    import openpyxl  # only XLSX imports need it
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+def csv_rows(path):
+    encoding = csv_encoding(path)
+    # Windows-1252 leaves five byte values undefined; show them rather than fail.
+    errors = "replace" if encoding == "cp1252" else "strict"
+    with path.open(encoding=encoding, errors=errors, newline="") as text:
+        first_line = text.readline()
+        text.seek(0)
+        delimiter = max(DELIMITERS, key=first_line.count)
+        yield from csv.reader(text, delimiter=delimiter)
+
+
+def csv_encoding(path):
+    """UTF-8 (with or without BOM), else Windows-1252, which Excel writes in the West.
+
+    The whole file is checked, in chunks: one stray byte deep in a large export
+    would otherwise stop the import halfway.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as binary:
+        if binary.read(3) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        binary.seek(0)
+        try:
+            while chunk := binary.read(CHUNK_BYTES):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"

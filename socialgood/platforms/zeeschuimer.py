@@ -1,0 +1,330 @@
+"""Zeeschuimer / 4CAT NDJSON: one captured item per line in an envelope.
+
+    {"id", "item_id", "timestamp_collected" (epoch ms), "source_platform" ("tiktok.com"),
+     "source_platform_url", "source_url", "user_agent", "data": {the platform's own JSON}}
+
+`data` is what the browser received from the platform's web app, so each platform has
+its own mapper. Supported: X (GraphQL tweet results), TikTok (feed items) and
+Instagram (API v1 media items). Items from other platforms are counted as skipped.
+
+One module, several platforms: each Post carries its own `platform`, so PLATFORM is None.
+Unknown fields are reported for the envelope only: the platforms' web JSON has
+hundreds of volatile keys, and reporting each would drown the report.
+"""
+
+from socialgood.platforms.model import Media, Metrics, Person, Post
+from socialgood.platforms.normalise import (
+    from_epoch,
+    hashtag,
+    link,
+    parse_twitter_date,
+    unescape_entities,
+    unique,
+)
+from socialgood.platforms.textscan import at_mentions_in, hashtags_in
+from socialgood.platforms.values import count
+
+NAME = "zeeschuimer"
+LABEL = "Zeeschuimer / 4CAT NDJSON (X, TikTok, Instagram)"
+PLATFORM = None  # varies per item: "x", "tiktok" or "instagram"
+MAPPER_VERSION = 1
+
+ENVELOPE_FIELDS = {
+    "id", "item_id", "timestamp_collected", "source_platform", "source_platform_url",
+    "source_url", "user_agent", "data", "last_updated",
+}  # fmt: skip
+X_MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "gif"}
+
+
+def sniff(record):
+    return (
+        isinstance(record, dict)
+        and "source_platform" in record
+        and isinstance(record.get("data"), dict)
+        and ("item_id" in record or "timestamp_collected" in record)
+    )
+
+
+def parse(record, report, line=None):
+    if not sniff(record):
+        report.skip("not a Zeeschuimer item", line)
+        return
+    for key in record.keys() - ENVELOPE_FIELDS:
+        report.unknown(f"zeeschuimer.{key}")
+    source = str(record["source_platform"]).lower().removeprefix("www.")
+    mapper = MAPPERS.get(source)
+    if mapper is None:
+        report.skip(f"Zeeschuimer items from {source} are not supported yet", line)
+        return
+    yield from mapper(record["data"], report, line)
+
+
+# X ---------------------------------------------------------------------------
+
+
+def x_posts(data, report, line):
+    """A GraphQL tweet result; a retweet yields the original too, then the repost row."""
+    tweet = x_tweet(data)
+    if tweet is None:
+        report.skip("X tweet is unavailable (tombstone or withheld)", line)
+        return
+    retweeted = x_tweet((tweet["legacy"].get("retweeted_status_result") or {}).get("result"))
+    if retweeted is not None:
+        original = x_post(retweeted, report, line)
+        if original is not None:
+            yield original
+    post = x_post(tweet, report, line, retweeted)
+    if post is not None:
+        yield post
+
+
+def x_tweet(result):
+    """The tweet inside a result, unwrapping "TweetWithVisibilityResults"; None if gone."""
+    if not isinstance(result, dict):
+        return None
+    if isinstance(result.get("tweet"), dict):
+        result = result["tweet"]
+    return result if isinstance(result.get("legacy"), dict) else None
+
+
+def x_post(tweet, report, line, retweeted=None):
+    legacy = tweet["legacy"]
+    created_at = parse_twitter_date(legacy.get("created_at"))
+    tweet_id = tweet.get("rest_id") or legacy.get("id_str")
+    if created_at is None or not tweet_id:
+        report.skip("X tweet without id or valid created_at", line)
+        return None
+    user = x_user(tweet)
+    # A retweet's own text, entities and media are a truncated copy of the original's.
+    source = retweeted or tweet
+    source_legacy = source["legacy"]
+    note = (((source.get("note_tweet") or {}).get("note_tweet_results") or {}).get("result")) or {}
+    text = unescape_entities(note.get("text") or source_legacy.get("full_text") or "")
+    entities = source_legacy.get("entities") or {}
+    reply_to = legacy.get("in_reply_to_status_id_str")
+    quote_of = legacy.get("quoted_status_id_str") or (
+        (tweet.get("quoted_status_result") or {}).get("result") or {}
+    ).get("rest_id")
+    if retweeted is not None:
+        kind = "repost"
+    elif reply_to:
+        kind = "reply"
+    elif quote_of:
+        kind = "quote"
+    else:
+        kind = "post"
+    lang = legacy.get("lang")
+    return Post(
+        platform="x",
+        platform_id=tweet_id,
+        created_at=created_at,
+        author=user,
+        text=text,
+        url=f"https://x.com/{user.handle}/status/{tweet_id}" if user.handle else None,
+        lang=None if lang in (None, "und", "qme", "zxx") else lang,
+        kind=kind,
+        reply_to=reply_to,
+        quote_of=quote_of,
+        repost_of=retweeted.get("rest_id") if retweeted is not None else None,
+        thread_root=legacy.get("conversation_id_str"),
+        hashtags=unique(hashtag(tag["text"]) for tag in entities.get("hashtags") or []),
+        mentions=tuple(
+            Person(id=mention.get("id_str"), handle=mention.get("screen_name"))
+            for mention in entities.get("user_mentions") or []
+        ),
+        links=tuple(
+            link(url.get("expanded_url") or url["url"])
+            for url in entities.get("urls") or []
+            if url.get("expanded_url") or url.get("url")
+        ),
+        media=tuple(x_media(source_legacy)),
+        metrics=Metrics(
+            likes=count(legacy.get("favorite_count")),
+            reposts=count(legacy.get("retweet_count")),
+            replies=count(legacy.get("reply_count")),
+            quotes=count(legacy.get("quote_count")),
+            views=count((tweet.get("views") or {}).get("count")),
+            other=counts(bookmarks=legacy.get("bookmark_count")),
+        ),
+        raw=tweet,
+    )
+
+
+def x_user(tweet):
+    user = ((tweet.get("core") or {}).get("user_results") or {}).get("result") or {}
+    # Since 2025 screen_name and name moved from user.legacy to user.core.
+    names = {**(user.get("legacy") or {}), **(user.get("core") or {})}
+    return Person(
+        id=user.get("rest_id"),
+        handle=names.get("screen_name"),
+        display_name=names.get("name"),
+    )
+
+
+def x_media(legacy):
+    for item in (legacy.get("extended_entities") or {}).get("media") or []:
+        size = item.get("original_info") or {}
+        kind = X_MEDIA_TYPES.get(item.get("type"), "other")
+        if kind == "image":
+            url, preview = item.get("media_url_https"), None
+        else:
+            variants = (item.get("video_info") or {}).get("variants") or []
+            mp4 = [v for v in variants if v.get("content_type") == "video/mp4"]
+            best = max(mp4, key=lambda v: v.get("bitrate") or 0, default={})
+            url, preview = best.get("url"), item.get("media_url_https")
+        yield Media(
+            type=kind,
+            url=url,
+            alt_text=item.get("ext_alt_text") or None,
+            preview_url=preview,
+            width=size.get("width"),
+            height=size.get("height"),
+        )
+
+
+# TikTok ------------------------------------------------------------------------
+
+
+def tiktok_posts(item, report, line):
+    created_at = from_epoch(item.get("createTime"))
+    if created_at is None or not item.get("id"):
+        report.skip("TikTok item without id or valid createTime", line)
+        return
+    author = item.get("author")
+    if isinstance(author, dict):
+        person = Person(
+            id=author.get("id"), handle=author.get("uniqueId"), display_name=author.get("nickname")
+        )
+    else:  # embedded page JSON: the author is just the handle
+        person = Person(id=item.get("authorId"), handle=author, display_name=item.get("nickname"))
+    text = item.get("desc") or ""
+    extras = [extra for extra in item.get("textExtra") or [] if isinstance(extra, dict)]
+    tags = [extra.get("hashtagName") for extra in extras]
+    tags += [challenge.get("title") for challenge in item.get("challenges") or []]
+    stats = item.get("stats") or {}
+    lang = item.get("textLanguage")
+    yield Post(
+        platform="tiktok",
+        platform_id=str(item["id"]),
+        created_at=created_at,
+        author=person,
+        text=text,
+        url=f"https://www.tiktok.com/@{person.handle}/video/{item['id']}"
+        if person.handle
+        else None,
+        lang=None if lang in (None, "", "un") else lang,
+        hashtags=unique(hashtag(tag) for tag in tags if tag),
+        mentions=tuple(
+            Person(id=extra.get("userId") or None, handle=extra["userUniqueId"])
+            for extra in extras
+            if extra.get("userUniqueId")
+        ),
+        media=tuple(tiktok_media(item)),
+        metrics=Metrics(
+            likes=count(stats.get("diggCount")),
+            reposts=count(stats.get("shareCount")),
+            replies=count(stats.get("commentCount")),
+            views=count(stats.get("playCount")),
+            other=counts(saves=stats.get("collectCount")),
+        ),
+        raw=item,
+    )
+
+
+def tiktok_media(item):
+    images = ((item.get("imagePost") or {}).get("images")) or []
+    if images:  # a photo post ("photo mode")
+        for image in images:
+            urls = (image.get("imageURL") or {}).get("urlList") or [None]
+            yield Media(
+                type="image",
+                url=urls[0],
+                width=image.get("imageWidth"),
+                height=image.get("imageHeight"),
+            )
+        return
+    video = item.get("video") or {}
+    if video.get("playAddr") or video.get("downloadAddr") or video.get("cover"):
+        yield Media(
+            type="video",
+            url=video.get("playAddr") or video.get("downloadAddr") or None,
+            preview_url=video.get("cover") or None,
+            width=video.get("width"),
+            height=video.get("height"),
+        )
+
+
+# Instagram ---------------------------------------------------------------------
+
+
+def instagram_posts(node, report, line):
+    """An API v1 media item. Instagram marks no tags up in captions: tags and @mentions
+    come from the caption by regex."""
+    if "shortcode" in node and "taken_at" not in node:
+        report.skip("Instagram items in the older GraphQL shape are not supported yet", line)
+        return
+    created_at = from_epoch(node.get("taken_at"))
+    media_id = node.get("pk") or str(node.get("id") or "").split("_")[0]
+    if created_at is None or not media_id:
+        report.skip("Instagram item without id or valid taken_at", line)
+        return
+    user = node.get("user") or {}
+    text = (node.get("caption") or {}).get("text") or ""
+    code = node.get("code")
+    path = "reel" if node.get("product_type") == "clips" else "p"
+    yield Post(
+        platform="instagram",
+        platform_id=str(media_id),
+        created_at=created_at,
+        author=Person(
+            id=str(user["pk"]) if user.get("pk") else None,
+            handle=user.get("username"),
+            display_name=user.get("full_name") or None,
+        ),
+        text=text,
+        url=f"https://www.instagram.com/{path}/{code}/" if code else None,
+        hashtags=hashtags_in(text),
+        mentions=tuple(Person(handle=name) for name in at_mentions_in(text)),
+        media=tuple(instagram_media(node)),
+        metrics=Metrics(
+            likes=count(node.get("like_count")),
+            replies=count(node.get("comment_count")),
+            views=count(node.get("play_count") or node.get("view_count")),
+        ),
+        raw=node,
+    )
+
+
+def instagram_media(node):
+    for item in node.get("carousel_media") or [node]:
+        video = (item.get("video_versions") or [None])[0]
+        image = ((item.get("image_versions2") or {}).get("candidates") or [None])[0]
+        if video:
+            yield Media(
+                type="video",
+                url=video.get("url"),
+                preview_url=image.get("url") if image else None,
+                width=video.get("width"),
+                height=video.get("height"),
+            )
+        elif image:
+            yield Media(
+                type="image",
+                url=image.get("url"),
+                alt_text=item.get("accessibility_caption") or None,
+                width=image.get("width"),
+                height=image.get("height"),
+            )
+
+
+def counts(**values):
+    """Metrics.other without the counts the payload did not give."""
+    return {name: number for name, value in values.items() if (number := count(value)) is not None}
+
+
+MAPPERS = {
+    "twitter.com": x_posts,
+    "x.com": x_posts,
+    "tiktok.com": tiktok_posts,
+    "instagram.com": instagram_posts,
+}

@@ -1,0 +1,207 @@
+from datetime import UTC, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from socialgood.platforms import tabular
+from socialgood.platforms.report import Report
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tabular"
+X_EXPORT = FIXTURES / "x_export_semicolon_bom.csv"
+WINDOWS = FIXTURES / "windows1252.csv"
+LOST = "id stored as a number with digits lost (format the id column as text)"
+
+X_MAPPING = {
+    "platform_id": "Tweet ID",
+    "text": "Text",
+    "created_at": "Created At",
+    "author_handle": "Username",
+    "author_id": "User ID",
+    "likes": "Likes",
+    "reposts": "Retweets",
+    "hashtags": "Hashtags",
+    "url": "URL",
+}
+
+
+def read(path, mapping, timezone="UTC", platform="x"):
+    report = Report()
+    posts = list(tabular.iter_posts(path, mapping, platform, report, timezone=timezone))
+    return posts, report
+
+
+def test_header_of_a_csv_with_bom_and_semicolons():
+    assert tabular.read_header(X_EXPORT) == list(X_MAPPING.values())
+
+
+def test_guess_mapping_finds_the_common_names():
+    assert tabular.guess_mapping(tabular.read_header(X_EXPORT)) == X_MAPPING
+    assert tabular.guess_mapping(["id", "text", "date", "author"]) == {
+        "platform_id": "id",
+        "text": "text",
+        "created_at": "date",
+        "author_handle": "author",
+    }
+    twarc_csv = ["id", "author_id", "author.username", "created_at", "text",
+                 "public_metrics.like_count", "public_metrics.retweet_count"]  # fmt: skip
+    assert tabular.guess_mapping(twarc_csv) == {
+        "platform_id": "id",
+        "author_id": "author_id",
+        "author_handle": "author.username",
+        "created_at": "created_at",
+        "text": "text",
+        "likes": "public_metrics.like_count",
+        "reposts": "public_metrics.retweet_count",
+    }
+
+
+def test_rows_become_posts_and_bad_rows_are_skipped_with_row_numbers():
+    posts, report = read(X_EXPORT, X_MAPPING)
+
+    assert [post.platform_id for post in posts] == [
+        "1876543210987654321",
+        "1876543210987654322",
+        "1876543210987654325",
+        "1876543210987654326",
+        "1876543210987654327",
+    ]
+    assert report.records == 8
+    assert report.skipped == {
+        "row without an id": 1,
+        LOST: 1,
+        "row without a readable date and time": 1,
+    }
+    # Rows as a spreadsheet numbers them, though row 2 and 3 span several lines.
+    assert report.skipped_lines == {
+        "row without an id": [4],
+        LOST: [5],
+        "row without a readable date and time": [9],
+    }
+
+
+def test_quoted_newlines_stay_in_the_text():
+    posts, _ = read(X_EXPORT, X_MAPPING)
+
+    assert posts[0].text == "Coffee morning for carers on Friday;\nall welcome ☕"
+    assert posts[1].text == "Second line\nthird line\nfourth"
+
+
+def test_field_values():
+    posts, _ = read(X_EXPORT, X_MAPPING)
+    first, second, twitter_date = posts[0], posts[1], posts[2]
+
+    assert first.platform == "x"
+    assert first.author.id == "1111111111"
+    assert first.author.handle == "ana_example"
+    assert first.url == "https://x.com/ana_example/status/1876543210987654321"
+    assert first.hashtags == ("carers", "coffeemorning")
+    assert first.metrics.likes == 12
+    assert first.metrics.reposts == 3
+    assert first.kind == "post"
+    assert second.author.handle == "ben_example"  # "@" dropped
+    assert second.metrics.likes == 1204  # "1,204"
+    assert second.hashtags == ("carers", "respite")
+    assert twitter_date.hashtags == ("café",)
+    assert twitter_date.metrics.likes is None  # empty cell
+
+
+def test_times_in_every_supported_form():
+    posts, _ = read(X_EXPORT, X_MAPPING, timezone="Europe/Berlin")
+
+    assert [post.created_at for post in posts] == [
+        datetime(2026, 1, 2, 9, 30, tzinfo=UTC),  # ISO with Z
+        datetime(2026, 1, 2, 9, 30, tzinfo=UTC),  # naive 10:30 in Berlin (UTC+1 in winter)
+        datetime(2026, 1, 2, 12, 0, tzinfo=UTC),  # "Fri Jan 02 12:00:00 +0000 2026"
+        datetime(2026, 1, 2, 13, 0, tzinfo=UTC),  # epoch seconds
+        datetime(2026, 1, 2, 14, 0, tzinfo=UTC),  # epoch milliseconds
+    ]
+
+
+def test_windows_1252_file_and_entities_from_text():
+    mapping = tabular.guess_mapping(tabular.read_header(WINDOWS))
+    posts, report = read(WINDOWS, mapping, platform="other")
+
+    assert posts[0].text.startswith("Café for #Carers – ask")
+    assert posts[0].hashtags == ("carers",)
+    assert [person.handle for person in posts[0].mentions] == ["ivo_example"]
+    assert [link.url for link in posts[0].links] == ["https://carers.example.org/cafe"]
+    assert posts[1].hashtags == ("respite",)
+    # Said once per import, not once per row.
+    assert report.warnings[tabular.HASHTAGS_FROM_TEXT] == 1
+    assert report.warnings[tabular.MENTIONS_FROM_TEXT] == 1
+
+
+def test_mapping_mistakes_raise():
+    with pytest.raises(ValueError, match="created_at"):
+        read(WINDOWS, {"platform_id": "id"})
+    with pytest.raises(ValueError, match="not post fields"):
+        read(WINDOWS, {"platform_id": "id", "created_at": "date", "colour": "text"})
+    with pytest.raises(ValueError, match="not in the file"):
+        read(WINDOWS, {"platform_id": "id", "created_at": "when"})
+
+
+def write_xlsx(path, rows):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+
+
+def test_xlsx_long_ids_as_text_and_as_numbers(tmp_path):
+    path = tmp_path / "posts.xlsx"
+    write_xlsx(
+        path,
+        [
+            ["id", "text", "created", "likes"],
+            ["1876543210987654321", "id typed as text", datetime(2026, 1, 2, 9, 30), 4],
+            # XLSX stores every number as a double: a long id written as a number
+            # comes back rounded, as it does from Excel.
+            [1876543210987654322, "long id written as a number", datetime(2026, 1, 2, 11), 0],
+            [1.8765432109876543e18, "long id as a float", datetime(2026, 1, 2, 11, 0), 0],
+            [123456789.0, "short id as a float is still exact", 46024.5, None],
+            [None, None, None, None],
+            [float(2**53 + 2), "float id just past exactness", 46024.5, None],
+            [4242, "short whole-number id", "2026-01-02T10:00:00Z", 5.0],
+        ],
+    )
+    mapping = {"platform_id": "id", "text": "text", "created_at": "created", "likes": "likes"}
+
+    posts, report = read(path, mapping, timezone="America/New_York", platform="x")
+
+    assert [post.platform_id for post in posts] == ["1876543210987654321", "123456789", "4242"]
+    assert report.skipped == {LOST: 3}
+    assert report.skipped_lines == {LOST: [3, 4, 7]}
+    assert report.records == 6  # the blank row is not a record
+    assert posts[0].created_at == datetime(2026, 1, 2, 14, 30, tzinfo=UTC)  # New York, UTC-5
+    # Excel serial 46024.5 is noon on 2026-01-02, in New York.
+    assert posts[1].created_at == datetime(2026, 1, 2, 17, 0, tzinfo=UTC)
+    assert posts[2].created_at == datetime(2026, 1, 2, 10, 0, tzinfo=UTC)
+    assert [post.metrics.likes for post in posts] == [4, None, 5]
+    assert tabular.read_header(path) == ["id", "text", "created", "likes"]
+
+
+# Letters whose upper case folds back to them: "ı".upper() is "I", which folds to "i".
+header_names = st.lists(
+    st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=12).filter(
+        lambda name: name.upper().casefold() == name.casefold()
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@given(header_names, st.randoms())
+def test_header_signature_ignores_case_whitespace_and_order(names, random):
+    shuffled = [f"  {name.upper()} " for name in names]
+    random.shuffle(shuffled)
+
+    assert tabular.header_signature(shuffled) == tabular.header_signature(names)
+
+
+@given(header_names, st.text(alphabet="xyz", min_size=1, max_size=5))
+def test_header_signature_changes_when_a_column_is_added(names, extra):
+    assert tabular.header_signature(names + [f"{extra}_extra_"]) != tabular.header_signature(names)

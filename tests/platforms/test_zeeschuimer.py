@@ -1,0 +1,176 @@
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from socialgood import platforms
+from socialgood.platforms import zeeschuimer
+from socialgood.platforms.report import Report
+
+FIXTURE = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "zeeschuimer" / "zeeschuimer-export.ndjson"
+)
+
+
+def records():
+    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    report, posts = Report(), []
+    for number, record in enumerate(records(), start=1):
+        posts += zeeschuimer.parse(record, report, line=number)
+    return {post.platform_id: post for post in posts}, report
+
+
+def test_counts_per_platform(parsed):
+    posts, _ = parsed
+    platforms = [post.platform for post in posts.values()]
+
+    # Three X items; the retweet also yields the original it carries.
+    assert platforms.count("x") == 4
+    assert platforms.count("tiktok") == 2
+    assert platforms.count("instagram") == 2
+
+
+def test_unknown_platforms_are_counted_with_their_lines(parsed):
+    _, report = parsed
+
+    assert report.skipped == {
+        "Zeeschuimer items from linkedin.com are not supported yet": 2,
+        "Zeeschuimer items from threads.net are not supported yet": 1,
+    }
+    assert report.skipped_lines["Zeeschuimer items from linkedin.com are not supported yet"] == [
+        8,
+        10,
+    ]
+    assert report.unknown_fields == {}
+
+
+def test_x_tweet(parsed):
+    posts, _ = parsed
+    tweet = posts["1876543210987654321"]
+
+    assert tweet.kind == "post"
+    assert tweet.author.id == "1111111111"
+    assert tweet.author.handle == "ana_example"
+    assert tweet.url == "https://x.com/ana_example/status/1876543210987654321"
+    assert tweet.created_at == datetime(2026, 1, 2, 9, 30, tzinfo=UTC)
+    assert "Friday & all welcome" in tweet.text
+    assert tweet.hashtags == ("carers",)
+    assert [(m.id, m.handle) for m in tweet.mentions] == [("2222222222", "ben_example")]
+    assert [link.url for link in tweet.links] == ["https://carers.example.org/coffee"]
+    assert [(m.type, m.alt_text, m.width) for m in tweet.media] == [
+        ("image", "A flyer for a carers' coffee morning", 1200)
+    ]
+    assert tweet.metrics.likes == 12
+    assert tweet.metrics.views == 1534  # X sends views as a string
+    assert tweet.metrics.other == {"bookmarks": 2}
+
+
+def test_x_retweet_yields_the_original_and_a_repost_row(parsed):
+    posts, _ = parsed
+    original, repost = posts["1876500000000000000"], posts["1876600000000000000"]
+
+    # The original's author uses the 2025 layout (screen_name under user.core).
+    assert original.author.handle == "cleo_example"
+    assert original.kind == "post"
+    assert repost.kind == "repost"
+    assert repost.repost_of == "1876500000000000000"
+    assert repost.author.handle == "ben_example"
+    assert repost.text == original.text
+    assert repost.hashtags == ("youngcarers", "carers")
+
+
+def test_x_reply_inside_a_visibility_wrapper(parsed):
+    posts, _ = parsed
+    reply = posts["1876700000000000000"]
+
+    assert reply.kind == "reply"
+    assert reply.reply_to == "1876543210987654321"
+    assert reply.thread_root == "1876543210987654321"
+    assert reply.metrics.views == 88
+
+
+def test_tiktok_items(parsed):
+    posts, _ = parsed
+    video = posts["7412345678901234567"]
+
+    assert video.author.id == "6800000000000000001"
+    assert video.author.handle == "fen.example"
+    assert video.url == "https://www.tiktok.com/@fen.example/video/7412345678901234567"
+    assert video.created_at == datetime(2026, 1, 4, 10, 0, tzinfo=UTC)
+    assert video.hashtags == ("youngcarer", "carertok")
+    assert [(m.id, m.handle) for m in video.mentions] == [
+        ("6800000000000000009", "carers-hub-example")
+    ]
+    assert [(m.type, m.width, m.height) for m in video.media] == [("video", 576, 1024)]
+    assert video.metrics.likes == 5210
+    assert video.metrics.views == 40213
+    assert video.lang == "en"
+
+    # Embedded page JSON: author as a string, createTime as a string.
+    embedded = posts["7412345678901234999"]
+    assert (embedded.author.id, embedded.author.handle) == ("6800000000000000002", "gus.example")
+    assert embedded.created_at == datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    assert embedded.hashtags == ("respite",)
+
+
+def test_instagram_carousel_and_reel(parsed):
+    posts, _ = parsed
+    carousel = posts["3512345678901234567"]
+
+    assert carousel.url == "https://www.instagram.com/p/DCaRoUsEl01/"
+    assert carousel.author.handle == "carers.circle.example"
+    assert carousel.hashtags == ("carersweek", "respite")
+    assert [m.handle for m in carousel.mentions] == ["hana.example", "ivo_example"]
+    assert [m.type for m in carousel.media] == ["image", "image", "video"]
+    assert sum(1 for m in carousel.media if m.alt_text) == 2
+    assert carousel.metrics.likes == 230
+    assert carousel.metrics.replies == 14
+
+    reel = posts["3512345678909999999"]
+    assert reel.url == "https://www.instagram.com/reel/DReEl000002/"
+    assert reel.text == ""  # caption is null
+    assert reel.metrics.views == 1204
+    assert [m.type for m in reel.media] == ["video"]
+
+
+def test_totals(parsed):
+    posts, _ = parsed
+    posts = posts.values()
+
+    assert sum(len(post.hashtags) for post in posts) == 1 + 2 + 2 + 2 + 1 + 2
+    assert sum(len(post.mentions) for post in posts) == 5
+    assert sum(len(post.media) for post in posts) == 7
+    assert sum(1 for post in posts for m in post.media if m.alt_text) == 3
+
+
+def test_tombstones_are_skipped():
+    report = Report()
+    record = records()[0] | {"data": {"__typename": "TweetTombstone", "tombstone": {}}}
+
+    assert list(zeeschuimer.parse(record, report, line=3)) == []
+    assert report.skipped == {"X tweet is unavailable (tombstone or withheld)": 1}
+
+
+def test_sniff_accepts_every_line_of_an_export():
+    assert all(zeeschuimer.sniff(record) for record in records())
+    assert all(platforms.sniff(record) is zeeschuimer for record in records())
+
+
+OTHER_FORMATS = {
+    "mastodon status": {"id": "1", "uri": "u", "content": "<p>hi</p>", "account": {"acct": "a"}},
+    "twarc2 page": {"data": [{"id": "1", "text": "hi"}], "includes": {}, "meta": {}},
+    "twarc2 stream line": {"data": {"id": "1", "text": "hi"}, "includes": {}},
+    "reddit listing": {"kind": "Listing", "data": {"children": []}},
+    "reddit dump line": {"id": "a", "subreddit": "x", "created_utc": 1, "body": "hi"},
+    "youtube page": {"kind": "youtube#commentThreadListResponse", "items": []},
+}
+
+
+@pytest.mark.parametrize("record", OTHER_FORMATS.values(), ids=OTHER_FORMATS.keys())
+def test_sniff_rejects_other_formats(record):
+    assert not zeeschuimer.sniff(record)
