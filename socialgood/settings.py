@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "socialgood.projects",
     "socialgood.jobs",
     "socialgood.collect",
+    "socialgood.analyze",
+    "socialgood.coding",
 ]
 
 MIDDLEWARE = [

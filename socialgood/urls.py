@@ -1,8 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from socialgood.api.views import api
-from socialgood.collect import views as collect
 from socialgood.jobs import views as jobs
 from socialgood.projects import views as projects
 
@@ -36,6 +35,8 @@ urlpatterns = [
     path("p/<slug:slug>/jobs/", jobs.job_list, name="jobs"),
     path("p/<slug:slug>/jobs/<int:job_id>/", jobs.job_detail, name="job"),
     path("p/<slug:slug>/jobs/<int:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),
-    path("p/<slug:slug>/posts/", collect.post_list, name="posts"),
+    path("", include("socialgood.collect.urls")),
+    path("", include("socialgood.analyze.urls")),
+    path("", include("socialgood.coding.urls")),
     path("api/", api.urls),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AnalyzeConfig(AppConfig):
+    name = "socialgood.analyze"
+    label = "analyze"
