@@ -1,0 +1,53 @@
+"""Platform plug-ins: pure parsers (and later collectors) of one shape.
+
+Every format module in this package offers:
+
+    NAME            short name used on the command line (`--format twarc2`)
+    LABEL           what a researcher calls it ("X/Twitter twarc2 JSONL")
+    PLATFORM        the `Post.platform` value it produces
+    MAPPER_VERSION  bumped whenever the mapping changes; stored as provenance
+    sniff(record)   True if this JSON record (the first one of a file) is in this format
+    parse(record, report, line=None) -> iterator of Post
+                    one record (a JSONL line, or one item of a streamed document)
+                    to zero or more posts; problems go to `report`, never raise
+                    on bad data from the platform
+
+Files are opened and split into records by `socialgood.platforms.files`; CSV/XLSX
+(which need a column mapping) live in `tabular`.
+"""
+
+from socialgood.platforms import (
+    bluesky,
+    jetstream,
+    mastodon,
+    reddit,
+    telegram,
+    twitter_v1,
+    twitter_v2,
+    youtube,
+    zeeschuimer,
+)
+
+# Order matters for sniffing: the most specific formats first.
+FORMATS = {
+    module.NAME: module
+    for module in (
+        zeeschuimer,
+        jetstream,
+        twitter_v2,
+        twitter_v1,
+        bluesky,
+        mastodon,
+        reddit,
+        youtube,
+        telegram,
+    )
+}
+
+
+def sniff(record):
+    """The format module whose sniff() accepts this record, or None."""
+    for module in FORMATS.values():
+        if module.sniff(record):
+            return module
+    return None

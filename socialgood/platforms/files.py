@@ -1,0 +1,503 @@
+"""Open any input file and turn it into JSON records, streaming, never reading it whole.
+
+    for line, record in iter_records(path, report): ...
+    module = sniff_format(path)                 # the format plug-in for this file
+    for post in read_posts(path, report): ...   # both together, what the importer uses
+
+Compression is recognised by its magic bytes, whatever the file is called: gzip, zstd
+(Pushshift/Arctic Shift dumps need a 2 GiB window), bzip2, xz and zip (every member in
+name order, with a guard against zip bombs).
+
+A file's records are
+- one JSON value per line (JSON Lines); a line may be an object or an array,
+  e.g. one Mastodon page. Bad lines are skipped and reported, never fatal;
+- or one JSON document: a top-level array yields its items one by one; a top-level
+  object is one record when small, and when large it is streamed if a format
+  declares which key holds its items (`STREAM_KEY`, e.g. Telegram's `messages`): each
+  item then comes as a small document of the same shape, `{<header fields>, key: [item]}`.
+
+Problems a person can fix (not JSON, truncated document, zip bomb) raise
+`UnreadableFile` with a message written for them. Iteration is lazy, so whatever was
+read before such an error has already reached the caller and is kept.
+
+`line` is the line number (items are numbered the same way in a document); inside a
+zip it is "member name:line".
+"""
+
+import bz2
+import io
+import lzma
+import zipfile
+import zlib
+from gzip import GzipFile
+from itertools import islice
+
+import ijson
+import orjson
+import zstandard
+
+MAX_LINE_BYTES = 64 * 2**20  # far above any real API page; a longer line is skipped
+WHOLE_DOCUMENT_BYTES = 64 * 2**20  # a JSON object up to this size is read in one go
+MAX_MEMBER_BYTES = 64 * 2**30  # per zip member, uncompressed
+ZIP_RATIO_LIMIT = 100  # JSON compresses 5-20:1; far more than that is a zip bomb
+ZIP_RATIO_FREE_BYTES = 16 * 2**20  # small members may compress as well as they like
+SNIFF_RECORDS = 5  # a file's first records may be empty pages or error lines
+READ_CHUNK = 2**20
+DECOMPRESS_CHUNK = 2**16
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_GZIP_MAGIC = b"\x1f\x8b"
+_BZIP2_MAGIC = b"BZh"
+_XZ_MAGIC = b"\xfd7zXZ\x00"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+class UnreadableFile(Exception):
+    """The file can't be read as posts; the message says why in plain words."""
+
+
+class ZipBomb(UnreadableFile):
+    pass
+
+
+def iter_records(
+    path,
+    report,
+    *,
+    max_line_bytes=MAX_LINE_BYTES,
+    whole_document_bytes=WHOLE_DOCUMENT_BYTES,
+    max_member_bytes=MAX_MEMBER_BYTES,
+):
+    """Yield (line, record) for every JSON record in the file; see the module docstring."""
+    limits = (max_line_bytes, whole_document_bytes)
+    with open(path, "rb", buffering=0) as raw:
+        head = raw.read(8)
+        raw.seek(0)
+        if head.startswith(_ZIP_MAGICS):
+            yield from _zip_records(raw, report, limits, max_member_bytes)
+            return
+        yield from _stream_records(_decompressed(raw, head), report, limits, None)
+
+
+def sniff_format(path, **limits):
+    """The format module (from the registry) that reads this file, from its first records.
+
+    Raises UnreadableFile when no format recognises them.
+    """
+    from socialgood import platforms  # the registry imports this module's users
+
+    records = iter_records(path, _Discard(), **limits)
+    try:
+        for _, record in islice(records, SNIFF_RECORDS):
+            module = platforms.sniff(record)
+            if module is not None:
+                return module
+    finally:
+        records.close()
+    raise UnreadableFile(
+        "The file holds JSON, but not in a format socialgood knows. Supported formats: "
+        + ", ".join(module.LABEL for module in platforms.FORMATS.values())
+        + "."
+    )
+
+
+def read_posts(path, report, module=None, **limits):
+    """Every Post in the file, parsed by `module` (sniffed when not given).
+
+    Counts records and posts in `report`. A record the parser chokes on is skipped
+    and reported, so one odd record never ends an import.
+    """
+    if module is None:
+        module = sniff_format(path, **limits)
+    parse = module.parse
+    for line, record in iter_records(path, report, **limits):
+        try:
+            for post in parse(record, report, line):
+                report.posts += 1
+                yield post
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            report.skip(
+                f"{module.NAME}: record of an unexpected shape ({type(error).__name__})", line
+            )
+
+
+class _Discard:
+    """A report that forgets everything: sniffing must not count records twice."""
+
+    records = 0
+
+    def skip(self, reason, line=None, count=1):
+        pass
+
+    def warn(self, message, count=1):
+        pass
+
+
+# --- opening -----------------------------------------------------------------------
+
+
+def _decompressed(raw, head):
+    """A buffered binary stream of the file's content, decompressed by magic bytes."""
+    if head.startswith(_GZIP_MAGIC):
+        stream = GzipFile(fileobj=raw, mode="rb")
+    elif head.startswith(_ZSTD_MAGIC):
+        decompressor = zstandard.ZstdDecompressor(max_window_size=2**31)
+        stream = decompressor.stream_reader(raw, read_across_frames=True)
+    elif head.startswith(_BZIP2_MAGIC):
+        stream = bz2.BZ2File(raw)
+    elif head.startswith(_XZ_MAGIC):
+        stream = lzma.LZMAFile(raw)
+    else:  # plain JSON: read the file directly, the fastest path
+        return io.BufferedReader(raw, READ_CHUNK)
+    return _guarded(stream)
+
+
+def _zip_records(raw, report, limits, max_member_bytes):
+    try:
+        archive = zipfile.ZipFile(raw)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise UnreadableFile(f"The zip file is damaged and can't be opened ({error}).") from None
+    members = sorted(
+        (info for info in archive.infolist() if _is_data_member(info)), key=lambda i: i.filename
+    )
+    found_any = False
+    for info in members:
+        _check_not_bomb(info, max_member_bytes)
+        try:
+            with archive.open(info) as member:
+                head = member.read(8)
+            member = archive.open(info)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as error:
+            report.skip(f"zip member can't be opened ({error})", info.filename)
+            continue
+        with member:
+            if not head:
+                report.skip("empty file in the zip", info.filename)
+                continue
+            if head.startswith(_ZIP_MAGICS):
+                report.skip("zip inside the zip (unpack it first)", info.filename)
+                continue
+            stream = _decompressed(_Limited(member, max_member_bytes, info.filename), head)
+            try:
+                for item in _stream_records(stream, report, limits, info.filename):
+                    found_any = True
+                    yield item
+            except ZipBomb:
+                raise
+            except UnreadableFile as error:
+                report.skip(f"zip member not read: {error}", info.filename)
+    if not found_any:
+        raise UnreadableFile("The zip file holds no JSON records.")
+
+
+def _is_data_member(info):
+    name = info.filename
+    base = name.rstrip("/").rpartition("/")[2]
+    return not (info.is_dir() or name.startswith("__MACOSX/") or base.startswith("."))
+
+
+def _check_not_bomb(info, max_member_bytes):
+    if info.file_size > max_member_bytes:
+        raise ZipBomb(
+            f"“{info.filename}” in the zip would unpack to {_size(info.file_size)}, more than "
+            f"the limit of {_size(max_member_bytes)}. It was not read."
+        )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > ZIP_RATIO_FREE_BYTES and ratio > ZIP_RATIO_LIMIT:
+        raise ZipBomb(
+            f"“{info.filename}” in the zip would unpack to {_size(info.file_size)} from "
+            f"{_size(info.compress_size)} ({ratio:.0f} times larger). Real data never shrinks "
+            "that much, so this looks like a zip bomb and was not read."
+        )
+
+
+def _size(count):
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+
+
+class _Limited(io.RawIOBase):
+    """A zip member that stops with ZipBomb once it yields more than its allowance.
+
+    Declared sizes can lie; this holds whatever the archive claims.
+    """
+
+    def __init__(self, member, limit, name):
+        self._member = member
+        self._left = limit
+        self._limit = limit
+        self._name = name
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        try:
+            count = self._member.readinto(buffer)
+        except zipfile.BadZipFile as error:  # e.g. a checksum that doesn't match
+            raise UnreadableFile(f"“{self._name}” in the zip is damaged ({error}).") from None
+        self._left -= count
+        if self._left < 0:
+            raise ZipBomb(
+                f"“{self._name}” in the zip unpacks to more than {_size(self._limit)}. "
+                "It was not read further."
+            )
+        return count
+
+
+def _guarded(stream):
+    """A buffered stream on which decompression errors become UnreadableFile."""
+    return io.BufferedReader(_Raw(stream), READ_CHUNK)
+
+
+class _Raw(io.RawIOBase):
+    """Adapts a decompressing reader to RawIOBase, translating its errors
+    (a cut-off .gz, a corrupt .zst) to UnreadableFile."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        try:
+            # small reads: an error loses only the piece being read, not a whole buffer
+            data = self._stream.read(min(len(buffer), DECOMPRESS_CHUNK))
+        except (
+            EOFError,
+            OSError,
+            zlib.error,
+            lzma.LZMAError,
+            zstandard.ZstdError,
+        ) as error:
+            raise UnreadableFile(
+                f"The compressed file is damaged or cut off ({error}). "
+                "Everything before the damage was read."
+            ) from None
+        buffer[: len(data)] = data
+        return len(data)
+
+
+# --- splitting into records ---------------------------------------------------------
+
+
+def _stream_records(stream, report, limits, member):
+    max_line_bytes, whole_document_bytes = limits
+    first, line_no = _first_content_line(stream, max_line_bytes)
+    if first is None:
+        raise UnreadableFile("The file is empty.")
+    if first.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte order mark (Excel, Notepad)
+        first = first[3:]
+    start = first.lstrip()[:1]
+    overlong = len(first) > max_line_bytes and not first.endswith(b"\n")
+    if not overlong:
+        record = _loads(first)
+        if record is not _INVALID:
+            yield from _lines(stream, first, record, line_no, report, max_line_bytes, member)
+            return
+    if start in (b"[", b"{"):
+        whole = _Prepended(first, stream)
+        if start == b"[":
+            yield from _array_items(whole, report, member)
+        else:
+            yield from _object_document(whole, report, whole_document_bytes, member)
+        return
+    second, second_no = (None, 0) if overlong else _first_content_line(stream, max_line_bytes)
+    record = _INVALID if second is None else _loads(second)
+    if record is _INVALID:
+        raise UnreadableFile(_not_json_message(first))
+    report.skip("line is not valid JSON", _where(member, line_no))
+    yield from _lines(stream, second, record, line_no + second_no, report, max_line_bytes, member)
+
+
+_INVALID = object()
+
+
+def _loads(data):
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return _INVALID
+
+
+def _first_content_line(stream, max_line_bytes):
+    """The first line that isn't blank, and its number; (None, n) at the end."""
+    line_no = 0
+    while True:
+        line = stream.readline(max_line_bytes + 1)
+        if not line:
+            return None, line_no
+        line_no += 1
+        if line.strip():
+            return line, line_no
+
+
+def _lines(stream, first, first_record, line_no, report, max_line_bytes, member):
+    """JSON Lines: yield the first record, then each further line's value."""
+    report.records += 1
+    yield _where(member, line_no), first_record
+    readline = stream.readline
+    loads = orjson.loads
+    limit = max_line_bytes + 1
+    while True:
+        line = readline(limit)
+        if not line:
+            return
+        line_no += 1
+        if len(line) == limit and not line.endswith(b"\n"):
+            _skip_rest_of_line(stream)
+            report.skip(f"line longer than {_size(max_line_bytes)}", _where(member, line_no))
+            continue
+        try:
+            record = loads(line)
+        except orjson.JSONDecodeError:
+            if not line.strip():
+                continue
+            if line.endswith(b"\n"):
+                report.skip("line is not valid JSON", _where(member, line_no))
+            else:
+                report.skip("last line is cut off (incomplete file?)", _where(member, line_no))
+            continue
+        report.records += 1
+        yield _where(member, line_no), record
+
+
+def _skip_rest_of_line(stream):
+    while True:
+        chunk = stream.readline(READ_CHUNK)
+        if not chunk or chunk.endswith(b"\n"):
+            return
+
+
+def _array_items(stream, report, member):
+    """A top-level JSON array, item by item (ijson's C backend: no full load).
+
+    Several arrays one after the other (a JSON Lines file of pages whose first line is
+    too long to read as a line) give the items of each in turn.
+    """
+    number = 0
+    items = ijson.items(stream, "item", use_float=True, multiple_values=True)
+    try:
+        for number, item in enumerate(items, 1):
+            report.records += 1
+            yield _where(member, number), item
+    except ijson.JSONError as error:
+        raise UnreadableFile(_broken_document_message(number, error)) from None
+
+
+def _object_document(stream, report, whole_document_bytes, member):
+    head = _read_up_to(stream, whole_document_bytes + 1)
+    if len(head) <= whole_document_bytes:
+        record = _loads(head)
+        if record is _INVALID:
+            raise UnreadableFile(
+                "The file starts like a JSON document but isn't valid JSON; it may be cut off "
+                "or damaged."
+            )
+        report.records += 1
+        yield _where(member, 1), record
+        return
+    yield from _streamed_object(_Prepended(head, stream), report, member)
+
+
+def _streamed_object(stream, report, member):
+    """A large object document, item by item of its format's STREAM_KEY."""
+    events = ijson.parse(stream, use_float=True)
+    header = {}
+    keys = _stream_keys()
+    number = 0
+    try:
+        key = None
+        for prefix, event, value in events:
+            if prefix == "" and event == "map_key":
+                key = value
+            elif prefix == key and event in ("string", "number", "boolean", "null"):
+                header[key] = value
+            elif prefix == key and event == "start_array" and key in keys:
+                break
+        else:
+            raise UnreadableFile(
+                "The file is one very large JSON document in a format that can't be read "
+                "piece by piece. Export it as JSON Lines (one record per line) instead."
+            )
+        for number, item in enumerate(ijson.items(events, f"{key}.item"), 1):
+            report.records += 1
+            yield _where(member, number), {**header, key: [item]}
+    except ijson.JSONError as error:
+        raise UnreadableFile(_broken_document_message(number, error)) from None
+
+
+def _stream_keys():
+    from socialgood import platforms
+
+    return {
+        module.STREAM_KEY for module in platforms.FORMATS.values() if hasattr(module, "STREAM_KEY")
+    }
+
+
+def _read_up_to(stream, size):
+    chunks = []
+    while size > 0:
+        chunk = stream.read(min(size, READ_CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+class _Prepended:
+    """A read()-able stream: bytes already read, then the rest of the stream."""
+
+    def __init__(self, head, stream):
+        self._head = memoryview(head)  # slices of a memoryview don't copy
+        self._stream = stream
+
+    def read(self, size=-1):
+        if not self._head:
+            return self._stream.read(size)
+        if size < 0:
+            data = bytes(self._head) + self._stream.read()
+            self._head = memoryview(b"")
+            return data
+        data, self._head = bytes(self._head[:size]), self._head[size:]
+        return data
+
+
+def _where(member, line_no):
+    return line_no if member is None else f"{member}:{line_no}"
+
+
+def _broken_document_message(items_read, error):
+    return (
+        f"The JSON document breaks off or is damaged after {items_read} records ({error}). "
+        "Those records were read; the rest of the file could not be."
+    )
+
+
+def _not_json_message(first):
+    start = first.lstrip()[:16]
+    if start.startswith(b"%PDF"):
+        kind = "a PDF document"
+    elif start.startswith(b"<"):
+        kind = "an HTML or XML page (a 'My Activity' export? ask for JSON instead)"
+    elif start.startswith(b"window.YTD."):
+        kind = "an X/Twitter archive JavaScript file, which is not supported yet"
+    elif b"\x00" in first[:4096] or not _is_text(first[:4096]):
+        kind = "binary data"
+    elif any(separator in first for separator in (b",", b";", b"\t")):
+        kind = "a table (CSV?); import it as a table instead"
+    else:
+        kind = "text that is not JSON"
+    return f"This file is not JSON or JSON Lines; it looks like {kind}."
+
+
+def _is_text(data):
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start > len(data) - 4  # a character cut at the end of the sample
+    return True

@@ -1,0 +1,153 @@
+"""Telegram Desktop "Export chat history" JSON (`result.json`, platforms.md §7).
+
+A chat export is `{name, type, id, messages: [...]}`. Large exports are streamed by
+`files.py`, which hands over the same shape with one message at a time
+(STREAM_KEY). Each `message` becomes a Post with `platform_id` "<chat id>/<message id>"
+(message ids are unique per chat only); service messages are counted, not stored.
+
+`date` is local time without a zone, so `date_unixtime` is used. Hashtags, mentions
+and links come from `text_entities`. Forwards keep their origin (`forwarded_from`, a
+name) in `raw` only. Exports have no view counts and no alt texts.
+"""
+
+from socialgood.platforms.model import Media, Person, Post
+from socialgood.platforms.normalise import from_epoch, hashtag, link, parse_iso, unique
+
+NAME = "telegram"
+LABEL = "Telegram Desktop chat export (result.json)"
+PLATFORM = "telegram"
+MAPPER_VERSION = 1
+STREAM_KEY = "messages"
+
+_NOT_INCLUDED = "(File not included."  # media left out of the export
+_MEDIA_TYPES = {
+    "video_file": "video",
+    "video_message": "video",
+    "animation": "gif",
+    "voice_message": "audio",
+    "audio_file": "audio",
+    "sticker": "image",
+}
+
+
+def sniff(record):
+    return (
+        isinstance(record, dict)
+        and isinstance(record.get("messages"), list)
+        and "id" in record
+        and "type" in record
+    )
+
+
+def parse(record, report, line=None):
+    if not sniff(record):
+        if isinstance(record, dict) and "chats" in record and "personal_information" in record:
+            report.skip("telegram: full-account export (export single chats instead)", line)
+        else:
+            report.skip("telegram: not a Telegram chat export", line)
+        return
+    chat_id = record["id"]
+    chat_name = record.get("name")
+    for message in record["messages"]:
+        if not isinstance(message, dict):
+            report.skip("telegram: message is not a JSON object", line)
+            continue
+        kind = message.get("type")
+        if kind != "message":
+            report.skip(f"telegram: {kind} message (not a post)")
+            continue
+        try:
+            post = _post(message, chat_id, chat_name, report)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            report.skip(f"telegram: malformed message ({type(error).__name__})", line)
+            continue
+        if post is None:
+            report.skip("telegram: message without a usable date", line)
+            continue
+        yield post
+
+
+def _post(message, chat_id, chat_name, report):
+    created = from_epoch(message.get("date_unixtime"))
+    if created is None:
+        created = parse_iso(message.get("date"), report)  # local time; counted as zone-less
+    if created is None:
+        return None
+    text, tags, mentions, links = _text(message)
+    reply_id = message.get("reply_to_message_id")
+    if message.get("forwarded_from") is not None:
+        report.warn("telegram: forwarded messages (origin kept in raw only)")
+    return Post(
+        platform="telegram",
+        platform_id=f"{chat_id}/{message['id']}",
+        created_at=created,
+        author=Person(id=message.get("from_id"), display_name=message.get("from") or None),
+        text=text,
+        kind="reply" if reply_id is not None else "post",
+        reply_to=None if reply_id is None else f"{chat_id}/{reply_id}",
+        hashtags=unique(hashtag(tag) for tag in tags),
+        mentions=tuple(mentions),
+        links=unique(link(url) for url in links),
+        media=_media(message),
+        community=chat_name,
+        raw=message,
+    )
+
+
+def _text(message):
+    """Plain text, hashtags, mentions and links, from `text_entities` when present."""
+    pieces = message.get("text_entities")
+    if pieces is None:  # older exports: `text` is a string or a list of strings/pieces
+        text = message.get("text") or ""
+        pieces = [text] if isinstance(text, str) else text
+    parts, tags, mentions, links = [], [], [], []
+    for piece in pieces:
+        if isinstance(piece, str):
+            parts.append(piece)
+            continue
+        shown = piece.get("text") or ""
+        parts.append(shown)
+        kind = piece.get("type")
+        if kind == "hashtag":
+            tags.append(shown.lstrip("#＃"))
+        elif kind == "mention":
+            mentions.append(Person(handle=shown.lstrip("@")))
+        elif kind == "mention_name":
+            user_id = piece.get("user_id")
+            person_id = None if user_id is None else f"user{user_id}"  # as `from_id` writes it
+            mentions.append(Person(id=person_id, display_name=shown or None))
+        elif kind == "link":  # as typed: may lack the scheme
+            links.append(shown if "://" in shown else f"https://{shown}")
+        elif kind == "text_link" and piece.get("href"):
+            links.append(piece["href"])
+    return "".join(parts), [tag for tag in tags if tag], mentions, links
+
+
+def _media(message):
+    if "photo" in message:
+        return (
+            Media(
+                type="image",
+                url=_file(message["photo"]),
+                width=message.get("width"),
+                height=message.get("height"),
+            ),
+        )
+    if "file" in message or "media_type" in message:
+        return (
+            Media(
+                type=_MEDIA_TYPES.get(message.get("media_type"), "other"),
+                url=_file(message.get("file")),
+                preview_url=_file(message.get("thumbnail")),
+                width=message.get("width"),
+                height=message.get("height"),
+            ),
+        )
+    return ()
+
+
+def _file(path):
+    """The file's path inside the export, or None when it was left out."""
+    if not isinstance(path, str) or path.startswith(_NOT_INCLUDED):
+        return None
+    return path

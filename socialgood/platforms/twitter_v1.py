@@ -1,0 +1,159 @@
+"""X/Twitter API v1.1 tweets (legacy archives), as JSON Lines or a JSON array (§5.3).
+
+Records: one tweet, a list of tweets, or a search response `{statuses, search_metadata}`.
+Text precedence: `extended_tweet.full_text` > `full_text` > `text`, with the entities
+that belong to it. A retweet becomes a `repost` with the original's content, and the
+nested original (`retweeted_status`) is yielded as a post of its own. A quoted tweet
+(`quoted_status`) is only referenced.
+"""
+
+from socialgood.platforms.model import Media, Metrics, Person, Post
+from socialgood.platforms.normalise import (
+    hashtag,
+    link,
+    parse_twitter_date,
+    unescape_entities,
+    unique,
+)
+
+NAME = "twitter-v1"
+LABEL = "X/Twitter API v1.1 JSON"
+PLATFORM = "x"
+MAPPER_VERSION = 1
+
+_MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "gif"}
+
+
+def sniff(record):
+    if isinstance(record, list):
+        return bool(record) and _is_tweet(record[0])
+    if isinstance(record, dict) and isinstance(record.get("statuses"), list):
+        return bool(record["statuses"]) and _is_tweet(record["statuses"][0])
+    return _is_tweet(record)
+
+
+def _is_tweet(value):
+    return isinstance(value, dict) and "id_str" in value and isinstance(value.get("user"), dict)
+
+
+def parse(record, report, line=None):
+    if isinstance(record, dict) and isinstance(record.get("statuses"), list):
+        tweets = record["statuses"]
+    elif isinstance(record, list):
+        tweets = record
+    else:
+        tweets = [record]
+    seen = set()
+    for tweet in tweets:
+        if not _is_tweet(tweet):
+            if isinstance(tweet, dict) and "delete" in tweet:
+                report.skip("twitter-v1: delete notice (not a tweet)")
+            else:
+                report.skip("twitter-v1: not a v1.1 tweet", line)
+            continue
+        try:
+            posts = _posts(tweet, report)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            report.skip(f"twitter-v1: malformed tweet ({type(error).__name__})", line)
+            continue
+        for post in posts:
+            if post is None:
+                report.skip("twitter-v1: tweet without a usable date", line)
+            elif post.platform_id not in seen:
+                seen.add(post.platform_id)
+                yield post
+
+
+def _posts(tweet, report):
+    original = tweet.get("retweeted_status")
+    if not _is_tweet(original):
+        return (_post(tweet, tweet, report),)
+    return (_post(tweet, original, report), _post(original, original, report))
+
+
+def _post(tweet, content, report):
+    """The Post for `tweet`, its text, entities and media taken from `content`.
+
+    `content` is the tweet itself, or for a retweet the original.
+    """
+    created = parse_twitter_date(tweet.get("created_at"))
+    if created is None:
+        return None
+    extended = content.get("extended_tweet") or {}
+    text = extended.get("full_text") or content.get("full_text") or content.get("text") or ""
+    entities = extended.get("entities") or content.get("entities") or {}
+    media = (
+        extended.get("extended_entities") or content.get("extended_entities") or entities or {}
+    ).get("media") or ()
+    user = tweet["user"]
+    tweet_id = tweet["id_str"]
+    original = tweet.get("retweeted_status")
+    repost_of = original.get("id_str") if isinstance(original, dict) else None
+    reply_to = tweet.get("in_reply_to_status_id_str")
+    quote_of = tweet.get("quoted_status_id_str")
+    if quote_of is None and isinstance(tweet.get("quoted_status"), dict):
+        quote_of = tweet["quoted_status"].get("id_str")
+    handle = user.get("screen_name")
+    lang = content.get("lang")
+    return Post(
+        platform="x",
+        platform_id=tweet_id,
+        created_at=created,
+        author=Person(id=user.get("id_str"), handle=handle, display_name=user.get("name")),
+        text=unescape_entities(text),
+        url=f"https://x.com/{handle or 'i/web'}/status/{tweet_id}",
+        lang=None if lang == "und" else lang,
+        kind="repost" if repost_of else "reply" if reply_to else "quote" if quote_of else "post",
+        reply_to=reply_to,
+        quote_of=quote_of,
+        repost_of=repost_of,
+        hashtags=unique(hashtag(tag["text"]) for tag in entities.get("hashtags", ())),
+        mentions=tuple(
+            Person(id=mention.get("id_str"), handle=mention.get("screen_name"))
+            for mention in entities.get("user_mentions", ())
+        ),
+        links=unique(
+            link(url.get("expanded_url") or url["url"]) for url in entities.get("urls", ())
+        ),
+        media=tuple(_media(item) for item in media),
+        metrics=Metrics(
+            likes=_count(tweet.get("favorite_count")),
+            reposts=_count(tweet.get("retweet_count")),
+            replies=_count(tweet.get("reply_count")),
+            quotes=_count(tweet.get("quote_count")),
+        ),
+        raw=tweet,
+    )
+
+
+def _count(value):
+    """Counts are ints, but strings in X archives."""
+    if value is None or isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _media(item):
+    kind = _MEDIA_TYPES.get(item.get("type"), "other")
+    still = item.get("media_url_https") or item.get("media_url")
+    url = still
+    if kind in ("video", "gif"):
+        variants = [
+            v
+            for v in (item.get("video_info") or {}).get("variants") or ()
+            if v.get("content_type") == "video/mp4"
+        ]
+        if variants:
+            url = max(variants, key=lambda variant: variant.get("bitrate") or 0)["url"]
+    large = (item.get("sizes") or {}).get("large") or {}
+    return Media(
+        type=kind,
+        url=url,
+        alt_text=item.get("ext_alt_text") or None,
+        preview_url=still if url != still else None,
+        width=large.get("w"),
+        height=large.get("h"),
+    )

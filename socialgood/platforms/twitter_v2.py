@@ -1,0 +1,253 @@
+"""X/Twitter API v2 as twarc2 writes it: search pages, stream lines and flattened tweets.
+
+Line forms (platforms.md §5.2):
+- page: `{data: [tweet], includes: {users, tweets, media, places}, meta, errors?, __twarc}`
+- stream: the same with `data` a single tweet
+- flattened (`twarc2 flatten`): one tweet per line with `author`, `attachments.media`
+  and each `referenced_tweets[]` item holding the whole referenced tweet.
+
+Every tweet in `data` becomes a Post. A retweet becomes a `repost` whose text,
+hashtags, links and media come from the original (the retweet's own text is a
+truncated "RT @…"), and the original is yielded as a post of its own when the page
+includes it. Quoted and replied-to tweets in `includes` are only referenced.
+Partial `errors` (deleted or withheld referenced tweets) are counted as warnings.
+"""
+
+from socialgood.platforms.model import Media, Metrics, Person, Post
+from socialgood.platforms.normalise import (
+    hashtag,
+    link,
+    parse_iso,
+    unescape_entities,
+    unique,
+)
+
+NAME = "twarc2"
+LABEL = "X/Twitter API v2 (twarc2 JSONL, pages or flattened)"
+PLATFORM = "x"
+MAPPER_VERSION = 1
+
+_KINDS = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
+_MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "gif"}
+_NO_LANGUAGE = ("und", "zxx", "qme", "qam", "qct", "qht", "qst")  # X's "no/undetected" codes
+KNOWN_TWEET_FIELDS = frozenset(
+    (
+        "id text author_id created_at lang conversation_id in_reply_to_user_id referenced_tweets "
+        "entities attachments public_metrics non_public_metrics organic_metrics promoted_metrics "
+        "possibly_sensitive reply_settings source edit_history_tweet_ids edit_controls geo "
+        "context_annotations withheld note_tweet display_text_range scopes article "
+        "community_id media_metadata card_uri "
+        # flattened form
+        "author in_reply_to_user __twarc matching_rules"
+    ).split()
+)
+
+
+def sniff(record):
+    if not isinstance(record, dict):
+        return False
+    if "__twarc" in record:
+        return True
+    data = record.get("data")
+    if isinstance(data, list):
+        return bool(data) and isinstance(data[0], dict) and "author_id" in data[0]
+    if isinstance(data, dict):
+        return "author_id" in data and "text" in data
+    return "author_id" in record and "id" in record and "text" in record
+
+
+def parse(record, report, line=None):
+    if not isinstance(record, dict):
+        report.skip("twarc2: line is not a JSON object", line)
+        return
+    errors = record.get("errors")
+    if errors:
+        _count_errors(errors, report)
+    data = record.get("data")
+    if data is None:
+        if "id" in record and "text" in record:  # flattened, or a bare v2 tweet
+            tweets = [record]
+            users = tweets_by_id = media_by_key = {}
+        else:
+            report.skip("twarc2: page without data (failed request)", line)
+            return
+    else:
+        tweets = data if isinstance(data, list) else [data]
+        includes = record.get("includes") or {}
+        users = {user["id"]: user for user in includes.get("users", ())}
+        tweets_by_id = {tweet["id"]: tweet for tweet in includes.get("tweets", ())}
+        media_by_key = {media["media_key"]: media for media in includes.get("media", ())}
+    seen = set()
+    for tweet in tweets:
+        try:
+            posts = _posts(tweet, users, tweets_by_id, media_by_key, report)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            report.skip(f"twarc2: malformed tweet ({type(error).__name__})", line)
+            continue
+        for post in posts:
+            if post.platform_id not in seen:
+                seen.add(post.platform_id)
+                yield post
+
+
+def _count_errors(errors, report):
+    for error in errors:
+        if isinstance(error, dict):
+            title = error.get("title") or "error"
+            what = error.get("resource_type") or "item"
+            report.warn(f"X API partial error: {title} ({what})")
+
+
+def _posts(tweet, users, tweets_by_id, media_by_key, report):
+    """The Post for this tweet, plus the retweeted original when it is at hand."""
+    unknown = tweet.keys() - KNOWN_TWEET_FIELDS
+    for key in unknown:
+        report.unknown(f"tweet.{key}")
+    kind = "post"
+    reply_to = quote_of = repost_of = None
+    original = None
+    for reference in tweet.get("referenced_tweets") or ():
+        ref_type = reference.get("type")
+        ref_id = reference.get("id")
+        if ref_type == "retweeted":
+            repost_of = ref_id
+            # flattened output inlines the tweet in the reference itself
+            original = tweets_by_id.get(ref_id) or (reference if "text" in reference else None)
+        elif ref_type == "replied_to":
+            reply_to = ref_id
+        elif ref_type == "quoted":
+            quote_of = ref_id
+    if repost_of:
+        kind = "repost"
+    elif reply_to:
+        kind = "reply"
+    elif quote_of:
+        kind = "quote"
+    content = original if original is not None else tweet
+    note = content.get("note_tweet")
+    if note and note.get("text"):
+        text = note["text"]
+        entities = note.get("entities") or content.get("entities") or {}
+    else:
+        text = content.get("text", "")
+        entities = content.get("entities") or {}
+    author = _person(tweet, users)
+    tweet_id = tweet["id"]
+    conversation = tweet.get("conversation_id")
+    lang = content.get("lang")
+    post = Post(
+        platform="x",
+        platform_id=tweet_id,
+        created_at=_created_at(tweet, report),
+        author=author,
+        text=unescape_entities(text),
+        url=_url(author, tweet_id),
+        lang=None if lang in _NO_LANGUAGE else lang,
+        kind=kind,
+        reply_to=reply_to,
+        quote_of=quote_of,
+        repost_of=repost_of,
+        thread_root=conversation if conversation != tweet_id else None,
+        hashtags=_hashtags(entities.get("hashtags")),
+        mentions=_mentions(entities.get("mentions")),
+        links=_links(entities.get("urls")),
+        media=_media(content, media_by_key),
+        metrics=_metrics(tweet.get("public_metrics")),
+        raw=tweet,
+    )
+    if original is None or not original.get("id"):
+        return (post,)
+    return (post, *_posts(_without_type(original), users, tweets_by_id, media_by_key, report))
+
+
+# The entity helpers use list comprehensions and skip empty lists: they run per tweet.
+
+
+def _hashtags(tags):
+    return unique([hashtag(tag["tag"]) for tag in tags]) if tags else ()
+
+
+def _mentions(mentions):
+    if not mentions:
+        return ()
+    return tuple([Person(id=item.get("id"), handle=item.get("username")) for item in mentions])
+
+
+def _links(urls):
+    if not urls:
+        return ()
+    return unique(
+        [
+            link(url.get("unwound_url") or url.get("expanded_url") or url["url"])
+            for url in urls
+            if "media_key" not in url  # pic.x.com links stand for the attachments
+        ]
+    )
+
+
+def _without_type(reference):
+    """A flattened reference is the tweet plus `type`; drop that key for the original."""
+    if "type" not in reference:
+        return reference
+    return {key: value for key, value in reference.items() if key != "type"}
+
+
+def _created_at(tweet, report):
+    created = parse_iso(tweet.get("created_at"), report)
+    if created is None:
+        raise ValueError("created_at")
+    return created
+
+
+def _person(tweet, users):
+    user = tweet.get("author") or users.get(tweet.get("author_id"))
+    if user is None:
+        return Person(id=tweet.get("author_id"))
+    return Person(id=user.get("id"), handle=user.get("username"), display_name=user.get("name"))
+
+
+def _url(author, tweet_id):
+    return f"https://x.com/{author.handle or 'i/web'}/status/{tweet_id}"
+
+
+def _media(tweet, media_by_key):
+    attachments = tweet.get("attachments")
+    if not attachments:
+        return ()
+    items = attachments.get("media")  # flattened
+    if items is None:
+        items = [
+            media_by_key[key] for key in attachments.get("media_keys", ()) if key in media_by_key
+        ]
+    return tuple(
+        Media(
+            type=_MEDIA_TYPES.get(item.get("type"), "other"),
+            url=item.get("url") or _best_variant(item),
+            alt_text=item.get("alt_text") or None,
+            preview_url=item.get("preview_image_url"),
+            width=item.get("width"),
+            height=item.get("height"),
+        )
+        for item in items
+    )
+
+
+def _best_variant(item):
+    variants = [v for v in item.get("variants") or () if v.get("content_type") == "video/mp4"]
+    if not variants:
+        return None
+    return max(variants, key=lambda variant: variant.get("bit_rate") or 0).get("url")
+
+
+def _metrics(counts):
+    if not counts:
+        return Metrics()
+    bookmarks = counts.get("bookmark_count")
+    return Metrics(
+        likes=counts.get("like_count"),
+        reposts=counts.get("retweet_count"),
+        replies=counts.get("reply_count"),
+        quotes=counts.get("quote_count"),
+        views=counts.get("impression_count"),
+        other={} if bookmarks is None else {"bookmarks": bookmarks},
+    )

@@ -1,0 +1,295 @@
+"""Opening files: compression, record splitting, bad input and format sniffing."""
+
+import bz2
+import gzip
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from socialgood.platforms import bluesky, jetstream, mastodon, telegram, twitter_v1, twitter_v2
+from socialgood.platforms.files import (
+    UnreadableFile,
+    ZipBomb,
+    iter_records,
+    read_posts,
+    sniff_format,
+)
+from socialgood.platforms.report import Report
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+TWARC2 = FIXTURES / "twarc2/search.jsonl"
+GEN_POSTS = Path(__file__).parents[2].parent / "shared/bench/gen_posts.py"
+
+
+def records(path, **limits):
+    report = Report()
+    return [record for _, record in iter_records(path, report, **limits)], report
+
+
+def write_lines(path, *lines):
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+# --- compression --------------------------------------------------------------------
+
+
+def test_gzip_zstd_bzip2_and_zip_give_the_same_records_whatever_the_name(tmp_path):
+    plain, _ = records(TWARC2)
+    data = TWARC2.read_bytes()
+    gz = tmp_path / "tweets.jsonl"  # no telling extension: magic bytes decide
+    gz.write_bytes(gzip.compress(data))
+    zst = tmp_path / "tweets.zst"
+    zst.write_bytes(zstandard.ZstdCompressor().compress(data))
+    bz = tmp_path / "tweets.bz2"
+    bz.write_bytes(bz2.compress(data))
+    for path in (gz, zst, bz):
+        assert records(path)[0] == plain
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("b/second.jsonl", data)
+        zf.writestr("a/first.jsonl", data)
+        zf.writestr("__MACOSX/a/._first.jsonl", b"\x00\x05\x16\x07junk")
+        zf.writestr(".DS_Store", b"\x00\x00\x00\x01Bud1")
+        zf.mkdir("empty/")
+    report = Report()
+    located = list(iter_records(archive, report))
+    assert [record for _, record in located] == plain + plain
+    assert [where for where, _ in located] == [
+        "a/first.jsonl:1",
+        "a/first.jsonl:2",
+        "b/second.jsonl:1",
+        "b/second.jsonl:2",
+    ]
+    assert report.skipped_total == 0
+
+
+def test_zstd_stream_of_several_frames_reads_to_the_end(tmp_path):
+    compressor = zstandard.ZstdCompressor()
+    path = tmp_path / "RS_2026-01.zst"
+    path.write_bytes(compressor.compress(b'{"a": 1}\n') + compressor.compress(b'{"a": 2}\n'))
+    assert records(path)[0] == [{"a": 1}, {"a": 2}]
+
+
+def test_zip_member_that_is_not_json_is_skipped_and_the_rest_read(tmp_path):
+    archive = tmp_path / "mixed.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("README.txt", "Exported by a tool\n")
+        zf.writestr("posts.jsonl", '{"a": 1}\n')
+    got, report = records(archive)
+    assert got == [{"a": 1}]
+    assert list(report.skipped_lines.values()) == [["README.txt"]]
+
+
+def test_zip_bomb_by_ratio_is_refused_with_a_plain_message(tmp_path):
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("posts.jsonl", b"\n" * (17 * 2**20))  # 17 MB of newlines, ~17 KB packed
+    with pytest.raises(ZipBomb, match="zip bomb"):
+        records(archive)
+
+
+def test_zip_member_larger_than_the_limit_is_refused(tmp_path):
+    archive = tmp_path / "big.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("a.jsonl", b'{"a": 1}\n')
+        zf.writestr("b.jsonl", b'{"b": 2}\n' * 100)
+    report = Report()
+    seen = []
+    with pytest.raises(ZipBomb, match="more than the limit"):
+        for _, record in iter_records(archive, report, max_member_bytes=500):
+            seen.append(record)
+    assert seen == [{"a": 1}]  # what came before the refusal was read
+
+
+def test_cut_off_gzip_raises_after_the_records_before_the_damage(tmp_path):
+    path = tmp_path / "cut.jsonl.gz"
+    data = gzip.compress(b"".join(b'{"n": %d}\n' % n for n in range(100_000)))
+    path.write_bytes(data[: len(data) // 2])
+    seen = []
+    with pytest.raises(UnreadableFile, match="damaged or cut off"):
+        for _, record in iter_records(path, Report()):
+            seen.append(record)
+    assert seen[:3] == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+# --- JSON Lines -----------------------------------------------------------------------
+
+
+def test_bad_lines_are_skipped_with_their_line_numbers(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b'{"a": 1}\n\n{"a": \n\xff\xfe\x00junk\n[{"b": 2}]\r\n{"a": 3, "cut')
+    got, report = records(path)
+    assert got == [{"a": 1}, [{"b": 2}]]
+    assert report.records == 2
+    assert report.skipped == {
+        "line is not valid JSON": 2,
+        "last line is cut off (incomplete file?)": 1,
+    }
+    assert report.skipped_lines["line is not valid JSON"] == [3, 4]
+    assert report.skipped_lines["last line is cut off (incomplete file?)"] == [6]
+
+
+def test_an_enormous_line_is_skipped_without_reading_it_whole(tmp_path):
+    path = tmp_path / "huge.jsonl"
+    huge = b'{"text": "' + b"x" * 100_000 + b'"}'
+    write_lines(path, b'{"a": 1}', huge, b'{"a": 2}', huge + b"tail", b'{"a": 3}')
+    got, report = records(path, max_line_bytes=1000)
+    assert got == [{"a": 1}, {"a": 2}, {"a": 3}]
+    assert report.skipped_lines == {"line longer than 1000 bytes": [2, 4]}
+
+
+def test_first_line_that_is_junk_is_skipped_when_json_lines_follow(tmp_path):
+    path = write_lines(tmp_path / "x.jsonl", b"garbage before the data", b'{"a": 1}', b'{"a": 2}')
+    got, report = records(path)
+    assert got == [{"a": 1}, {"a": 2}]
+    assert report.skipped_lines == {"line is not valid JSON": [1]}
+
+
+def test_byte_order_mark_is_ignored(tmp_path):
+    path = write_lines(tmp_path / "bom.jsonl", b'\xef\xbb\xbf{"a": 1}', b'{"a": 2}')
+    assert records(path)[0] == [{"a": 1}, {"a": 2}]
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"", "empty"),
+        (b"\n  \n\t\n", "empty"),
+        (bytes(range(256)) * 40, "binary data"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
+        (b"<!DOCTYPE html>\n<html><body>My Activity</body></html>\n", "HTML"),
+        (b"id,text,author\n1,hello,ana\n", "CSV"),
+    ],
+)
+def test_files_that_are_not_json_raise_a_message_for_people(tmp_path, content, words):
+    path = tmp_path / "input.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFile, match=words):
+        records(path)
+
+
+# --- JSON documents ---------------------------------------------------------------
+
+
+def test_top_level_array_is_streamed_item_by_item(tmp_path):
+    path = tmp_path / "array.json"
+    path.write_text(json.dumps([{"n": n} for n in range(3)], indent=2))
+    got, report = records(path)
+    assert got == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert report.records == 3
+
+
+def test_one_line_array_longer_than_a_line_may_be_is_streamed(tmp_path):
+    path = tmp_path / "minified.json"
+    items = [{"n": n, "text": "x" * 50} for n in range(100)]
+    path.write_text(json.dumps(items) + "\n" + json.dumps(items[:2]))
+    got, report = records(path, max_line_bytes=1000)
+    assert got == items + items[:2]  # each array's items, the long line included
+    assert report.skipped_total == 0
+
+
+def test_truncated_array_document_keeps_what_was_read(tmp_path):
+    path = tmp_path / "array.json"
+    path.write_text(json.dumps([{"n": n} for n in range(3)], indent=2)[:-20])
+    seen = []
+    with pytest.raises(UnreadableFile, match="breaks off"):
+        for _, record in iter_records(path, Report()):
+            seen.append(record)
+    assert seen == [{"n": 0}, {"n": 1}]
+
+
+def test_small_object_document_is_one_record(tmp_path):
+    path = tmp_path / "context.json"
+    path.write_text(json.dumps({"ancestors": [], "descendants": []}, indent=2))
+    assert records(path)[0] == [{"ancestors": [], "descendants": []}]
+
+
+def test_large_object_document_is_streamed_by_its_formats_item_key():
+    small, _ = records(FIXTURES / "telegram/result.json")
+    streamed, report = records(FIXTURES / "telegram/result.json", whole_document_bytes=200)
+    header = {key: value for key, value in small[0].items() if key != "messages"}
+    assert streamed == [{**header, "messages": [item]} for item in small[0]["messages"]]
+    assert report.records == 6
+
+
+def test_large_object_document_without_a_stream_key_is_refused(tmp_path):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps({"feed": [{"n": n} for n in range(50)]}, indent=2))
+    with pytest.raises(UnreadableFile, match="JSON Lines"):
+        records(path, whole_document_bytes=100)
+
+
+# --- sniffing and reading posts -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fixture, module",
+    [
+        ("twarc2/search.jsonl", twitter_v2),
+        ("twarc2/flattened.jsonl", twitter_v2),
+        ("twitter_v1/tweets.json", twitter_v1),
+        ("bluesky/search.jsonl", bluesky),
+        ("bluesky/author_feed.json", bluesky),
+        ("bluesky/thread.json", bluesky),
+        ("jetstream/events.jsonl", jetstream),
+        ("mastodon/timeline.jsonl", mastodon),
+        ("mastodon/context.json", mastodon),
+        ("telegram/result.json", telegram),
+    ],
+)
+def test_sniffing_picks_the_format_of_each_fixture(fixture, module):
+    assert sniff_format(FIXTURES / fixture) is module
+
+
+def test_unknown_json_format_is_named_as_such(tmp_path):
+    path = write_lines(tmp_path / "other.jsonl", b'{"temperature": 21.5}')
+    with pytest.raises(UnreadableFile, match="not in a format socialgood knows"):
+        sniff_format(path)
+
+
+def test_read_posts_counts_records_and_posts_in_the_report():
+    report = Report()
+    posts = list(read_posts(TWARC2, report))
+    assert report.records == 2
+    assert report.posts == len(posts) == 5
+
+
+def test_a_record_of_an_unexpected_shape_is_skipped_not_fatal(tmp_path):
+    path = tmp_path / "odd.jsonl"
+    page = TWARC2.read_text().splitlines()[0]
+    write_lines(
+        path,
+        page.encode(),
+        b'{"data": [{"author_id": "1", "text": "no id"}], "__twarc": {}}',
+        page.encode(),
+    )
+    report = Report()
+    posts = list(read_posts(path, report))
+    assert len(posts) == 10
+    assert report.skipped_lines == {"twarc2: malformed tweet (KeyError)": [2]}
+
+
+@pytest.mark.skipif(not GEN_POSTS.exists(), reason=f"the shared generator {GEN_POSTS} is absent")
+@pytest.mark.parametrize(
+    "name, module", [("twarc2", twitter_v2), ("bluesky", bluesky), ("mastodon", mastodon)]
+)
+def test_sniffing_and_reading_gen_posts_output(tmp_path, name, module):
+    out = tmp_path / f"{name}.jsonl"
+    subprocess.run(
+        [sys.executable, GEN_POSTS, "--format", name, "--posts", "60", "--seed", "3", "--out", out],
+        check=True,
+        capture_output=True,
+    )
+    assert sniff_format(out) is module
+    report = Report()
+    posts = list(read_posts(out, report))
+    assert len({post.platform_id for post in posts}) >= 60  # and the originals of reposts
+    assert report.skipped_total == 0
+    assert not report.unknown_fields
+    assert all(post.created_at.utcoffset().total_seconds() == 0 for post in posts)

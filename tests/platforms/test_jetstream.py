@@ -1,0 +1,51 @@
+"""Bluesky Jetstream v1 events."""
+
+from collections import Counter
+from pathlib import Path
+
+import orjson
+
+from socialgood.platforms import jetstream
+from socialgood.platforms.files import read_posts
+from socialgood.platforms.report import Report
+
+EVENTS = Path(__file__).parents[1] / "fixtures/jetstream/events.jsonl"
+ANA = "did:plc:anaexample0000000000000a"
+BO = "did:plc:boexample00000000000000b"
+CY = "did:plc:cyexample00000000000000c"
+
+
+def test_known_counts_of_posts_reposts_and_ignored_events():
+    report = Report()
+    posts = list(read_posts(EVENTS, report, jetstream))
+    assert report.records == 9
+    assert Counter(post.kind for post in posts) == {"post": 1, "reply": 1, "repost": 1}
+    assert report.skipped == {
+        "jetstream: app.bsky.feed.like create (not a post)": 2,
+        "jetstream: app.bsky.graph.follow create (not a post)": 1,
+        "jetstream: identity event (not a post)": 1,
+        "jetstream: account event (not a post)": 1,
+    }
+    assert report.warnings == {
+        "jetstream: deletes seen (app.bsky.feed.post)": 1,
+        "jetstream: deleted accounts seen (their posts should be purged)": 1,
+    }
+
+
+def test_post_from_a_commit_has_the_did_as_author_and_facet_tags():
+    post, reply, repost = read_posts(EVENTS, Report(), jetstream)
+    assert post.platform_id == f"at://{ANA}/app.bsky.feed.post/3ljet1"
+    assert (post.author.id, post.author.handle) == (ANA, None)
+    assert post.hashtags == ("jetstream", "pflege")
+    (image,) = post.media
+    assert image.alt_text == "Ein Foto"
+    assert image.url == f"https://cdn.bsky.app/img/feed_fullsize/plain/{ANA}/bafkjimg@jpeg"
+    assert reply.reply_to == post.platform_id
+    assert (repost.repost_of, repost.author.id) == (post.platform_id, CY)
+    assert repost.platform_id == f"at://{CY}/app.bsky.feed.repost/3ljrp"
+
+
+def test_deleted_uri_names_what_a_delete_removes():
+    events = [orjson.loads(line) for line in EVENTS.read_bytes().splitlines()]
+    deleted = [jetstream.deleted_uri(event) for event in events]
+    assert [uri for uri in deleted if uri] == [f"at://{BO}/app.bsky.feed.post/3ljold"]

@@ -1,0 +1,101 @@
+"""Mastodon statuses: timeline pages, context responses, HTML content."""
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from socialgood.platforms import mastodon
+from socialgood.platforms.files import read_posts
+from socialgood.platforms.report import Report
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+S1 = "https://social.example/users/ana/statuses/111"
+
+
+def read(name):
+    report = Report()
+    posts = list(read_posts(FIXTURES / name, report, mastodon))
+    return {post.platform_id: post for post in posts}, posts, report
+
+
+def test_timeline_page_known_counts():
+    by_id, posts, report = read("mastodon/timeline.jsonl")
+    assert report.records == 2  # a page and an empty last page
+    assert len(posts) == 5  # 5 statuses; the boosted original is one of them
+    assert Counter(post.kind for post in posts) == {
+        "post": 1,
+        "reply": 2,
+        "repost": 1,
+        "quote": 1,
+    }
+    originals = [post for post in posts if post.kind != "repost"]
+    assert sum(len(post.hashtags) for post in originals) == 3
+    assert sum(len(post.mentions) for post in originals) == 2
+    assert sum(len(post.media) for post in originals) == 2
+    assert sum(1 for post in originals for media in post.media if media.alt_text) == 1
+
+
+def test_status_text_tags_mentions_links_media():
+    by_id, _, _ = read("mastodon/timeline.jsonl")
+    post = by_id[S1]
+    assert post.text == (
+        "Care & support #Care with @bo\n\nRead https://example.org/report?a=1&b=2\nthanks"
+    )
+    assert post.hashtags == ("care", "socialwork")
+    assert [(m.id, m.handle) for m in post.mentions] == [("bo@other.example", "bo@other.example")]
+    assert [link.url for link in post.links] == ["https://example.org/report?a=1&b=2"]
+    image, gif = post.media
+    assert (image.type, image.alt_text, image.width) == (
+        "image",
+        "Two people at a kitchen table",
+        1200,
+    )
+    assert (gif.type, gif.alt_text) == ("gif", None)
+    assert post.url == "https://social.example/@ana/111"
+    assert post.created_at == datetime(2025, 7, 17, 9, 12, 44, tzinfo=UTC)  # from +02:00
+    metrics = post.metrics
+    assert (metrics.likes, metrics.reposts, metrics.replies, metrics.quotes) == (4, 1, 1, 1)
+
+
+def test_boost_quote_and_replies():
+    by_id, _, _ = read("mastodon/timeline.jsonl")
+    boost = by_id["https://other.example/users/bo/statuses/901/activity"]
+    assert (boost.kind, boost.repost_of, boost.author.id) == ("repost", S1, "bo@other.example")
+    assert boost.url == boost.platform_id  # a boost has no web page
+    quote = by_id["https://other.example/users/bo/statuses/114"]
+    assert (quote.kind, quote.quote_of, quote.text) == ("quote", S1, "So true #care")
+    assert quote.links == ()  # the "RE: <link>" fallback paragraph is left out
+    reply = by_id["https://other.example/users/bo/statuses/900"]
+    assert (reply.kind, reply.reply_to) == ("reply", S1)  # parent in the page: its uri
+    assert reply.text == "mental health\n\n@ana agreed"  # content warning first
+    pending = by_id["https://other.example/users/bo/statuses/115"]
+    assert pending.quote_of is None  # only accepted quotes count
+    assert pending.reply_to == "999"  # parent not in the response: the server's local id
+
+
+def test_same_account_seen_from_two_servers_gets_one_id():
+    timeline, _, _ = read("mastodon/timeline.jsonl")
+    context, _, _ = read("mastodon/context.json")
+    local = timeline[S1].author  # acct "ana" on social.example
+    remote = context["https://social.example/users/ana/statuses/100"].author  # "ana@social.example"
+    assert local.id == remote.id == "ana@social.example"
+    assert local.handle == "ana@social.example"
+
+
+def test_context_resolves_parents_and_thread_root():
+    by_id, posts, _ = read("mastodon/context.json")
+    root = "https://social.example/users/ana/statuses/100"
+    second = by_id["https://social.example/users/ana/statuses/101"]
+    child = by_id["https://other.example/users/bo/statuses/203"]
+    assert (second.reply_to, second.thread_root) == (root, root)
+    assert (child.reply_to, child.thread_root) == (second.platform_id, root)
+    assert by_id[root].thread_root is None
+
+
+def test_html_to_text_keeps_breaks_and_decodes_entities():
+    text, anchors = mastodon.html_to_text(
+        "<p>a &lt;b&gt; &amp; c<br />d</p><p>e <a href='https://x.example/?a=1&amp;b=2'>x</a></p>"
+    )
+    assert text == "a <b> & c\nd\n\ne x"
+    assert anchors == [("https://x.example/?a=1&b=2", "")]
+    assert mastodon.html_to_text("plain &amp; simple") == ("plain & simple", [])

@@ -1,0 +1,69 @@
+"""Telegram Desktop chat exports."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from socialgood.platforms import telegram
+from socialgood.platforms.files import read_posts
+from socialgood.platforms.report import Report
+
+EXPORT = Path(__file__).parents[1] / "fixtures/telegram/result.json"
+
+
+def read(**limits):
+    report = Report()
+    posts = list(read_posts(EXPORT, report, telegram, **limits))
+    return {post.platform_id: post for post in posts}, posts, report
+
+
+def test_known_counts():
+    by_id, posts, report = read()
+    assert list(by_id) == ["1234567890/2", "1234567890/3", "1234567890/4", "1234567890/6"]
+    assert report.skipped == {"telegram: service message (not a post)": 2}
+    assert report.warnings == {"telegram: forwarded messages (origin kept in raw only)": 1}
+    assert sum(len(post.hashtags) for post in posts) == 3
+    assert sum(len(post.mentions) for post in posts) == 2
+    assert sum(len(post.media) for post in posts) == 3
+    assert all(post.community == "Example support group" for post in posts)
+
+
+def test_text_entities_give_text_tags_mentions_and_links():
+    by_id, _, _ = read()
+    welcome = by_id["1234567890/2"]
+    assert welcome.text == "Welcome #PeerSupport and @bo_example see our guide"
+    assert welcome.hashtags == ("peersupport",)
+    assert welcome.mentions[0].handle == "bo_example"
+    assert [link.url for link in welcome.links] == ["https://example.org/guide"]
+    assert (welcome.author.id, welcome.author.display_name) == ("user111", "Ana")
+    thanks = by_id["1234567890/3"]
+    assert thanks.mentions[0].id == "user333"  # mention_name carries the user id
+    assert [link.url for link in thanks.links] == ["https://example.net"]
+
+
+def test_date_unixtime_is_used_not_the_local_date():
+    by_id, _, _ = read()
+    # `date` says 11:00 local time; the epoch seconds say 11:00 UTC on this export
+    assert by_id["1234567890/2"].created_at == datetime(2024, 1, 5, 11, tzinfo=UTC)
+
+
+def test_replies_and_media():
+    by_id, _, _ = read()
+    reply = by_id["1234567890/3"]
+    assert (reply.kind, reply.reply_to) == ("reply", "1234567890/2")
+    (photo,) = reply.media
+    assert (photo.type, photo.url, photo.width) == (
+        "image",
+        "photos/photo_1@05-01-2024_11-05-00.jpg",
+        1280,
+    )
+    (video,) = by_id["1234567890/4"].media
+    assert (video.type, video.url) == ("video", None)  # file left out of the export
+    (voice,) = by_id["1234567890/6"].media
+    assert voice.type == "audio"
+
+
+def test_a_large_export_streamed_message_by_message_gives_the_same_posts():
+    whole, _, _ = read()
+    streamed, _, report = read(whole_document_bytes=200)
+    assert streamed == whole
+    assert report.records == 6

@@ -1,0 +1,156 @@
+"""X/Twitter: twarc2 pages and flattened lines (v2), and v1.1 JSON."""
+
+import unicodedata
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from socialgood.platforms import twitter_v1, twitter_v2
+from socialgood.platforms.files import read_posts
+from socialgood.platforms.normalise import parse_twitter_date
+from socialgood.platforms.report import Report
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+def read(name, module):
+    report = Report()
+    posts = list(read_posts(FIXTURES / name, report, module))
+    return {post.platform_id: post for post in posts}, posts, report
+
+
+def test_twarc2_page_known_counts():
+    by_id, posts, report = read("twarc2/search.jsonl", twitter_v2)
+    assert len(posts) == 5  # 4 tweets in data + the retweeted original from includes
+    assert Counter(post.kind for post in posts) == {"post": 2, "repost": 1, "reply": 1, "quote": 1}
+    assert sum(len(post.hashtags) for post in posts) == 5
+    assert sum(len(post.mentions) for post in posts) == 2
+    assert sum(len(post.media) for post in posts) == 2
+    assert sum(1 for post in posts for media in post.media if media.alt_text) == 1
+    assert "1001" in by_id and "1005" in by_id
+
+
+def test_twarc2_partial_errors_are_counted_and_failed_pages_skipped():
+    _, _, report = read("twarc2/search.jsonl", twitter_v2)
+    assert report.warnings["X API partial error: Not Found Error (tweet)"] == 2
+    assert report.skipped_lines == {"twarc2: page without data (failed request)": [2]}
+
+
+def test_twarc2_retweet_takes_the_full_text_of_the_original():
+    by_id, _, _ = read("twarc2/search.jsonl", twitter_v2)
+    retweet = by_id["1002"]
+    assert retweet.kind == "repost"
+    assert retweet.repost_of == "1005"
+    assert retweet.author.handle == "bo_example"
+    assert retweet.text.startswith("Full original text")
+    assert retweet.text.endswith("shows <3")  # unescaped, not cut off
+    assert retweet.hashtags == ("harmreduction",)
+    assert by_id["1005"].author.handle == "cy_example"
+
+
+def test_twarc2_reply_that_quotes_is_a_reply_with_quote_of():
+    by_id, _, _ = read("twarc2/search.jsonl", twitter_v2)
+    reply = by_id["1003"]
+    assert (reply.kind, reply.reply_to, reply.quote_of) == ("reply", "1001", "1006")
+    assert reply.thread_root == "1001"
+    assert reply.lang is None  # "und"
+    assert by_id["1004"].kind == "quote" and by_id["1004"].quote_of == "1001"
+
+
+def test_twarc2_entities_media_and_metrics():
+    by_id, _, _ = read("twarc2/search.jsonl", twitter_v2)
+    post = by_id["1001"]
+    assert post.text.startswith("Support & care")
+    assert post.hashtags == ("socialwork", unicodedata.normalize("NFC", "café"))
+    assert [(m.id, m.handle) for m in post.mentions] == [("102", "bo_example")]
+    assert [(link.url, link.domain) for link in post.links] == [
+        ("https://www.example.org/report", "example.org")
+    ]  # the pic.twitter.com link is the attachment, not a link
+    (photo,) = post.media
+    assert (photo.type, photo.alt_text, photo.width) == ("image", "A bar chart of referrals", 1200)
+    assert post.url == "https://x.com/ana_example/status/1001"
+    assert post.created_at == datetime(2023, 3, 1, 10, tzinfo=UTC)
+    metrics = post.metrics
+    assert (metrics.likes, metrics.reposts, metrics.replies, metrics.quotes) == (10, 2, 1, 1)
+    assert metrics.views == 500 and metrics.other == {"bookmarks": 1}
+    (video,) = by_id["1004"].media
+    assert video.type == "video"
+    assert video.url == "https://video.twimg.com/high.mp4"
+    assert video.preview_url == "https://pbs.twimg.com/media/v.jpg"
+
+
+def test_twarc2_flattened_lines():
+    by_id, posts, report = read("twarc2/flattened.jsonl", twitter_v2)
+    assert len(posts) == 3
+    retweet = by_id["1009"]
+    assert retweet.kind == "repost" and retweet.repost_of == "1008"
+    assert retweet.text == "A flattened original about #Carers and #Dementia"
+    assert by_id["1008"].author.handle == "ana_example"
+    assert by_id["1008"].hashtags == ("carers", "dementia")
+    (photo,) = by_id["1010"].media
+    assert photo.alt_text == "Tabelle mit Zahlen"
+    assert not report.unknown_fields
+
+
+def test_twarc2_unknown_tweet_fields_are_reported():
+    tweet = {"id": "1", "text": "hi", "author_id": "2", "created_at": "2023-01-01T00:00:00Z"}
+    report = Report()
+    posts = list(twitter_v2.parse({"data": [{**tweet, "brand_new": 1}]}, report))
+    assert len(posts) == 1
+    assert report.unknown_fields == {"tweet.brand_new": 1}
+
+
+def test_v1_known_counts_and_kinds():
+    by_id, posts, report = read("twitter_v1/tweets.json", twitter_v1)
+    assert len(posts) == 5  # 4 tweets and the original nested in the retweet (twice)
+    assert len(by_id) == 4
+    assert Counter(post.kind for post in by_id.values()) == {
+        "post": 1,
+        "repost": 1,
+        "reply": 1,
+        "quote": 1,
+    }
+    assert report.skipped_total == 0
+
+
+def test_v1_extended_text_entities_and_alt_text():
+    by_id, _, _ = read("twitter_v1/tweets.json", twitter_v1)
+    post = by_id["2001"]
+    assert post.text == "Short text #Short & the long rest with #Kinship and a photo https://t.co/p"
+    assert post.hashtags == ("short", "kinship")
+    (photo,) = post.media
+    assert (photo.alt_text, photo.width, photo.height) == ("A family at a table", 2048, 1365)
+    assert post.created_at == datetime(2018, 10, 10, 20, 19, 24, tzinfo=UTC)
+    retweet = by_id["2002"]
+    assert (retweet.kind, retweet.repost_of, retweet.text) == ("repost", "2001", post.text)
+    reply = by_id["2003"]
+    assert reply.reply_to == "2001"
+    assert reply.metrics.likes == 3  # a string in archives
+    assert [link.url for link in reply.links] == ["https://example.net/guide"]
+    quote = by_id["2004"]
+    assert quote.quote_of == "2003"
+    (gif,) = quote.media
+    assert (gif.type, gif.url) == ("gif", "https://video.twimg.com/tweet_video/g.mp4")
+
+
+def test_v1_dates_with_offsets_become_utc():
+    assert parse_twitter_date("Wed Oct 10 20:19:24 +0200 2018") == datetime(
+        2018, 10, 10, 18, 19, 24, tzinfo=UTC
+    )
+    assert parse_twitter_date("Wed Oct 10 20:19:24 -0130 2018") == datetime(
+        2018, 10, 10, 21, 49, 24, tzinfo=UTC
+    )
+    assert parse_twitter_date("yesterday") is None
+
+
+def test_twarc2_stream_line_with_a_single_tweet():
+    tweet = {"id": "1", "text": "hi #Care", "author_id": "2", "created_at": "2023-01-01T00:00:00Z"}
+    tweet["entities"] = {"hashtags": [{"start": 3, "end": 8, "tag": "Care"}]}
+    line = {
+        "data": tweet,
+        "includes": {"users": [{"id": "2", "username": "fay_example", "name": "Fay"}]},
+        "matching_rules": [{"id": "9", "tag": "care"}],
+    }
+    assert twitter_v2.sniff(line)
+    (post,) = twitter_v2.parse(line, Report())
+    assert (post.author.handle, post.hashtags) == ("fay_example", ("care",))
