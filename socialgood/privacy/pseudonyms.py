@@ -1,0 +1,428 @@
+"""Keyed pseudonyms for everyone a post names, applied before anything is stored.
+
+The importer passes every parsed Post through `Pseudonymiser.apply`, so original ids,
+handles and display names never reach the database, the search index, logs or
+temporary files. What it does to a post:
+
+- `author` and `mentions` become `Person(id=p, handle=p)` where `p` is the person's
+  pseudonym (`user-3f9a2c0d1e2b4a5c`); display names are dropped.
+- In `text` and in media alt text: e-mail addresses and phone numbers are scrubbed
+  (`scrub.py`); `@name`, `@user@domain` and Reddit's `u/name` become `@p` / `u/p`;
+  profile links in any form below are rewritten; and bare handles (a signature, a
+  name in passing) of people the project already knows are replaced.
+- In `platform_id`, `url`, `reply_to`, `quote_of`, `repost_of`, `thread_root`, links
+  and media URLs: every DID (`at://did:plc:…/…` → `at://p/…`, Bluesky CDN and video
+  URLs) and every profile-shaped URL (`bsky.app/profile/<handle>`, `host/@user`,
+  `host/@user@domain`, `host/users/user` (ActivityPub ids such as Mastodon's status
+  `uri`), `x.com/<name>` and `twitter.com/<name>`, `reddit.com/user/<name>` and
+  `/u/<name>`, `youtube.com/channel/<id>`, `youtube.com/@handle`, `tiktok.com/@name`)
+  has its person part replaced and the rest kept, so thread links still join and
+  `platform_id` stays a stable dedup key across re-imports.
+- `raw` is set to None: the caller encrypts it first when the project opts in.
+
+**The pseudonym** is "user-" + the first 16 hex digits of HMAC-SHA256(project key,
+"<platform family>:<identity>"). A keyed hash, so nobody without the key can confirm
+a guess ("is user-3f9a… @ana?"), and each project's key gives unrelated pseudonyms.
+16 hex digits are 64 bits: the chance that any two of n people in a project share a
+pseudonym is about n²/2⁶⁵, i.e. 3 in 100 million for a million people and 3 in a million
+for ten million; 12 digits (48 bits) would already give 2 in 1,000 for a million, and a
+collision silently merges two people in every analysis.
+
+**Identity.** One person must get one pseudonym whether seen as an author (with a
+stable id), in a mention (sometimes only a handle) or in a URL. The identity hashed is:
+
+- X, Bluesky, YouTube, Telegram and others: the platform's stable id when known (X user
+  id, DID, channel id, `from_id`), else "@" + the lower-cased handle (the "@" keeps an
+  all-digit X handle apart from a user id);
+- Reddit: the lower-cased username, which Reddit never changes or reuses and which every
+  source has (many lack the `t2_` id);
+- Mastodon: the account address `user@domain`, lower-cased, from the handle or from
+  an id given as an acct or account URL. Account ids are local to each server, so
+  parsers must pass the acct with its domain for one person to be one pseudonym
+  across servers.
+
+Platforms are grouped into families (`twitter` = `x`) so one person imported from
+different X formats is one pseudonym; different platforms are never joined.
+
+**The directory** maps "<family>:<handle>" to the pseudonym of the person seen with
+that handle (the latest one, as handles change hands). It lets a later handle-only sighting (an @mention in text,
+an `x.com/name` link) reuse the id-based pseudonym. The project stores it encrypted
+(`directory` out, `Pseudonymiser(directory=…)` in), together with `originals`
+(pseudonym -> platform, id, handle, display name), the re-identification table only
+an owner may open. Someone seen only by handle before the directory knew them keeps
+the handle-based pseudonym for those posts: the importer can avoid this by learning
+a file's authors first.
+
+Within a post, the people named in `author` and `mentions` are authoritative for the
+text, so Mastodon's short `@bo` for `bo@other.example` resolves to the right person.
+
+**Bare handles** (without `@`) are replaced only for people in the directory and only
+when the handle cannot be an ordinary word: at least 4 characters with a letter and a
+digit, `_`, `-` or `.` (`ana_example`, `ana.bsky.social`). A handle made of letters
+only (`hope`, `sarah`) would otherwise rewrite every use of that word in the corpus;
+it is still replaced in its `@`, `u/` and profile-link forms.
+
+Not covered here: display names written in text, names of private Telegram chats in
+`community`, links to someone's personal website, and handles inside a longer dotted
+token (`ana_example.Thanks`). Speed: per-identity HMACs are cached and every regex
+runs only after a cheap substring check; see benchmarks/bench_privacy.py.
+"""
+
+import functools
+import hashlib
+import hmac
+import re
+
+import msgspec
+
+from socialgood.platforms.model import Link, Person, Post
+from socialgood.privacy.scrub import scrub_contacts
+
+PREFIX = "user-"
+DIGEST_CHARS = 16
+CACHE_SIZE = 1 << 20  # identities; about 200 MB at most, typically far less
+PEOPLE_CACHE_SIZE = 1 << 18  # people as parsed, so a frequent author costs one lookup
+FAMILIES = {"twitter": "x"}
+# Platforms whose handles are letters, digits and "_" only: "@ana." and "@ana-" end at "ana".
+WORD_HANDLES = frozenset({"x", "telegram", "reddit", "mastodon"})
+# Sites whose "host/@name" URLs name their own users rather than fediverse accounts.
+HANDLE_HOSTS = {"youtube.com": "youtube", "tiktok.com": "tiktok", "medium.com": "medium"}
+X_RESERVED_PATHS = frozenset(
+    "i home search hashtag explore intent share settings messages notifications compose "
+    "login logout signup tos privacy about jobs download account help lists".split()
+)
+
+_PSEUDONYM = re.compile(r"user-[0-9a-f]{16}")
+_DOMAIN = (
+    r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+"
+)
+_NAME = r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?"
+_MENTION = re.compile(rf"@(?<!\w@)({_NAME})(?:@({_DOMAIN}))?")  # "@" first: fast search
+_WORD_HANDLE = re.compile(r"[A-Za-z0-9_]+")
+_REDDIT_MENTION = re.compile(r"(?<![\w/])(/?u/)([A-Za-z0-9_\-]{3,20})(?![\w\-])")
+_DID = re.compile(
+    r"(?<![A-Za-z0-9])did(?::|%3[Aa])"
+    r"(?:plc(?::|%3[Aa])(?P<plc>[a-z2-7]{24})|web(?::|%3[Aa])(?P<web>[A-Za-z0-9.\-]+))"
+)
+# Profile-shaped URLs. Each match ends with the person part; group 1 is what precedes it.
+_X_URL = re.compile(r"(?<![\w\-])((?:twitter|x)\.com/)([A-Za-z0-9_]{1,15})(?![\w\-])")
+_REDDIT_URL = re.compile(r"(?<![\w\-])(reddit\.com/(?:user|u)/)([A-Za-z0-9_\-]{3,20})(?![\w\-])")
+_YOUTUBE_CHANNEL_URL = re.compile(r"(?<![\w\-])(youtube\.com/channel/)(UC[A-Za-z0-9_\-]{22})")
+_YOUTUBE_NAME_URL = re.compile(rf"(?<![\w\-])(youtube\.com/(?:c|user)/)({_NAME})")
+_BLUESKY_URL = re.compile(rf"(bsky\.app/profile/)({_DOMAIN})")  # DIDs are replaced before
+_AT_URI = re.compile(rf"(at://)({_DOMAIN})")
+# host/@user, host/@user@domain (a remote account seen on host), host/users/user
+_FEDIVERSE_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?/@)({_NAME}(?:@{_DOMAIN})?)")
+_ACTIVITYPUB_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?/users/)({_NAME})")
+_ACCOUNT_URL = re.compile(rf"https?://([^/:]+)(?::[0-9]+)?/(?:users/|@)({_NAME})")
+_TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
+# Lower-cased tokens with a digit, "_", "-" or ".": the only ones that can be a
+# distinctive handle, and rare enough in prose to check each one.
+_MIXED_TOKEN = re.compile(r"(?<![a-z0-9_.\-])(?!user-[0-9a-f]{16})[a-z]*+[0-9_.\-][a-z0-9_.\-]*+")
+_NOBODY = Person()
+
+
+def platform_family(platform: str) -> str:
+    return FAMILIES.get(platform, platform)
+
+
+def pseudonym(key: bytes, platform: str, identity: str) -> str:
+    """The project's pseudonym for `identity` (an id, or "@" + handle) on `platform`."""
+    message = f"{platform_family(platform)}:{identity}".encode()
+    return PREFIX + hmac.new(key, message, hashlib.sha256).hexdigest()[:DIGEST_CHARS]
+
+
+def is_pseudonym(value: str) -> bool:
+    return value.startswith(PREFIX) and _PSEUDONYM.fullmatch(value) is not None
+
+
+def _is_distinctive(handle: str) -> bool:
+    """Could this handle, written without "@", not be an ordinary word or number?"""
+    return len(handle) >= 4 and not handle.isalpha() and any(c.isalpha() for c in handle)
+
+
+def _mastodon_acct(value: str) -> str | None:
+    """`user@domain` from an acct or an account URL; None for a server-local id."""
+    value = value.lower().removeprefix("@")
+    match = _ACCOUNT_URL.match(value)
+    if match:
+        return f"{match[2]}@{match[1]}"
+    return value if "@" in value else None
+
+
+class PseudonymStats:
+    """Counts for the import report. Never holds who was seen, only how many."""
+
+    def __init__(self, originals):
+        self._originals = originals
+        self.mentions_replaced = 0
+        self.urls_rewritten = 0
+        self.contacts_scrubbed = 0
+
+    @property
+    def people(self):
+        return len(self._originals)
+
+    def as_dict(self):
+        return {
+            "people": self.people,
+            "mentions_replaced": self.mentions_replaced,
+            "urls_rewritten": self.urls_rewritten,
+            "contacts_scrubbed": self.contacts_scrubbed,
+        }
+
+
+class Pseudonymiser:
+    def __init__(self, key: bytes, directory: dict | None = None, scrub_contacts: bool = True):
+        if not isinstance(key, bytes) or len(key) < 16:
+            raise ValueError("a pseudonymisation key must be at least 16 bytes")
+        self.scrub_contacts = scrub_contacts
+        self._hash = functools.lru_cache(maxsize=CACHE_SIZE)(functools.partial(pseudonym, key))
+        self._directory = {}  # "<family>:<handle>" -> pseudonym
+        self._bare = {}  # distinctive handle -> pseudonym, for handles written without "@"
+        self._people = {}  # pseudonym -> its Person, shared by every post
+        self._seen = {}  # (family, Person as parsed) -> (pseudonymised Person, handles)
+        self.originals = {}  # pseudonym -> {platform, id, handle, display_name}
+        self.stats = PseudonymStats(self.originals)
+        for entry, value in (directory or {}).items():
+            family, _, handle = entry.partition(":")
+            self._remember(family, handle, value)
+
+    @property
+    def directory(self) -> dict:
+        """A copy of the handle directory, to be stored encrypted with the project."""
+        return dict(self._directory)
+
+    def apply(self, post: Post) -> Post:
+        """`post` with every person in it replaced by their pseudonym."""
+        family = platform_family(post.platform)
+        local = {}  # handle -> pseudonym for the people this post names in structure
+        author = self._person(family, post.author, local)
+        mentions = post.mentions
+        if mentions:
+            mentions = tuple([self._person(family, person, local) for person in mentions])
+        urls = self._urls
+        return msgspec.structs.replace(
+            post,
+            platform_id=urls(post.platform_id),
+            author=author,
+            text=self._text(post.text, family, local) if post.text else post.text,
+            url=urls(post.url) if post.url else post.url,
+            reply_to=urls(post.reply_to) if post.reply_to else post.reply_to,
+            quote_of=urls(post.quote_of) if post.quote_of else post.quote_of,
+            repost_of=urls(post.repost_of) if post.repost_of else post.repost_of,
+            thread_root=urls(post.thread_root) if post.thread_root else post.thread_root,
+            mentions=mentions,
+            links=tuple([self._link(link) for link in post.links]) if post.links else (),
+            media=(
+                tuple([self._media(media, family, local) for media in post.media])
+                if post.media
+                else ()
+            ),
+            raw=None,
+        )
+
+    # People
+
+    def _person(self, family, person, local):
+        seen = self._seen.get((family, person))
+        if seen is not None:
+            result, handles = seen
+            local.update(handles)
+            return result
+        pid, handle = person.id, person.handle
+        h = handle.lower().removeprefix("@") if handle else None
+        cacheable = True  # the pseudonym does not depend on the directory
+        if h and (family == "reddit" or (family == "mastodon" and "@" in h)):
+            value = self._hash(family, h)
+        elif pid:
+            acct = _mastodon_acct(pid) if family == "mastodon" else None
+            value = self._hash(family, acct or pid)
+        elif h:
+            value = self._directory.get(f"{family}:{h}") or self._hash(family, "@" + h)
+            cacheable = False
+        else:
+            return _NOBODY
+        handles = {}
+        if h:
+            handles[h] = value
+            if family == "mastodon":
+                # Mastodon shows "@bo" in the text for bo@other.example; such a short
+                # name is ambiguous across servers, so it stays out of the directory.
+                handles[h.partition("@")[0]] = value
+            else:
+                self._remember(family, h, value)
+        local.update(handles)
+        self._record(value, family, pid, handle, person.display_name)
+        result = self._people.get(value) or self._people.setdefault(
+            value, Person(id=value, handle=value)
+        )
+        if cacheable:
+            if len(self._seen) >= PEOPLE_CACHE_SIZE:
+                self._seen.clear()
+            self._seen[family, person] = (result, handles)
+        return result
+
+    def _remember(self, family, handle, value):
+        entry = f"{family}:{handle}"
+        if self._directory.get(entry) != value:
+            self._directory[entry] = value
+            if _is_distinctive(handle):
+                self._bare[handle] = value
+
+    def _record(self, value, family, pid, handle, display_name):
+        original = self.originals.get(value)
+        if original is None:
+            self.originals[value] = {
+                "platform": family,
+                "id": pid,
+                "handle": handle,
+                "display_name": display_name,
+            }
+            return
+        # Keep the most complete and most recent details for re-identification.
+        if pid:
+            original["id"] = pid
+        if handle:
+            original["handle"] = handle
+        if display_name:
+            original["display_name"] = display_name
+
+    def _handle(self, family, handle, local=None):
+        """The pseudonym for a lower-cased handle seen without an id."""
+        value = local.get(handle) if local else None
+        if value is None:
+            value = self._directory.get(f"{family}:{handle}")
+        if value is None:
+            plain = family == "reddit" or (family == "mastodon" and "@" in handle)
+            value = self._hash(family, handle if plain else "@" + handle)
+            if value not in self.originals:
+                self._record(value, family, None, handle, None)
+        return value
+
+    # Text
+
+    def _text(self, text, family, local):
+        if self.scrub_contacts:
+            text, count = scrub_contacts(text)
+            if count:
+                self.stats.contacts_scrubbed += count
+        text = self._urls(text)
+        if "@" in text:
+            text = _MENTION.sub(lambda match: self._mention(match, family, local), text)
+        if "u/" in text:
+            text = _REDDIT_MENTION.sub(
+                lambda match: self._reddit_mention(match, family, local), text
+            )
+        if self._bare and self._mentions_known_handle(text):
+            text = _TOKEN.sub(lambda match: self._bare_handle(match, family), text)
+        return text
+
+    def _mentions_known_handle(self, text):
+        bare = self._bare
+        return any(token.strip(".-") in bare for token in _MIXED_TOKEN.findall(text.lower()))
+
+    def _mention(self, match, family, local):
+        user, domain = match.group(1, 2)
+        if is_pseudonym(user):
+            return match.group()
+        rest = ""
+        if domain:  # a fediverse address, whichever platform it is written on
+            handle_family, handle = "mastodon", f"{user}@{domain}".lower()
+        else:
+            handle_family, handle = family, user
+            if family in WORD_HANDLES and ("." in user or "-" in user):
+                end = _WORD_HANDLE.match(user).end()
+                handle, rest = user[:end], user[end:]
+            handle = handle.lower()
+        self.stats.mentions_replaced += 1
+        return "@" + self._handle(handle_family, handle, local) + rest
+
+    def _reddit_mention(self, match, family, local):
+        handle = match.group(2).lower()
+        self.stats.mentions_replaced += 1
+        value = self._handle("reddit", handle, local if family == "reddit" else None)
+        return match.group(1) + value
+
+    def _bare_handle(self, match, family):
+        token = match.group()
+        handle = token.lower()
+        value = self._bare.get(handle)
+        if value is None:
+            return token
+        self.stats.mentions_replaced += 1
+        # The same handle may name different people on different platforms.
+        return self._directory.get(f"{family}:{handle}", value)
+
+    # URLs and URIs
+
+    def _urls(self, value):
+        # Each pattern runs only when a substring check says it can match: most
+        # values need none, and a Bluesky URI only the DID pass.
+        if "did:" in value or "did%3" in value:
+            value = _DID.sub(self._did, value)
+        if "/" not in value:
+            return value
+        if "/@" in value:
+            value = _FEDIVERSE_URL.sub(self._fediverse_url, value)
+        if "/users/" in value:
+            value = _ACTIVITYPUB_URL.sub(self._activitypub_url, value)
+        if "x.com/" in value or "twitter.com/" in value:
+            value = _X_URL.sub(lambda match: self._handle_url(match, "x"), value)
+        if "reddit.com/u" in value:
+            value = _REDDIT_URL.sub(lambda match: self._handle_url(match, "reddit"), value)
+        if "youtube.com/" in value:
+            value = _YOUTUBE_CHANNEL_URL.sub(self._youtube_channel_url, value)
+            value = _YOUTUBE_NAME_URL.sub(lambda match: self._handle_url(match, "youtube"), value)
+        if value.count("bsky.app/profile/") > value.count("bsky.app/profile/user-"):
+            value = _BLUESKY_URL.sub(lambda match: self._handle_url(match, "bluesky"), value)
+        if value.count("at://") > value.count("at://user-"):
+            value = _AT_URI.sub(lambda match: self._handle_url(match, "bluesky"), value)
+        return value
+
+    def _did(self, match):
+        plc = match["plc"]
+        did = f"did:plc:{plc}" if plc else f"did:web:{match['web']}"
+        self.stats.urls_rewritten += 1
+        return self._hash("bluesky", did)
+
+    def _handle_url(self, match, family):
+        before, name = match.group(1, 2)
+        if is_pseudonym(name) or (family == "x" and name.lower() in X_RESERVED_PATHS):
+            return match.group()
+        self.stats.urls_rewritten += 1
+        return before + self._handle(family, name.lower())
+
+    def _youtube_channel_url(self, match):
+        self.stats.urls_rewritten += 1
+        return match[1] + self._hash("youtube", match[2])
+
+    def _fediverse_url(self, match):
+        before, host, name = match.group(1, 2, 3)
+        if is_pseudonym(name):
+            return match.group()
+        self.stats.urls_rewritten += 1
+        platform = HANDLE_HOSTS.get(host.lower().removeprefix("www.").removeprefix("m."))
+        if platform:  # youtube.com/@name is a YouTube handle, not a fediverse account
+            return before + self._handle(platform, name.lower())
+        acct = name if "@" in name else f"{name}@{host}"
+        return before + self._hash("mastodon", acct.lower())
+
+    def _activitypub_url(self, match):
+        before, host, name = match.group(1, 2, 3)
+        if is_pseudonym(name):
+            return match.group()
+        self.stats.urls_rewritten += 1
+        return before + self._hash("mastodon", f"{name}@{host}".lower())
+
+    def _link(self, link):
+        url = self._urls(link.url)
+        return link if url == link.url else Link(url=url, domain=link.domain)
+
+    def _media(self, media, family, local):
+        url = self._urls(media.url) if media.url else media.url
+        preview_url = self._urls(media.preview_url) if media.preview_url else media.preview_url
+        alt_text = self._text(media.alt_text, family, local) if media.alt_text else media.alt_text
+        if (url, preview_url, alt_text) == (media.url, media.preview_url, media.alt_text):
+            return media
+        return msgspec.structs.replace(media, url=url, preview_url=preview_url, alt_text=alt_text)

@@ -1,0 +1,495 @@
+import re
+from datetime import UTC, datetime
+
+import msgspec
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from socialgood.platforms.model import Link, Media, Person, Post
+from socialgood.privacy.pseudonyms import (
+    X_RESERVED_PATHS,
+    Pseudonymiser,
+    is_pseudonym,
+    pseudonym,
+)
+
+KEY = b"project key of the caregiver study"
+OTHER_PROJECT_KEY = b"project key of another study, elsewhere"
+WHEN = datetime(2026, 1, 31, 10, 30, tzinfo=UTC)
+ANA_DID = "did:plc:ana2example2ana2example2"
+BO_DID = "did:plc:bo2example2bo2example2bo"
+
+
+def post(platform, author, **fields):
+    fields.setdefault("platform_id", "1")
+    return Post(platform=platform, created_at=WHEN, author=author, **fields)
+
+
+def encoded(result):
+    return msgspec.json.encode(result).decode()
+
+
+# The pseudonym itself
+
+
+def test_pseudonym_is_a_keyed_hash_with_64_bits():
+    value = pseudonym(KEY, "x", "12345")
+    assert re.fullmatch(r"user-[0-9a-f]{16}", value)
+    assert is_pseudonym(value)
+    assert pseudonym(KEY, "x", "12345") == value
+    assert pseudonym(OTHER_PROJECT_KEY, "x", "12345") != value
+    assert pseudonym(KEY, "bluesky", "12345") != value
+
+
+def test_twitter_and_x_are_one_platform():
+    assert pseudonym(KEY, "twitter", "12345") == pseudonym(KEY, "x", "12345")
+
+
+def test_a_short_key_is_refused():
+    with pytest.raises(ValueError):
+        Pseudonymiser(b"short")
+
+
+# Platform by platform
+
+
+def test_bluesky_post_keeps_its_thread_links_but_loses_every_did_and_handle():
+    ana = Person(id=ANA_DID, handle="ana-example.bsky.social", display_name="Ana Example")
+    bo = Person(id=BO_DID, handle="bo-example.bsky.social")
+    parent = post(
+        "bluesky",
+        bo,
+        platform_id=f"at://{BO_DID}/app.bsky.feed.post/3kparent",
+        text="Who else finds evenings hardest?",
+    )
+    reply = post(
+        "bluesky",
+        ana,
+        platform_id=f"at://{ANA_DID}/app.bsky.feed.post/3kreply",
+        url=f"https://bsky.app/profile/{ANA_DID}/post/3kreply",
+        kind="reply",
+        reply_to=f"at://{BO_DID}/app.bsky.feed.post/3kparent",
+        thread_root=f"at://{BO_DID}/app.bsky.feed.post/3kparent",
+        text="@bo-example.bsky.social me too. Thread: bsky.app/profile/bo-example.bsky.social/post/3kparent",
+        mentions=(Person(id=BO_DID, handle="bo-example.bsky.social"),),
+        media=(
+            Media(
+                type="image",
+                url=f"https://cdn.bsky.app/img/feed_fullsize/plain/{ANA_DID}/bafkreiabc@jpeg",
+                preview_url=f"https://cdn.bsky.app/img/feed_thumbnail/plain/{ANA_DID}/bafkreiabc@jpeg",
+                alt_text="Tea on a kitchen table",
+            ),
+        ),
+        raw={"uri": f"at://{ANA_DID}/app.bsky.feed.post/3kreply"},
+    )
+    pseudonymiser = Pseudonymiser(KEY)
+    stored_parent, stored = pseudonymiser.apply(parent), pseudonymiser.apply(reply)
+
+    a, b = pseudonym(KEY, "bluesky", ANA_DID), pseudonym(KEY, "bluesky", BO_DID)
+    assert stored.author == Person(id=a, handle=a)
+    assert stored.mentions == (Person(id=b, handle=b),)
+    assert stored.platform_id == f"at://{a}/app.bsky.feed.post/3kreply"
+    assert stored.url == f"https://bsky.app/profile/{a}/post/3kreply"
+    assert stored.reply_to == stored.thread_root == stored_parent.platform_id
+    assert stored.text == f"@{b} me too. Thread: bsky.app/profile/{b}/post/3kparent"
+    assert (
+        stored.media[0].url == f"https://cdn.bsky.app/img/feed_fullsize/plain/{a}/bafkreiabc@jpeg"
+    )
+    assert a in stored.media[0].preview_url
+    assert stored.media[0].alt_text == "Tea on a kitchen table"
+    assert stored.raw is None
+    assert "example" not in encoded(stored) and "did:" not in encoded(stored)
+
+
+def test_mastodon_status_uri_url_and_short_mentions():
+    ana = Person(id="109001", handle="ana@origin.example", display_name="Ana")
+    bo = Person(id="110002", handle="bo@other.example")
+    status = post(
+        "mastodon",
+        ana,
+        platform_id="https://origin.example/users/ana/statuses/1129",
+        url="https://origin.example/@ana/1129",
+        text="@bo thanks! Also ask @cy@third.example, see https://other.example/@bo/77",
+        mentions=(bo,),
+    )
+    stored = Pseudonymiser(KEY).apply(status)
+
+    a = pseudonym(KEY, "mastodon", "ana@origin.example")
+    b = pseudonym(KEY, "mastodon", "bo@other.example")
+    c = pseudonym(KEY, "mastodon", "cy@third.example")
+    assert stored.author.id == a and stored.mentions[0].id == b
+    assert stored.platform_id == f"https://origin.example/users/{a}/statuses/1129"
+    assert stored.url == f"https://origin.example/@{a}/1129"
+    assert stored.text == f"@{b} thanks! Also ask @{c}, see https://other.example/@{b}/77"
+
+
+def test_mastodon_account_url_as_id_gives_the_same_person_as_the_acct():
+    by_url = Person(id="https://origin.example/users/ana", handle="ana")
+    by_acct = Person(id="109001", handle="@Ana@origin.example")
+    pseudonymiser = Pseudonymiser(KEY)
+    first = pseudonymiser.apply(post("mastodon", by_url)).author
+    second = pseudonymiser.apply(post("mastodon", by_acct)).author
+    assert first == second
+
+
+def test_x_post_with_status_links_and_reply_conventions():
+    ana = Person(id="42", handle="Ana_Example", display_name="Ana")
+    bo = Person(id="43", handle="bo_example")
+    tweet = post(
+        "x",
+        ana,
+        platform_id="1800000000000000001",
+        url="https://x.com/Ana_Example/status/1800000000000000001",
+        text=".@bo_example thanks, as in twitter.com/bo_example/status/17 (see x.com/i/web/status/18)",
+        mentions=(bo,),
+        links=(Link(url="https://x.com/bo_example", domain="x.com"),),
+    )
+    stored = Pseudonymiser(KEY).apply(tweet)
+
+    a, b = pseudonym(KEY, "x", "42"), pseudonym(KEY, "x", "43")
+    assert stored.platform_id == "1800000000000000001"
+    assert stored.url == f"https://x.com/{a}/status/1800000000000000001"
+    assert stored.text == (
+        f".@{b} thanks, as in twitter.com/{b}/status/17 (see x.com/i/web/status/18)"
+    )
+    assert stored.links == (Link(url=f"https://x.com/{b}", domain="x.com"),)
+
+
+def test_reddit_usernames_are_the_identity_in_every_form():
+    comment = post(
+        "reddit",
+        Person(id="t2_abc", handle="Ana-Example"),
+        platform_id="t1_xyz",
+        url="https://www.reddit.com/r/CaregiverSupport/comments/abc/title/xyz/",
+        text="Agree with u/bo_example and /u/Cy_Example, see reddit.com/user/bo_example",
+        community="CaregiverSupport",
+    )
+    stored = Pseudonymiser(KEY).apply(comment)
+
+    a = pseudonym(KEY, "reddit", "ana-example")
+    b, c = pseudonym(KEY, "reddit", "bo_example"), pseudonym(KEY, "reddit", "cy_example")
+    assert stored.author.id == a
+    assert stored.text == f"Agree with u/{b} and /u/{c}, see reddit.com/user/{b}"
+    assert stored.url == comment.url  # a permalink names the subreddit, not the person
+    assert stored.community == "CaregiverSupport"
+
+
+def test_youtube_channel_ids_and_handles():
+    comment = post(
+        "youtube",
+        Person(id="UCana0example0channel00", handle="@ana-example"),
+        platform_id="Ugxabc",
+        text="@bo.example see youtube.com/channel/UCbo00example00channel00 and youtube.com/@ana-example",
+    )
+    stored = Pseudonymiser(KEY).apply(comment)
+
+    a = pseudonym(KEY, "youtube", "UCana0example0channel00")
+    b = pseudonym(KEY, "youtube", "@bo.example")
+    channel = pseudonym(KEY, "youtube", "UCbo00example00channel00")
+    assert stored.author.id == a
+    assert stored.text == f"@{b} see youtube.com/channel/{channel} and youtube.com/@{a}"
+
+
+def test_telegram_sender_and_mentions():
+    message = post(
+        "telegram",
+        Person(id="user123456", handle=None, display_name="Ana Example"),
+        platform_id="-100987:55",
+        text="@bo_example. please add me, ana.example@example.org",
+        community="Carers chat",
+    )
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.apply(message)
+
+    b = pseudonym(KEY, "telegram", "@bo_example")
+    assert stored.author.id == pseudonym(KEY, "telegram", "user123456")
+    assert stored.text == f"@{b}. please add me, [email]"
+    assert pseudonymiser.stats.contacts_scrubbed == 1
+
+
+def test_contacts_are_kept_when_the_project_says_so():
+    message = post("telegram", Person(id="user1"), text="call 0612345678")
+    assert Pseudonymiser(KEY, scrub_contacts=False).apply(message).text == "call 0612345678"
+
+
+def test_someone_nobody_knows_stays_nobody():
+    assert Pseudonymiser(KEY).apply(post("reddit", Person())).author == Person()
+
+
+# One person, one pseudonym
+
+
+def test_same_x_user_by_id_then_by_handle_in_a_later_post():
+    pseudonymiser = Pseudonymiser(KEY)
+    first = pseudonymiser.apply(post("x", Person(id="42", handle="Ana_Example")))
+    later = pseudonymiser.apply(post("x", Person(id="7"), text="cc @ana_example"))
+    handle_only = pseudonymiser.apply(post("x", Person(handle="ANA_EXAMPLE")))
+    assert later.text == f"cc @{first.author.id}"
+    assert handle_only.author == first.author
+
+
+def test_directory_carries_people_to_the_next_import():
+    first_import = Pseudonymiser(KEY)
+    author = first_import.apply(post("x", Person(id="42", handle="ana_example"))).author
+    saved = msgspec.json.decode(msgspec.json.encode(first_import.directory))
+
+    next_import = Pseudonymiser(KEY, directory=saved)
+    stored = next_import.apply(post("x", Person(id="7"), text="@Ana_Example hi"))
+
+    assert stored.text == f"@{author.id} hi"
+    assert next_import.directory == saved
+
+
+def test_pseudonyms_are_stable_within_a_project_and_differ_between_projects():
+    tweet = post("x", Person(id="42", handle="ana_example"), text="hi @bo_example")
+    once, again = Pseudonymiser(KEY).apply(tweet), Pseudonymiser(KEY).apply(tweet)
+    elsewhere = Pseudonymiser(OTHER_PROJECT_KEY).apply(tweet)
+    assert once == again
+    assert once.author != elsewhere.author and once.text != elsewhere.text
+
+
+def test_same_handle_on_two_platforms_is_two_people():
+    pseudonymiser = Pseudonymiser(KEY)
+    on_x = pseudonymiser.apply(post("x", Person(handle="ana_example"))).author
+    on_reddit = pseudonymiser.apply(post("reddit", Person(handle="ana_example"))).author
+    assert on_x != on_reddit
+
+
+def test_platform_ids_are_deterministic_so_reimports_deduplicate():
+    status = post(
+        "mastodon",
+        Person(handle="ana@origin.example"),
+        platform_id="https://origin.example/users/ana/statuses/1",
+    )
+    assert Pseudonymiser(KEY).apply(status).platform_id == (
+        Pseudonymiser(KEY).apply(status).platform_id
+    )
+
+
+# Handles written without "@"
+
+
+def test_known_distinctive_handles_are_replaced_when_written_bare():
+    pseudonymiser = Pseudonymiser(KEY)
+    ana = pseudonymiser.apply(post("x", Person(id="42", handle="ana_example"))).author.id
+    hope = pseudonymiser.apply(post("x", Person(id="43", handle="hope"))).author.id
+
+    stored = pseudonymiser.apply(
+        post("x", Person(id="7"), text="Lovely words from ana_example. There is hope, @hope.")
+    )
+    assert stored.text == f"Lovely words from {ana}. There is hope, @{hope}."
+
+
+def test_bare_bluesky_handles_and_profile_links_of_known_people():
+    pseudonymiser = Pseudonymiser(KEY)
+    pseudonymiser.apply(post("bluesky", Person(id=ANA_DID, handle="ana-example.bsky.social")))
+    a = pseudonym(KEY, "bluesky", ANA_DID)
+    stored = pseudonymiser.apply(
+        post(
+            "bluesky",
+            Person(id=BO_DID),
+            text="signed, ana-example.bsky.social (https://bsky.app/profile/ana-example.bsky.social)",
+        )
+    )
+    assert stored.text == f"signed, {a} (https://bsky.app/profile/{a})"
+
+
+def test_unknown_bare_words_are_left_alone():
+    text = "ana_example wrote about respite-care in 2026"
+    stored = Pseudonymiser(KEY).apply(post("x", Person(id="7"), text=text))
+    assert stored.text == text
+
+
+def test_a_large_directory_is_loaded_and_used():
+    directory = {f"x:carer_{n}": pseudonym(KEY, "x", str(n)) for n in range(100_000)}
+    pseudonymiser = Pseudonymiser(KEY, directory=directory)
+    stored = pseudonymiser.apply(post("x", Person(id="7"), text="thanks carer_99999 and @carer_5"))
+    assert stored.text == (f"thanks {pseudonym(KEY, 'x', '99999')} and @{pseudonym(KEY, 'x', '5')}")
+
+
+# What the caller stores and reports
+
+
+def test_originals_hold_what_an_owner_may_reidentify():
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.apply(
+        post("x", Person(id="42", handle="Ana_Example", display_name="Ana"), text="hi @bo_example")
+    )
+    bo = pseudonym(KEY, "x", "@bo_example")
+    assert pseudonymiser.originals == {
+        stored.author.id: {
+            "platform": "x",
+            "id": "42",
+            "handle": "Ana_Example",
+            "display_name": "Ana",
+        },
+        bo: {"platform": "x", "id": None, "handle": "bo_example", "display_name": None},
+    }
+
+
+def test_stats_count_people_mentions_urls_and_contacts():
+    pseudonymiser = Pseudonymiser(KEY)
+    pseudonymiser.apply(
+        post(
+            "bluesky",
+            Person(id=ANA_DID, handle="ana-example.bsky.social"),
+            platform_id=f"at://{ANA_DID}/app.bsky.feed.post/3k1",
+            url=f"https://bsky.app/profile/{ANA_DID}/post/3k1",
+            text="@bo-example.bsky.social and @cy-example.bsky.social: write to ana@example.org",
+        )
+    )
+    assert pseudonymiser.stats.as_dict() == {
+        "people": 3,
+        "mentions_replaced": 2,
+        "urls_rewritten": 2,
+        "contacts_scrubbed": 1,
+    }
+
+
+# Nothing identifying survives, whatever the names
+
+
+def word_handles(max_size=15):
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+    return st.text(alphabet, min_size=3, max_size=max_size).filter(
+        lambda handle: not is_pseudonym(handle.lower())
+    )
+
+
+labels = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=3, max_size=12)
+dids = st.text("abcdefghijklmnopqrstuvwxyz234567", min_size=24, max_size=24).map(
+    lambda suffix: "did:plc:" + suffix
+)
+bluesky_people = st.builds(
+    lambda did, name, domain: Person(id=did, handle=f"{name}.{domain}", display_name=name),
+    dids,
+    labels,
+    st.sampled_from(["bsky.social", "example.org", "carers.example"]),
+)
+x_people = st.builds(
+    lambda number, handle: Person(id=str(number), handle=handle),
+    st.integers(1000, 10**12),
+    word_handles().filter(lambda handle: handle.lower() not in X_RESERVED_PATHS),
+)
+mastodon_people = st.builds(
+    lambda user, domain: Person(id=None, handle=f"{user}@{domain}"),
+    word_handles(20),
+    st.sampled_from(["origin.example", "other.example", "mastodon.example"]),
+)
+reddit_people = st.builds(
+    lambda user: Person(id=None, handle=user),
+    st.text(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", min_size=3, max_size=20
+    ),
+)
+punctuation = st.sampled_from(["", ".", ",", "!", ":", "'s", ")"])
+
+
+def bluesky_post(author, mentioned, ends):
+    return post(
+        "bluesky",
+        author,
+        platform_id=f"at://{author.id}/app.bsky.feed.post/3kabc",
+        url=f"https://bsky.app/profile/{author.id}/post/3kabc",
+        reply_to=f"at://{mentioned[0].id}/app.bsky.feed.post/3kdef",
+        text=" ".join(
+            [f"@{person.handle}{end}" for person, end in zip(mentioned, ends, strict=False)]
+            + [f"https://bsky.app/profile/{mentioned[-1].handle}/post/3kdef"]
+        ),
+        mentions=tuple(mentioned),
+        media=(Media(type="image", url=f"https://cdn.bsky.app/img/a/plain/{author.id}/b@jpeg"),),
+    )
+
+
+def x_post(author, mentioned, ends):
+    return post(
+        "x",
+        author,
+        platform_id="1800000000000000001",
+        url=f"https://x.com/{author.handle}/status/1800000000000000001",
+        text=" ".join(
+            [f"@{person.handle}{end}" for person, end in zip(mentioned, ends, strict=False)]
+            + [f"https://twitter.com/{mentioned[-1].handle}/status/17"]
+        ),
+        mentions=tuple(mentioned),
+    )
+
+
+def mastodon_post(author, mentioned, ends):
+    user, domain = author.handle.split("@")
+    return post(
+        "mastodon",
+        author,
+        platform_id=f"https://{domain}/users/{user}/statuses/1",
+        url=f"https://{domain}/@{user}/1",
+        text=" ".join(
+            [
+                f"@{person.handle.split('@')[0]}{end}"
+                for person, end in zip(mentioned, ends, strict=False)
+            ]
+            + [f"@{mentioned[-1].handle}", f"https://{domain}/@{mentioned[0].handle}"]
+        ),
+        mentions=tuple(mentioned),
+    )
+
+
+def reddit_post(author, mentioned, ends):
+    return post(
+        "reddit",
+        author,
+        platform_id="t1_abc",
+        text=" ".join(
+            [f"u/{person.handle}{end}" for person, end in zip(mentioned, ends, strict=False)]
+            + [f"/u/{mentioned[-1].handle}", f"https://www.reddit.com/user/{mentioned[0].handle}"]
+        ),
+    )
+
+
+def identifying_values(person):
+    values = {person.id, person.handle}
+    if person.handle and "@" in person.handle:
+        values |= set(person.handle.split("@")[:1])
+    return {value.lower() for value in values if value}
+
+
+def tokens(output):
+    # Whole tokens: a short handle may occur by chance inside a pseudonym's hex digits.
+    return {token.strip(".-:") for token in re.findall(r"[a-z0-9_.:\-]+", output.lower())}
+
+
+# The words every stored post of a platform contains whoever wrote it ("null", "status",
+# "app.bsky.feed.post"): a handle that happens to equal one of them cannot be told apart.
+TEMPLATE_TOKENS = {
+    build: tokens(encoded(Pseudonymiser(KEY).apply(build(author, [author], ["", "", ""]))))
+    for build, author in [
+        (bluesky_post, Person(id="did:plc:" + "z" * 24, handle="zz.example.org")),
+        (x_post, Person(id="999999", handle="zz_example")),
+        (mastodon_post, Person(handle="zz@zz.example")),
+        (reddit_post, Person(handle="zz_example")),
+    ]
+}
+
+
+@given(
+    st.sampled_from(
+        [
+            (bluesky_people, bluesky_post),
+            (x_people, x_post),
+            (mastodon_people, mastodon_post),
+            (reddit_people, reddit_post),
+        ]
+    ).flatmap(
+        lambda pair: st.tuples(pair[0], st.lists(pair[0], min_size=1, max_size=3), st.just(pair[1]))
+    ),
+    st.lists(punctuation, min_size=3, max_size=3),
+)
+def test_no_original_id_handle_or_did_survives(people, ends):
+    author, mentioned, build = people
+    everyone = [author, *mentioned]
+    values = set().union(*(identifying_values(person) for person in everyone))
+    assume(not values & TEMPLATE_TOKENS[build])
+
+    stored = Pseudonymiser(KEY).apply(build(author, mentioned, ends))
+
+    assert not values & tokens(encoded(stored))
