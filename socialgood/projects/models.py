@@ -34,8 +34,64 @@ class Project(models.Model):
     # The project's own secret, wrapped by the master key that lives outside the
     # database: a database dump alone cannot recompute or reverse pseudonyms.
     wrapped_key = models.BinaryField(editable=False)
-    scrub_contacts = models.BooleanField(default=True)
-    keep_raw = models.BooleanField(default=False)
+    pseudonymise = models.BooleanField(
+        "pseudonymise authors and mentions",
+        default=True,
+        help_text="Replace every author, @mention and profile link with a keyed pseudonym "
+        "before anything is stored. Cannot be turned off once the project holds posts.",
+    )
+    scrub_contacts = models.BooleanField(
+        "remove e-mail addresses and phone numbers",
+        default=True,
+        help_text="Scrub e-mail addresses and phone numbers from post text and alt text on "
+        "import. Posts already stored are not changed.",
+    )
+    keep_raw = models.BooleanField(
+        "keep raw payloads, encrypted",
+        default=False,
+        help_text="Keep each post's original platform record, encrypted with the project key. "
+        "It still holds real names and handles, so only switch this on if your protocol "
+        "needs the full record.",
+    )
+    strip_image_metadata = models.BooleanField(
+        "strip image metadata",
+        default=True,
+        help_text="Remove EXIF data (camera, GPS location, time) from any image file stored "
+        "for this project.",
+    )
+    retention_until = models.DateField(
+        "delete posts on",
+        null=True,
+        blank=True,
+        help_text="On this date socialgood deletes the project's posts, media, raw payloads, "
+        "search index, analyses and export files. Owners are warned 7 days and 1 day before. "
+        "Leave empty to keep posts until you delete them.",
+    )
+    # How far the retention job has got for the current date: "", "warned-7", "warned-1",
+    # "deleting", "deleted". Reset whenever the date changes.
+    retention_state = models.CharField(max_length=10, blank=True, default="", editable=False)
+    export_policy = models.CharField(
+        "who may export",
+        max_length=20,
+        choices=[
+            ("owners", "Owners only"),
+            ("owners_and_analysts", "Owners and analysts"),
+        ],
+        default="owners_and_analysts",
+        help_text="Exports leave socialgood's protection: whoever downloads a file can share it.",
+    )
+    consent_basis = models.TextField(
+        "consent basis",
+        blank=True,
+        help_text="Why you may use these posts without asking each author, or how they "
+        "consented, e.g. “public posts, waiver of consent granted by the IRB”.",
+    )
+    platform_terms = models.TextField(
+        "platform terms",
+        blank=True,
+        help_text="Which platform terms or researcher-access agreements apply, and how "
+        "you comply (e.g. deletion of removed posts).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
@@ -78,6 +134,13 @@ class Project(models.Model):
             self._secret_key = crypto().unwrap_key(master_key(), bytes(self.wrapped_key))
         return self._secret_key
 
+    @property
+    def retention_notice(self):
+        """A warning for the project's pages when the retention date is near, else None."""
+        from socialgood.projects.governance import retention_notice
+
+        return retention_notice(self)
+
     def role_of(self, user):
         if not user.is_authenticated:
             return None
@@ -85,7 +148,7 @@ class Project(models.Model):
         return membership.role if membership else None
 
     def permissions_for(self, user):
-        return Permissions(self.role_of(user))
+        return Permissions(self.role_of(user), export_policy=self.export_policy)
 
     def add_member(self, user, role, *, by):
         membership, created = Membership.objects.get_or_create(
@@ -121,8 +184,10 @@ class Project(models.Model):
             )
 
     def delete_with_audit(self, *, by):
-        AuditEvent.record(by, self, "project.delete", target=self.slug, name=self.name)
-        self.delete()
+        # Late import: governance needs the collect models, which import this module.
+        from socialgood.projects.governance import delete_project
+
+        delete_project(self, by=by)
 
 
 class Membership(models.Model):
@@ -231,6 +296,42 @@ class AuditEvent(models.Model):
         "job.cancel": "cancelled a job",
         "import.run": "imported posts",
         "export.download": "exported data",
+        "privacy.change": "changed the privacy settings",
+        "reidentify": "revealed who is behind a pseudonym",
+        "reidentify.refused": "was refused a re-identification",
+        "posts.delete": "deleted posts",
+        "retention.warning": "was warned of the retention date",
+        "retention.delete": "deleted posts at the retention date",
+        "keys.rotate": "re-wrapped the project key under a new master key",
+        "audit.export": "downloaded the audit log",
+        "datastatement.download": "downloaded the data statement",
+        "ethics.change": "changed the ethics checklist",
+        "backup.restore": "restored the project from a backup",
+        "collection.create": "created a collection",
+        "collection.edit": "changed a collection",
+        "collection.switch": "switched a collection on or off",
+        "collection.delete": "deleted a collection",
+        "credential.add": "added platform credentials",
+        "credential.replace": "replaced platform credentials",
+        "credential.delete": "deleted platform credentials",
+        "subset.create": "saved a subset",
+        "subset.delete": "deleted a subset",
+        "code.add": "added a code",
+        "code.edit": "changed a code",
+        "code.merge": "merged codes",
+        "code.split": "split a code",
+        "code.retire": "retired a code",
+        "code.restore": "restored a retired code",
+        "codebook.import": "imported a codebook",
+        "codebook.export": "exported the codebook",
+        "coding.matrix_export": "exported the post × code matrix",
+        "round.create": "started a coding round",
+        "round.close": "closed a coding round",
+        "round.adjudicate": "adjudicated a disagreement",
+        "autocode.rule": "ran an auto-coding rule",
+        "autocode.model": "trained an auto-coding model",
+        "qdpx.import": "imported a REFI-QDA project",
+        "qdpx.export": "exported a REFI-QDA project",
     }
 
     @property

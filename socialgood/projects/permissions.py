@@ -33,6 +33,15 @@ RULES = {
     "view_audit_log": {OWNER},
     "cancel_job": {OWNER},
     "delete_project": {OWNER},
+    "delete_posts": {OWNER},
+    "reidentify": {OWNER},
+    "manage_codebook": {OWNER, ANALYST},
+    "manage_rounds": {OWNER, ANALYST},
+}
+# A project's "who may export" setting narrows RULES["export"] (Project.export_policy).
+EXPORT_POLICIES = {
+    "owners": {OWNER},
+    "owners_and_analysts": {OWNER, ANALYST},
 }
 ACTIONS = tuple(RULES)
 
@@ -40,13 +49,17 @@ ACTIONS = tuple(RULES)
 class Permissions:
     """What one person (by their role in a project, or None for non-members) may do."""
 
-    def __init__(self, role):
+    def __init__(self, role, export_policy="owners_and_analysts"):
         self.role = role
+        self.export_policy = export_policy
 
     def can(self, action):
         if action not in RULES:
             raise KeyError(f"Unknown permission {action!r}")
-        return self.role in RULES[action]
+        allowed = RULES[action]
+        if action == "export":
+            allowed = allowed & EXPORT_POLICIES[self.export_policy]
+        return self.role in allowed
 
     @property
     def is_member(self):

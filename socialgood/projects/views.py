@@ -1,11 +1,15 @@
+import csv
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from socialgood.projects.auditlog import AuditFilterForm
 from socialgood.projects.forms import AddMemberForm, ProjectForm, RoleForm, TokenForm
 from socialgood.projects.models import ApiToken, AuditEvent, Project
 from socialgood.projects.permissions import ROLE_HELP
@@ -146,11 +150,51 @@ def member_remove(request, slug, membership_id):
     return redirect("members", slug=slug)
 
 
+AUDIT_PAGE_SIZE = 500
+
+
 @login_required
 def audit_log(request, slug):
     project = get_project(request, slug, "view_audit_log")
-    events = AuditEvent.objects.filter(project=project)[:500]
-    return render(request, "projects/audit.html", {"project": project, "events": events})
+    events = AuditEvent.objects.filter(project=project)
+    form = AuditFilterForm(request.GET or None, events=events)
+    if form.is_valid():
+        events = form.filter(events)
+    if request.GET.get("format") == "csv" and form.is_valid():
+        # Downloading the log is itself a sensitive act: it lists who did what.
+        AuditEvent.record(
+            request.user, project, "audit.export", target=project.slug, filters=form.used()
+        )
+        return audit_csv(project, events)
+    context = {
+        "project": project,
+        "section": "audit",
+        "form": form,
+        "events": events[:AUDIT_PAGE_SIZE],
+        "total": events.count(),
+        "page_size": AUDIT_PAGE_SIZE,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "projects/audit.html", context)
+
+
+def audit_csv(project, events):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{project.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["when_utc", "who", "action", "description", "about", "details"])
+    for e in events.iterator():
+        writer.writerow(
+            [
+                e.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                e.actor_name,
+                e.action,
+                e.description,
+                e.target,
+                json.dumps(e.details, ensure_ascii=False, sort_keys=True),
+            ]
+        )
+    return response
 
 
 @login_required

@@ -20,6 +20,10 @@ EXPECTED = {
     "view_audit_log": {"owner"},
     "cancel_job": {"owner"},
     "delete_project": {"owner"},
+    "delete_posts": {"owner"},
+    "reidentify": {"owner"},
+    "manage_codebook": {"owner", "analyst"},
+    "manage_rounds": {"owner", "analyst"},
 }
 
 
@@ -51,6 +55,8 @@ PAGES = {
     "delete_project": ("GET", "project_delete", {}),
     "view_audit_log": ("GET", "audit_log", {}),
     "manage_members": ("POST", "members", {"username": "oscar", "role": "viewer"}),
+    "reidentify": ("GET", "reidentify", {}),
+    "delete_posts": ("GET", "delete_author", {}),
 }
 
 
