@@ -160,6 +160,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves from the package (finders) and warns when this folder is missing.
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGE_DIR = Path(os.environ.get("SOCIALGOOD_STORAGE_DIR") or DATA_DIR / "files").expanduser()
 MEDIA_ROOT = STORAGE_DIR
 UPLOAD_DIR = STORAGE_DIR / "uploads"
@@ -212,6 +215,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("SOCIALGOOD_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Mail (retention warnings to owners). Without a host, mail is written to the log's console.
+EMAIL_HOST = os.environ.get("SOCIALGOOD_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("SOCIALGOOD_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("SOCIALGOOD_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SOCIALGOOD_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = envbool("SOCIALGOOD_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("SOCIALGOOD_EMAIL_FROM", "socialgood@localhost")
 
 # A job whose worker has not reported for this long is taken to be dead.
 JOB_STALE_AFTER_SECONDS = envint("SOCIALGOOD_JOB_STALE_AFTER", 300)

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from socialgood.api.views import api
 from socialgood.jobs import views as jobs
+from socialgood.projects import privacy_views as privacy
 from socialgood.projects import views as projects
 
 urlpatterns = [
@@ -32,6 +33,20 @@ urlpatterns = [
         name="member_remove",
     ),
     path("p/<slug:slug>/audit/", projects.audit_log, name="audit_log"),
+    path("p/<slug:slug>/privacy/", privacy.privacy_settings, name="privacy"),
+    path("p/<slug:slug>/privacy/reveal/", privacy.reidentify, name="reidentify"),
+    path("p/<slug:slug>/privacy/delete-author/", privacy.delete_author, name="delete_author"),
+    path(
+        "p/<slug:slug>/privacy/imports/<int:run_id>/delete/",
+        privacy.delete_import,
+        name="delete_import",
+    ),
+    path(
+        "p/<slug:slug>/privacy/collections/<int:collection_id>/delete/",
+        privacy.delete_collection,
+        name="delete_collection",
+    ),
+    path("p/<slug:slug>/data-statement/", privacy.data_statement, name="datastatement"),
     path("p/<slug:slug>/jobs/", jobs.job_list, name="jobs"),
     path("p/<slug:slug>/jobs/<int:job_id>/", jobs.job_detail, name="job"),
     path("p/<slug:slug>/jobs/<int:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),

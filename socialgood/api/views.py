@@ -169,3 +169,12 @@ def remove_member(request, slug: str, username: str):
         raise Http404
     project.remove_member(m, by=request.user)
     return 204, None
+
+
+# Each app adds its own endpoints. Imported last because the routers use `project_for`.
+from socialgood.analyze.api import router as analyze_router  # noqa: E402
+from socialgood.coding.api import router as coding_router  # noqa: E402
+from socialgood.projects.privacy_api import router as privacy_router  # noqa: E402
+
+for router in (analyze_router, coding_router, privacy_router):
+    api.add_router("/", router)

@@ -22,6 +22,14 @@ logger = logging.getLogger(__name__)
 # result. One table, like the platform registry.
 JOB_KINDS = {
     "import": "socialgood.collect.imports.run_import_job",
+    "import.upload": "socialgood.collect.import_views.run_uploaded_import",
+    "retention": "socialgood.projects.governance.run_retention_job",
+    "collect": "socialgood.collect.collecting.run_collection_job",
+    "analyze.words": "socialgood.analyze.analyses.run_words",
+    "analyze.sentiment": "socialgood.analyze.analyses.run_sentiment",
+    "analyze.topics": "socialgood.analyze.analyses.run_topics",
+    "analyze.network": "socialgood.analyze.analyses.run_network",
+    "analyze.export": "socialgood.analyze.exports.run_export",
 }
 
 

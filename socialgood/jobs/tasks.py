@@ -12,4 +12,8 @@ def run_job(job_id):
 
 def scheduler_tick():
     """Periodic housekeeping, run by every worker: safe when several run at once."""
-    return {"recovered": len(Job.recover_stale())}
+    from socialgood.collect.collecting import schedule_due
+    from socialgood.projects.governance import retention_tick
+
+    recovered = len(Job.recover_stale())
+    return {"recovered": recovered, **retention_tick(), "collections": len(schedule_due())}

@@ -50,7 +50,11 @@ def test_adding_an_unknown_user_explains_why_not(client, world):
     assert not AuditEvent.objects.filter(action="member.add", target="nobody").exists()
 
 
-def test_password_change(client, world):
+def test_password_change_stores_an_argon2_hash(client, world, settings):
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",  # the fixture accounts
+    ]
     client.force_login(world.viewer)
     response = client.post(
         reverse("password_change"),

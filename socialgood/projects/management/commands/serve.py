@@ -4,7 +4,7 @@ import sys
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -28,12 +28,27 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, threads, no_worker, no_migrate, **options):
-        from waitress import serve
+        from waitress import create_server
 
         from socialgood.wsgi import application
 
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
+        try:
+            server = create_server(
+                application,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="socialgood",
+                # Leave upload size to socialgood's own limit and its plain-language message.
+                max_request_body_size=settings.MAX_UPLOAD_MB * 2**20 + 2**16,
+            )
+        except OSError as error:
+            raise CommandError(
+                f"Cannot listen on {host}:{port} ({error.strerror}). "
+                "Is socialgood already running? Try another port with --port."
+            ) from error
         worker = None
         if not no_worker:
             # A separate process: a long import must not slow down the pages.
@@ -44,6 +59,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+        # Printed only once the socket listens, so the URL works when people see it.
         self.stdout.write(
             f"socialgood is serving http://{shown_host}:{port}/  (data in {settings.DATA_DIR})"
         )
@@ -52,12 +68,11 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         try:
-            serve(
-                application, host=host, port=port, threads=threads, ident="socialgood", _quiet=True
-            )
+            server.run()
         except KeyboardInterrupt:
             pass
         finally:
+            server.close()
             if worker is not None:
                 worker.terminate()
                 try:
