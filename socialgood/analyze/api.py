@@ -81,14 +81,18 @@ def list_posts(
     kind: Repeatable = None,
     since: str | None = None,
     until: str | None = None,
+    code: Repeatable = None,
+    code_any: Repeatable = None,
+    not_code: Repeatable = None,
     subset: int | None = None,
     limit: int = 50,
     cursor: str | None = None,
     sort: str = "time",
 ):
     """Posts in the common post model, newest first. Repeat hashtag/mention to require all;
-    repeat author/platform/lang/kind to allow any. Pass `next_cursor` back as `cursor` for the next page.
-    Also accepted: has_media, has_alt_text (yes/no), import, code."""
+    repeat author/platform/lang/kind to allow any. Codes (ids): `code` = coded with all of these,
+    `code_any` = with at least one, `not_code` = with none. Pass `next_cursor` back as `cursor`
+    for the next page. Also accepted: has_media, has_alt_text (yes/no), import."""
     project = project_for(request, slug, "view_posts")
     try:
         posts, next_cursor = page_of(

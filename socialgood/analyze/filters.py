@@ -18,7 +18,11 @@ people) for input it cannot read. Parameters, each optional:
     since, until             YYYY-MM-DD (whole days, UTC) or an ISO 8601 date-time
     has_media, has_alt_text  "yes" or "no"
     import     id of an import run
-    code       id of a code (posts coded with it), once the coding app has codings
+    code       id of a code: posts coded with it; repeat (or "3,7") to require all of them
+    code_any   ids of codes: posts coded with at least one of them
+    not_code   ids of codes: posts coded with none of them
+               (codes count as the project's agreed coding, as in the coding reports:
+               accepted codings outside rounds and adjudicated ones, never suggestions)
     subset     id of a saved subset of the same project; further parameters narrow it
 
 The same names are the query string of the post browser and of GET /api/projects/{slug}/posts,
@@ -36,8 +40,9 @@ from django.db.models import Exists, OuterRef, Q
 from socialgood.collect.models import PostHashtag, PostMention
 from socialgood.collect.search import search_posts
 
-LIST_FIELDS = ("hashtag", "mention", "author", "platform", "lang", "kind")
-TEXT_FIELDS = ("q", "since", "until", "has_media", "has_alt_text", "import", "code", "subset")
+CODE_FIELDS = ("code", "code_any", "not_code")
+LIST_FIELDS = ("hashtag", "mention", "author", "platform", "lang", "kind", *CODE_FIELDS)
+TEXT_FIELDS = ("q", "since", "until", "has_media", "has_alt_text", "import", "subset")
 FILTER_FIELDS = ("q", *LIST_FIELDS, *TEXT_FIELDS[1:])
 KINDS = ("post", "reply", "quote", "repost", "comment")
 SORTS = {"time": ("created_at", "id"), "engagement": ("engagement", "id")}
@@ -78,7 +83,8 @@ def posts_for(project, params_or_subset=None):
     if isinstance(params_or_subset, Subset):
         if params_or_subset.project_id != project.pk:
             raise FilterError("That subset belongs to another project.")
-        params = dict(params_or_subset.params)
+        # Cleaned again: subsets saved before codes were lists hold "code" as one string.
+        params = clean_params(params_or_subset.params)
         params.pop("subset", None)  # subsets are stored flat; never recurse
     else:
         params = clean_params(params_or_subset or {})
@@ -116,8 +122,8 @@ def posts_for(project, params_or_subset=None):
             posts = posts.filter(**{field: _yes_no(params[field], field)})
     if "import" in params:
         posts = posts.filter(import_run_id=_integer(params["import"], "import"))
-    if "code" in params:
-        posts = _coded_with(project, posts, _integer(params["code"], "code"))
+    if any(field in params for field in CODE_FIELDS):
+        posts = _coded(project, posts, params)
     if params.get("q"):
         posts = search_posts(posts, params["q"])
     return posts
@@ -243,10 +249,32 @@ def _having(posts, rows):
     return posts.filter(Exists(rows.filter(post_id=OuterRef("pk"))))
 
 
-def _coded_with(project, posts, code_id):
+def _coded(project, posts, params):
+    """Posts coded with all of `code`, at least one of `code_any` and none of `not_code`."""
     try:
-        from socialgood.coding.models import Coding
+        from socialgood.coding.exchange import exported_codings
+        from socialgood.coding.models import Code
     except ImportError:
         raise FilterError("Filtering by code needs the coding module.") from None
-    coded = Coding.objects.filter(code_id=code_id, code__project=project).values("post_id")
-    return posts.filter(id__in=coded)
+    ids = {
+        field: [_integer(value, field) for value in params.get(field, [])] for field in CODE_FIELDS
+    }
+    wanted = {i for field in CODE_FIELDS for i in ids[field]}
+    known = set(Code.objects.filter(project=project, pk__in=wanted).values_list("pk", flat=True))
+    if unknown := sorted(wanted - known):
+        raise FilterError(
+            f"There is no code with number {', '.join(map(str, unknown))} in this project."
+        )
+    if both := sorted(set(ids["code"]) & set(ids["not_code"])):
+        raise FilterError(
+            f"Code {', '.join(map(str, both))} is both required and excluded, so no post "
+            "could match; remove it from one of the two."
+        )
+    agreed = exported_codings(project)
+    for code_id in ids["code"]:
+        posts = posts.filter(id__in=agreed.filter(code_id=code_id).values("post_id"))
+    if ids["code_any"]:
+        posts = posts.filter(id__in=agreed.filter(code_id__in=ids["code_any"]).values("post_id"))
+    if ids["not_code"]:
+        posts = posts.exclude(id__in=agreed.filter(code_id__in=ids["not_code"]).values("post_id"))
+    return posts

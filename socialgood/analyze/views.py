@@ -282,11 +282,11 @@ def _flatten(project, params):
     if "subset" not in params:
         return params
     base = Subset.objects.get(project=project, pk=params["subset"])
-    combined = dict(base.params)
+    combined = clean_params(base.params)  # older subsets hold "code" as one string
     for key, value in params.items():
         if key == "subset":
             continue
-        if isinstance(value, list) and key in ("hashtag", "mention"):
+        if isinstance(value, list) and key in ("hashtag", "mention", "code", "not_code"):
             combined[key] = list(dict.fromkeys([*combined.get(key, []), *value]))
         else:
             combined[key] = value  # narrower or equal: both filters are ANDed in the browser too

@@ -1,13 +1,17 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from socialgood.analyze.filters import FilterError, posts_for
+from socialgood.analyze.filters import FilterError, clean_params, posts_for
+from socialgood.analyze.models import Subset
 from socialgood.coding import autocode, codebook, codings, exchange, queries, refi, rounds
 from socialgood.coding.forms import CodeForm, RoundForm, RuleForm, UploadForm
 from socialgood.coding.models import AutoRule, Code, Coding, CodingRound, Memo, SavedQuery
@@ -631,9 +635,7 @@ def reports(request, slug):
     columns, matrix_rows = queries.matrix_by(project, attribute)
     codes, co_matrix = queries.cooccurrence(project)
     result = None
-    ids = {
-        k: [int(v) for v in request.GET.getlist(k) if v.isdigit()] for k in ("all", "any", "none")
-    }
+    ids = _query_ids(request.GET)
     if ids["all"] or ids["any"]:
         try:
             result = queries.coding_query(project, ids["all"], ids["any"], ids["none"])
@@ -653,28 +655,60 @@ def reports(request, slug):
         result=result[:50] if result is not None else None,
         result_count=result.count() if result is not None else 0,
         selected=ids,
-        saved=project.coding_queries.all(),
+        saved=_saved_queries(project),
     )
+
+
+def _query_ids(data):
+    """The coding query's code ids: {"all": [...], "any": [...], "none": [...]}."""
+    return {k: [int(v) for v in data.getlist(k) if v.isdigit()] for k in ("all", "any", "none")}
+
+
+def _saved_queries(project):
+    """Saved queries, each with the subset it was saved as (None once that is deleted)."""
+    subsets = {s.name: s for s in project.subsets.all()}
+    return [(query, subsets.get(query.name)) for query in project.coding_queries.all()]
 
 
 @login_required
 @require_POST
 def save_query(request, slug):
+    """Save the coding query as an analyze Subset, so every analysis and export can use it.
+
+    The SavedQuery row (same name) keeps the query's list on this page.
+    """
     project = get_project(request, slug, "run_analysis")
-    ids = {
-        k: [int(v) for v in request.POST.getlist(k) if v.isdigit()] for k in ("all", "any", "none")
-    }
-    name = request.POST.get("name", "").strip() or "Coding query"
-    SavedQuery.objects.create(
-        project=project,
-        name=name,
-        all_of=ids["all"],
-        any_of=ids["any"],
-        none_of=ids["none"],
-        created_by=request.user,
-    )
-    messages.success(request, f"Saved the query “{name}”.")
-    return redirect("coding_reports", slug=slug)
+    ids = _query_ids(request.POST)
+    name = request.POST.get("name", "").strip()[:120] or "Coding query"
+    back = reverse("coding_reports", args=[slug]) + "?" + urlencode(ids, doseq=True)
+    if not (ids["all"] or ids["any"]):
+        messages.error(request, "Choose at least one code the posts must have.")
+        return redirect(back)
+    params = clean_params({"code": ids["all"], "code_any": ids["any"], "not_code": ids["none"]})
+    try:
+        posts_for(project, params)  # every code must belong to this project
+        with transaction.atomic():
+            subset = Subset.objects.create(
+                project=project, name=name, params=params, created_by=request.user,
+                description="Saved from the coding query.",
+            )  # fmt: skip
+            SavedQuery.objects.create(
+                project=project, name=name, all_of=ids["all"], any_of=ids["any"],
+                none_of=ids["none"], created_by=request.user,
+            )  # fmt: skip
+    except FilterError as error:
+        messages.error(request, str(error))
+    except IntegrityError:
+        messages.error(request, f"There is already a subset called “{name}”; choose another name.")
+    else:
+        AuditEvent.record(
+            request.user, project, "subset.create", target=subset.name, params=subset.params
+        )
+        messages.success(
+            request,
+            f"Saved the query as the subset “{name}”: every analysis and export can now use it.",
+        )
+    return redirect(back)
 
 
 @login_required
