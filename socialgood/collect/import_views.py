@@ -1,0 +1,720 @@
+"""Importing through the browser: upload files, map a table's columns, follow the job, read the report.
+
+The flow: the upload page streams the files straight to disk, into their own directory
+under settings.UPLOAD_DIR/<project id>/ (never into memory, never beyond the size limit);
+tables (CSV/XLSX) first go through a column-mapping step; then an "import.upload" job runs
+the import (socialgood.collect.imports) and deletes the uploaded files once it has
+succeeded. When it fails, the files stay so the researcher can try again, or delete them.
+
+The import report page follows the job while it runs and then tells, in plain words,
+what was read, stored, skipped and why.
+"""
+
+import json
+import re
+import secrets
+import shutil
+import tempfile
+from datetime import UTC
+from itertools import islice
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRefresh
+
+from socialgood.collect.imports import (
+    TABLE_FORMATS,
+    is_table,
+    remember_mapping,
+    run_import_job,
+    table_mapping,
+)
+from socialgood.collect.models import ImportRun
+from socialgood.jobs.models import Job
+from socialgood.platforms import FORMATS, tabular
+from socialgood.platforms.model import PLATFORMS
+from socialgood.platforms.report import Report
+from socialgood.privacy.pseudonyms import Pseudonymiser
+from socialgood.projects.views import get_project
+
+UPLOAD_JOB = "import.upload"
+TOKEN = re.compile(r"[0-9a-f]{16}")
+# Room for the form's other fields and the multipart boundaries around the files.
+FORM_OVERHEAD_BYTES = 64 * 1024
+PREVIEW_POSTS = 5
+PREVIEW_SCAN_ROWS = 50  # a wrong date column skips every row: don't read a whole file for it
+SHOW_LINES = 10
+
+TABLE_CHOICE = "table"
+FORMAT_CHOICES = [
+    ("", "Detect automatically"),
+    *((name, module.LABEL) for name, module in FORMATS.items()),
+    (TABLE_CHOICE, "Table: CSV or Excel (XLSX), with a column mapping"),
+]
+FORMAT_LABELS = {name: module.LABEL for name, module in FORMATS.items()}
+FORMAT_LABELS.update(dict.fromkeys(TABLE_FORMATS, "Table (CSV or Excel)"))
+
+FIELD_LABELS = {
+    "platform_id": "Post id (required)",
+    "created_at": "Date and time (required)",
+    "text": "Text",
+    "author_id": "Author id",
+    "author_handle": "Author name or handle",
+    "url": "Link to the post",
+    "lang": "Language",
+    "kind": "Kind (post, reply, quote, repost, comment)",
+    "reply_to": "Id of the post replied to",
+    "hashtags": "Hashtags",
+    "mentions": "Mentioned people",
+    "links": "Links in the post",
+    "likes": "Likes",
+    "reposts": "Reposts, retweets or shares",
+    "replies": "Replies",
+    "quotes": "Quotes",
+    "views": "Views",
+}
+PLATFORM_LABELS = {
+    "bluesky": "Bluesky",
+    "mastodon": "Mastodon",
+    "reddit": "Reddit",
+    "x": "X (Twitter)",
+    "youtube": "YouTube",
+    "telegram": "Telegram",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "tiktok": "TikTok",
+    "other": "Other or unknown",
+}
+MAPPING_SOURCES = {
+    "remembered": "remembered for tables with these columns",
+    "guessed": "guessed from the column names — please check it",
+    "given": "as you chose it",
+}
+# What a skip reason means and what to do about it, by the start of the reason.
+EXPLANATIONS = {
+    "line is not valid JSON": "The line is damaged or is not JSON, often because the file "
+    "was edited by hand or joined from pieces.",
+    "last line is cut off": "The file ends in the middle of a record: the download or copy "
+    "was probably not complete.",
+    "line longer than": "A single line is larger than socialgood reads at once; such a line "
+    "is almost always damaged data.",
+    "row without an id": "The post id column is empty on these rows.",
+    "row without a readable date": "The date column on these rows is empty or not a date "
+    "socialgood recognises.",
+    "id stored as a number": "A spreadsheet turned the ids into rounded numbers. Format the "
+    "id column as text before saving, or export the data as CSV again.",
+    "zip": "Part of the zip archive could not be read.",
+}
+
+
+# --- uploads on disk ------------------------------------------------------------------------
+
+
+def uploads_dir(project):
+    return Path(settings.UPLOAD_DIR) / str(project.pk)
+
+
+def upload_dir(project, token):
+    """The directory of one upload; 404 for a token that can't be one of ours."""
+    if not TOKEN.fullmatch(token):
+        raise Http404("No such upload")
+    return uploads_dir(project) / token
+
+
+def limit_bytes():
+    return int(settings.MAX_UPLOAD_MB * 1024 * 1024)
+
+
+def limit_label():
+    return f"{settings.MAX_UPLOAD_MB:,} MB"
+
+
+class _StreamedFile(TemporaryUploadedFile):
+    """A TemporaryUploadedFile written into the upload's own directory.
+
+    Django would put it in settings.FILE_UPLOAD_TEMP_DIR (the system's temporary
+    directory, maybe another disk); here the finished file is renamed, never copied,
+    and nothing of it lands outside the data directory.
+    """
+
+    def __init__(self, directory, name, content_type, charset, content_type_extra):
+        file = tempfile.NamedTemporaryFile(dir=directory, prefix=".partial-")
+        UploadedFile.__init__(self, file, name, content_type, 0, charset, content_type_extra)
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """Streams every file of a request to disk and stops the request at `limit` bytes.
+
+    The view refuses a request whose Content-Length is too large before reading it;
+    this catches bodies that don't say their length honestly. When it stops, Django
+    closes (and so deletes) the file being written, and the view deletes the rest.
+    """
+
+    def __init__(self, directory, limit, request=None):
+        super().__init__(request)
+        self.directory = directory
+        self.limit = limit
+        self.received = 0
+        self.too_large = False
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.file = _StreamedFile(
+            self.directory, self.file_name, self.content_type, self.charset, self.content_type_extra
+        )
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.too_large = True
+            raise StopUpload(connection_reset=True)
+        self.file.write(raw_data)
+
+    def file_complete(self, file_size):
+        self.file.seek(0)
+        self.file.size = file_size
+        return self.file
+
+    def upload_interrupted(self):
+        if hasattr(self, "file"):
+            self.file.close()  # a NamedTemporaryFile: closing deletes it
+
+
+def disk_name(name, taken):
+    """A safe file name for an uploaded file, kept close to the researcher's own name.
+
+    The name stays recognisable in the report and keeps its suffixes (.jsonl.gz),
+    which format detection uses.
+    """
+    name = re.sub(r"[\x00-\x1f/\\]", "", Path(name).name).lstrip(". ")[:150] or "upload"
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        stem, dot, suffixes = name.partition(".")
+        candidate = f"{stem}-{number}{dot}{suffixes}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+def read_manifest(directory):
+    """What was uploaded (names, sizes, format), or None when the upload is gone."""
+    try:
+        return json.loads((directory / "upload.json").read_text())
+    except FileNotFoundError:
+        return None
+
+
+def write_manifest(directory, manifest):
+    (directory / "upload.json").write_text(json.dumps(manifest))
+
+
+def delete_upload(project, token):
+    shutil.rmtree(upload_dir(project, token), ignore_errors=True)
+
+
+# --- the upload page --------------------------------------------------------------------------
+
+
+def _wants_json(request):
+    # upload.js sends the files with XMLHttpRequest (for its progress bar) and asks for JSON.
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _upload_page(request, project, error=None, status=200, chosen_format=""):
+    if error and _wants_json(request):
+        return JsonResponse({"error": error}, status=status)
+    context = {
+        "project": project,
+        "section": "import",
+        "error": error,
+        "format_choices": FORMAT_CHOICES,
+        "chosen_format": chosen_format,
+        "max_bytes": limit_bytes(),
+        "max_label": limit_label(),
+        "recent": project.imports.select_related("created_by")[:5],
+    }
+    return render(request, "collect/import_upload.html", context, status=status)
+
+
+def _too_large_message(size):
+    return (
+        f"This upload is too large for the browser ({size}); the limit is {limit_label()} per "
+        "upload. Upload fewer files at a time, or import large files on the server with the "
+        "command “socialgood import”. An administrator can raise the limit "
+        "(SOCIALGOOD_MAX_UPLOAD_MB)."
+    )
+
+
+@csrf_exempt  # checked below, after the upload handlers are in place (see _receive)
+@login_required
+def upload(request, slug):
+    project = get_project(request, slug, "import_posts")
+    if request.method != "POST":
+        return _upload_page(request, project)
+
+    # Refuse before a single byte of the body is read.
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit_bytes() + FORM_OVERHEAD_BYTES:
+        return _upload_page(request, project, _too_large_message(filesizeformat(length)), 413)
+    root = uploads_dir(project)
+    root.mkdir(parents=True, exist_ok=True)
+    if shutil.disk_usage(root).free < length * 2:  # the upload, and room for the import
+        return _upload_page(
+            request,
+            project,
+            "There is not enough free disk space on the server for this upload. "
+            "Ask your administrator to make room, or upload fewer files.",
+            status=507,
+        )
+
+    token = secrets.token_hex(8)
+    directory = upload_dir(project, token)
+    (directory / "files").mkdir(parents=True)
+    handler = LimitedUploadHandler(directory / "files", limit_bytes(), request)
+    request.upload_handlers = [handler]
+    try:
+        return _receive(request, project, token, handler)
+    finally:
+        # Kept only once its manifest is written: a refused, broken or forged upload
+        # leaves nothing behind.
+        if not (directory / "upload.json").exists():
+            delete_upload(project, token)
+
+
+@csrf_protect  # reads the form, so it runs with the upload handler already in place
+def _receive(request, project, token, handler):
+    uploaded = request.FILES.getlist("files")  # reads the body, through the handler
+    if handler.too_large:
+        message = _too_large_message(f"more than {limit_label()}")
+        return _upload_page(request, project, message, 413)
+    chosen_format = request.POST.get("format", "")
+    if chosen_format not in dict(FORMAT_CHOICES):
+        return _upload_page(request, project, "Choose a format from the list.", 400)
+    if not uploaded:
+        return _upload_page(
+            request, project, "Choose at least one file to import.", 400, chosen_format
+        )
+    directory = upload_dir(project, token)
+    taken, files = set(), []
+    for file in uploaded:
+        name = disk_name(file.name, taken)
+        Path(file.temporary_file_path()).rename(directory / "files" / name)
+        files.append({"name": file.name, "stored": name, "size": file.size})
+    manifest = {
+        "format": chosen_format or None,
+        "files": files,
+        "created_by": request.user.pk,
+        "created_at": timezone.now().isoformat(),
+    }
+    write_manifest(directory, manifest)
+    paths = [directory / "files" / entry["stored"] for entry in files]
+    if any(is_table(path, manifest["format"]) for path in paths):
+        target = reverse("import_columns", args=[project.slug, token])
+    else:
+        run = start_import(project, request.user, token, manifest)
+        target = reverse("import_report", args=[project.slug, run.pk])
+    if _wants_json(request):
+        return JsonResponse({"redirect": target})
+    return redirect(target)
+
+
+def start_import(project, user, token, manifest):
+    """Create the ImportRun (so its report page exists at once) and the job that fills it."""
+    directory = upload_dir(project, token)
+    label = ", ".join(entry["name"] for entry in manifest["files"])
+    with transaction.atomic():
+        run = ImportRun.objects.create(project=project, created_by=user, label=label[:300])
+        run.job = Job.start(
+            UPLOAD_JOB,
+            title=f"Import of {label}"[:200],
+            project=project,
+            user=user,
+            params={
+                "paths": [
+                    str(directory / "files" / entry["stored"]) for entry in manifest["files"]
+                ],
+                "format": manifest["format"],
+                "import_run": run.pk,
+                "upload": token,
+            },
+        )
+        run.save(update_fields=["job"])
+        manifest["import_run"] = run.pk
+        write_manifest(directory, manifest)
+    return run
+
+
+def run_uploaded_import(job):
+    """The "import.upload" job: the import, then the uploaded files are deleted.
+
+    When the import fails, run_import_job raises and the files stay for another try.
+    """
+    result = run_import_job(job)
+    delete_upload(job.project, job.params["upload"])
+    job.message = f"{job.message} The uploaded files were deleted."
+    return {**result, "files_deleted": True}
+
+
+# --- the column-mapping step ---------------------------------------------------------------
+
+
+class _Table:
+    """One kind of table in an upload: the files sharing a header, and their mapping."""
+
+    def __init__(self, number, path, headers):
+        self.number = number
+        self.prefix = f"t{number}"
+        self.path = path
+        self.headers = headers
+        self.names = []
+        self.mapping = {}
+        self.platform = "other"
+        self.source = ""
+        self.error = None  # the file can't be read as a table
+        self.problem = None  # the mapping can't be used
+        self.preview = []
+        self.preview_skips = []
+
+    def check(self):
+        try:
+            tabular.check_mapping(self.mapping, self.platform)
+        except ValueError as error:
+            self.problem = f"This mapping can't be used yet: {error}."
+
+    def fields(self):
+        """(field, label, form name, chosen column) for the form."""
+        return [
+            (field, FIELD_LABELS[field], f"{self.prefix}-{field}", self.mapping.get(field, ""))
+            for field in tabular.FIELDS
+        ]
+
+    @property
+    def source_text(self):
+        return MAPPING_SOURCES.get(self.source, "")
+
+    @property
+    def unmapped(self):
+        used = set(self.mapping.values())
+        return [header for header in self.headers if header not in used]
+
+
+def _tables(project, manifest, directory):
+    tables = {}
+    for entry in manifest["files"]:
+        path = directory / "files" / entry["stored"]
+        if not is_table(path, manifest["format"]):
+            continue
+        try:
+            headers = tabular.read_header(path)
+        except Exception:  # any damage in a file nobody has checked yet; the import says more
+            headers = None
+        signature = tabular.header_signature(headers) if headers else f"unreadable {path.name}"
+        if signature not in tables:
+            table = tables[signature] = _Table(len(tables) + 1, path, headers or [])
+            if headers:
+                mapping, table.platform, table.source = table_mapping(project, path)
+                # A remembered mapping may spell a column differently ("Tweet ID", "tweet id").
+                table.mapping = {field: col for field, col in mapping.items() if col in headers}
+                table.check()
+            else:
+                table.error = (
+                    "This file can't be read as a table: it is empty or damaged. Cancel, "
+                    "then upload the other files without it."
+                )
+        tables[signature].names.append(entry["name"])
+    return list(tables.values())
+
+
+def _take_posted(table, data):
+    """The table's mapping as the form says it; `problem` tells what is wrong with it."""
+    table.mapping = {
+        field: data[name] for field, _, name, _ in table.fields() if data.get(name) in table.headers
+    }
+    platform = data.get(f"{table.prefix}-platform")
+    table.platform = platform if platform in PLATFORMS else "other"
+    table.source = "given"
+    table.problem = None
+    table.check()
+
+
+def _preview(table, pseudonymiser):
+    """The first posts of the table as they would be stored: pseudonyms, never handles.
+
+    Rows go through the same parser and the same pseudonymiser as the import (nothing is
+    saved), so the researcher sees exactly what the mapping produces, without the page
+    ever showing a name from the file.
+    """
+    report = Report()
+    rows = tabular.iter_rows(table.path)
+    try:
+        header = [tabular.cell_text(name) for name in next(rows, [])]
+        positions = {field: header.index(column) for field, column in table.mapping.items()}
+        for row_number, cells in enumerate(islice(rows, PREVIEW_SCAN_ROWS), start=2):
+            if not any(tabular.cell_text(cell) for cell in cells):
+                continue
+            values = {
+                field: cells[position] if position < len(cells) else None
+                for field, position in positions.items()
+            }
+            post = tabular.row_post(values, table.platform, UTC, report, row_number, {})
+            if post is not None:
+                table.preview.append((row_number, pseudonymiser.apply(post)))
+                if len(table.preview) == PREVIEW_POSTS:
+                    break
+    finally:
+        rows.close()
+    table.preview_skips = [
+        (reason, ", ".join(str(line) for line in report.skipped_lines.get(reason, [])))
+        for reason in report.skipped
+    ]
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def columns(request, slug, token):
+    project = get_project(request, slug, "import_posts")
+    directory = upload_dir(project, token)
+    manifest = read_manifest(directory)
+    if manifest is None:
+        messages.info(request, "Those uploaded files are gone: they were imported or cancelled.")
+        return redirect("import_upload", slug=slug)
+    if manifest.get("import_run"):  # already started (a second click, the back button)
+        return redirect("import_report", slug=slug, run_id=manifest["import_run"])
+    tables = _tables(project, manifest, directory)
+    action = request.POST.get("action", "preview")
+    if request.method == "POST" and action == "cancel":
+        delete_upload(project, token)
+        messages.info(request, "The uploaded files were deleted. Nothing was imported.")
+        return redirect("import_upload", slug=slug)
+
+    readable = [table for table in tables if not table.error]
+    if request.method == "POST":
+        for table in readable:
+            _take_posted(table, request.POST)
+        if action == "start" and not any(table.problem for table in readable):
+            for table in readable:
+                remember_mapping(project, table.path, table.mapping, table.platform)
+            run = start_import(project, request.user, token, manifest)
+            return redirect("import_report", slug=slug, run_id=run.pk)
+
+    # Nothing of this pseudonymiser is saved. Its pseudonyms are keyed hashes with the
+    # project key, so an author shows with the pseudonym the import will store.
+    pseudonymiser = Pseudonymiser(project.secret_key, scrub_contacts=project.scrub_contacts)
+    for table in readable:
+        if not table.problem:
+            _preview(table, pseudonymiser)
+    others = [
+        entry["name"]
+        for entry in manifest["files"]
+        if not is_table(directory / "files" / entry["stored"], manifest["format"])
+    ]
+    context = {
+        "project": project,
+        "section": "import",
+        "token": token,
+        "tables": tables,
+        "others": others,
+        "platforms": [(name, PLATFORM_LABELS.get(name, name)) for name in PLATFORMS],
+        "can_start": not any(table.error for table in tables),
+    }
+    template = "collect/import_columns.html"
+    if request.htmx:
+        return render(request, f"{template}#previews", context)
+    has_problem = request.method == "POST" and any(table.problem for table in readable)
+    return render(request, template, context, status=400 if has_problem else 200)
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+@login_required
+def import_list(request, slug):
+    project = get_project(request, slug, "view_project")
+    # Collections record their runs as imports too; they have their own pages.
+    runs = project.imports.filter(collection_run__isnull=True).select_related("created_by", "job")
+    page = Paginator(runs, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "collect/import_list.html", {"project": project, "section": "import", "page": page}
+    )
+
+
+def _state(run):
+    """running, done or failed, from the run and (while it has not finished) its job."""
+    job = run.job
+    if job is not None and job.is_active:
+        return "running"
+    if run.status == ImportRun.Status.RUNNING:
+        # The job ended before the import could record its end (bad input, cancelled).
+        return "failed" if job is not None else "running"
+    return run.status
+
+
+def _kept_files(run):
+    """The uploaded files of this run that are still on disk (kept after a failure)."""
+    job = run.job
+    if job is None or job.kind != UPLOAD_JOB:
+        return []
+    return [Path(path) for path in job.params.get("paths", []) if Path(path).is_file()]
+
+
+def _explain(reason):
+    for start, explanation in EXPLANATIONS.items():
+        if reason.startswith(start):
+            return explanation
+    return ""
+
+
+def _file_rows(run):
+    """What the report page says per file, from the stored report."""
+    rows = []
+    for entry in run.report.get("files") or run.files:
+        unit = "row" if entry.get("format") in TABLE_FORMATS else "line"
+        skips = []
+        for reason, count in entry.get("skipped", {}).items():
+            where = entry.get("skipped_lines", {}).get(reason, [])
+            shown = ", ".join(str(line) for line in where[:SHOW_LINES])
+            if shown and count > len(where[:SHOW_LINES]):
+                shown += ", …"
+            if shown:
+                shown = f"{unit}s {shown}" if len(where) > 1 else f"{unit} {shown}"
+            skips.append(
+                {"reason": reason, "count": count, "where": shown, "explanation": _explain(reason)}
+            )
+        unknown = sorted(entry.get("unknown_fields", {}))
+        rows.append(
+            {
+                **entry,
+                "format_label": FORMAT_LABELS.get(entry.get("format") or "", "not recognised"),
+                "sha_short": (entry.get("sha256") or "")[:12],
+                "skips": skips,
+                "warnings": list(entry.get("warnings", {}).items()),
+                "unknown": unknown[:20],
+                "unknown_more": max(0, len(unknown) - 20),
+                "mapping_source": MAPPING_SOURCES.get(entry.get("mapping_source"), ""),
+                "mapping_rows": [
+                    (FIELD_LABELS.get(field, field), column)
+                    for field, column in (entry.get("mapping") or {}).items()
+                ],
+            }
+        )
+    return rows
+
+
+def _duration(seconds):
+    if seconds is None:
+        return ""
+    if seconds < 1:
+        return "less than a second"
+    if seconds < 60:
+        return f"{seconds:.1f} seconds"
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds} s"
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def import_report(request, slug, run_id):
+    project = get_project(request, slug, "view_project")
+    run = get_object_or_404(project.imports.select_related("job", "created_by"), pk=run_id)
+    state = _state(run)
+    if request.htmx:
+        if state != "running":
+            return HttpResponseClientRefresh()  # the whole page turns into the report
+        return render(
+            request, "collect/import_report.html#progress", {"project": project, "run": run}
+        )
+    report = run.report
+    context = {
+        "project": project,
+        "section": "import",
+        "run": run,
+        "state": state,
+        "files": _file_rows(run),
+        "kept_files": _kept_files(run) if state == "failed" else [],
+        "uploaded": run.job is not None and run.job.kind == UPLOAD_JOB,
+        "duration": _duration(report.get("duration_seconds")),
+        "pseudonyms": report.get("pseudonyms", {}),
+        "format_choices": FORMAT_CHOICES,
+    }
+    return render(request, "collect/import_report.html", context)
+
+
+def report_document(run):
+    """The import report as JSON: the same document as `socialgood import --report`."""
+    return {
+        "project": run.project.slug,
+        "import": run.pk,
+        "status": run.status,
+        "message": run.message,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "files": run.files,
+        **run.report,
+    }
+
+
+@login_required
+def import_report_json(request, slug, run_id):
+    project = get_project(request, slug, "view_project")
+    run = get_object_or_404(project.imports, pk=run_id)
+    response = JsonResponse(report_document(run), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-report.json"'
+    return response
+
+
+@login_required
+@require_POST
+def import_retry(request, slug, run_id):
+    """Run a failed upload's import again, on the kept files, into the same ImportRun.
+
+    Posts stored by the first try come back as duplicates and are not counted twice.
+    """
+    project = get_project(request, slug, "import_posts")
+    run = get_object_or_404(project.imports.select_related("job"), pk=run_id)
+    paths = _kept_files(run)
+    if _state(run) != "failed" or not paths:
+        messages.info(request, "This import can't be run again: its files are gone.")
+        return redirect("import_report", slug=slug, run_id=run.pk)
+    chosen_format = request.POST.get("format", "")
+    if chosen_format not in dict(FORMAT_CHOICES):
+        chosen_format = ""
+    params = {**run.job.params, "format": chosen_format or None}
+    with transaction.atomic():
+        run.job = Job.start(
+            UPLOAD_JOB, title=run.job.title, project=project, user=request.user, params=params
+        )
+        run.status = ImportRun.Status.RUNNING
+        run.message = ""
+        run.save(update_fields=["job", "status", "message"])
+    messages.success(request, "Trying the import again.")
+    return redirect("import_report", slug=slug, run_id=run.pk)
+
+
+@login_required
+@require_POST
+def import_delete_files(request, slug, run_id):
+    project = get_project(request, slug, "import_posts")
+    run = get_object_or_404(project.imports.select_related("job"), pk=run_id)
+    if _state(run) == "running" or run.job is None or run.job.kind != UPLOAD_JOB:
+        messages.info(request, "There are no uploaded files to delete for this import.")
+    else:
+        delete_upload(project, run.job.params["upload"])
+        messages.success(request, "The uploaded files were deleted.")
+    return redirect("import_report", slug=slug, run_id=run.pk)

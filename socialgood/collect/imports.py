@@ -1,0 +1,569 @@
+"""Import runs: files in, pseudonymised posts stored, a report of what happened.
+
+    run = import_files(project, ["tweets.jsonl.gz"], user=request.user)
+
+For each file: detect its format (or take the one given), stream its records through
+the platform parser, pseudonymise every post with the project's key and person
+directory, and store them in batches (socialgood.collect.ingest). Identifiers never
+reach the database, the search index or a temporary file in the clear: the directory
+of who-is-who is loaded decrypted into memory and written back encrypted.
+
+A file that can't be read at all (not JSON, an unknown format, a zip bomb, a table
+mapping without an id column) ends that file with a plain-language message and the run
+is marked failed; whatever was read before is kept. Damaged lines are skipped and
+reported with their line numbers. Importing the same files again stores only what is
+missing, so a re-run after a crash or Ctrl-C completes the import.
+"""
+
+import gc
+import hashlib
+import multiprocessing
+import signal
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import msgspec
+import orjson
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from socialgood.collect import ingest, search
+from socialgood.collect.models import ColumnMapping, ImportRun, PersonDirectory
+from socialgood.platforms import FORMATS, files, tabular
+from socialgood.platforms.model import Post
+from socialgood.platforms.report import Report
+from socialgood.privacy import crypto
+from socialgood.privacy.pseudonyms import Pseudonymiser
+from socialgood.projects.models import AuditEvent
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
+TABLE_FORMATS = ("csv", "xlsx", "table")
+TABLE_MAPPER = f"table/{getattr(tabular, 'MAPPER_VERSION', 1)}"
+# Skip reasons of socialgood.platforms.files that mean the file itself is damaged
+# (as opposed to records that are fine but are not posts, e.g. Jetstream likes).
+DAMAGE_REASONS = (
+    "line is not valid JSON",
+    "last line is cut off",
+    "line longer than",
+    "zip member",
+    "empty file in the zip",
+    "zip inside the zip",
+)
+# Extra limits for socialgood.platforms.files (max_line_bytes=...); tests lower them.
+READ_LIMITS = {}
+# After this many new posts, merge the search index's segments (a few seconds per
+# million posts; searches get faster and deleted posts' terms are purged).
+OPTIMISE_INDEX_AFTER = 50_000
+# Parse and pseudonymise in a forked child while this process stores: two cores at
+# work. Fork only where it is dependable (macOS system libraries are not fork-safe).
+READ_IN_CHILD_PROCESS = sys.platform == "linux"
+HASH_CHUNK = 2**20
+# The reader allocates millions of short-lived dicts and structs. At Python's default
+# threshold (700) the cyclic collector runs so often, rescanning the pseudonymiser's
+# caches and the batch in hand, that it took a quarter of the reader's CPU; reference
+# counting frees almost everything anyway.
+READER_GC_THRESHOLD = 50_000
+
+
+class ImportProblem(Exception):
+    """Input that can't be imported, explained for the person who gave it."""
+
+
+def import_files(
+    project,
+    paths,
+    *,
+    user=None,
+    format=None,
+    mapping=None,
+    platform=None,
+    progress=None,
+    run=None,
+    job=None,
+):
+    """Import `paths` into `project` and return the finished ImportRun.
+
+    `format` forces a format name (see socialgood.platforms.FORMATS, or "csv"/"xlsx");
+    tables use `mapping` ({post field: column}) and `platform`, else the mapping
+    remembered for the same columns, else a guess. `progress(done, total, message)` is
+    called after every batch (total is None: a stream's length is unknown). `run` continues
+    an existing ImportRun (a retried job).
+    """
+    paths = [Path(path) for path in paths]
+    if format and format not in FORMATS and format not in TABLE_FORMATS:
+        known = ", ".join([*FORMATS, "csv", "xlsx"])
+        raise ImportProblem(f"Unknown format “{format}”. Known formats: {known}.")
+    if run is None:
+        run = ImportRun.objects.create(
+            project=project,
+            job=job,
+            created_by=user,
+            label=", ".join(path.name for path in paths)[:300],
+        )
+    importer = _Importer(project, run, progress)
+    try:
+        importer.import_files(paths, format, mapping, platform)
+    except BaseException:
+        importer.finish(interrupted=True)
+        raise
+    importer.finish()
+    if run.imported - importer.resumed_imported >= OPTIMISE_INDEX_AFTER:
+        search.optimise_index()
+    AuditEvent.record(
+        user,
+        project,
+        "import.run",
+        target=run.label,
+        run=run.pk,
+        status=run.status,
+        format=run.format,
+        records=run.records,
+        imported=run.imported,
+        duplicates=run.duplicates,
+        skipped=run.skipped,
+    )
+    return run
+
+
+def run_import_job(job):
+    """The "import" job: params {paths, format?, mapping?, platform?, import_run?}."""
+    from socialgood.jobs.models import PermanentJobError
+
+    params = job.params
+    run = None
+    if params.get("import_run"):
+        run = ImportRun.objects.filter(pk=params["import_run"], project=job.project).first()
+    try:
+        run = import_files(
+            job.project,
+            params["paths"],
+            user=job.created_by,
+            format=params.get("format"),
+            mapping=params.get("mapping"),
+            platform=params.get("platform"),
+            progress=job.progress,
+            run=run,
+            job=job,
+        )
+    except ImportProblem as problem:
+        raise PermanentJobError(str(problem)) from None
+    if run.status == ImportRun.Status.FAILED:
+        raise PermanentJobError(run.message)
+    job.message = summary(run)
+    return {"import_run": run.pk, "imported": run.imported, "duplicates": run.duplicates}
+
+
+def summary(run):
+    """One plain sentence about a run's outcome."""
+    parts = [f"{run.imported:,} new posts", f"{run.duplicates:,} already stored"]
+    if run.skipped:
+        parts.append(f"{run.skipped:,} records skipped")
+    return ", ".join(parts) + "."
+
+
+def damaged_lines(run):
+    """How many lines or members of the input were damaged (skipped as unreadable)."""
+    skipped = run.report.get("skipped", {})
+    return sum(count for reason, count in skipped.items() if reason.startswith(DAMAGE_REASONS))
+
+
+# --- tables ------------------------------------------------------------------------------
+
+
+def is_table(path, format=None):
+    return format in TABLE_FORMATS or (
+        format is None and Path(path).suffix.lower() in TABLE_SUFFIXES
+    )
+
+
+def table_mapping(project, path, mapping=None, platform=None):
+    """(mapping, platform, how) for a CSV/XLSX file; `how` is given, remembered or guessed."""
+    headers = tabular.read_header(path)
+    if not headers:
+        raise ImportProblem("The table is empty: it has no header row.")
+    if mapping:
+        return mapping, platform or "other", "given"
+    remembered = ColumnMapping.objects.filter(
+        project=project, signature=tabular.header_signature(headers)
+    ).first()
+    if remembered is not None:
+        return remembered.mapping, platform or remembered.platform, "remembered"
+    return tabular.guess_mapping(headers), platform or "other", "guessed"
+
+
+def remember_mapping(project, path, mapping, platform):
+    headers = tabular.read_header(path)
+    ColumnMapping.objects.update_or_create(
+        project=project,
+        signature=tabular.header_signature(headers),
+        defaults={
+            "headers": headers,
+            "mapping": mapping,
+            "platform": platform,
+            "updated_at": timezone.now(),
+        },
+    )
+
+
+# --- the person directory --------------------------------------------------------------
+
+
+def _directory_purpose(project):
+    return f"person directory {project.pk}".encode()
+
+
+def load_directory(project):
+    """{"directory": ..., "originals": ...} of the project, decrypted (empty when new)."""
+    row = PersonDirectory.objects.filter(project=project).first()
+    if row is None:
+        return {"directory": {}, "originals": {}}
+    plain = crypto.decrypt(project.secret_key, bytes(row.encrypted), _directory_purpose(project))
+    return orjson.loads(plain)
+
+
+def save_directory(project, directory, originals):
+    """Merge what an import learnt into the stored directory, encrypted.
+
+    Merged under a row lock, so two imports into one project don't lose each other's people.
+    """
+    save_directory_document(project, orjson.dumps({"directory": directory, "originals": originals}))
+
+
+def save_directory_document(project, document, loaded_at=False):
+    """Store `document` (the directory as JSON bytes) encrypted, merged with the stored one.
+
+    When the stored directory is still the one loaded at `loaded_at` (its `updated_at`,
+    None when there was none), `document` already contains it and is stored as is: a
+    large directory is never parsed twice in memory.
+    """
+    with transaction.atomic():
+        row = PersonDirectory.objects.select_for_update().filter(project=project).first()
+        current = row.updated_at if row else None
+        if row is not None and current != loaded_at:
+            stored = orjson.loads(
+                crypto.decrypt(
+                    project.secret_key, bytes(row.encrypted), _directory_purpose(project)
+                )
+            )
+            learnt = orjson.loads(document)
+            stored["directory"].update(learnt["directory"])
+            stored["originals"].update(learnt["originals"])
+            document = orjson.dumps(stored)
+        encrypted = crypto.encrypt(project.secret_key, document, _directory_purpose(project))
+        PersonDirectory.objects.update_or_create(
+            project=project, defaults={"encrypted": encrypted, "updated_at": timezone.now()}
+        )
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+class _Importer:
+    """Stores what the reader (read_files, in a child process where possible) sends."""
+
+    def __init__(self, project, run, progress):
+        self.project = project
+        self.run = run
+        self.progress = progress
+        self.started = time.monotonic()
+        # A retried job reads its files again: the posts its earlier attempt stored
+        # come back as duplicates and are subtracted at the end.
+        self.resumed_imported = run.imported
+        self.imported = self.duplicates = 0
+        self.entries = []
+        self.reports = {}
+        self.mappers = {}
+        self.errors = []
+        self.people = None
+        row = PersonDirectory.objects.filter(project=project).only("updated_at").first()
+        self.directory_loaded_at = row.updated_at if row else None
+        stored = load_directory(project)
+        self.pseudonymiser = Pseudonymiser(
+            project.secret_key, stored["directory"], scrub_contacts=project.scrub_contacts
+        )
+        self.pseudonymiser.originals.update(stored["originals"])
+        self.people_before = len(stored["originals"])
+
+    def import_files(self, paths, format, mapping, platform):
+        plan = []
+        for path in paths:
+            entry = {"name": path.name, "size": None, "sha256": None, "format": None}
+            self.entries.append(entry)
+            try:
+                entry["size"] = path.stat().st_size
+                source = self._source(path, format, mapping, platform, entry)
+            except OSError as error:
+                self._fail(entry, f"The file can't be opened ({error.strerror}).")
+            except ImportProblem as error:
+                self._fail(entry, str(error))
+            except ValueError as error:
+                self._fail(entry, f"The column mapping doesn't fit this table: {error}.")
+            else:
+                plan.append((len(self.entries) - 1, path, source))
+        messages = self._messages(plan)  # forks the reader before any thread starts
+        if READ_IN_CHILD_PROCESS:
+            self.pseudonymiser = None  # the reader has its own copy, and it may be large
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            # Hashing runs alongside the import (hashlib releases the GIL).
+            hashes = [hasher.submit(file_sha256, path) for _, path, _ in plan]
+            for message in messages:
+                self._handle(*message)
+            for (index, _, _), digest in zip(plan, hashes, strict=True):
+                self.entries[index]["sha256"] = digest.result()
+
+    def _source(self, path, format, mapping, platform, entry):
+        """What the reader needs to know about a file; tables are mapped here (it takes the DB)."""
+        if not is_table(path, format):
+            return ("json", format)
+        mapping, platform, how = table_mapping(self.project, path, mapping, platform)
+        entry.update(mapping=mapping, mapping_source=how, platform=platform)
+        tabular.check_mapping(mapping, platform)
+        remember_mapping(self.project, path, mapping, platform)
+        return ("table", mapping, platform)
+
+    def _messages(self, plan):
+        keep_raw = self.project.keep_raw
+        if not READ_IN_CHILD_PROCESS:
+            return read_files(plan, self.pseudonymiser, keep_raw, READ_LIMITS)
+        return _from_child_process(plan, self.pseudonymiser, keep_raw, READ_LIMITS)
+
+    def _handle(self, kind, *details):
+        if kind == "batch":
+            index, posts = details
+            self._store(self.entries[index], posts)
+        elif kind == "file":
+            index, format, mapper = details
+            self.entries[index]["format"] = format
+            self.mappers[index] = mapper
+        elif kind == "failed":
+            index, message = details
+            self._fail(self.entries[index], message)
+        elif kind == "report":
+            index, report = details
+            self.reports[index] = report
+        elif kind == "people":
+            self.people = details
+
+    def _store(self, entry, posts):
+        index = self.entries.index(entry)
+        with transaction.atomic():
+            counts = ingest.store_posts(
+                self.project, posts, mapper=self.mappers[index], import_run_id=self.run.pk
+            )
+            # In the batch's transaction: the run's counts always match what is stored.
+            ImportRun.objects.filter(pk=self.run.pk).update(
+                imported=F("imported") + counts.inserted,
+                duplicates=F("duplicates") + counts.duplicates,
+            )
+        self.imported += counts.inserted
+        self.duplicates += counts.duplicates
+        entry["imported"] = entry.get("imported", 0) + counts.inserted
+        entry["duplicates"] = entry.get("duplicates", 0) + counts.duplicates
+        if self.progress is not None:
+            done = self.imported + self.duplicates
+            self.progress(done, None, f"{done:,} posts read, {self.imported:,} new.")
+
+    def _fail(self, entry, message):
+        entry["error"] = message
+        self.errors.append(f"{entry['name']}: {message}")
+
+    def finish(self, interrupted=False):
+        if self.people is not None:
+            document, _, _ = self.people
+            save_directory_document(self.project, document, self.directory_loaded_at)
+        run = self.run
+        report = self._report()
+        run.report = report
+        run.files = [
+            {key: entry[key] for key in ("name", "size", "sha256", "format")}
+            for entry in self.entries
+        ]
+        formats = sorted({entry["format"] for entry in self.entries if entry["format"]})
+        run.format = ", ".join(formats)[:40]
+        run.records = report["records"]
+        run.imported = report["imported"]
+        run.duplicates = report["duplicates"]
+        run.skipped = sum(report["skipped"].values())
+        run.finished_at = timezone.now()
+        if interrupted:
+            run.status = ImportRun.Status.FAILED
+            run.message = (
+                f"The import stopped before the end. The {run.imported:,} posts stored so far "
+                "are kept; importing the same files again adds the rest."
+            )
+        elif self.errors:
+            run.status = ImportRun.Status.FAILED
+            run.message = " ".join(self.errors)
+        else:
+            run.status = ImportRun.Status.DONE
+            run.message = summary(run)
+        run.save()
+
+    def _report(self):
+        totals = Report()
+        files_report = []
+        for index, entry in enumerate(self.entries):
+            report = self.reports.get(index, Report())
+            totals.records += report.records
+            totals.posts += report.posts
+            totals.skipped.update(report.skipped)
+            for reason, lines in report.skipped_lines.items():
+                for line in lines:
+                    totals.skip(reason, f"{entry['name']}:{line}", count=0)
+            totals.warnings.update(report.warnings)
+            totals.unknown_fields.update(report.unknown_fields)
+            files_report.append({"imported": 0, "duplicates": 0, **entry, **report.as_dict()})
+        seconds = time.monotonic() - self.started
+        stats = {}
+        if self.people:
+            _, stats, people = self.people
+            stats = {**stats, "new_people": people - self.people_before}
+        return {
+            **totals.as_dict(),
+            "imported": self.resumed_imported + self.imported,
+            "duplicates": max(0, self.duplicates - self.resumed_imported),
+            "files": files_report,
+            "errors": self.errors,
+            "pseudonyms": stats,
+            "contacts_scrubbed": stats.get("contacts_scrubbed", 0),
+            "duration_seconds": round(seconds, 2),
+            "posts_per_second": round((self.imported + self.duplicates) / seconds)
+            if seconds
+            else 0,
+        }
+
+
+# --- reading: parse and pseudonymise, no database ----------------------------------------
+
+
+def read_files(plan, pseudonymiser, keep_raw, limits):
+    """Messages for the importer, file by file, batch by batch.
+
+    ("file", index, format, mapper) when a file's format is known; ("batch", index,
+    posts) of pseudonymised posts; ("failed", index, message) when the file can't be
+    read on (after the posts read before the problem); ("report", index, Report) at the
+    end of each file; and finally ("people", directory as JSON bytes, stats, people count).
+    """
+    apply = pseudonymiser.apply
+    replace = msgspec.structs.replace
+    for index, path, source in plan:
+        report = Report()
+        failure = []
+        try:
+            if source[0] == "table":
+                _, mapping, platform = source
+                posts = _counted(tabular.iter_posts(path, mapping, platform, report), report)
+                yield ("file", index, "table", TABLE_MAPPER)
+            else:
+                module = FORMATS[source[1]] if source[1] else files.sniff_format(path, **limits)
+                posts = files.read_posts(path, report, module, **limits)
+                yield ("file", index, module.NAME, f"{module.NAME}/{module.MAPPER_VERSION}")
+        except files.UnreadableFile as error:
+            failure.append(str(error))
+            posts = ()
+        for batch in ingest.batches(_until_failure(posts, failure)):
+            if keep_raw:
+                yield ("batch", index, [replace(apply(post), raw=post.raw) for post in batch])
+            else:
+                yield ("batch", index, [apply(post) for post in batch])
+        if failure:
+            yield ("failed", index, failure[0])
+        yield ("report", index, report)
+    # As JSON bytes: far smaller than the objects, for the pipe and the importer's memory.
+    document = orjson.dumps(
+        {"directory": pseudonymiser.directory, "originals": pseudonymiser.originals}
+    )
+    yield ("people", document, pseudonymiser.stats.as_dict(), len(pseudonymiser.originals))
+
+
+def _until_failure(posts, failure):
+    """The posts, until a fatal error: that goes into `failure`, the posts before it are kept."""
+    try:
+        yield from posts
+    except files.UnreadableFile as error:
+        failure.append(str(error))
+    except ValueError as error:  # tabular: cells the mapping can't read
+        failure.append(f"The column mapping doesn't fit this table: {error}.")
+
+
+def _from_child_process(plan, pseudonymiser, keep_raw, limits):
+    """read_files run in a forked process, so parsing and storing use two cores.
+
+    Posts cross over a pipe (msgpack), never a file. The child needs no database; it
+    inherits the project's key and person directory by fork and sends back what it
+    learnt at the end. It ignores Ctrl-C: the importer decides, and ends it.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_reader, args=(sender, plan, pseudonymiser, keep_raw, limits), daemon=True
+    )
+    child.start()
+    sender.close()
+    decode = msgspec.msgpack.Decoder(list[Post]).decode
+
+    def messages():
+        finished = False
+        try:
+            while not finished:
+                try:
+                    message = receiver.recv()
+                    if message[0] == "people":  # the directory follows as bytes
+                        message = ("people", receiver.recv_bytes(), *message[2:])
+                except EOFError:
+                    raise RuntimeError("The file reader stopped unexpectedly.") from None
+                if message[0] == "batch":
+                    message = ("batch", message[1], decode(message[2]))
+                elif message[0] == "crashed":
+                    raise RuntimeError(f"The file reader failed ({message[1]}).")
+                finished = message[0] == "people"
+                yield message
+        finally:
+            if child.is_alive() and not finished:
+                child.kill()
+            child.join()
+            receiver.close()
+
+    return messages()
+
+
+def _child_reader(sender, plan, pseudonymiser, keep_raw, limits):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # What the fork inherited (Django, the person directory) lives as long as the
+    # child: the collector need never scan it.
+    gc.freeze()
+    gc.set_threshold(READER_GC_THRESHOLD)
+    encode = msgspec.msgpack.Encoder().encode
+    try:
+        for message in read_files(plan, pseudonymiser, keep_raw, limits):
+            if message[0] == "batch":
+                message = ("batch", message[1], encode(message[2]))
+            elif message[0] == "people":
+                # The directory goes as raw bytes after the message: pickling it
+                # would hold a second copy at the reader's peak of memory.
+                sender.send(("people", None, *message[2:]))
+                sender.send_bytes(message[1])
+                continue
+            sender.send(message)
+    except Exception as error:
+        # The error's name only: its message might quote a post.
+        sender.send(("crashed", type(error).__name__))
+    sender.close()
+
+
+def _counted(posts, report):
+    # tabular leaves counting posts to its caller (files.read_posts counts its own).
+    for post in posts:
+        report.posts += 1
+        yield post
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

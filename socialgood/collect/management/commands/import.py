@@ -1,0 +1,188 @@
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from socialgood.collect.imports import (
+    ImportProblem,
+    damaged_lines,
+    import_files,
+    is_table,
+    table_mapping,
+)
+from socialgood.projects.models import Project
+
+SHOW_LINES = 5  # line numbers shown per skip reason; the --report file has more
+
+
+class Command(BaseCommand):
+    help = (
+        "Import posts from files (X/Twitter, Bluesky, Mastodon, Reddit, YouTube, Telegram, "
+        "Zeeschuimer; .gz, .zst and .zip read directly; CSV/XLSX through a column mapping). "
+        "Identifiers are pseudonymised before anything is stored."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument(
+            "--project", required=True, metavar="SLUG", help="Created when missing."
+        )
+        parser.add_argument("--format", help="Skip format detection, e.g. twarc2, bluesky, csv.")
+        parser.add_argument("--report", metavar="FILE.json", help="Write the import report here.")
+        parser.add_argument(
+            "--owner",
+            metavar="USERNAME",
+            help="Owner of a new project (default: the first superuser).",
+        )
+        parser.add_argument(
+            "--platform", help="Tables only: the platform the rows come from (x, reddit, ...)."
+        )
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="FIELD=COLUMN",
+            help="Tables only: which column holds a post field, e.g. --map text=Tweet. Repeat.",
+        )
+
+    def handle(self, *args, paths, project, format, report, owner, platform, map, **options):
+        paths = [Path(path) for path in paths]
+        for path in paths:
+            if not path.is_file():
+                raise CommandError(f"There is no file {path}.")
+        mapping = parse_map(map)
+        project = self.get_or_create_project(project, owner)
+        for path in paths:
+            if is_table(path, format):
+                self.explain_mapping(project, path, mapping, platform)
+
+        bar = tqdm(unit=" posts", desc="Importing", disable=None, dynamic_ncols=True)
+
+        def progress(done, total, message):
+            bar.update(done - bar.n)
+
+        try:
+            run = import_files(
+                project,
+                paths,
+                format=format,
+                mapping=mapping or None,
+                platform=platform,
+                progress=progress,
+            )
+        except ImportProblem as problem:
+            raise CommandError(str(problem)) from None
+        except KeyboardInterrupt:
+            bar.close()
+            raise CommandError(
+                "Interrupted. The posts stored so far are kept; run the same command again "
+                "to import the rest.",
+                returncode=130,
+            ) from None
+        bar.close()
+
+        self.print_summary(run)
+        if report:
+            write_report(run, report)
+            self.stdout.write(f"Report written to {report}.")
+        if run.status == run.Status.FAILED:
+            raise CommandError(run.message)
+        damaged = damaged_lines(run)
+        if damaged:
+            raise CommandError(
+                f"Parts of the input are damaged: {damaged:,} lines or members could not be "
+                "read (see above). Everything else was imported.",
+                returncode=2,
+            )
+
+    def get_or_create_project(self, slug, owner_name):
+        project = Project.objects.filter(slug=slug).first()
+        if project is not None:
+            return project
+        User = get_user_model()
+        if owner_name:
+            owner = User.objects.filter(username=owner_name).first()
+            if owner is None:
+                raise CommandError(f"There is no user “{owner_name}”.")
+        else:
+            owner = User.objects.filter(is_superuser=True).order_by("pk").first()
+            if owner is None:
+                raise CommandError(
+                    f"There is no project “{slug}”, and no one to own a new one. Pass "
+                    "--owner USERNAME, or create an administrator first with "
+                    "`socialgood createsuperuser`."
+                )
+        project = Project.create(name=slug, slug=slug, owner=owner)
+        self.stdout.write(f"Created the project “{slug}”, owned by {owner.username}.")
+        return project
+
+    def explain_mapping(self, project, path, mapping, platform):
+        try:
+            mapping, platform, how = table_mapping(project, path, mapping, platform)
+        except ImportProblem:
+            return  # the import reports it
+        source = {
+            "given": "as given with --map",
+            "remembered": "remembered from an earlier table with the same columns",
+            "guessed": "guessed from the column names; change it with --map FIELD=COLUMN",
+        }[how]
+        self.stdout.write(f"Columns used for {path.name} ({source}), platform “{platform}”:")
+        for field, column in mapping.items():
+            self.stdout.write(f"  {field:<14} ← {column}")
+
+    def print_summary(self, run):
+        self.stdout.write(
+            f"{run.imported:,} new posts, {run.duplicates:,} already stored, "
+            f"{run.skipped:,} records skipped ({run.records:,} records read "
+            f"in {run.report.get('duration_seconds', 0):,.1f} s)."
+        )
+        for entry in run.report.get("files", []):
+            for reason, count in entry.get("skipped", {}).items():
+                lines = entry.get("skipped_lines", {}).get(reason, [])
+                where = ""
+                if lines:
+                    shown = ", ".join(str(line) for line in lines[:SHOW_LINES])
+                    more = " …" if count > SHOW_LINES else ""
+                    where = f" (line {shown}{more})"
+                self.stdout.write(f"  {entry['name']}: skipped {count:,}: {reason}{where}")
+            for message, count in entry.get("warnings", {}).items():
+                self.stdout.write(f"  {entry['name']}: note ({count:,}×): {message}")
+            unknown = entry.get("unknown_fields", {})
+            if unknown:
+                self.stdout.write(
+                    f"  {entry['name']}: {len(unknown)} unknown fields kept only in the raw "
+                    f"payload: {', '.join(sorted(unknown)[:10])}"
+                )
+        scrubbed = run.report.get("contacts_scrubbed", 0)
+        if scrubbed:
+            self.stdout.write(
+                f"  {scrubbed:,} e-mail addresses and phone numbers removed from texts."
+            )
+        if run.status == run.Status.FAILED:
+            self.stderr.write(run.message)
+
+
+def parse_map(pairs):
+    mapping = {}
+    for pair in pairs:
+        field, equals, column = pair.partition("=")
+        if not equals or not field.strip() or not column.strip():
+            raise CommandError(f"--map takes FIELD=COLUMN, e.g. --map text=Tweet (got “{pair}”).")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+def write_report(run, path):
+    document = {
+        "project": run.project.slug,
+        "import": run.pk,
+        "status": run.status,
+        "message": run.message,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "files": run.files,
+        **run.report,
+    }
+    Path(path).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

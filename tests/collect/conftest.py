@@ -1,0 +1,97 @@
+"""Helpers for the collect tests: counts of stored rows and posts written in a real format."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from socialgood.collect import ingest
+from socialgood.collect.models import Post, PostHashtag, PostLink, PostMedia, PostMention
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def stored_counts(project):
+    """What a researcher would count in the post browser, from the database tables."""
+    posts = Post.objects.filter(project=project)
+    media = PostMedia.objects.filter(project=project)
+    return {
+        "posts": posts.count(),
+        "hashtags": PostHashtag.objects.filter(project=project).count(),
+        "mentions": PostMention.objects.filter(project=project).count(),
+        "replies": posts.filter(kind="reply").count(),
+        "quotes": posts.filter(kind="quote").count(),
+        "reposts": posts.filter(kind="repost").count(),
+        "comments": posts.filter(kind="comment").count(),
+        "media": media.count(),
+        "alt_texts": media.exclude(alt_text=None).exclude(alt_text="").count(),
+        "links": PostLink.objects.filter(project=project).count(),
+    }
+
+
+def bluesky_view(number, author, text="Respite care helped today.", *, tags=(), mention=None):
+    """A searchPosts postView by `author` = (did, handle); `mention` = (did, handle)."""
+    did, handle = author
+    record = {
+        "$type": "app.bsky.feed.post",
+        "text": text,
+        "createdAt": (BASE_TIME - timedelta(minutes=number)).isoformat().replace("+00:00", "Z"),
+        "langs": ["en"],
+    }
+    facets = []
+    if mention is not None:
+        shown = "@" + mention[1]
+        record["text"] += " with " + shown
+        end = len(record["text"].encode())
+        facets.append(
+            {
+                "index": {"byteStart": end - len(shown.encode()), "byteEnd": end},
+                "features": [{"$type": "app.bsky.richtext.facet#mention", "did": mention[0]}],
+            }
+        )
+    for tag in tags:
+        record["text"] += " #" + tag
+        end = len(record["text"].encode())
+        facets.append(
+            {
+                "index": {"byteStart": end - len(tag.encode()) - 1, "byteEnd": end},
+                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag}],
+            }
+        )
+    if facets:
+        record["facets"] = facets
+    return {
+        "uri": f"at://{did}/app.bsky.feed.post/3k{number:011d}",
+        "cid": f"bafyreipost{number}",
+        "author": {"did": did, "handle": handle, "displayName": handle.split(".")[0].title()},
+        "record": record,
+        "indexedAt": record["createdAt"],
+        "replyCount": 1,
+        "repostCount": 2,
+        "likeCount": 3,
+        "quoteCount": 0,
+    }
+
+
+def write_jsonl(path, records):
+    with open(path, "w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def bluesky_file(path, numbers, per_page=10):
+    """A searchPosts JSONL file with one post per number, by a few invented people."""
+    people = [(f"did:plc:person{i:019d}", f"person-{i}.example.org") for i in range(3)]
+    views = [bluesky_view(n, people[n % 3], tags=("caregiving",) if n % 2 else ()) for n in numbers]
+    pages = [{"posts": views[i : i + per_page]} for i in range(0, len(views), per_page)]
+    return write_jsonl(path, pages)
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Batches of 10 posts, so a few dozen posts make several transactions."""
+    monkeypatch.setattr(ingest, "BATCH_SIZE", 10)
+    return 10

@@ -1,0 +1,149 @@
+"""`socialgood import` and `socialgood export` as a researcher runs them."""
+
+import io
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from socialgood.collect.models import ColumnMapping, ImportRun, Post
+from socialgood.projects.models import Project
+from tests.collect.conftest import FIXTURES, bluesky_file
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command("import", *[str(arg) for arg in args], stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_importing_into_a_new_project_creates_it_for_the_owner(world, tmp_path):
+    report = tmp_path / "report.json"
+    output = run(
+        FIXTURES / "bluesky/search.jsonl",
+        "--project",
+        "carers-study",
+        "--owner",
+        "olive",
+        "--report",
+        report,
+    )
+
+    project = Project.objects.get(slug="carers-study")
+    assert project.role_of(world.owner) == "owner"
+    assert "4 new posts, 0 already stored, 0 records skipped" in output
+    written = json.loads(report.read_text())
+    assert written["imported"] == 4 and written["status"] == "done"
+    assert written["files"][0]["format"] == "bluesky" and len(written["files"][0]["sha256"]) == 64
+
+    again = run(FIXTURES / "bluesky/search.jsonl", "--project", "carers-study")
+    assert "0 new posts, 4 already stored" in again
+
+
+def test_a_new_project_goes_to_the_first_superuser_and_needs_someone(db, tmp_path):
+    with pytest.raises(CommandError, match="createsuperuser"):
+        run(FIXTURES / "bluesky/search.jsonl", "--project", "study")
+    assert not Project.objects.exists()
+
+    admin = get_user_model().objects.create_superuser("ada", password="x-long-password")
+    run(FIXTURES / "bluesky/search.jsonl", "--project", "study")
+    assert Project.objects.get(slug="study").role_of(admin) == "owner"
+
+
+def test_an_unknown_owner_is_refused(db):
+    with pytest.raises(CommandError, match="no user “nobody”"):
+        run(FIXTURES / "bluesky/search.jsonl", "--project", "study", "--owner", "nobody")
+
+
+def test_unreadable_input_exits_non_zero_and_keeps_the_good_files(world, tmp_path):
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)) * 10)
+
+    with pytest.raises(CommandError, match="junk.bin: This file is not JSON") as failure:
+        run(FIXTURES / "bluesky/search.jsonl", junk, "--project", world.project.slug)
+
+    assert failure.value.returncode == 1
+    assert Post.objects.filter(project=world.project).count() == 4
+    assert ImportRun.objects.get().status == "failed"
+
+
+def test_damaged_lines_exit_non_zero_after_importing_the_rest(world, tmp_path):
+    path = bluesky_file(tmp_path / "posts.jsonl", range(5))
+    path.write_bytes(path.read_bytes() + b'{"posts": [{"uri": "at://cut')
+
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 lines or members could not be read") as failure:
+        call_command("import", str(path), "--project", world.project.slug, stdout=out)
+
+    assert failure.value.returncode == 2
+    assert "skipped 1: last line is cut off (incomplete file?) (line 2)" in out.getvalue()
+    assert Post.objects.filter(project=world.project).count() == 5
+
+
+def test_missing_files_and_unknown_formats_are_refused_plainly(world, tmp_path):
+    with pytest.raises(CommandError, match="There is no file"):
+        run(tmp_path / "nope.jsonl", "--project", world.project.slug)
+    with pytest.raises(CommandError, match="Unknown format “instagram-dm”"):
+        run(
+            FIXTURES / "bluesky/search.jsonl",
+            "--project",
+            world.project.slug,
+            "--format",
+            "instagram-dm",
+        )
+    with pytest.raises(CommandError, match="FIELD=COLUMN"):
+        run(FIXTURES / "bluesky/search.jsonl", "--project", world.project.slug, "--map", "text")
+
+
+def test_a_table_uses_the_given_mapping_explains_it_and_remembers_it(world, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Tweet Id,Posted,Tweet,Who\n9001,2026-01-02T10:00:00Z,Caring is work #carers,rowan_sw\n"
+    )
+
+    output = run(
+        path, "--project", world.project.slug, "--platform", "x",
+        "--map", "platform_id=Tweet Id", "--map", "created_at=Posted", "--map", "text=Tweet", "--map", "author_handle=Who",
+    )  # fmt: skip
+
+    assert "as given with --map" in output and "text           ← Tweet" in output
+    assert "1 new posts" in output
+    remembered = ColumnMapping.objects.get(project=world.project)
+    assert remembered.mapping["text"] == "Tweet" and remembered.platform == "x"
+
+    path.write_text("Tweet Id,Posted,Tweet,Who\n9002,2026-01-02T11:00:00Z,Second one,maple\n")
+    output = run(path, "--project", world.project.slug)
+    assert "remembered from an earlier table" in output
+    assert Post.objects.get(platform_id="9002").platform == "x"
+
+
+def test_a_guessed_mapping_is_printed(world, tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text("id,created_at,text\n1,2026-01-02 10:00,hello\n")
+
+    output = run(path, "--project", world.project.slug)
+
+    assert "guessed from the column names" in output and "platform_id    ← id" in output
+
+
+def test_export_command_writes_the_file_and_refuses_unknown_projects(world, tmp_path):
+    run(FIXTURES / "mastodon/timeline.jsonl", "--project", world.project.slug)
+    out = tmp_path / "posts.ndjson"
+    stdout = io.StringIO()
+
+    call_command(
+        "export",
+        "--project",
+        world.project.slug,
+        "--format",
+        "ndjson",
+        "--out",
+        str(out),
+        stdout=stdout,
+    )
+
+    assert "Wrote 5 posts" in stdout.getvalue()
+    assert len(out.read_text().splitlines()) == 5
+    with pytest.raises(CommandError, match="no project “missing”"):
+        call_command("export", "--project", "missing", "--out", str(out))

@@ -1,0 +1,350 @@
+"""Importing through the browser: upload, column mapping, the job, and the report in plain words."""
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import StopUpload
+from django.core.management import call_command
+from django.urls import reverse
+
+from socialgood.collect.import_views import LimitedUploadHandler, disk_name
+from socialgood.collect.models import ColumnMapping, ImportRun
+from socialgood.jobs.models import Job
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+BLUESKY = FIXTURES / "bluesky" / "search.jsonl"  # 2 API pages, 4 posts
+
+# A researcher's own spreadsheet: handles, an @mention and an e-mail address in the text.
+TABLE_HEADER = ["post id", "posted at", "user name", "message", "likes", "url"]
+TABLE_ROWS = [
+    ["101", "2026-03-01 10:00", "ana_example",
+     "Respite tips from @ben_example, write to ana@example.org", "3",
+     "https://x.com/ana_example/status/101"],
+    ["102", "2026-03-01 11:00", "ben_example", "Thanks #carers", "1",
+     "https://x.com/ben_example/status/102"],
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(settings, tmp_path):
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+    return settings.UPLOAD_DIR
+
+
+def stored_files(upload_dir):
+    return [path for path in Path(upload_dir).rglob("*") if path.is_file()]
+
+
+def damaged_bluesky():
+    """The fixture's two pages with a junk line between them and a last line cut off."""
+    first, second = BLUESKY.read_text().splitlines()
+    return f'{first}\nnot json at all\n{second}\n{{"posts": [{{"uri"'.encode()
+
+
+def table(header, rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def upload(client, world, *files, role="analyst", **extra):
+    client.force_login(world.user(role))
+    url = reverse("import_upload", args=[world.project.slug])
+    return client.post(url, {"files": list(files), "format": ""}, **extra)
+
+
+# --- who may import ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["viewer", "coder"])
+def test_viewers_and_coders_may_not_upload(client, world, upload_dir, role):
+    client.force_login(world.user(role))
+    url = reverse("import_upload", args=[world.project.slug])
+    assert client.get(url).status_code == 403
+    response = upload(client, world, SimpleUploadedFile("a.jsonl", BLUESKY.read_bytes()), role=role)
+    assert response.status_code == 403
+    assert stored_files(upload_dir) == []
+    assert not ImportRun.objects.exists()
+
+
+def test_outsiders_do_not_learn_the_project_exists(client, world):
+    client.force_login(world.outsider)
+    assert client.get(reverse("import_upload", args=[world.project.slug])).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["owner", "analyst"])
+def test_owners_and_analysts_see_the_upload_page_and_its_nav_link(client, world, role):
+    client.force_login(world.user(role))
+    page = client.get(reverse("import_upload", args=[world.project.slug])).content.decode()
+    assert 'name="files" multiple' in page
+    assert 'for="upload-files">Files to import</label>' in page
+    assert "Bluesky API responses" in page  # the format choice lists the platforms' labels
+    assert "deleted as soon as the import has succeeded" in page
+    assert f'href="/p/{world.project.slug}/import/"' in page
+    assert 'src="/static/collect/upload.js"' in page
+
+
+def test_the_import_link_is_only_shown_to_those_who_may_import(client, world):
+    client.force_login(world.viewer)
+    page = client.get(reverse("project", args=[world.project.slug])).content.decode()
+    assert f'href="/p/{world.project.slug}/import/"' not in page
+
+
+# --- the size limit -----------------------------------------------------------------------
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, world, settings, upload_dir):
+    settings.MAX_UPLOAD_MB = 1
+    big = SimpleUploadedFile("big.jsonl", b"x" * 1_300_000)
+    response = upload(client, world, big)
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "too large for the browser" in page
+    assert "the limit is 1 MB per upload" in page
+    assert "socialgood import" in page
+    assert stored_files(upload_dir) == []
+    assert not ImportRun.objects.exists() and not Job.objects.exists()
+
+
+def test_upload_js_gets_the_refusal_as_json(client, world, settings, upload_dir):
+    settings.MAX_UPLOAD_MB = 1
+    big = SimpleUploadedFile("big.jsonl", b"x" * 1_300_000)
+    response = upload(client, world, big, HTTP_ACCEPT="application/json")
+    assert response.status_code == 413
+    assert "the limit is 1 MB per upload" in response.json()["error"]
+
+
+def test_the_upload_handler_stops_a_body_that_understates_its_size(
+    client, world, settings, upload_dir
+):
+    # Just over the limit: the Content-Length check lets it through (room for the
+    # form's fields), the streaming handler stops it.
+    settings.MAX_UPLOAD_MB = 1
+    response = upload(client, world, SimpleUploadedFile("edge.jsonl", b"x" * (2**20 + 5000)))
+    assert response.status_code == 413
+    assert "too large for the browser" in response.content.decode()
+    assert stored_files(upload_dir) == []
+    assert not ImportRun.objects.exists()
+
+
+def test_the_upload_handler_deletes_its_partial_file(tmp_path):
+    handler = LimitedUploadHandler(tmp_path, limit=10)
+    handler.new_file("files", "a.jsonl", "application/json", None)
+    handler.receive_data_chunk(b"12345", 0)
+    with pytest.raises(StopUpload):
+        handler.receive_data_chunk(b"678901", 5)
+    assert handler.too_large
+    handler.upload_interrupted()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_uploaded_names_stay_recognisable_but_safe():
+    taken = set()
+    names = ["tweets.jsonl.gz", "Tweets.jsonl.gz", "../../secrets.json", ".env", "a\x00b.csv"]
+    assert [disk_name(name, taken) for name in names] == [
+        "tweets.jsonl.gz",
+        "Tweets-2.jsonl.gz",
+        "secrets.json",
+        "env",
+        "ab.csv",
+    ]
+
+
+def test_an_upload_without_files_says_so(client, world, upload_dir):
+    response = upload(client, world)
+    assert response.status_code == 400
+    assert "Choose at least one file to import." in response.content.decode()
+    assert stored_files(upload_dir) == []
+
+
+# --- upload, job, report --------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_runs_a_job_and_the_report_tells_what_happened(client, world, upload_dir):
+    slug = world.project.slug
+    response = upload(
+        client,
+        world,
+        SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()),
+        SimpleUploadedFile("search-damaged.jsonl", damaged_bluesky()),
+    )
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("import_report", args=[slug, run.pk])
+    assert run.job.status == Job.Status.QUEUED
+    assert len(stored_files(upload_dir)) == 3  # two files and the upload's manifest
+
+    # Before a worker picks it up, the page follows the job.
+    url = reverse("import_report", args=[slug, run.pk])
+    assert "Waiting to start" in client.get(url).content.decode()
+    polled = client.get(url, HTTP_HX_REQUEST="true")
+    assert polled.status_code == 200 and 'hx-trigger="every 2s"' in polled.content.decode()
+
+    call_command("worker", batch=True, interval=0)
+
+    assert client.get(url, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+    page = client.get(url).content.decode()
+    assert "4 new posts, 4 already stored, 2 records skipped." in page
+    assert "search-damaged.jsonl" in page
+    assert hashlib.sha256(BLUESKY.read_bytes()).hexdigest()[:12] in page
+    assert "Bluesky API responses" in page
+    assert "(line 2): line is not valid JSON." in page
+    assert "(line 4): last line is cut off (incomplete file?)." in page
+    assert "the download or copy was probably not complete" in page
+    assert "misaligned facet" in page
+    assert "The uploaded files have been deleted from the server." in page
+    assert stored_files(upload_dir) == []
+    assert world.project.posts.count() == 4
+
+    report = client.get(reverse("import_report_json", args=[slug, run.pk]))
+    assert report["Content-Disposition"] == f'attachment; filename="import-{run.pk}-report.json"'
+    document = json.loads(report.content)
+    assert (document["imported"], document["duplicates"], document["records"]) == (4, 4, 4)
+    assert [f["name"] for f in document["files"]] == ["search.jsonl", "search-damaged.jsonl"]
+    assert document["skipped"] == {
+        "line is not valid JSON": 1,
+        "last line is cut off (incomplete file?)": 1,
+    }
+
+    client.force_login(world.viewer)  # everyone in the project may read the reports
+    listing = client.get(reverse("imports", args=[slug])).content.decode()
+    assert f'href="{url}">search.jsonl, search-damaged.jsonl</a>' in listing
+    assert "Import files" not in listing
+    assert "4 new posts" in client.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_import_keeps_the_files_for_another_try(client, world, upload_dir):
+    slug = world.project.slug
+    upload(client, world, SimpleUploadedFile("notes.json", b"Dear diary, this is not JSON.\n"))
+    run = ImportRun.objects.get()
+    call_command("worker", batch=True, interval=0)
+
+    url = reverse("import_report", args=[slug, run.pk])
+    page = client.get(url).content.decode()
+    assert "The import did not finish" in page
+    assert "notes.json" in page and "not JSON" in page
+    assert "The uploaded files are kept on the server so that you can try again." in page
+    assert "Import these files again" in page
+    kept = [path.name for path in stored_files(upload_dir)]
+    assert "notes.json" in kept
+
+    client.post(reverse("import_retry", args=[slug, run.pk]), {"format": ""})
+    run.refresh_from_db()
+    assert Job.objects.count() == 2 and run.job.is_active
+    call_command("worker", batch=True, interval=0)
+    assert "The import did not finish" in client.get(url).content.decode()
+
+    response = client.post(reverse("import_delete_files", args=[slug, run.pk]))
+    assert response.status_code == 302
+    assert stored_files(upload_dir) == []
+    page = client.get(url).content.decode()
+    assert "The uploaded files have been deleted from the server." in page
+    assert "Import these files again" not in page
+
+
+# --- tables: the column-mapping step ---------------------------------------------------------
+
+
+def test_table_columns_are_guessed_previewed_without_names_and_remembered(
+    client, world, upload_dir
+):
+    slug = world.project.slug
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    assert response.status_code == 302
+    columns_url = response["Location"]
+    assert not ImportRun.objects.exists()  # nothing starts before the columns are confirmed
+
+    page = client.get(columns_url).content.decode()
+    assert "guessed from the column names" in page
+    assert '<option value="post id" selected>' in page
+    assert '<option value="url" selected>' in page
+    # The preview shows the posts as they will be stored: pseudonyms, never names.
+    assert "1 Mar 2026 10:00" in page
+    assert "user-" in page
+    for identifier in ("ana_example", "ben_example", "ana@example.org"):
+        assert identifier not in page
+
+    # The researcher maps the platform and drops the url column, then starts the import.
+    form = {f"t1-{field}": column for field, column in {
+        "platform_id": "post id", "created_at": "posted at", "author_handle": "user name",
+        "text": "message", "likes": "likes",
+    }.items()}  # fmt: skip
+    response = client.post(columns_url, {**form, "t1-platform": "x", "action": "start"})
+    run = ImportRun.objects.get()
+    assert response["Location"] == reverse("import_report", args=[slug, run.pk])
+    assert run.job.params["format"] is None
+
+    # The next export has the same columns in another order: the mapping comes back.
+    order = [5, 3, 0, 4, 2, 1]
+    reordered = table(
+        [TABLE_HEADER[i] for i in order], [[row[i] for i in order] for row in TABLE_ROWS]
+    )
+    response = upload(client, world, SimpleUploadedFile("carers-march.csv", reordered))
+    page = client.get(response["Location"]).content.decode()
+    assert "Mapping remembered for tables with these columns." in page
+    assert '<option value="x" selected>' in page
+    assert '<option value="url" selected>' not in page
+    assert '<option value="post id" selected>' in page
+    assert ColumnMapping.objects.filter(project=world.project).count() == 1
+
+
+def test_an_excel_file_gets_the_mapping_step_too(client, world, upload_dir):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(TABLE_HEADER)
+    for row in TABLE_ROWS:
+        workbook.active.append(row)
+    content = io.BytesIO()
+    workbook.save(content)
+    response = upload(client, world, SimpleUploadedFile("carers.xlsx", content.getvalue()))
+    page = client.get(response["Location"]).content.decode()
+    assert '<option value="posted at" selected>' in page
+    assert "Thanks #carers" in page and "ben_example" not in page
+
+
+def test_a_mapping_without_a_date_column_is_explained(client, world, upload_dir):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    response = client.post(
+        response["Location"], {"t1-platform_id": "post id", "t1-platform": "x", "action": "start"}
+    )
+    assert response.status_code == 400
+    assert "the mapping needs a column for: created_at" in response.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+def test_the_preview_follows_the_form_through_htmx(client, world, upload_dir):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    form = {"t1-platform_id": "post id", "t1-created_at": "message", "t1-platform": "x"}
+    fragment = client.post(response["Location"], form, HTTP_HX_REQUEST="true")
+    html = fragment.content.decode()
+    assert fragment.status_code == 200 and html.lstrip().startswith('<div id="previews">')
+    assert "None of the first rows can be imported with this mapping." in html
+    assert "row without a readable date and time" in html
+
+
+def test_cancelling_the_mapping_step_deletes_the_upload(client, world, upload_dir):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    columns_url = response["Location"]
+    response = client.post(columns_url, {"action": "cancel"})
+    assert response["Location"] == reverse("import_upload", args=[world.project.slug])
+    assert stored_files(upload_dir) == []
+    assert not ImportRun.objects.exists()
+    page = client.get(columns_url, follow=True).content.decode()
+    assert "Those uploaded files are gone: they were imported or cancelled." in page

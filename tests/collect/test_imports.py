@@ -1,0 +1,404 @@
+"""Import runs: every format into the tables, re-imports, crashes and bad input."""
+
+import gzip
+import zipfile
+from collections import Counter
+
+import orjson
+import pytest
+
+from socialgood.collect import imports, ingest
+from socialgood.collect.imports import import_files, load_directory
+from socialgood.collect.models import ImportRun, PersonDirectory, Post
+from socialgood.jobs.models import Job
+from socialgood.platforms.files import read_posts
+from socialgood.platforms.report import Report
+from socialgood.projects.models import AuditEvent
+from tests.collect.conftest import FIXTURES, bluesky_file, stored_counts, write_jsonl
+
+# fixture file, detected format, what the tables hold afterwards
+KNOWN = [
+    ("bluesky/author_feed.json", "bluesky", dict(posts=4, hashtags=6, mentions=1, replies=1, quotes=0, reposts=1, comments=0, media=5, alt_texts=3, links=2)),
+    ("bluesky/search.jsonl", "bluesky", dict(posts=4, hashtags=3, mentions=1, replies=1, quotes=0, reposts=0, comments=0, media=3, alt_texts=2, links=2)),
+    ("bluesky/thread.json", "bluesky", dict(posts=3, hashtags=3, mentions=1, replies=2, quotes=0, reposts=0, comments=0, media=3, alt_texts=2, links=1)),
+    ("jetstream/events.jsonl", "jetstream", dict(posts=3, hashtags=2, mentions=0, replies=1, quotes=0, reposts=1, comments=0, media=1, alt_texts=1, links=0)),
+    ("mastodon/context.json", "mastodon", dict(posts=3, hashtags=0, mentions=0, replies=2, quotes=0, reposts=0, comments=0, media=0, alt_texts=0, links=0)),
+    ("mastodon/timeline.jsonl", "mastodon", dict(posts=5, hashtags=5, mentions=3, replies=2, quotes=1, reposts=1, comments=0, media=4, alt_texts=2, links=2)),
+    ("reddit/RC_2026-01.ndjson", "reddit", dict(posts=3, hashtags=0, mentions=1, replies=0, quotes=0, reposts=0, comments=3, media=0, alt_texts=0, links=0)),
+    ("reddit/RS_2026-01.ndjson", "reddit", dict(posts=2, hashtags=0, mentions=0, replies=0, quotes=0, reposts=0, comments=0, media=0, alt_texts=0, links=0)),
+    ("reddit/comments_page.json", "reddit", dict(posts=5, hashtags=0, mentions=2, replies=0, quotes=0, reposts=0, comments=4, media=0, alt_texts=0, links=3)),
+    ("reddit/morechildren.json", "reddit", dict(posts=2, hashtags=0, mentions=1, replies=0, quotes=0, reposts=0, comments=2, media=0, alt_texts=0, links=0)),
+    ("reddit/subreddit_listing.json", "reddit", dict(posts=6, hashtags=0, mentions=1, replies=0, quotes=0, reposts=1, comments=0, media=5, alt_texts=2, links=2)),
+    ("telegram/result.json", "telegram", dict(posts=4, hashtags=3, mentions=2, replies=1, quotes=0, reposts=0, comments=0, media=3, alt_texts=0, links=2)),
+    ("twarc2/flattened.jsonl", "twarc2", dict(posts=3, hashtags=5, mentions=0, replies=0, quotes=0, reposts=1, comments=0, media=1, alt_texts=1, links=0)),
+    ("twarc2/search.jsonl", "twarc2", dict(posts=5, hashtags=5, mentions=2, replies=1, quotes=1, reposts=1, comments=0, media=2, alt_texts=1, links=2)),
+    ("twitter_v1/tweets.json", "twitter-v1", dict(posts=4, hashtags=5, mentions=1, replies=1, quotes=1, reposts=1, comments=0, media=3, alt_texts=2, links=1)),
+    ("youtube/comment_threads.json", "youtube", dict(posts=5, hashtags=4, mentions=2, replies=0, quotes=0, reposts=0, comments=5, media=0, alt_texts=0, links=1)),
+    ("youtube/comments_list.json", "youtube", dict(posts=2, hashtags=0, mentions=1, replies=0, quotes=0, reposts=0, comments=2, media=0, alt_texts=0, links=0)),
+    ("zeeschuimer/zeeschuimer-export.ndjson", "zeeschuimer", dict(posts=8, hashtags=10, mentions=5, replies=1, quotes=0, reposts=1, comments=0, media=7, alt_texts=3, links=3)),
+]  # fmt: skip
+
+
+def parser_counts(path):
+    """The same counts, from the parser's own output: storage must lose nothing."""
+    posts = {(p.platform, p.platform_id): p for p in read_posts(path, Report())}.values()
+    kinds = Counter(post.kind for post in posts)
+    return {
+        "posts": len(posts),
+        "hashtags": sum(len(set(post.hashtags)) for post in posts),
+        "mentions": sum(len({m.id or m.handle for m in post.mentions}) for post in posts),
+        "replies": kinds["reply"],
+        "quotes": kinds["quote"],
+        "reposts": kinds["repost"],
+        "comments": kinds["comment"],
+        "media": sum(len(post.media) for post in posts),
+        "alt_texts": sum(1 for post in posts for media in post.media if media.alt_text),
+        "links": sum(len(post.links) for post in posts),
+    }
+
+
+@pytest.mark.parametrize("name, format, expected", KNOWN, ids=[k[0] for k in KNOWN])
+def test_each_format_fills_the_tables_with_the_known_counts(world, name, format, expected):
+    run = import_files(world.project, [FIXTURES / name], user=world.owner)
+
+    assert run.status == ImportRun.Status.DONE, run.message
+    assert run.format == format
+    assert stored_counts(world.project) == expected
+    assert stored_counts(world.project) == parser_counts(FIXTURES / name)
+    assert run.imported == expected["posts"]
+    assert set(Post.objects.filter(project=world.project).values_list("mapper", flat=True)) == {
+        f"{format}/1"
+    }
+
+
+def test_a_run_records_files_counts_timing_and_an_audit_event(world):
+    path = FIXTURES / "twarc2/search.jsonl"
+    run = import_files(world.project, [path], user=world.analyst)
+
+    (entry,) = run.files
+    assert entry["name"] == "search.jsonl" and entry["format"] == "twarc2"
+    assert entry["size"] == path.stat().st_size
+    assert entry["sha256"] == imports.file_sha256(path) and len(entry["sha256"]) == 64
+    assert run.records == run.report["records"] > 0
+    assert run.report["duration_seconds"] >= 0
+    assert run.report["warnings"]  # the fixture has a partial API error
+    assert run.finished_at is not None
+    event = AuditEvent.objects.get(action="import.run")
+    assert event.actor == world.analyst
+    assert event.details["imported"] == run.imported == 5
+    assert "text" not in orjson.dumps(event.details).decode()
+
+
+def test_reimporting_the_same_file_adds_nothing(world):
+    path = FIXTURES / "mastodon/timeline.jsonl"
+    import_files(world.project, [path])
+    before = stored_counts(world.project)
+
+    again = import_files(world.project, [path])
+
+    assert (again.imported, again.duplicates) == (0, before["posts"])
+    assert stored_counts(world.project) == before
+
+
+def test_an_overlapping_file_adds_only_the_new_posts(world, tmp_path):
+    first = bluesky_file(tmp_path / "first.jsonl", range(0, 30))
+    overlapping = bluesky_file(tmp_path / "second.jsonl", range(20, 45))
+
+    import_files(world.project, [first])
+    run = import_files(world.project, [overlapping])
+
+    assert (run.imported, run.duplicates) == (15, 10)
+    assert stored_counts(world.project)["posts"] == 45
+    assert stored_counts(world.project)["hashtags"] == 22  # odd numbers carry one tag
+
+
+def test_the_same_post_twice_in_one_import_is_one_duplicate(world, tmp_path):
+    a = bluesky_file(tmp_path / "a.jsonl", range(0, 5))
+    b = bluesky_file(tmp_path / "b.jsonl", range(0, 5))
+
+    run = import_files(world.project, [a, b])
+
+    assert (run.imported, run.duplicates) == (5, 5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_keeps_whole_batches_and_a_rerun_completes(
+    world, tmp_path, monkeypatch, small_batches
+):
+    path = bluesky_file(tmp_path / "posts.jsonl", range(45))
+    store = ingest.store_posts
+    calls = []
+
+    def crash_on_third_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "store_posts", crash_on_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        import_files(world.project, [path])
+
+    assert stored_counts(world.project)["posts"] == 2 * small_batches
+    crashed = ImportRun.objects.get()
+    assert crashed.status == ImportRun.Status.FAILED
+    assert crashed.imported == 2 * small_batches
+    assert "importing the same files again adds the rest" in crashed.message
+
+    monkeypatch.setattr(ingest, "store_posts", store)
+    run = import_files(world.project, [path])
+
+    assert run.status == ImportRun.Status.DONE
+    assert (run.imported, run.duplicates) == (45 - 2 * small_batches, 2 * small_batches)
+    assert stored_counts(world.project)["posts"] == 45
+    assert stored_counts(world.project)["hashtags"] == 22
+
+
+def test_the_person_directory_is_stored_encrypted_and_reused(world, tmp_path):
+    path = bluesky_file(tmp_path / "posts.jsonl", range(6))
+    import_files(world.project, [path])
+
+    stored = bytes(PersonDirectory.objects.get(project=world.project).encrypted)
+    assert b"person-1.example.org" not in stored and b"did:plc" not in stored
+    directory = load_directory(world.project)
+    assert "bluesky:person-1.example.org" in directory["directory"]
+    assert len(directory["originals"]) == 3
+
+    authors = set(Post.objects.values_list("author", flat=True))
+    write_jsonl(tmp_path / "more.jsonl", [])  # a later import of the same people
+    run = import_files(world.project, [bluesky_file(tmp_path / "later.jsonl", range(6, 12))])
+    assert run.report["pseudonyms"]["new_people"] == 0
+    assert set(Post.objects.values_list("author", flat=True)) == authors
+
+
+# --- bad input -----------------------------------------------------------------------
+
+
+def bad_input_cases(tmp_path):
+    good = bluesky_file(tmp_path / "good.jsonl", range(5))
+    lines = good.read_bytes()
+    truncated = tmp_path / "truncated.jsonl"
+    truncated.write_bytes(lines + lines[:40])
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)) * 40)
+    not_posts = write_jsonl(tmp_path / "weather.jsonl", [{"city": "Leeds", "rain_mm": 3}])
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a-posts.jsonl", lines)
+        archive.writestr("b-huge.jsonl", b"\n" * (40 * 2**20))
+    broken_gzip = tmp_path / "cut.jsonl.gz"
+    # larger than one read chunk (1 MB), so some of it decompresses before the damage
+    broken_gzip.write_bytes(gzip.compress(lines * 1000)[:-200])
+    return good, truncated, junk, not_posts, empty, bomb, broken_gzip
+
+
+def test_a_cut_off_last_line_is_skipped_and_reported(world, tmp_path):
+    _, truncated, *_ = bad_input_cases(tmp_path)
+
+    run = import_files(world.project, [truncated])
+
+    assert run.status == ImportRun.Status.DONE
+    assert run.imported == 5
+    assert run.report["files"][0]["skipped_lines"] == {
+        "last line is cut off (incomplete file?)": [2]
+    }
+    assert imports.damaged_lines(run) == 1
+
+
+def test_an_overlong_line_is_skipped_without_reading_it_into_memory(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(imports, "READ_LIMITS", {"max_line_bytes": 4096})
+    good = bluesky_file(tmp_path / "good.jsonl", range(5))
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(
+        good.read_bytes() + b'{"posts": "' + b"x" * 10_000 + b'"}\n' + good.read_bytes()
+    )
+
+    run = import_files(world.project, [path])
+
+    assert run.imported == 5 and run.duplicates == 5
+    assert run.report["skipped_lines"] == {"line longer than 4.0 KB": ["long.jsonl:2"]}
+
+
+@pytest.mark.parametrize(
+    "case, words",
+    [
+        (2, "binary data"),
+        (3, "not in a format socialgood knows"),
+        (4, "The file is empty"),
+        (5, "zip bomb"),
+    ],
+)
+def test_unreadable_files_fail_with_a_plain_message_and_keep_earlier_files(
+    world, tmp_path, case, words
+):
+    cases = bad_input_cases(tmp_path)
+    good, bad = cases[0], cases[case]
+
+    run = import_files(world.project, [good, bad])
+
+    assert run.status == ImportRun.Status.FAILED
+    assert words in run.message and bad.name in run.message
+    assert run.imported == 5 == Post.objects.count()
+
+
+def test_a_damaged_zip_keeps_the_members_before_the_damage(world, tmp_path):
+    *_, bomb, _ = bad_input_cases(tmp_path)
+
+    run = import_files(world.project, [bomb])
+
+    assert run.status == ImportRun.Status.FAILED
+    assert Post.objects.count() == 5  # a-posts.jsonl was read before the bomb member
+
+
+def test_a_cut_off_gzip_keeps_what_was_read(world, tmp_path):
+    *_, broken_gzip = bad_input_cases(tmp_path)
+
+    run = import_files(world.project, [broken_gzip])
+
+    assert run.status == ImportRun.Status.FAILED
+    assert "damaged or cut off" in run.message
+    assert run.imported == 5 == Post.objects.count()
+
+
+def test_an_unknown_format_name_is_refused_before_anything_starts(world, tmp_path):
+    with pytest.raises(imports.ImportProblem, match="Unknown format “tiktok-csv”"):
+        import_files(world.project, [FIXTURES / "bluesky/search.jsonl"], format="tiktok-csv")
+    assert not ImportRun.objects.exists()
+
+
+def test_a_forced_format_is_used_instead_of_detection(world):
+    run = import_files(world.project, [FIXTURES / "bluesky/search.jsonl"], format="mastodon")
+
+    assert run.imported == 0
+    assert run.report["skipped"] == {"mastodon: not a Mastodon status or page": 2}
+
+
+# --- tables and jobs -----------------------------------------------------------------
+
+
+def test_a_table_is_imported_with_a_guessed_then_remembered_mapping(world, tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "id,created_at,text,username,like_count\n"
+        "101,2026-01-03 10:00,Respite week #caregiving with @ana_example,rowan_sw,4\n"
+        "102,2026-01-03 11:00,Burnout talk tonight #socialwork,maple_carer,2\n"
+        ",2026-01-03 12:00,a row without an id,maple_carer,0\n"
+    )
+
+    run = import_files(world.project, [path], platform="x")
+
+    assert run.status == ImportRun.Status.DONE, run.message
+    assert run.imported == 2 and run.skipped == 1
+    entry = run.report["files"][0]
+    assert entry["mapping_source"] == "guessed" and entry["mapping"]["author_handle"] == "username"
+    assert stored_counts(world.project)["hashtags"] == 2
+    assert Post.objects.get(platform_id="101").engagement == 4
+    text = Post.objects.get(platform_id="101").text
+    assert "ana_example" not in text and "@user-" in text
+
+    again = import_files(world.project, [path])
+    assert again.report["files"][0]["mapping_source"] == "remembered"
+    assert again.report["files"][0]["platform"] == "x"
+
+
+def test_a_table_mapping_without_an_id_column_fails_plainly(world, tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text("when,words\n2026-01-03,hello\n")
+
+    run = import_files(world.project, [path])
+
+    assert run.status == ImportRun.Status.FAILED
+    assert "mapping" in run.message and "platform_id" in run.message
+
+
+def test_the_import_job_reports_progress_and_its_result(world, tmp_path, small_batches):
+    path = bluesky_file(tmp_path / "posts.jsonl", range(25))
+    job = Job.objects.create(
+        kind="import",
+        title="Import",
+        project=world.project,
+        created_by=world.owner,
+        params={"paths": [str(path)]},
+    )
+
+    result = imports.run_import_job(job)
+
+    job.refresh_from_db()
+    assert result["imported"] == 25
+    assert job.progress_done == 25
+    run = ImportRun.objects.get(pk=result["import_run"])
+    assert run.job == job and run.created_by == world.owner
+
+
+def test_the_import_job_fails_permanently_on_bad_input(world, tmp_path):
+    from socialgood.jobs.models import PermanentJobError
+
+    _, _, junk, *_ = bad_input_cases(tmp_path)
+    job = Job.objects.create(
+        kind="import", title="Import", project=world.project, params={"paths": [str(junk)]}
+    )
+
+    with pytest.raises(PermanentJobError, match="binary data"):
+        imports.run_import_job(job)
+
+
+def test_a_retried_job_continues_its_run_with_exact_counts(world, tmp_path, small_batches):
+    path = bluesky_file(tmp_path / "posts.jsonl", range(25))
+    run = ImportRun.objects.create(project=world.project, label="posts.jsonl")
+    ingest.store_posts(  # what the first attempt stored before its worker died
+        world.project,
+        [p for p in read_posts(path, Report())][:10],
+        mapper="bluesky/1",
+    )
+    ImportRun.objects.filter(pk=run.pk).update(imported=10)
+    job = Job.objects.create(
+        kind="import",
+        title="Import",
+        project=world.project,
+        params={"paths": [str(path)], "import_run": run.pk},
+    )
+
+    imports.run_import_job(job)
+
+    run.refresh_from_db()
+    assert (run.imported, run.duplicates) == (25, 0)
+
+
+def test_a_large_import_merges_the_search_index(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(imports, "OPTIMISE_INDEX_AFTER", 10)
+    merged = []
+    monkeypatch.setattr(imports.search, "optimise_index", lambda: merged.append(True))
+
+    import_files(world.project, [bluesky_file(tmp_path / "small.jsonl", range(5))])
+    assert not merged
+    import_files(world.project, [bluesky_file(tmp_path / "large.jsonl", range(5, 20))])
+    assert merged == [True]
+
+
+def test_people_learnt_by_two_overlapping_imports_are_all_kept(world):
+    imports.save_directory(
+        world.project, {"bluesky:ana.example.org": "user-a"}, {"user-a": {"handle": "ana"}}
+    )
+    loaded_at = PersonDirectory.objects.get(project=world.project).updated_at
+    document = orjson.dumps(
+        {
+            "directory": {"bluesky:ana.example.org": "user-a", "bluesky:bo.example.org": "user-b"},
+            "originals": {},
+        }
+    )
+    # Another import saves while this one is still running ...
+    imports.save_directory(
+        world.project, {"mastodon:cy@care.example": "user-c"}, {"user-c": {"handle": "cy"}}
+    )
+
+    imports.save_directory_document(world.project, document, loaded_at)
+
+    directory = load_directory(world.project)
+    assert directory["directory"] == {
+        "bluesky:ana.example.org": "user-a",
+        "bluesky:bo.example.org": "user-b",
+        "mastodon:cy@care.example": "user-c",
+    }
+    assert set(directory["originals"]) == {"user-a", "user-c"}

@@ -1,0 +1,82 @@
+"""No original handle, id or name survives an import: in any table, the file, or an export."""
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from socialgood.collect.export import export_ndjson
+from socialgood.collect.imports import import_files
+from socialgood.projects.models import Project
+from tests.collect.conftest import bluesky_view, write_jsonl
+
+handles = st.from_regex(r"[a-z][a-z0-9]{3,9}-[a-z0-9]{2,5}", fullmatch=True).map(
+    lambda name: name + ".bsky.social"
+)
+dids = st.from_regex(r"[a-z2-7]{24}", fullmatch=True).map(lambda suffix: "did:plc:" + suffix)
+people = st.lists(
+    st.tuples(dids, handles), min_size=2, max_size=5, unique_by=(lambda p: p[0], lambda p: p[1])
+)
+
+
+def everything_stored():
+    """Every value of every row of every table, as text (bytes kept as bytes)."""
+    values = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            quoted = connection.ops.quote_name(table)
+            if connection.vendor == "postgresql":
+                cursor.execute(f"SELECT t::text FROM {quoted} t")  # noqa: S608 - table names from the schema
+            else:
+                cursor.execute(f"SELECT * FROM {quoted}")  # noqa: S608
+            for row in cursor.fetchall():
+                values.extend(value for value in row if value is not None)
+    return values
+
+
+def database_files():
+    if connection.vendor != "sqlite":
+        return b""  # PostgreSQL's files are the server's; the tables above are what it holds
+    name = Path(connection.settings_dict["NAME"])
+    return b"".join(
+        path.read_bytes() for path in (name, name.with_name(name.name + "-wal")) if path.exists()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(people=people, keep_raw=st.booleans(), data=st.data())
+def test_no_original_identifier_is_stored_or_exported(
+    world, tmp_path_factory, people, keep_raw, data
+):
+    project = Project.create(name="Privacy check", owner=world.owner)
+    project.keep_raw = keep_raw
+    project.save()
+    views = []
+    for number, author in enumerate(people * 2):
+        mentioned = data.draw(st.sampled_from([p for p in people if p != author]))
+        text = f"Thank you for the respite tips, @{mentioned[1]}! See bsky.app/profile/{mentioned[1]} — {author[1]}"
+        views.append(bluesky_view(number, author, text, tags=("caregiving",), mention=mentioned))
+    directory = tmp_path_factory.mktemp("import")
+    path = write_jsonl(directory / "posts.jsonl", [{"posts": views}])
+
+    run = import_files(project, [path], user=world.owner)
+    out = directory / "export.ndjson"
+    export_ndjson(project, out)
+
+    assert run.imported == len(views)
+    originals = [value for person in people for value in (person[0][8:], person[1])]
+    stored_text = "\n".join(
+        value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
+        for value in everything_stored()
+    ).lower()
+    on_disk = database_files().lower()
+    exported = out.read_text().lower()
+    for original in originals:
+        assert original not in stored_text
+        assert original.encode() not in on_disk
+        assert original not in exported
