@@ -81,8 +81,9 @@ class Post(models.Model):
         indexes = [
             # the post browser's default order
             models.Index(fields=["project", "-created_at", "-id"], name="post_by_time"),
-            # thread view: replies of a post
+            # thread view: replies of a post, and every post of a conversation
             models.Index(fields=["project", "reply_to"], name="post_by_parent"),
+            models.Index(fields=["project", "thread_root"], name="post_by_thread"),
         ]
 
     def __str__(self):
@@ -164,3 +165,140 @@ class ColumnMapping(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "signature"], name="one_mapping_per_header")
         ]
+
+
+# --- live collections ------------------------------------------------------------------
+# How they run: socialgood.collect.collecting (the engine) and socialgood.platforms.collectors.
+
+
+class Credential(models.Model):
+    """A platform login or key that collections use, encrypted at rest; never shown back.
+
+    A project credential (project set) is encrypted with the project key and any analyst
+    of that project may let a collection use it. A personal credential (project empty,
+    user set) is encrypted with a key derived from the installation's master key for
+    that user (see collecting.user_credential_key) and only its owner can attach it to a
+    collection. `secret` holds the encrypted JSON of the platform's fields (e.g. Reddit
+    {"client_id", "client_secret"}); `hint` is what the UI shows ("client id abc…, secret …x7f").
+    """
+
+    project = models.ForeignKey(
+        "projects.Project", models.CASCADE, null=True, blank=True, related_name="credentials"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="collect_credentials",
+    )
+    platform = models.CharField(max_length=20)
+    label = models.CharField(max_length=100)
+    secret = models.BinaryField(editable=False)
+    hint = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["platform", "label"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(project__isnull=False) | models.Q(user__isnull=False),
+                name="credential_has_owner",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.hint})" if self.hint else self.label
+
+    def __repr__(self):
+        # Never the secret, not even encrypted, in a debugger or a log line.
+        return f"<Credential {self.pk} {self.platform} {self.label!r}>"
+
+
+class Collection(models.Model):
+    """A standing query on one platform: what to collect, when, and where it got to."""
+
+    project = models.ForeignKey("projects.Project", models.CASCADE, related_name="collections")
+    name = models.CharField(max_length=200)
+    platform = models.CharField(max_length=20)  # a key of platforms.collectors.COLLECTORS
+    query = models.JSONField(default=dict)  # per-platform parameters, checked by the collector
+    since = models.DateTimeField(null=True, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    every_minutes = models.PositiveIntegerField(null=True, blank=True)  # None: run once
+    enabled = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    # Cursors per source (instance, subreddit, video...), saved with each page's posts.
+    state = models.JSONField(default=dict, blank=True)
+    credential = models.ForeignKey(
+        Credential, models.SET_NULL, null=True, blank=True, related_name="collections"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    runs_count = models.PositiveIntegerField(default=0)
+    posts_seen = models.BigIntegerField(default=0)
+    posts_new = models.BigIntegerField(default=0)
+    duplicates = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="collection_name_per_project")
+        ]
+        indexes = [
+            # the scheduler's scan for due collections
+            models.Index(fields=["enabled", "next_run_at"], name="collection_due"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CollectionRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Finished"
+        PARTIAL = "partial", "Finished with gaps"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    collection = models.ForeignKey(Collection, models.CASCADE, related_name="runs")
+    job = models.ForeignKey("jobs.Job", models.SET_NULL, null=True, blank=True, related_name="+")
+    # Provenance: the posts this run stored point at this ImportRun (Post.import_run).
+    import_run = models.OneToOneField(
+        ImportRun, models.SET_NULL, null=True, blank=True, related_name="collection_run"
+    )
+    trigger = models.CharField(max_length=10, default="schedule")  # schedule, manual, cli
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempt = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    posts_seen = models.BigIntegerField(default=0)
+    posts_new = models.BigIntegerField(default=0)
+    duplicates = models.BigIntegerField(default=0)
+    rate_limit_waits = models.PositiveIntegerField(default=0)
+    rate_limit_wait_seconds = models.FloatField(default=0)
+    coverage = models.JSONField(default=dict, blank=True)  # collectors.Coverage.as_dict()
+    errors = models.JSONField(default=list, blank=True)  # plain-language messages
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.collection} run {self.pk}"
+
+    @property
+    def is_active(self):
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
