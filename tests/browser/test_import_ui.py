@@ -34,6 +34,7 @@ def test_upload_a_bluesky_file_and_read_the_report(live_server, page, upload_dir
     page.goto(f"{live_server.url}/p/{world.project.slug}/")
     page.get_by_role("navigation", name="Project").get_by_role("link", name="Import").click()
     expect(page.get_by_role("heading", name="Import files")).to_be_visible()
+    page.wait_for_load_state()  # upload.js is deferred: it must listen before a file is chosen
 
     page.get_by_label("Files to import").set_input_files(str(BLUESKY))
     expect(page.get_by_text("search.jsonl (8.1 KB)")).to_be_visible()
