@@ -38,8 +38,10 @@ from django.core.files.storage import default_storage
 from socialgood.analyze import networks
 from socialgood.analyze.analyses import build_network
 from socialgood.analyze.filters import FilterError, posts_for
+from socialgood.analyze.models import Subset
 from socialgood.collect.export import export_ndjson
 from socialgood.jobs.models import PermanentJobError
+from socialgood.projects.datastatement import data_statement_markdown
 
 FORMATS = {
     "csv": "CSV (opens in Excel, R, SPSS)",
@@ -125,6 +127,10 @@ def write_zip(path, project, posts, formats, *, label, filters, user=None, progr
                     )
                 )
         zf.writestr("README.txt", data_statement(project, label, filters, stats, files, user))
+        # The project's full data statement (sources, coverage, privacy, access, ethics),
+        # the same text owners download for their ethics board.
+        selection = Subset(project=project, name=label, params=filters) if filters else None
+        zf.writestr("DATA_STATEMENT.md", data_statement_markdown(project, selection))
     progress(total, total, "Done")
     return stats["posts"]
 

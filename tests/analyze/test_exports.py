@@ -131,6 +131,8 @@ def test_ids_lists_networks_and_the_data_statement(world, sample, tmp_path):
     assert "bluesky (2), mastodon (2), x (1)" in readme
     assert "2024-03-01T10:00:00Z and 2024-03-03T18:40:00Z" in readme
     assert "posts.ndjson" not in archive.namelist()
+    statement = archive.read("DATA_STATEMENT.md").decode()
+    assert "subset “Test set”" in statement and "IRB-2026-014" in statement
 
 
 def test_export_page_runs_a_job_and_the_download_is_audited(world, sample):
@@ -150,7 +152,12 @@ def test_export_page_runs_a_job_and_the_download_is_audited(world, sample):
     assert "Download (2 posts" in page
     response = client.get(f"/p/{world.project.slug}/exports/{job.pk}/download/")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert sorted(archive.namelist()) == ["README.txt", "posts.csv", "posts.xlsx"]
+    assert sorted(archive.namelist()) == [
+        "DATA_STATEMENT.md",
+        "README.txt",
+        "posts.csv",
+        "posts.xlsx",
+    ]
     event = AuditEvent.objects.filter(action="export.download", actor=world.analyst).first()
     assert event.details["job"] == job.pk and event.details["posts"] == 2
     viewer = Client()
