@@ -73,7 +73,13 @@ def test_search_filter_thread_subset_chart_and_export(live_server, page, world):
     with page.expect_download() as export:
         download_link.click()
     archive = zipfile.ZipFile(io.BytesIO(open(export.value.path(), "rb").read()))
-    assert {"README.txt", "posts.csv", "posts.ndjson", "posts.xlsx"} == set(archive.namelist())
+    assert set(archive.namelist()) == {
+        "DATA_STATEMENT.md",
+        "README.txt",
+        "posts.csv",
+        "posts.ndjson",
+        "posts.xlsx",
+    }
 
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"] + 1
