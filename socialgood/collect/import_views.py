@@ -656,25 +656,11 @@ def import_report(request, slug, run_id):
     return render(request, "collect/import_report.html", context)
 
 
-def report_document(run):
-    """The import report as JSON: the same document as `socialgood import --report`."""
-    return {
-        "project": run.project.slug,
-        "import": run.pk,
-        "status": run.status,
-        "message": run.message,
-        "started_at": run.started_at.isoformat(),
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "files": run.files,
-        **run.report,
-    }
-
-
 @login_required
 def import_report_json(request, slug, run_id):
     project = get_project(request, slug, "view_project")
     run = get_object_or_404(project.imports, pk=run_id)
-    response = JsonResponse(report_document(run), json_dumps_params={"indent": 2})
+    response = JsonResponse(run.report_document(), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-report.json"'
     return response
 

@@ -41,6 +41,20 @@ class ImportRun(models.Model):
     def __str__(self):
         return self.label
 
+    def report_document(self):
+        """The run's report as one JSON-able document: `socialgood import --report` and the
+        report page's download give the same thing."""
+        return {
+            "project": self.project.slug,
+            "import": self.pk,
+            "status": self.status,
+            "message": self.message,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "files": self.files,
+            **self.report,
+        }
+
 
 class Post(models.Model):
     project = models.ForeignKey("projects.Project", models.CASCADE, related_name="posts")

@@ -175,14 +175,5 @@ def parse_map(pairs):
 
 
 def write_report(run, path):
-    document = {
-        "project": run.project.slug,
-        "import": run.pk,
-        "status": run.status,
-        "message": run.message,
-        "started_at": run.started_at.isoformat(),
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "files": run.files,
-        **run.report,
-    }
+    document = run.report_document()
     Path(path).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
