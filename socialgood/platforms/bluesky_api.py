@@ -46,7 +46,7 @@ import orjson
 from socialgood.platforms import bluesky
 from socialgood.platforms import http as http_layer
 from socialgood.platforms.collectors import Field, Page, QueryError, Refused, server_url
-from socialgood.platforms.normalise import parse_iso
+from socialgood.platforms.normalise import parse_iso, unique
 from socialgood.privacy import crypto
 
 NAME = "bluesky"
@@ -198,22 +198,19 @@ def post_uri(value):
 
 
 def check_query(query):
-    tags = []
-    for tag in query.get("tags") or []:
-        tag = str(tag).strip().lstrip("#＃").lower()
-        if not tag:
-            continue
+    tags = [
+        t
+        for t in unique(str(t).strip().lstrip("#＃").lower() for t in query.get("tags") or [])
+        if t
+    ]
+    for tag in tags:
         if not _TAG.match(tag):
             raise QueryError(f"“#{tag}” is not a hashtag: no spaces, at most 64 characters.")
-        if tag not in tags:
-            tags.append(tag)
-    keywords = []
-    for keyword in query.get("keywords") or []:
-        keyword = " ".join(str(keyword).split())
-        if keyword and keyword not in keywords:
-            keywords.append(keyword)
-    authors = _unique(actor(str(a)) for a in query.get("authors") or [] if str(a).strip())
-    threads = _unique(post_uri(str(t)) for t in query.get("threads") or [] if str(t).strip())
+    keywords = [
+        k for k in unique(" ".join(str(k).split()) for k in query.get("keywords") or []) if k
+    ]
+    authors = list(unique(actor(str(a)) for a in query.get("authors") or [] if str(a).strip()))
+    threads = list(unique(post_uri(str(t)) for t in query.get("threads") or [] if str(t).strip()))
     if not (tags or keywords or authors or threads):
         raise QueryError("Give at least one hashtag, keyword, account or thread.")
     lang = str(query.get("lang") or "").strip()
@@ -244,14 +241,6 @@ def _whole_number(value, default, what, low, high):
     if not low <= number <= high:
         raise QueryError(f"{what} must be between {low:,} and {high:,}.")
     return number
-
-
-def _unique(values):
-    seen = []
-    for value in values:
-        if value not in seen:
-            seen.append(value)
-    return seen
 
 
 def describe(query):

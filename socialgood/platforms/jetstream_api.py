@@ -29,7 +29,7 @@ from websockets.sync.client import connect
 
 from socialgood.platforms import jetstream
 from socialgood.platforms.collectors import Field, Page, QueryError
-from socialgood.platforms.normalise import hashtag
+from socialgood.platforms.normalise import hashtag, unique
 
 NAME = "jetstream"
 LABEL = "Bluesky live stream (Jetstream)"
@@ -85,18 +85,16 @@ QUERY_FIELDS = (
 
 
 def check_query(query):
-    tags = []
-    for tag in query.get("tags") or []:
-        tag = hashtag(str(tag).strip().lstrip("#＃"))
-        if tag and " " not in tag and tag not in tags:
-            tags.append(tag)
-        elif " " in tag:
+    tags = [
+        t
+        for t in unique(hashtag(str(t).strip().lstrip("#＃")) for t in query.get("tags") or [])
+        if t
+    ]
+    for tag in tags:
+        if " " in tag:
             raise QueryError(f"“#{tag}” is not a hashtag: no spaces.")
-    keywords = []
-    for keyword in query.get("keywords") or []:
-        keyword = " ".join(str(keyword).split()).casefold()
-        if keyword and keyword not in keywords:
-            keywords.append(keyword)
+    words = (" ".join(str(k).split()).casefold() for k in query.get("keywords") or [])
+    keywords = [k for k in unique(words) if k]
     if not tags and not keywords:
         raise QueryError("Give at least one hashtag or word to filter the live stream.")
     try:

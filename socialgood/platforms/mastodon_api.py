@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 from socialgood.platforms import http as http_layer
 from socialgood.platforms import mastodon
 from socialgood.platforms.collectors import Field, Page, QueryError, server_url
-from socialgood.platforms.normalise import parse_iso
+from socialgood.platforms.normalise import parse_iso, unique
 
 NAME = "mastodon"
 LABEL = "Mastodon"
@@ -118,15 +118,12 @@ def account_address(value):
 
 
 def check_query(query):
-    tags = []
-    for tag in query.get("tags") or []:
-        tag = str(tag).strip().lstrip("#").lower()
-        if not tag:
-            continue
+    tags = [
+        t for t in unique(str(t).strip().lstrip("#").lower() for t in query.get("tags") or []) if t
+    ]
+    for tag in tags:
         if not _TAG.match(tag):
             raise QueryError(f"“#{tag}” is not a hashtag: use letters, digits and _ only.")
-        if tag not in tags:
-            tags.append(tag)
     instances = []
     for instance in query.get("instances") or []:
         if str(instance).strip():
