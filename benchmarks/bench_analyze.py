@@ -139,7 +139,7 @@ def main():
     total = project.posts.count()
     print(f"{connection.vendor:10} project {project.slug}: {total:,} posts")
 
-    tags = figures.top("hashtags", project, project.posts.all(), False, limit=50)
+    tags = figures.figure_rows("hashtags", project, project.posts.all(), False, limit=50)
     common_tag, rare_tag = tags[0]["hashtag"], tags[-1]["hashtag"]
     words = Counter()
     for body, lang in project.posts.order_by("id").values_list("text", "lang")[:3000]:

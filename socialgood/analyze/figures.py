@@ -1,20 +1,21 @@
 """The dashboard's figures for a set of posts: volume over time and the top-N lists.
 
-Each figure is a function (project, posts, filtered, **options) -> list of row dicts,
-so the page, the CSV download, the chart and the API share one computation. When the
-posts are the whole project (`filtered` False) the side tables are read by project
-alone, which their (project, value) indexes answer without touching the posts table.
+Each figure is a list of row dicts, so the page, the CSV download, the chart and the
+API share one computation. For the whole project (`filtered` False) the counts come from socialgood.collect.tallies, kept
+as posts are stored; a subset's are counted by query.
 """
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection
-from django.db.models import CharField, Count, Max, Min, Q
+from django.db.models import CharField, Count, Max, Min, Q, Value
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
+from django.db.models.functions import Coalesce
 
 from socialgood.analyze.filters import FilterError
+from socialgood.collect import tallies
 from socialgood.collect.models import PostHashtag, PostLink, PostMention
 
 GRANULARITIES = ("hour", "day", "week", "month")
@@ -34,65 +35,76 @@ FIGURES = ("volume", *TOP_FIGURES)
 
 
 def figure_rows(
-    name, project, posts, filtered, *, granularity="day", tz="UTC", limit=TOP_LIMIT, mark=None
+    name, project, posts, filtered, *, granularity="day", tz="UTC", limit=TOP_LIMIT, current=False
 ):
-    """A figure's rows; whole-project figures come from FigureCache while the posts are unchanged.
+    """A figure's rows; for the whole project (`filtered` False) from the tallies kept at import.
 
-    `mark`: the project's fingerprint() when the caller already has it (one count per page).
+    `current`: the caller has already run tallies.ensure_current(project) for this request.
     """
     if filtered:
-        return compute(name, project, posts, filtered, granularity=granularity, tz=tz, limit=limit)
-    from socialgood.analyze.models import FigureCache
-
-    options = f"{granularity}|{tz}" if name == "volume" else str(limit)
-    mark = mark or fingerprint(project)
-    cached = FigureCache.objects.filter(project=project, name=name, options=options).first()
-    if cached and cached.fingerprint == mark:
-        return cached.rows
-    rows = compute(name, project, posts, filtered, granularity=granularity, tz=tz, limit=limit)
-    FigureCache.objects.update_or_create(
-        project=project, name=name, options=options,
-        defaults={"fingerprint": mark, "rows": rows, "computed_at": timezone.now()},
-    )  # fmt: skip
-    return rows
-
-
-def refresh(project):
-    """Compute the default whole-project figures now (after an import), so the dashboard opens fast."""
-    mark = fingerprint(project)
-    for name in FIGURES:
-        figure_rows(name, project, project.posts.all(), False, mark=mark)
+        return compute(name, project, posts, granularity=granularity, tz=tz, limit=limit)
+    if not current:
+        tallies.ensure_current(project)
+    if name == "volume":
+        zone = time_zone(tz)
+        if granularity not in GRANULARITIES:
+            raise FilterError("Show volume per hour, day, week or month.")
+        return volume_from_quarters(tallies.counts(project, "volume"), zone, granularity)
+    if name == "media":
+        counted = dict(tallies.counts(project, "media"))
+        return _media_rows(counted.get("alt", 0), counted.get("media", 0), counted.get("text", 0))
+    if name not in TOP_FIGURES:
+        raise FilterError(f"There is no figure called “{name}”.")
+    label = TOP_FIGURES[name][2]
+    return [
+        {label: value or "unknown", "posts": n} for value, n in tallies.counts(project, name, limit)
+    ]
 
 
-def fingerprint(project):
-    """Changes whenever posts are added (highest id) or deleted (count)."""
-    state = project.posts.aggregate(count=Count("id"), last=Max("id"))
-    return f"{state['count']}:{state['last']}"
+def volume_from_quarters(rows, zone, granularity):
+    """Volume rows from tallied (UTC quarter hour + platform, posts): every UTC offset in use
+    is a whole number of quarter hours, so each quarter falls in one local period."""
+    counts = Counter()
+    for value, n in rows:
+        quarter, platform = value.rsplit(" ", 1)
+        moment = datetime.fromisoformat(quarter).replace(tzinfo=UTC).astimezone(zone)
+        counts[(truncate(moment.replace(tzinfo=None), granularity), platform)] += n
+    return [
+        {"period": period_label(moment, granularity), "platform": platform, "posts": n}
+        for (moment, platform), n in sorted(counts.items())
+    ]
 
 
-def compute(name, project, posts, filtered, *, granularity="day", tz="UTC", limit=TOP_LIMIT):
+def compute(name, project, posts, *, granularity="day", tz="UTC", limit=TOP_LIMIT):
+    """A figure's rows counted by query, for any set of the project's posts."""
     if name == "volume":
         return volume(posts, granularity=granularity, tz=tz)
     if name == "media":
         return media_share(posts)
     if name not in TOP_FIGURES:
         raise FilterError(f"There is no figure called “{name}”.")
-    return top(name, project, posts, filtered, limit=limit)
+    return top(name, project, posts, limit=limit)
 
 
-def top(name, project, posts, filtered, limit=TOP_LIMIT):
+def top(name, project, posts, limit=TOP_LIMIT):
     """The `limit` most frequent values, as [{<label column>: value, "posts": n}]."""
     label = TOP_FIGURES[name][2]
     side = {"hashtags": (PostHashtag, "tag"), "mentions": (PostMention, "person"),
             "domains": (PostLink, "domain")}  # fmt: skip
     if name in side:
         model, column = side[name]
-        rows = model.objects.filter(project=project)
-        if filtered:
-            rows = rows.filter(post_id__in=posts.values("id"))
+        rows = model.objects.filter(project=project, post_id__in=posts.values("id"))
         counts = rows.values(column).annotate(posts=Count("post_id", distinct=name == "domains"))
+    elif name == "languages":
+        # No language and an empty one are both "unknown", and sort alike on both databases.
+        column = "language"
+        counts = (
+            posts.annotate(language=Coalesce("lang", Value("")))
+            .values(column)
+            .annotate(posts=Count("id"))
+        )
     else:
-        column = {"authors": "author", "languages": "lang", "kinds": "kind"}[name]
+        column = {"authors": "author", "kinds": "kind"}[name]
         counts = posts.values(column).annotate(posts=Count("id"))
     counts = counts.order_by("-posts", column)[:limit]
     return [{label: row[column] or "unknown", "posts": row["posts"]} for row in counts]
@@ -104,10 +116,16 @@ def media_share(posts):
         media=Count("id", filter=Q(has_media=True)),
         alt=Count("id", filter=Q(has_media=True, has_alt_text=True)),
     )
+    return _media_rows(
+        counts["alt"], counts["media"] - counts["alt"], counts["total"] - counts["media"]
+    )
+
+
+def _media_rows(alt, media, text_only):
     return [
-        {"category": "With media and alt text", "posts": counts["alt"]},
-        {"category": "With media, no alt text", "posts": counts["media"] - counts["alt"]},
-        {"category": "Text only", "posts": counts["total"] - counts["media"]},
+        {"category": "With media and alt text", "posts": alt},
+        {"category": "With media, no alt text", "posts": media},
+        {"category": "Text only", "posts": text_only},
     ]
 
 

@@ -73,24 +73,3 @@ class PostTopic(models.Model):
         indexes = [
             models.Index(fields=["topic_model", "topic", "-weight"], name="post_topic_by_weight")
         ]
-
-
-class FigureCache(models.Model):
-    """A whole-project dashboard figure, kept until the project's posts change.
-
-    Counting a million posts by day or by hashtag takes seconds; the dashboard reads
-    this instead while the posts' fingerprint (count and highest id) is unchanged.
-    An import can fill it in advance with socialgood.analyze.figures.refresh(project).
-    """
-
-    project = models.ForeignKey("projects.Project", models.CASCADE, related_name="+")
-    name = models.CharField(max_length=40)
-    options = models.CharField(max_length=100)  # e.g. "day|Europe/Berlin"
-    fingerprint = models.CharField(max_length=60)
-    rows = models.JSONField(default=list)
-    computed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["project", "name", "options"], name="one_cached_figure")
-        ]

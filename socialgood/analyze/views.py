@@ -28,6 +28,7 @@ from socialgood.analyze.filters import (
     posts_for,
 )
 from socialgood.analyze.models import PostTopic, Subset, TopicModel
+from socialgood.collect import tallies
 from socialgood.collect.models import Post
 from socialgood.collect.search import search_posts
 from socialgood.jobs.models import Job
@@ -316,7 +317,8 @@ def dashboard(request, slug):
     panels, error = [], selection.error
     if not error:
         try:
-            mark = None if selection.filtered else figures.fingerprint(project)
+            if not selection.filtered:
+                tallies.ensure_current(project)
             for name in figures.FIGURES:
                 rows = figures.figure_rows(
                     name,
@@ -325,7 +327,7 @@ def dashboard(request, slug):
                     selection.filtered,
                     granularity=granularity,
                     tz=tz,
-                    mark=mark,
+                    current=True,
                 )
                 panels.append(_panel(name, rows, selection, granularity, tz))
         except FilterError as problem:

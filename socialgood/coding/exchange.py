@@ -13,7 +13,7 @@ Import: each TextSource becomes a Post with platform "document" and a Document r
 
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -27,6 +27,7 @@ from socialgood.coding.models import (
     Memo,
     stable_guid,
 )
+from socialgood.collect import tallies
 from socialgood.collect.models import Post
 from socialgood.projects.models import AuditEvent
 
@@ -200,6 +201,7 @@ def import_qdpx(project, data, *, by, file_name="project.qdpx"):
         counts["codes"] = len(codes)
         variable_of = {v.guid: v for v in rproject.variables}
         created_codings = {}
+        new_posts = []
         for source in rproject.sources:
             existing = Document.objects.filter(project=project, guid=source.guid).first()
             if existing is not None:
@@ -214,6 +216,7 @@ def import_qdpx(project, data, *, by, file_name="project.qdpx"):
                 text=source.text or "",
                 kind="post",
             )
+            new_posts.append(post.pk)
             Document.objects.create(
                 post=post,
                 project=project,
@@ -263,6 +266,8 @@ def import_qdpx(project, data, *, by, file_name="project.qdpx"):
             for selection in source.selections:
                 if not selection.codings:
                     report.append(f"A selection in “{source.name}” has no coding and was not kept.")
+        with connection.cursor() as cursor:
+            tallies.add(cursor, project.pk, new_posts)
 
         targets = {}
         for guid in rproject.note_refs:

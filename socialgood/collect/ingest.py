@@ -27,7 +27,7 @@ import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
-from socialgood.collect import search
+from socialgood.collect import search, tallies
 from socialgood.privacy import crypto
 
 BATCH_SIZE = 5000
@@ -94,6 +94,7 @@ def store_posts(project, posts, *, mapper, import_run_id=None):
         for (table, columns), values in zip(SIDE_TABLES, side_rows, strict=True):
             if values:
                 _insert_many(cursor, table, columns, values)
+        tallies.add(cursor, project.pk, list(ids.values()))
     return Counts(len(ids), duplicates_in_batch + len(unique) - len(ids))
 
 

@@ -153,6 +153,28 @@ class PostMedia(models.Model):
         ordering = ["position"]
 
 
+class Tally(models.Model):
+    """How many of a project's posts have each value of a dashboard figure.
+
+    Kept up to date as posts are stored and recounted after posts are deleted (see
+    socialgood.collect.tallies), so the whole project's dashboard never counts a
+    million posts while someone waits. `figure` is one of tallies.FIGURES; for
+    "volume" the value is "<UTC quarter hour> <platform>", e.g. "2024-05-01 13:45 bluesky".
+    """
+
+    project = models.ForeignKey("projects.Project", models.CASCADE, related_name="+")
+    figure = models.CharField(max_length=10)
+    value = models.CharField(max_length=300)
+    posts = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "figure", "value"], name="one_tally_per_value"
+            )
+        ]
+
+
 class PersonDirectory(models.Model):
     """A project's pseudonym directory and re-identification table, encrypted with its key.
 

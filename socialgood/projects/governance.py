@@ -221,8 +221,12 @@ def _delete_posts(posts, progress=None):
 
 
 def _invalidate_derived(project, keep_job=None):
-    """Derived analyses may contain what was deleted: remove them, clear job results."""
+    """Derived analyses may contain what was deleted: remove them, clear job results,
+    recount the dashboard's tallies."""
+    from socialgood.collect import tallies
     from socialgood.jobs.models import Job
+
+    tallies.rebuild(project)
 
     for model in _project_models():
         if model._meta.app_label == "analyze" and _label(model) not in KEEP_WITH_PROJECT:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from socialgood.collect.imports import load_directory
-from socialgood.collect.models import Post
+from socialgood.collect.models import Post, Tally
 from socialgood.jobs.models import Job
 from socialgood.jobs.tasks import scheduler_tick
 from socialgood.projects import governance
@@ -74,7 +74,9 @@ def test_deleting_one_authors_posts_leaves_no_trace_of_them(imported, client):
     assert rows_containing(ana) == [
         ("collect_post", "text"),
         ("collect_postmention", "person"),
+        ("collect_tally", "value"),  # the dashboard's count of those mentions
     ], "only others' mentions of her pseudonym remain"
+    assert not Tally.objects.filter(project=project, figure="authors", value=ana).exists()
     # The deletion is audited without naming her.
     event = AuditEvent.objects.get(project=project, action="posts.delete")
     assert event.details["posts"] == 2 and ana not in str(event.details) + event.target

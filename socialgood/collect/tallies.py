@@ -1,0 +1,146 @@
+"""The whole project's dashboard counts, kept up to date as posts are stored.
+
+    tallies.add(cursor, project_id, post_ids)  # in the transaction that stored the posts
+    tallies.rebuild(project)                   # after posts were deleted
+    tallies.counts(project, "hashtags", 20)    # [(value, posts)], most first
+
+Counting a whole project by query took 0.3–2.1 s per figure for 1.15 million posts on
+SQLite (a dashboard shows eight), so each stored batch adds its own counts to
+Tally rows in the same transaction: the dashboard reads a few rows instead, and its
+counts always match the posts that are stored. Deleting posts recounts the project.
+
+A post stored or deleted some other way (with the ORM) is noticed: Tally keeps the
+highest post id it has counted ("through"), the media figure sums to the number of
+posts, and ensure_current() recounts when either differs from the posts table.
+"""
+
+from django.db import connection, transaction
+from django.db.models import Count, Max
+
+FIGURES = ("volume", "hashtags", "mentions", "domains", "authors", "languages", "kinds", "media")
+THROUGH = "through"  # the figure whose one row holds the highest post id counted
+# PostgreSQL: adding and recounting for one project take turns (a transaction-level
+# advisory lock), so a recount never misses or doubles a batch stored meanwhile.
+LOCK_CLASS = 0x74616C6C
+
+# (figure, table, value expression, what is counted); `{posts}`/`{side}` restrict the
+# rows to one project, and to a batch when adding.
+_SQLITE_QUARTER = (
+    "substr(created_at, 1, 14) || CASE WHEN substr(created_at, 15, 2) < '15' THEN '00'"
+    " WHEN substr(created_at, 15, 2) < '30' THEN '15'"
+    " WHEN substr(created_at, 15, 2) < '45' THEN '30' ELSE '45' END"
+)
+_POSTGRESQL_QUARTER = (
+    "to_char(date_bin('15 minutes', created_at, TIMESTAMPTZ '2000-01-01 00:00+00')"
+    " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
+)
+_COUNTS = (
+    ("volume", "collect_post", "{quarter} || ' ' || platform", "count(*)"),
+    ("hashtags", "collect_posthashtag", "tag", "count(*)"),
+    ("mentions", "collect_postmention", "person", "count(*)"),
+    # A post linking one site twice counts once; batches never share a post.
+    ("domains", "collect_postlink", "domain", "count(DISTINCT post_id)"),
+    ("authors", "collect_post", "author", "count(*)"),
+    ("languages", "collect_post", "coalesce(lang, '')", "count(*)"),
+    ("kinds", "collect_post", "kind", "count(*)"),
+    (
+        "media",
+        "collect_post",
+        "CASE WHEN has_media AND has_alt_text THEN 'alt' WHEN has_media THEN 'media'"
+        " ELSE 'text' END",
+        "count(*)",
+    ),
+)
+
+
+def add(cursor, project_id, post_ids):
+    """Count the posts `post_ids` (just stored in this transaction) into the tallies."""
+    if not post_ids:
+        return
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, project_id])
+        # psycopg sends the list as one array parameter.
+        batch, params = "{column} = ANY(%s)", [post_ids]
+    else:
+        # The batch's transaction holds SQLite's only write lock: its ids are one range.
+        batch, params = "{column} BETWEEN %s AND %s", [min(post_ids), max(post_ids)]
+    _count_into(cursor, project_id, batch, params)
+    _mark_through(cursor, project_id, max(post_ids))
+
+
+def rebuild(project):
+    """Count the project's posts again from scratch (after posts were deleted)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, project.pk])
+        cursor.execute("DELETE FROM collect_tally WHERE project_id = %s", [project.pk])
+        _count_into(cursor, project.pk, None, [])
+        last = project.posts.aggregate(last=Max("id"))["last"] or 0
+        _mark_through(cursor, project.pk, last)
+
+
+def counts(project, figure, limit=None):
+    """[(value, posts)] of a figure for the whole project, most posts first.
+
+    Call ensure_current(project) first (once for several figures).
+    """
+    from socialgood.collect.models import Tally
+
+    if figure not in FIGURES:
+        raise ValueError(f"no tally for {figure!r}")
+    rows = Tally.objects.filter(project=project, figure=figure).order_by("-posts", "value")
+    return list(rows.values_list("value", "posts")[:limit])
+
+
+def ensure_current(project):
+    """Recount if the tallies don't cover exactly the stored posts (their number and newest id).
+
+    Every path of this code that stores or deletes posts keeps them current; this
+    catches any other (a post created with the ORM, or deleted one by one).
+    """
+    from socialgood.collect.models import Tally
+
+    stored = project.posts.aggregate(last=Max("id"), total=Count("id"))
+    tallied = {THROUGH: 0, "media": 0}
+    rows = Tally.objects.filter(project=project, figure__in=list(tallied))
+    for figure, posts in rows.values_list("figure", "posts"):
+        tallied[figure] += posts
+    if (tallied[THROUGH], tallied["media"]) != (stored["last"] or 0, stored["total"]):
+        rebuild(project)
+
+
+def _count_into(cursor, project_id, batch, params):
+    """Add the counts of the project's posts (those matching `batch`, or all) to Tally."""
+    quarter = _POSTGRESQL_QUARTER if connection.vendor == "postgresql" else _SQLITE_QUARTER
+    selects, values = [], []
+    for figure, table, value, counted in _COUNTS:
+        where = "project_id = %s"
+        if batch:
+            # "+": the batch's ids pick the rows, not the project's index (SQLite
+            # without statistics would otherwise read every post of the project).
+            where = "+" + where + " AND "
+            where += batch.format(column="id" if table == "collect_post" else "post_id")
+        value = value.format(quarter=quarter)
+        selects.append(
+            f"SELECT '{figure}' AS figure, {value} AS value, {counted} AS posts"  # noqa: S608
+            f" FROM {table} WHERE {where} GROUP BY 2"
+        )
+        values += [project_id, *params]
+    # "WHERE true": SQLite would otherwise read ON CONFLICT as part of the SELECT.
+    cursor.execute(
+        "INSERT INTO collect_tally (project_id, figure, value, posts)"  # noqa: S608 - constants
+        f" SELECT %s, figure, value, posts FROM ({' UNION ALL '.join(selects)}) AS batch"
+        " WHERE true ON CONFLICT (project_id, figure, value)"
+        " DO UPDATE SET posts = collect_tally.posts + excluded.posts",
+        [project_id, *values],
+    )
+
+
+def _mark_through(cursor, project_id, last_id):
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "max"
+    cursor.execute(
+        "INSERT INTO collect_tally (project_id, figure, value, posts) VALUES (%s, %s, '', %s)"  # noqa: S608
+        " ON CONFLICT (project_id, figure, value) DO UPDATE"
+        f" SET posts = {greatest}(collect_tally.posts, excluded.posts)",
+        [project_id, THROUGH, last_id],
+    )
