@@ -3,7 +3,8 @@
 Formats (any combination):
     ndjson   posts.ndjson, the common post model (socialgood.collect.export)
     csv      posts.csv, a flat table that survives Excel (see CSV below)
-    xlsx     posts.xlsx, the same table; ids are text cells
+    xlsx     posts.xlsx, the same table; ids are text cells; past Excel's 1,048,576 rows
+             the posts go on in sheets "posts (2)", "posts (3)", ...
     parquet  posts.parquet, the same table with types, for R (arrow) and pandas
     ids      ids-<platform>.txt, one platform id per line: the "dehydrated" list that
              platform terms allow sharing, for re-collection (hydration) by others
@@ -59,6 +60,7 @@ COLUMNS = (
 ID_COLUMNS = ("reply_to", "quote_of", "repost_of", "thread_root")
 METRICS = ("likes", "reposts", "replies", "quotes", "views")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header row included
 
 
 def run_export(job):
@@ -182,12 +184,20 @@ def write_xlsx(ndjson, target):
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("posts")
-    sheet.append(COLUMNS)
+    sheets = 0
+    room = 0
     for post in _read(ndjson):
+        if not room:  # Excel opens at most XLSX_MAX_ROWS rows per sheet: go on in the next
+            sheets += 1
+            sheet = workbook.create_sheet("posts" if sheets == 1 else f"posts ({sheets})")
+            sheet.append(COLUMNS)
+            room = XLSX_MAX_ROWS - 1
         row = flat_row(post)
         # openpyxl writes str as text cells (ids stay exact); a leading "=" would be a formula.
         sheet.append([spreadsheet_safe(row[c]) for c in COLUMNS])
+        room -= 1
+    if not sheets:
+        workbook.create_sheet("posts").append(COLUMNS)
     workbook.save(target)
 
 
@@ -261,6 +271,8 @@ def data_statement(project, label, filters, stats, files, user):
         "import: the number of the import run the post came from (see the project's Imports page).",
         "In CSV and XLSX a text cell beginning with = + - or @ starts with an apostrophe, so no",
         "spreadsheet runs it as a formula.",
+        "Excel holds at most 1,048,575 posts per sheet: larger exports continue in the sheets",
+        "'posts (2)', 'posts (3)' and so on; CSV and Parquet keep every post in one file.",
         "",
     ]
     return "\n".join(lines)

@@ -183,3 +183,19 @@ def test_export_api_starts_reports_and_serves_the_zip(world, sample):
     assert (
         client.post(base, {"formats": ["pdf"]}, content_type="application/json").status_code == 422
     )
+
+
+def test_xlsx_continues_in_more_sheets_past_excels_row_limit(world, sample, tmp_path, monkeypatch):
+    from socialgood.analyze import exports
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)  # a header and two posts per sheet
+    archive = export(world, tmp_path, ["xlsx"])
+    workbook = load_workbook(io.BytesIO(archive.read("posts.xlsx")))
+    assert workbook.sheetnames == ["posts", "posts (2)", "posts (3)"]
+    ids = []
+    for sheet in workbook:
+        header, *lines = list(sheet.iter_rows(values_only=True))
+        assert header == COLUMNS and len(lines) == 2
+        ids += [line[0] for line in lines]
+    assert len(set(ids)) == 6  # every post once
+    assert "continue in the sheets" in archive.read("README.txt").decode()
