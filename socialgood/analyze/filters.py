@@ -38,7 +38,7 @@ import orjson
 from django.db.models import Exists, OuterRef, Q
 
 from socialgood.collect.models import PostHashtag, PostMention
-from socialgood.collect.search import search_posts
+from socialgood.collect.search import newest_first, search_posts
 
 CODE_FIELDS = ("code", "code_any", "not_code")
 LIST_FIELDS = ("hashtag", "mention", "author", "platform", "lang", "kind", *CODE_FIELDS)
@@ -163,7 +163,8 @@ def page_of(posts, *, sort="time", cursor=None, limit=None):
     if cursor:
         value, last_id = decode_cursor(cursor, sort)
         posts = posts.filter(Q(**{f"{key}__lt": value}) | Q(**{key: value, "id__lt": last_id}))
-    rows = list(posts.order_by(f"-{key}", f"-{tiebreak}")[: limit + 1])
+    posts = posts.order_by(f"-{key}", f"-{tiebreak}")[: limit + 1]
+    rows = newest_first(posts) if sort == "time" else list(posts)
     next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return rows[:limit], next_cursor
 

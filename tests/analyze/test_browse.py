@@ -1,7 +1,9 @@
 """Finding posts: filters, full text, keyset pages, threads, subsets, and the same through the API."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from socialgood.analyze.filters import FilterError, page_of, posts_for
 from socialgood.analyze.models import Subset
@@ -242,3 +244,40 @@ def test_common_and_rare_hashtags_give_the_same_posts_either_way(world, sample, 
     monkeypatch.setattr(filters, "COMMON", 1)  # now every value counts as common
     assert ids(posts_for(world.project, both_tags)) == {sample.p1.pk, sample.p3.pk}
     assert ids(posts_for(world.project, mention_and_text)) == {sample.p2.pk}
+
+
+TEXT_SEARCHES = [
+    {"q": "respite"},
+    {"q": "respite care"},
+    {"q": "respite", "hashtag": "carers"},
+    {"q": "carers", "lang": "de"},
+    {"q": "nothing-like-this"},
+]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="PostgreSQL searches through its GIN index only"
+)
+@pytest.mark.parametrize("params", TEXT_SEARCHES)
+def test_every_sqlite_search_plan_finds_the_same_page(world, sample, params, monkeypatch):
+    from socialgood.collect import search
+
+    def page(**plan):
+        for name, value in plan.items():
+            monkeypatch.setattr(search, name, value)
+        with CaptureQueriesContext(connection) as queries:
+            posts, _ = page_of(posts_for(world.project, params), limit=2)
+        probed = any("EXISTS (SELECT 1 FROM collect_post_fts" in q["sql"] for q in queries)
+        listed = any("id IN (SELECT rowid FROM collect_post_fts" in q["sql"] for q in queries)
+        return [post.pk for post in posts], probed, listed
+
+    newest = sorted(posts_for(world.project, params), key=lambda p: (p.created_at, p.pk))[::-1]
+    expected = [post.pk for post in newest[:2]]
+    word_found = posts_for(world.project, {"q": params["q"]}).exists()
+    # A rare word: the matches as a list; a common one: probed post by post, newest first;
+    # a probe that runs out of time: the list after all. The same posts every time.
+    assert page(COMMON_MATCHES=1_000) == (expected, False, True)
+    assert page(COMMON_MATCHES=1) == (expected, word_found, not word_found)
+    # (Only the list is sure to be logged: an interrupted query can't be logged.)
+    out_of_time = page(COMMON_MATCHES=1, PROBE_SECONDS=-1, PROBE_CHECK_EVERY=1)
+    assert (out_of_time[0], out_of_time[2]) == (expected, True)
