@@ -5,6 +5,10 @@ A chat export is `{name, type, id, messages: [...]}`. Large exports are streamed
 (STREAM_KEY). Each `message` becomes a Post with `platform_id` "<chat id>/<message id>"
 (message ids are unique per chat only); service messages are counted, not stored.
 
+In a one-to-one chat the chat id is the other person's user id and the chat name is
+their name: the id is written "tg-user:<id>" so the pseudonymiser replaces it (with
+the same pseudonym their own messages get), and the name is not kept.
+
 `date` is local time without a zone, so `date_unixtime` is used. Hashtags, mentions
 and links come from `text_entities`. Forwards keep their origin (`forwarded_from`, a
 name) in `raw` only. Exports have no view counts and no alt texts.
@@ -18,6 +22,8 @@ LABEL = "Telegram Desktop chat export (result.json)"
 PLATFORM = "telegram"
 MAPPER_VERSION = 1
 STREAM_KEY = "messages"
+# Chat types whose id is a person's user id (Telegram Desktop's export names).
+PERSON_CHATS = {"personal_chat", "bot_chat", "saved_messages"}
 
 _NOT_INCLUDED = "(File not included."  # media left out of the export
 _MEDIA_TYPES = {
@@ -48,6 +54,8 @@ def parse(record, report, line=None):
         return
     chat_id = record["id"]
     chat_name = record.get("name")
+    if record.get("type") in PERSON_CHATS:
+        chat_id, chat_name = f"tg-user:{chat_id}", None
     for message in record["messages"]:
         if not isinstance(message, dict):
             report.skip("telegram: message is not a JSON object", line)

@@ -114,6 +114,7 @@ _YOUTUBE_CHANNEL_URL = re.compile(r"(?<![\w\-])(youtube\.com/channel/)(UC[A-Za-z
 _YOUTUBE_NAME_URL = re.compile(rf"(?<![\w\-])(youtube\.com/(?:c|user)/)({_NAME})")
 _BLUESKY_URL = re.compile(rf"(bsky\.app/profile/)({_DOMAIN})")  # DIDs are replaced before
 _AT_URI = re.compile(rf"(at://)({_DOMAIN})")
+_TELEGRAM_USER = re.compile(r"tg-user:([0-9]+)")  # a one-to-one chat's id (platforms/telegram)
 # host/@user, host/@user@domain (a remote account seen on host), host/users/user
 _FEDIVERSE_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?/@)({_NAME}(?:@{_DOMAIN})?)")
 _ACTIVITYPUB_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?/users/)({_NAME})")
@@ -363,6 +364,8 @@ class Pseudonymiser:
         # values need none, and a Bluesky URI only the DID pass.
         if "did:" in value or "did%3" in value:
             value = _DID.sub(self._did, value)
+        if "tg-user:" in value:
+            value = _TELEGRAM_USER.sub(self._telegram_user, value)
         if "/" not in value:
             return value
         if "/@" in value:
@@ -397,6 +400,11 @@ class Pseudonymiser:
             return match.group()
         self.stats.urls_rewritten += 1
         return before + self._handle(family, name.lower())
+
+    def _telegram_user(self, match):
+        # As the person's own messages name them: `from_id` "user<id>".
+        self.stats.urls_rewritten += 1
+        return self._hash("telegram", "user" + match[1])
 
     def _youtube_channel_url(self, match):
         self.stats.urls_rewritten += 1

@@ -1,5 +1,6 @@
 """No original handle, id or name survives an import: in any table, the file, or an export."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,47 @@ def test_no_original_identifier_is_stored_or_exported(
         assert original not in stored_text
         assert original.encode() not in on_disk
         assert original not in exported
+
+
+names = st.from_regex(r"[A-Z][a-z]{3,8} [A-Z][a-z]{3,10}", fullmatch=True)
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(partner_id=st.integers(9_000_000_000, 9_999_999_999), partner_name=names)
+def test_a_telegram_one_to_one_chat_keeps_neither_the_partners_id_nor_name(
+    world, tmp_path_factory, partner_id, partner_name
+):
+    # The chat's id is the other person's user id and its name is their name.
+    project = Project.create(name="Telegram check", owner=world.owner)
+    message = {"type": "message", "date": "2024-02-01T10:00:00", "text_entities": []}
+    chat = {
+        "name": partner_name,
+        "type": "personal_chat",
+        "id": partner_id,
+        "messages": [
+            {**message, "id": 1, "date_unixtime": "1706781600", "from": partner_name,
+             "from_id": f"user{partner_id}", "text": "are you coming to the carers group?"},
+            {**message, "id": 2, "date_unixtime": "1706781660", "from": "Me",
+             "from_id": "user1001", "reply_to_message_id": 1, "text": "yes, see you there"},
+        ],
+    }  # fmt: skip
+    directory = tmp_path_factory.mktemp("telegram")
+    path = directory / "result.json"
+    path.write_text(json.dumps(chat))
+
+    run = import_files(project, [path], user=world.owner)
+    out = directory / "export.ndjson"
+    export_ndjson(project, out)
+
+    assert run.imported == 2
+    stored_text = "\n".join(
+        value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
+        for value in everything_stored()
+    )
+    for original in (str(partner_id), partner_name):
+        assert original not in stored_text
+        assert original.encode() not in database_files()
+        assert original not in out.read_text()

@@ -67,3 +67,20 @@ def test_a_large_export_streamed_message_by_message_gives_the_same_posts():
     streamed, _, report = read(whole_document_bytes=200)
     assert streamed == whole
     assert report.records == 6
+
+
+def test_a_one_to_one_chat_marks_its_id_as_a_person_and_drops_their_name(tmp_path):
+    export = tmp_path / "result.json"
+    export.write_text(
+        '{"name": "Bo Example", "type": "personal_chat", "id": 555000111, "messages": ['
+        '{"id": 6, "type": "message", "date": "2024-02-01T10:00:00", "date_unixtime": "1706781600",'
+        ' "from": "Bo Example", "from_id": "user555000111", "text": "hi", "text_entities":'
+        ' [{"type": "plain", "text": "hi"}]},'
+        '{"id": 7, "type": "message", "date": "2024-02-01T10:05:00", "date_unixtime": "1706781900",'
+        ' "from": "Ana", "from_id": "user111", "reply_to_message_id": 6, "text": "hello",'
+        ' "text_entities": [{"type": "plain", "text": "hello"}]}]}'
+    )
+    posts = list(read_posts(export, Report(), telegram))
+    assert [post.platform_id for post in posts] == ["tg-user:555000111/6", "tg-user:555000111/7"]
+    assert posts[1].reply_to == "tg-user:555000111/6"
+    assert {post.community for post in posts} == {None}  # "Bo Example" is not kept

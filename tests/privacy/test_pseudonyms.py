@@ -493,3 +493,17 @@ def test_no_original_id_handle_or_did_survives(people, ends):
     stored = Pseudonymiser(KEY).apply(build(author, mentioned, ends))
 
     assert not values & tokens(encoded(stored))
+
+
+def test_a_telegram_one_to_one_chat_id_is_the_other_persons_pseudonym():
+    # In a personal chat the chat id is the other person's user id (platforms/telegram).
+    message = post(
+        "telegram",
+        Person(id="user555000111", display_name="Bo Example"),
+        platform_id="tg-user:555000111/7",
+        reply_to="tg-user:555000111/6",
+    )
+    stored = Pseudonymiser(KEY).apply(message)
+    bo = pseudonym(KEY, "telegram", "user555000111")
+    assert (stored.platform_id, stored.reply_to) == (f"{bo}/7", f"{bo}/6")
+    assert stored.author.id == bo  # the same person, the same pseudonym
