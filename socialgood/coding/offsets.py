@@ -81,3 +81,19 @@ def span_from_browser(text: str, start_utf16: int, end_utf16: int) -> tuple[int,
     if start == end:
         raise ValueError("Select some text first.")
     return snap_to_graphemes(text, start, end)
+
+
+def pieces(text: str, spans) -> list[tuple[str, tuple]]:
+    """`text` cut where coded spans begin and end: [(piece, labels of the spans over it)].
+
+    `spans` are (start, end, label) in code points; they may overlap or nest. Pieces
+    no span covers have no labels. Joined, the pieces give `text` back unchanged.
+    """
+    spans = [(max(0, s), min(len(text), e), label) for s, e, label in spans]
+    cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+    result = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        if start < end:
+            labels = tuple(label for s, e, label in spans if s <= start and end <= e)
+            result.append((text[start:end], labels))
+    return result

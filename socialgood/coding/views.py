@@ -15,7 +15,7 @@ from socialgood.analyze.models import Subset
 from socialgood.coding import autocode, codebook, codings, exchange, queries, refi, rounds
 from socialgood.coding.forms import CodeForm, RoundForm, RuleForm, UploadForm
 from socialgood.coding.models import AutoRule, Code, Coding, CodingRound, Memo, SavedQuery
-from socialgood.coding.offsets import span_from_browser
+from socialgood.coding.offsets import pieces, span_from_browser
 from socialgood.collect.models import Post
 from socialgood.projects.models import AuditEvent
 from socialgood.projects.views import get_project
@@ -231,7 +231,8 @@ def _codes_for(project, round_):
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _panel_context(request, project, post, round_):
+def _panel_context(request, project, post, round_, oob=False):
+    """What the codes panel shows; `oob`: an htmx answer, which also repaints the post's text."""
     applied = list(codings.visible_codings(post, request.user, request.perms, round_))
     mine = {c.code_id for c in applied if c.coder_id == request.user.id and c.start is None}
     codes = _codes_for(project, round_)
@@ -243,12 +244,27 @@ def _panel_context(request, project, post, round_):
             (i + 1 if i < 9 else None, code, code.id in mine) for i, code in enumerate(codes)
         ],
         "applied": applied,
+        "text_pieces": _text_pieces(post, applied),
+        "oob": oob,
         "blind": codings.hidden_coders_round(round_, request.user),
         "can_code": request.perms.can("code_posts")
         and (
             round_ is None or (round_.is_open and round_.coders.filter(pk=request.user.pk).exists())
         ),
     }
+
+
+def _text_pieces(post, applied):
+    """The post's text with the passages coded (as far as this person may see) marked."""
+    spans = [(c.start, c.end, c.code) for c in applied if c.start is not None]
+    return [
+        {
+            "text": text,
+            "codes": ", ".join(dict.fromkeys(code.name for code in codes)),
+            "colour": codes[0].colour if codes else None,
+        }
+        for text, codes in pieces(post.text, spans)
+    ]
 
 
 @login_required
@@ -314,7 +330,7 @@ def toggle_code(request, slug, post_id):
         kind, result = codings.toggle(post, code, request.user, round_=round_, start=start, end=end)
     except (ValueError, codings.CodingError) as error:
         if request.htmx:
-            context = _panel_context(request, project, post, round_)
+            context = _panel_context(request, project, post, round_, oob=True)
             return render(
                 request, "coding/screen.html#panel", {**context, "error": str(error)}, status=400
             )
@@ -323,7 +339,9 @@ def toggle_code(request, slug, post_id):
         _push_undo(request, project, [kind, result.pk if kind == "added" else result])
     if request.htmx:
         return render(
-            request, "coding/screen.html#panel", _panel_context(request, project, post, round_)
+            request,
+            "coding/screen.html#panel",
+            _panel_context(request, project, post, round_, oob=True),
         )
     return redirect(_screen_url(slug, post.pk, round_))
 
@@ -351,7 +369,9 @@ def undo(request, slug):
         post = get_object_or_404(Post, project=project, pk=post_id)
         if request.htmx:
             return render(
-                request, "coding/screen.html#panel", _panel_context(request, project, post, round_)
+                request,
+                "coding/screen.html#panel",
+                _panel_context(request, project, post, round_, oob=True),
             )
         return redirect(_screen_url(slug, post.pk, round_))
     return redirect("coding_screen", slug=slug)

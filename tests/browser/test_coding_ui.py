@@ -54,6 +54,7 @@ def test_code_five_posts_by_keyboard(live_server, page, setup):
     # k goes back; u undoes the last code applied there
     page.keyboard.press("k")
     expect(page.locator("#post-text")).to_have_text(posts[4].text)
+    page.wait_for_load_state()  # the keys work once the page's script has run
     page.keyboard.press("3")
     expect(page.locator('#code-form button[data-key="3"]')).to_have_attribute(
         "aria-pressed", "true"
@@ -65,6 +66,50 @@ def test_code_five_posts_by_keyboard(live_server, page, setup):
     assert Coding.objects.filter(coder=world.coder).count() == 5
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"] + 1
+
+
+SELECT_IN_POST = """([start, end]) => {
+  // Select text by UTF-16 positions, across the marks already in the post's text.
+  const root = document.getElementById("post-text");
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let position = 0, started = false, node;
+  while ((node = walker.nextNode())) {
+    const length = node.data.length;
+    if (!started && start <= position + length) { range.setStart(node, start - position); started = true; }
+    if (end <= position + length) { range.setEnd(node, end - position); break; }
+    position += length;
+  }
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+}"""
+
+
+def test_selected_passages_are_coded_and_marked_in_the_text(live_server, page, setup):
+    world, posts, codes = setup
+    text = posts[1].text  # "The support group saved me tonight 👩🏽‍⚕️ thank you #carers"
+    log_in(page, live_server.url, "chen")
+    page.goto(f"{live_server.url}/p/{world.project.slug}/coding/code/?post={posts[1].pk}")
+    expect(page.locator("#post-text")).to_have_text(text)
+    group = text.index("support group")
+    page.evaluate(SELECT_IN_POST, [group, group + len("support group")])
+    page.keyboard.press("2")
+    marks = page.locator("#post-text mark.coded")
+    expect(marks).to_have_text(["support group"])
+    expect(marks.first).to_have_attribute("title", "Coded: Support")
+    colour = marks.first.evaluate("el => getComputedStyle(el).borderBottomColor")
+    assert colour == "rgb(59, 115, 185)"  # the code's colour, #3b73b9, painted by the script
+    # A second passage starting inside the first and ending after the emoji
+    # (which counts 7 UTF-16 units in the browser, 5 code points in Python).
+    start, end = text.index("group"), text.index(" thank")
+    page.evaluate(SELECT_IN_POST, [start, end + 2])  # UTF-16: the emoji counts 2 more
+    page.keyboard.press("1")
+    expect(marks).to_have_text(["support ", "group", " saved me tonight 👩🏽‍⚕️"])
+    expect(marks.nth(1)).to_have_attribute("title", "Coded: Support, Burden")
+    expect(page.locator("#post-text")).to_have_text(text)  # the text itself is unchanged
+    spans = {c.code.name: (c.start, c.end) for c in Coding.objects.filter(coder=world.coder)}
+    assert spans == {"Support": (group, group + 13), "Burden": (start, end)}
 
 
 def test_two_coder_round_alpha_and_adjudication(live_server, page, setup):

@@ -8,6 +8,7 @@ from socialgood.coding.offsets import (
     check_span,
     codepoint_to_utf16,
     grapheme_boundaries,
+    pieces,
     snap_to_graphemes,
     span_from_browser,
     utf16_length,
@@ -99,3 +100,20 @@ def test_snapping_never_shrinks_and_is_stable(text, data):
     start, end = snap_to_graphemes(text, a, b)
     assert start <= a and end >= b
     assert snap_to_graphemes(text, start, end) == (start, end)
+
+
+def test_pieces_mark_overlapping_and_nested_spans():
+    text = "Respite care 👩🏽‍⚕️ saved my week"
+    nurse = text.index("👩")
+    spans = [(0, 12, "respite"), (8, nurse + 5, "care"), (nurse, nurse + 5, "health")]
+    result = pieces(text, spans)
+    assert "".join(piece for piece, _ in result) == text
+    assert result == [
+        ("Respite ", ("respite",)),
+        ("care", ("respite", "care")),
+        (" ", ("care",)),
+        ("👩🏽‍⚕️", ("care", "health")),
+        (" saved my week", ()),
+    ]
+    assert pieces("no codes", []) == [("no codes", ())]
+    assert pieces("", [(0, 0, "x")]) == []

@@ -10,6 +10,10 @@
     root.querySelectorAll("[data-colour]").forEach(function (el) {
       el.style.backgroundColor = el.getAttribute("data-colour");
     });
+    // Coded passages keep a light background (readable) and the code's colour below.
+    root.querySelectorAll("[data-underline]").forEach(function (el) {
+      el.style.borderBottomColor = el.getAttribute("data-underline");
+    });
   }
 
   function postText() {
@@ -82,6 +86,9 @@
     if (event.target.closest && event.target.closest(".code-button")) event.preventDefault();
   });
   document.addEventListener("selectionchange", syncSelection);
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    paintSwatches(event.target); // the post's text, repainted with its coded passages
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     paintSwatches(event.target);
     var selection = window.getSelection();
