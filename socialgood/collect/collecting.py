@@ -97,6 +97,7 @@ from socialgood.platforms.http import HttpClient, RateLimited, Unavailable, minu
 from socialgood.platforms.report import Report
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import Pseudonymiser
+from socialgood.projects import governance
 from socialgood.projects.models import AuditEvent, master_key
 
 logger = logging.getLogger(__name__)
@@ -407,6 +408,7 @@ class _Run:
         self.report = Report()
         self.http = None
         self.stop_reason = None
+        self.removed = 0
         self.requests_before = self.coverage.requests
         self.waits_before = (run.rate_limit_waits, run.rate_limit_wait_seconds)
 
@@ -501,8 +503,25 @@ class _Run:
             if len(self.pseudonymiser.originals) > self.people_saved:
                 self._save_people()
         self.collection.state = page.state
+        if self.report.deleted:
+            self._remove_deleted(fmt.PLATFORM)
         if self.progress is not None:
             self.progress(run.posts_seen, None, run.message)
+
+    def _remove_deleted(self, platform):
+        """Stored posts the stream says were deleted (in this run or before) leave the project."""
+        notices = [
+            (what, self.pseudonymiser.deleted(platform, what, value))
+            for what, value in self.report.deleted
+        ]
+        self.report.deleted = []
+        self.removed += governance.remove_deleted_on_platform(
+            self.project,
+            platform,
+            post_ids=[value for what, value in notices if what == "post"],
+            authors=[value for what, value in notices if what == "author"],
+            by=self.collection.created_by,
+        )
 
     def _save_people(self):
         people = self.pseudonymiser
@@ -562,6 +581,11 @@ class _Run:
         self._count_http()
         run = self.run
         coverage = self.coverage
+        if self.removed:
+            coverage.note(
+                f"{_count(self.removed, 'stored post')} removed: their authors deleted them "
+                "(or their accounts) on the platform."
+            )
         if error:
             run.errors = [*run.errors, error]
         if status is None:

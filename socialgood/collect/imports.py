@@ -37,6 +37,7 @@ from socialgood.platforms.model import Post
 from socialgood.platforms.report import Report
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import Pseudonymiser
+from socialgood.projects import governance
 from socialgood.projects.models import AuditEvent
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
@@ -161,6 +162,9 @@ def summary(run):
     parts = [f"{run.imported:,} new posts", f"{run.duplicates:,} already stored"]
     if run.skipped:
         parts.append(f"{run.skipped:,} records skipped")
+    if run.report.get("deleted_on_platform"):
+        removed = run.report["deleted_on_platform"]
+        parts.append(f"{removed:,} stored posts removed because they were deleted on the platform")
     return ", ".join(parts) + "."
 
 
@@ -272,7 +276,7 @@ class _Importer:
         # A retried job reads its files again: the posts its earlier attempt stored
         # come back as duplicates and are subtracted at the end.
         self.resumed_imported = run.imported
-        self.imported = self.duplicates = 0
+        self.imported = self.duplicates = self.deleted_on_platform = 0
         self.entries = []
         self.reports = {}
         self.mappers = {}
@@ -344,6 +348,9 @@ class _Importer:
         elif kind == "report":
             index, report = details
             self.reports[index] = report
+        elif kind == "deleted":
+            index, platform, notices = details
+            self._remove_deleted(self.entries[index], platform, notices)
         elif kind == "people":
             self.people = details
 
@@ -365,6 +372,17 @@ class _Importer:
         if self.progress is not None:
             done = self.imported + self.duplicates
             self.progress(done, None, f"{done:,} posts read, {self.imported:,} new.")
+
+    def _remove_deleted(self, entry, platform, notices):
+        removed = governance.remove_deleted_on_platform(
+            self.project,
+            platform,
+            post_ids=[value for what, value in notices if what == "post"],
+            authors=[value for what, value in notices if what == "author"],
+            by=self.run.created_by,
+        )
+        entry["deleted_on_platform"] = entry.get("deleted_on_platform", 0) + removed
+        self.deleted_on_platform += removed
 
     def _fail(self, entry, message):
         entry["error"] = message
@@ -425,6 +443,8 @@ class _Importer:
             **totals.as_dict(),
             "imported": self.resumed_imported + self.imported,
             "duplicates": max(0, self.duplicates - self.resumed_imported),
+            # Stored posts removed because the data says they were deleted on the platform.
+            "deleted_on_platform": self.deleted_on_platform,
             "files": files_report,
             "errors": self.errors,
             "pseudonyms": stats,
@@ -448,7 +468,13 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
     end of each file; and finally ("people", directory as JSON bytes, stats, people count).
     """
     apply = pseudonymiser.apply
-    replace = msgspec.structs.replace
+    if keep_raw:
+
+        def protect(post):
+            return msgspec.structs.replace(apply(post), raw=post.raw)
+
+    else:
+        protect = apply
     for index, path, source in plan:
         report = Report()
         failure = []
@@ -464,11 +490,19 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
         except files.UnreadableFile as error:
             failure.append(str(error))
             posts = ()
-        for batch in ingest.batches(_until_failure(posts, failure)):
-            if keep_raw:
-                yield ("batch", index, [replace(apply(post), raw=post.raw) for post in batch])
-            else:
-                yield ("batch", index, [apply(post) for post in batch])
+        # Each post is pseudonymised as it is parsed, so the parsed JSON it came from
+        # (`raw`) is freed at once rather than held for a whole batch: 20,000 twarc2
+        # posts held 318 MB that way.
+        for batch in ingest.batches(map(protect, _until_failure(posts, failure))):
+            yield ("batch", index, batch)
+        if report.deleted:
+            # In the form the posts were stored, so the importer can find them.
+            notices = [
+                (what, pseudonymiser.deleted(module.PLATFORM, what, value))
+                for what, value in report.deleted
+            ]
+            report.deleted = []
+            yield ("deleted", index, module.PLATFORM, notices)
         if failure:
             yield ("failed", index, failure[0])
         yield ("report", index, report)

@@ -3,8 +3,9 @@
 - commit create/update of `app.bsky.feed.post` → a Post (author id = the DID; events
   carry no handles, counts or CDN views, so images get the CDN URL pattern);
 - commit create of `app.bsky.feed.repost` → a `repost` Post of `subject.uri`;
-- commit deletes → no Post; counted in the report, and `deleted_uri(event)` gives the
-  AT-URI so the importer can delete what it stored;
+- commit deletes of posts and reposts, and deleted accounts → no Post; counted, and
+  listed in `report.deleted` so the importer removes what it stored of them
+  (`deleted_uri(event)` gives a delete's AT-URI to the live collector);
 - other collections and identity/account events → counted per collection or kind.
 """
 
@@ -40,7 +41,8 @@ def parse(record, report, line=None):
         report.skip("jetstream: not a Jetstream event", line)
         return
     if record["kind"] == "account" and (record.get("account") or {}).get("status") == "deleted":
-        report.warn("jetstream: deleted accounts seen (their posts should be purged)")
+        report.warn("jetstream: deleted accounts seen (their posts are removed)")
+        report.deleted.append(("author", record["did"]))
     if record["kind"] != "commit":
         report.skip(f"jetstream: {record['kind']} event (not a post)")
         return
@@ -49,6 +51,8 @@ def parse(record, report, line=None):
     operation = commit.get("operation")
     if operation == "delete":
         report.warn(f"jetstream: deletes seen ({collection})")
+        if collection in (_POST, _REPOST):
+            report.deleted.append(("post", deleted_uri(record)))
         return
     if collection not in (_POST, _REPOST) or operation not in ("create", "update"):
         report.skip(f"jetstream: {collection} {operation} (not a post)")

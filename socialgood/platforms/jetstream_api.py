@@ -12,9 +12,9 @@ hour, runs therefore cover the stream without gaps. After a dropped connection i
 reconnects with the cursor of the last event seen minus RESUME_OVERLAP, since delivery
 is at-least-once around a reconnect; posts seen twice are stored once.
 
-Deletes: Jetstream announces a deleted post with its AT-URI only. A delete of a post
-collected in the same run is counted in the coverage report; the stored post is kept
-until socialgood can delete collected posts (the collector contract has no delete yet).
+Deletes: Jetstream announces a deleted post with its AT-URI only. Every post delete goes
+to the engine with the page, which removes the post if this or an earlier run stored it
+(the author withdrew it; platform terms ask researchers to follow).
 
 The state holds only the cursor (a time), never a DID or handle.
 """
@@ -165,8 +165,7 @@ def pages(ask, state, http, coverage):
     stop_us = _micros(ask.until) if ask.until else None
     listen_until = time.monotonic() + query["minutes"] * 60
     last_us = cursor
-    failures = drops = deleted = 0
-    collected = set()  # AT-URIs stored in this run, to recognise their deletes
+    failures = drops = 0
     batch = []
     done = False
     while not done:
@@ -190,12 +189,8 @@ def pages(ask, state, http, coverage):
                         continue
                     last_us = event["time_us"]
                     read += 1
-                    uri = jetstream.deleted_uri(event)
-                    if uri is not None:
-                        deleted += uri in collected
-                    elif _wanted(query, event):
+                    if jetstream.deleted_uri(event) is not None or _wanted(query, event):
                         batch.append(event)
-                        collected.add(_uri(event))
                     # caught up with the moment the run started, and listened long enough
                     done = last_us >= start_us and time.monotonic() >= listen_until
                     if (
@@ -228,11 +223,6 @@ def pages(ask, state, http, coverage):
         coverage.note(
             f"The stream broke off {drops} time(s) and was resumed each time from the last "
             "event seen minus 5 seconds: no gap, and posts seen twice were stored once."
-        )
-    if deleted:
-        coverage.note(
-            f"{deleted} collected post(s) were deleted by their authors while the stream was "
-            "read; they are still stored (delete them by hand if your ethics approval asks)."
         )
     if last_us is not None:
         coverage.note(f"The stream was read up to {_iso(last_us)}.")
@@ -272,11 +262,6 @@ def _wanted(query, event):
         and isinstance(record, dict)
         and (matches(query, record))
     )
-
-
-def _uri(event):
-    commit = event["commit"]
-    return f"at://{event['did']}/{commit['collection']}/{commit.get('rkey')}"
 
 
 def _page(batch, last_us, source):

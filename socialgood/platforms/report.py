@@ -17,6 +17,9 @@ class Report:
         self.skipped_lines = {}  # reason -> first line numbers
         self.warnings = Counter()  # message -> count
         self.unknown_fields = Counter()  # key path -> count
+        # What the platform says was deleted: ("post", its id) or ("author", person id).
+        # They name people, so never part of as_dict(); the importer removes what it stored.
+        self.deleted = []
 
     def skip(self, reason, line=None, count=1):
         self.skipped[reason] += count

@@ -225,6 +225,13 @@ class Pseudonymiser:
             raw=None,
         )
 
+    def deleted(self, platform, what, identifier):
+        """A platform's deletion notice (platforms.report) in the form the posts were stored:
+        a post id with the people in it replaced, or an author's pseudonym."""
+        if what == "author":
+            return self._hash(platform_family(platform), identifier)
+        return self._urls(identifier)
+
     # People
 
     def _person(self, family, person, local):

@@ -208,9 +208,13 @@ def _forget_person(project, pseudonym):
 
 def _delete_posts(posts, progress=None):
     """Delete a Post queryset in chunks (with everything that cascades from a post)."""
-    ids = list(posts.order_by().values_list("id", flat=True))
+    return _delete_post_ids(list(posts.order_by().values_list("id", flat=True)), progress)
+
+
+def _delete_post_ids(ids, progress=None):
+    from socialgood.collect.models import Post
+
     total = len(ids)
-    Post = posts.model
     for start in range(0, total, DELETE_CHUNK):
         chunk = ids[start : start + DELETE_CHUNK]
         with transaction.atomic():
@@ -255,6 +259,30 @@ def delete_author_posts(project, pseudonym, *, by, reason=""):
     AuditEvent.record(
         by, project, "posts.delete", target="one author's posts", posts=count, reason=reason
     )
+    return count
+
+
+def remove_deleted_on_platform(project, platform, post_ids=(), authors=(), *, by=None):
+    """Remove stored posts that their platform says were deleted, or whose account was.
+
+    Deletions announced in the data (Jetstream) are honoured as they arrive: the people
+    chose to withdraw them, and platform terms require it. `post_ids` and `authors`
+    are as stored (pseudonymised). Returns how many posts were removed.
+    """
+    from socialgood.collect.models import Post
+
+    posts = Post.objects.filter(project=project, platform=platform)
+    found = set()
+    for column, values in (("platform_id", list(post_ids)), ("author", list(authors))):
+        for start in range(0, len(values), DELETE_CHUNK):
+            chunk = values[start : start + DELETE_CHUNK]
+            found.update(posts.filter(**{f"{column}__in": chunk}).values_list("id", flat=True))
+    if not found:
+        return 0
+    count = _delete_post_ids(sorted(found))
+    _invalidate_derived(project)
+    scrub_database()
+    AuditEvent.record(by, project, "posts.delete", target="deleted on the platform", posts=count)
     return count
 
 

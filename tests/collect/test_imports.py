@@ -6,10 +6,12 @@ from collections import Counter
 
 import orjson
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from socialgood.collect import imports, ingest
 from socialgood.collect.imports import import_files, load_directory
-from socialgood.collect.models import ImportRun, PersonDirectory, Post
+from socialgood.collect.models import ImportRun, PersonDirectory, Post, Tally
 from socialgood.jobs.models import Job
 from socialgood.platforms.files import read_posts
 from socialgood.platforms.report import Report
@@ -402,3 +404,51 @@ def test_people_learnt_by_two_overlapping_imports_are_all_kept(world):
         "mastodon:cy@care.example": "user-c",
     }
     assert set(directory["originals"]) == {"user-a", "user-c"}
+
+
+def jetstream_event(did, operation, rkey, text=None, when="2025-07-03T08:15:00.000Z"):
+    commit = {"rev": "3lrev", "operation": operation, "collection": "app.bsky.feed.post",
+              "rkey": rkey}  # fmt: skip
+    if text is not None:
+        commit["record"] = {"$type": "app.bsky.feed.post", "text": text, "createdAt": when}
+    return {"did": did, "time_us": 1751530502114000, "kind": "commit", "commit": commit}
+
+
+def test_posts_deleted_on_the_platform_are_removed_when_the_data_says_so(world, tmp_path):
+    ana, bo, cy = (f"did:plc:{name}example00000000000000x" for name in ("ana", "bo", "cy"))
+    first = write_jsonl(tmp_path / "monday.jsonl", [
+        jetstream_event(ana, "create", "a1", "respite at last #carers"),
+        jetstream_event(ana, "create", "a2", "a second post #carers"),
+        jetstream_event(bo, "create", "b1", "burnout again #carers"),
+        jetstream_event(bo, "create", "b2", "and again"),
+        jetstream_event(cy, "create", "c1", "kinship care #carers"),
+    ])  # fmt: skip
+    run = import_files(world.project, [first], user=world.owner)
+    assert run.imported == 5
+    # Tuesday: Ana deletes one post, Bo deletes his account, someone unknown deletes a post.
+    second = write_jsonl(tmp_path / "tuesday.jsonl", [
+        jetstream_event(ana, "delete", "a1"),
+        {"did": bo, "time_us": 1751530503000000, "kind": "account",
+         "account": {"active": False, "did": bo, "seq": 3, "status": "deleted"}},
+        jetstream_event("did:plc:nobodyexample000000000x", "delete", "zz"),
+        jetstream_event(cy, "create", "c2", "still here #carers"),
+    ])  # fmt: skip
+    run = import_files(world.project, [second], user=world.owner)
+
+    assert run.status == ImportRun.Status.DONE, run.message
+    texts = sorted(world.project.posts.values_list("text", flat=True))
+    assert texts == ["a second post #carers", "kinship care #carers", "still here #carers"]
+    assert run.report["deleted_on_platform"] == 3 and run.files[0]["name"] == "tuesday.jsonl"
+    assert "3 stored posts removed because they were deleted on the platform" in run.message
+    # The dashboard's counts were recounted with them.
+    tallied = Tally.objects.filter(project=world.project, figure="authors")
+    assert sum(tallied.values_list("posts", flat=True)) == 3
+    event = AuditEvent.objects.filter(action="posts.delete").get()
+    assert (event.target, event.details["posts"]) == ("deleted on the platform", 3)
+    client = Client()
+    client.force_login(world.owner)
+    page = client.get(reverse("import_report", args=[world.project.slug, run.pk])).content.decode()
+    assert "Removed: deleted on the platform</dt><dd>3</dd>" in page
+    # Reading Tuesday's notices again finds nothing left to remove.
+    again = import_files(world.project, [second], user=world.owner)
+    assert again.report["deleted_on_platform"] == 0 and world.project.posts.count() == 3

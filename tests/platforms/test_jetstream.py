@@ -28,7 +28,7 @@ def test_known_counts_of_posts_reposts_and_ignored_events():
     }
     assert report.warnings == {
         "jetstream: deletes seen (app.bsky.feed.post)": 1,
-        "jetstream: deleted accounts seen (their posts should be purged)": 1,
+        "jetstream: deleted accounts seen (their posts are removed)": 1,
     }
 
 
@@ -49,3 +49,11 @@ def test_deleted_uri_names_what_a_delete_removes():
     events = [orjson.loads(line) for line in EVENTS.read_bytes().splitlines()]
     deleted = [jetstream.deleted_uri(event) for event in events]
     assert [uri for uri in deleted if uri] == [f"at://{BO}/app.bsky.feed.post/3ljold"]
+
+
+def test_deleted_posts_and_accounts_are_listed_for_the_importer_not_reported():
+    report = Report()
+    list(read_posts(EVENTS, report, jetstream))
+    dy = "did:plc:dyexample00000000000000d"
+    assert report.deleted == [("post", f"at://{BO}/app.bsky.feed.post/3ljold"), ("author", dy)]
+    assert "did:" not in orjson.dumps(report.as_dict()).decode()  # the stored report names nobody
