@@ -23,8 +23,8 @@ THROUGH = "through"  # the figure whose one row holds the highest post id counte
 # advisory lock), so a recount never misses or doubles a batch stored meanwhile.
 LOCK_CLASS = 0x74616C6C
 
-# (figure, table, value expression, what is counted); `{posts}`/`{side}` restrict the
-# rows to one project, and to a batch when adding.
+# (figure, table, value expression, what is counted). "batch" is the posts being counted,
+# read once: on PostgreSQL five lookups of 20,000 posts by id cost 0.25 s of the 0.35.
 _SQLITE_QUARTER = (
     "substr(created_at, 1, 14) || CASE WHEN substr(created_at, 15, 2) < '15' THEN '00'"
     " WHEN substr(created_at, 15, 2) < '30' THEN '15'"
@@ -35,17 +35,17 @@ _POSTGRESQL_QUARTER = (
     " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
 )
 _COUNTS = (
-    ("volume", "collect_post", "{quarter} || ' ' || platform", "count(*)"),
+    ("volume", "batch", "{quarter} || ' ' || platform", "count(*)"),
     ("hashtags", "collect_posthashtag", "tag", "count(*)"),
     ("mentions", "collect_postmention", "person", "count(*)"),
     # A post linking one site twice counts once; batches never share a post.
     ("domains", "collect_postlink", "domain", "count(DISTINCT post_id)"),
-    ("authors", "collect_post", "author", "count(*)"),
-    ("languages", "collect_post", "coalesce(lang, '')", "count(*)"),
-    ("kinds", "collect_post", "kind", "count(*)"),
+    ("authors", "batch", "author", "count(*)"),
+    ("languages", "batch", "coalesce(lang, '')", "count(*)"),
+    ("kinds", "batch", "kind", "count(*)"),
     (
         "media",
-        "collect_post",
+        "batch",
         "CASE WHEN has_media AND has_alt_text THEN 'alt' WHEN has_media THEN 'media'"
         " ELSE 'text' END",
         "count(*)",
@@ -112,27 +112,26 @@ def ensure_current(project):
 def _count_into(cursor, project_id, batch, params):
     """Add the counts of the project's posts (those matching `batch`, or all) to Tally."""
     quarter = _POSTGRESQL_QUARTER if connection.vendor == "postgresql" else _SQLITE_QUARTER
+    # "+": the batch's ids pick the rows, not the project's index (SQLite without
+    # statistics would otherwise read every post of the project).
+    where = "+project_id = %s AND " + batch if batch else "project_id = %s"
     selects, values = [], []
     for figure, table, value, counted in _COUNTS:
-        where = "project_id = %s"
-        if batch:
-            # "+": the batch's ids pick the rows, not the project's index (SQLite
-            # without statistics would otherwise read every post of the project).
-            where = "+" + where + " AND "
-            where += batch.format(column="id" if table == "collect_post" else "post_id")
         value = value.format(quarter=quarter)
-        selects.append(
-            f"SELECT '{figure}' AS figure, {value} AS value, {counted} AS posts"  # noqa: S608
-            f" FROM {table} WHERE {where} GROUP BY 2"
-        )
-        values += [project_id, *params]
+        select = f"SELECT '{figure}' AS figure, {value} AS value, {counted} AS posts FROM {table}"  # noqa: S608
+        if table != "batch":
+            select += " WHERE " + where.format(column="post_id")
+            values += [project_id, *params]
+        selects.append(select + " GROUP BY 2")
     # "WHERE true": SQLite would otherwise read ON CONFLICT as part of the SELECT.
     cursor.execute(
-        "INSERT INTO collect_tally (project_id, figure, value, posts)"  # noqa: S608 - constants
-        f" SELECT %s, figure, value, posts FROM ({' UNION ALL '.join(selects)}) AS batch"
+        "WITH batch AS MATERIALIZED (SELECT created_at, platform, author, lang, kind, has_media,"  # noqa: S608 - constants
+        f" has_alt_text FROM collect_post WHERE {where.format(column='id')})"
+        " INSERT INTO collect_tally (project_id, figure, value, posts)"
+        f" SELECT %s, figure, value, posts FROM ({' UNION ALL '.join(selects)}) AS counted"
         " WHERE true ON CONFLICT (project_id, figure, value)"
         " DO UPDATE SET posts = collect_tally.posts + excluded.posts",
-        [project_id, *values],
+        [project_id, *params, project_id, *values],
     )
 
 
