@@ -622,6 +622,8 @@ class _Run:
             )
         if hasattr(self, "pseudonymiser") and len(self.pseudonymiser.originals) > self.people_saved:
             self._save_people()
+        if run.posts_new:
+            ingest.refresh_statistics()  # a project grows run by run: keep plans right
 
 
 def summary(run, stop_reason=None):

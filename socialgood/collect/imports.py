@@ -18,8 +18,10 @@ missing, so a re-run after a crash or Ctrl-C completes the import.
 import gc
 import hashlib
 import multiprocessing
+import queue
 import signal
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -67,6 +69,13 @@ HASH_CHUNK = 2**20
 # caches and the batch in hand, that it took a quarter of the reader's CPU; reference
 # counting frees almost everything anyway.
 READER_GC_THRESHOLD = 50_000
+# The reader sends posts in chunks of this many and the importer stores
+# ingest.BATCH_SIZE per transaction: a reader holding 20,000 posts at a time reached
+# 486 MB on 1M twarc2 posts (429 MB with 5,000).
+READ_CHUNK = 5000
+# Chunks the reader may have ready (encoded, ~3 MB each) while the importer is busy:
+# a batch's worth keeps both at work (8 gave the same wall time on 100k posts).
+READ_AHEAD = 4
 
 
 class ImportProblem(Exception):
@@ -113,6 +122,7 @@ def import_files(
     importer.finish()
     if run.imported - importer.resumed_imported >= OPTIMISE_INDEX_AFTER:
         search.optimise_index()
+        ingest.refresh_statistics()
     AuditEvent.record(
         user,
         project,
@@ -282,6 +292,8 @@ class _Importer:
         self.mappers = {}
         self.errors = []
         self.people = None
+        self.pending = []  # posts received from the reader, stored BATCH_SIZE at a time
+        self.pending_index = None
         row = PersonDirectory.objects.filter(project=project).only("updated_at").first()
         self.directory_loaded_at = row.updated_at if row else None
         stored = load_directory(project)
@@ -337,8 +349,16 @@ class _Importer:
     def _handle(self, kind, *details):
         if kind == "batch":
             index, posts = details
-            self._store(self.entries[index], posts)
-        elif kind == "file":
+            self.pending.extend(posts)
+            self.pending_index = index
+            if len(self.pending) >= ingest.BATCH_SIZE:
+                self._store_pending()
+            return
+        # Any other message stores what came first: a file's deletions and its report
+        # see all of its posts stored, and while the reader has nothing ready
+        # ("waiting") the importer stores what it has rather than wait idle.
+        self._store_pending()
+        if kind == "file":
             index, format, mapper = details
             self.entries[index]["format"] = format
             self.mappers[index] = mapper
@@ -353,6 +373,11 @@ class _Importer:
             self._remove_deleted(self.entries[index], platform, notices)
         elif kind == "people":
             self.people = details
+
+    def _store_pending(self):
+        if self.pending:
+            posts, self.pending = self.pending, []
+            self._store(self.entries[self.pending_index], posts)
 
     def _store(self, entry, posts):
         index = self.entries.index(entry)
@@ -493,7 +518,8 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
         # Each post is pseudonymised as it is parsed, so the parsed JSON it came from
         # (`raw`) is freed at once rather than held for a whole batch: 20,000 twarc2
         # posts held 318 MB that way.
-        for batch in ingest.batches(map(protect, _until_failure(posts, failure))):
+        protected = map(protect, _until_failure(posts, failure))
+        for batch in ingest.batches(protected, min(READ_CHUNK, ingest.BATCH_SIZE)):
             yield ("batch", index, batch)
         if report.deleted:
             # In the form the posts were stored, so the importer can find them.
@@ -528,7 +554,8 @@ def _from_child_process(plan, pseudonymiser, keep_raw, limits):
 
     Posts cross over a pipe (msgpack), never a file. The child needs no database; it
     inherits the project's key and person directory by fork and sends back what it
-    learnt at the end. It ignores Ctrl-C: the importer decides, and ends it.
+    learnt at the end. It ignores Ctrl-C: the importer decides, and ends it. Besides
+    read_files' messages, ("waiting",) says the reader has nothing ready yet.
     """
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
@@ -543,6 +570,8 @@ def _from_child_process(plan, pseudonymiser, keep_raw, limits):
         finished = False
         try:
             while not finished:
+                if not receiver.poll():
+                    yield ("waiting",)
                 try:
                     message = receiver.recv()
                     if message[0] == "people":  # the directory follows as bytes
@@ -571,6 +600,11 @@ def _child_reader(sender, plan, pseudonymiser, keep_raw, limits):
     gc.freeze()
     gc.set_threshold(READER_GC_THRESHOLD)
     encode = msgspec.msgpack.Encoder().encode
+    # A thread writes to the pipe, so reading goes on while the importer stores a batch
+    # (a pipe holds 64 kB: writing in this thread would wait for every batch's commit).
+    outbox = queue.Queue(maxsize=READ_AHEAD)
+    writer = threading.Thread(target=_write_messages, args=(sender, outbox), daemon=True)
+    writer.start()
     try:
         for message in read_files(plan, pseudonymiser, keep_raw, limits):
             if message[0] == "batch":
@@ -578,14 +612,28 @@ def _child_reader(sender, plan, pseudonymiser, keep_raw, limits):
             elif message[0] == "people":
                 # The directory goes as raw bytes after the message: pickling it
                 # would hold a second copy at the reader's peak of memory.
-                sender.send(("people", None, *message[2:]))
-                sender.send_bytes(message[1])
+                outbox.put(("people", None, *message[2:]))
+                outbox.put(message[1])
                 continue
-            sender.send(message)
+            outbox.put(message)
     except Exception as error:
         # The error's name only: its message might quote a post.
-        sender.send(("crashed", type(error).__name__))
-    sender.close()
+        outbox.put(("crashed", type(error).__name__))
+    outbox.put(None)
+    writer.join()
+
+
+def _write_messages(sender, outbox):
+    # The pipe is closed however this ends: should writing fail, the importer's wait
+    # ends (EOFError) and it stops the reader.
+    try:
+        while (message := outbox.get()) is not None:
+            if isinstance(message, bytes):
+                sender.send_bytes(message)
+            else:
+                sender.send(message)
+    finally:
+        sender.close()
 
 
 def _counted(posts, report):

@@ -30,7 +30,12 @@ from django.utils import timezone
 from socialgood.collect import search, tallies
 from socialgood.privacy import crypto
 
-BATCH_SIZE = 5000
+# Each commit writes every page the batch changed, and random inserts into the post
+# indexes change a page per post and index: larger batches share pages. Measured on
+# SQLite (100k twarc2 posts stored into a 1.15M-post project): 9.3 CPU s with 5,000
+# per batch, 8.4 with 10,000, 6.9 with 20,000. On PostgreSQL it saved less (1M posts:
+# server 96 → 91 CPU s) and costs memory (importer peak 456 → 483 MB).
+BATCH_SIZE = 20_000
 
 POST_COLUMNS = (
     "project_id", "platform", "platform_id", "url", "author", "created_at", "text", "lang",
@@ -96,6 +101,24 @@ def store_posts(project, posts, *, mapper, import_run_id=None):
                 _insert_many(cursor, table, columns, values)
         tallies.add(cursor, project.pk, list(ids.values()))
     return Counts(len(ids), duplicates_in_batch + len(unique) - len(ids))
+
+
+def refresh_statistics():
+    """Give the query planner fresh statistics on the post tables (after many new posts).
+
+    Without them SQLite answered the browser's author filter and the thread view at
+    1.15M posts by walking the whole time index (1-2 s) instead of using their own
+    indexes. `analysis_limit` samples each index, so this takes ~30 ms at that size.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ANALYZE collect_post, collect_posthashtag, collect_postmention,"
+                " collect_postlink, collect_tally"
+            )
+        else:
+            cursor.execute("PRAGMA analysis_limit=1000")
+            cursor.execute("ANALYZE")
 
 
 def batches(iterable, size=None):

@@ -6,6 +6,7 @@ from collections import Counter
 
 import orjson
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -154,6 +155,47 @@ def test_a_crash_keeps_whole_batches_and_a_rerun_completes(
     assert (run.imported, run.duplicates) == (45 - 2 * small_batches, 2 * small_batches)
     assert stored_counts(world.project)["posts"] == 45
     assert stored_counts(world.project)["hashtags"] == 22
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_readers_chunks_are_stored_a_batch_at_a_time_file_by_file(
+    world, tmp_path, monkeypatch, small_batches
+):
+    monkeypatch.setattr(imports, "READ_CHUNK", 5)
+    # In one process: a reader process may have nothing ready, and the importer then
+    # stores what it has (timing, not counts, would decide the batches).
+    monkeypatch.setattr(imports, "READ_IN_CHILD_PROCESS", False)
+    a = bluesky_file(tmp_path / "a.jsonl", range(25))
+    b = bluesky_file(tmp_path / "b.jsonl", range(100, 107))
+    store = ingest.store_posts
+    batch_sizes = []
+
+    def recording(project, posts, **kwargs):
+        batch_sizes.append(len(posts))
+        return store(project, posts, **kwargs)
+
+    monkeypatch.setattr(ingest, "store_posts", recording)
+    run = import_files(world.project, [a, b])
+
+    assert batch_sizes == [10, 10, 5, 7]
+    assert run.imported == stored_counts(world.project)["posts"] == 32
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not imports.READ_IN_CHILD_PROCESS, reason="the reader runs in-process")
+def test_a_reader_that_cannot_send_ends_the_import_with_a_message(world, tmp_path, monkeypatch):
+    path = bluesky_file(tmp_path / "posts.jsonl", range(3))
+    read_files = imports.read_files
+
+    def unsendable(*args):
+        yield ("report", 0, lambda: None)  # can't be pickled
+        yield from read_files(*args)
+
+    monkeypatch.setattr(imports, "read_files", unsendable)
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        import_files(world.project, [path])
+
+    assert ImportRun.objects.get().status == ImportRun.Status.FAILED
 
 
 def test_the_person_directory_is_stored_encrypted_and_reused(world, tmp_path):
@@ -452,3 +494,21 @@ def test_posts_deleted_on_the_platform_are_removed_when_the_data_says_so(world, 
     # Reading Tuesday's notices again finds nothing left to remove.
     again = import_files(world.project, [second], user=world.owner)
     assert again.report["deleted_on_platform"] == 0 and world.project.posts.count() == 3
+
+
+def planner_statistics():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_stats WHERE tablename = 'collect_post' AND attname = 'author'"
+            )
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'collect_post'")
+        return cursor.fetchone()[0]
+
+
+def test_a_large_import_leaves_the_query_planner_statistics(world, tmp_path, monkeypatch):
+    # Without statistics SQLite filtered authors at 1.15M posts by walking every post.
+    monkeypatch.setattr(imports, "OPTIMISE_INDEX_AFTER", 10)
+    import_files(world.project, [bluesky_file(tmp_path / "large.jsonl", range(20))])
+    assert planner_statistics() > 0

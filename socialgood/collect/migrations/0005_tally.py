@@ -4,6 +4,14 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def leave_room_for_updates(apps, schema_editor):
+    # Every stored batch updates thousands of tally rows. With free space in each page
+    # PostgreSQL updates a row in place (HOT, no index entry): the update part of adding
+    # 20,000 posts' counts went from 190-270 to 115-125 ms.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER TABLE collect_tally SET (fillfactor = 50)")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -19,10 +27,11 @@ class Migration(migrations.Migration):
                 ('figure', models.CharField(max_length=10)),
                 ('value', models.CharField(max_length=300)),
                 ('posts', models.BigIntegerField(default=0)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='projects.project')),
+                ('project', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='projects.project')),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('project', 'figure', 'value'), name='one_tally_per_value')],
             },
         ),
+        migrations.RunPython(leave_room_for_updates, migrations.RunPython.noop),
     ]
