@@ -35,6 +35,14 @@ def drop(apps, schema_editor):
     else:  # SQLite can't rename an index
         schema_editor.execute(f"DROP INDEX {AUTHOR_INDEX}")
         schema_editor.execute("CREATE INDEX post_by_author ON collect_post (author)")
+    # Fresh planner statistics for the new set of indexes (as ingest.refresh_statistics
+    # leaves after a large import): SQLite had none before, and without them it walked
+    # every post for an author filter.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ANALYZE collect_post")
+    else:
+        schema_editor.execute("PRAGMA analysis_limit=1000")
+        schema_editor.execute("ANALYZE")
 
 
 def restore(apps, schema_editor):
