@@ -1,8 +1,8 @@
 """The dashboard's figures for a set of posts: volume over time and the top-N lists.
 
 Each figure is a list of row dicts, so the page, the CSV download, the chart and the
-API share one computation. For the whole project (`filtered` False) the counts come from socialgood.collect.tallies, kept
-as posts are stored; a subset's are counted by query.
+API share one computation. For the whole project (`filtered` False) the counts come
+from socialgood.collect.tallies, kept as posts are stored; a subset's are counted by query.
 """
 
 from collections import Counter
@@ -46,9 +46,7 @@ def figure_rows(
     if not current:
         tallies.ensure_current(project)
     if name == "volume":
-        zone = time_zone(tz)
-        if granularity not in GRANULARITIES:
-            raise FilterError("Show volume per hour, day, week or month.")
+        zone = _volume_options(granularity, tz)
         return volume_from_quarters(tallies.counts(project, "volume"), zone, granularity)
     if name == "media":
         counted = dict(tallies.counts(project, "media"))
@@ -138,9 +136,7 @@ def volume(posts, *, granularity="day", tz="UTC"):
     daylight-saving change within the posts' time range), so 23:30 UTC counts for the
     next day in Berlin and 18:40 UTC for the next day in India (+05:30).
     """
-    if granularity not in GRANULARITIES:
-        raise FilterError("Show volume per hour, day, week or month.")
-    zone = time_zone(tz)
+    zone = _volume_options(granularity, tz)
     if connection.vendor == "postgresql":
         bucket = RawSQL(
             "date_trunc(%s, collect_post.created_at AT TIME ZONE %s)", [granularity, zone.key]
@@ -158,6 +154,13 @@ def volume(posts, *, granularity="day", tz="UTC"):
         {"period": period_label(moment, granularity), "platform": platform, "posts": n}
         for (moment, platform), n in sorted(counts.items())
     ]
+
+
+def _volume_options(granularity, tz):
+    """The time zone for `tz`, once both options are known to be valid."""
+    if granularity not in GRANULARITIES:
+        raise FilterError("Show volume per hour, day, week or month.")
+    return time_zone(tz)
 
 
 def _sqlite_bucket(posts, zone, granularity):

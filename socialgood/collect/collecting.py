@@ -510,17 +510,10 @@ class _Run:
 
     def _remove_deleted(self, platform):
         """Stored posts the stream says were deleted (in this run or before) leave the project."""
-        notices = [
-            (what, self.pseudonymiser.deleted(platform, what, value))
-            for what, value in self.report.deleted
-        ]
+        notices = self.pseudonymiser.deletions(platform, self.report.deleted)
         self.report.deleted = []
         self.removed += governance.remove_deleted_on_platform(
-            self.project,
-            platform,
-            post_ids=[value for what, value in notices if what == "post"],
-            authors=[value for what, value in notices if what == "author"],
-            by=self.collection.created_by,
+            self.project, platform, notices, by=self.collection.created_by
         )
 
     def _save_people(self):

@@ -400,11 +400,7 @@ class _Importer:
 
     def _remove_deleted(self, entry, platform, notices):
         removed = governance.remove_deleted_on_platform(
-            self.project,
-            platform,
-            post_ids=[value for what, value in notices if what == "post"],
-            authors=[value for what, value in notices if what == "author"],
-            by=self.run.created_by,
+            self.project, platform, notices, by=self.run.created_by
         )
         entry["deleted_on_platform"] = entry.get("deleted_on_platform", 0) + removed
         self.deleted_on_platform += removed
@@ -523,10 +519,7 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
             yield ("batch", index, batch)
         if report.deleted:
             # In the form the posts were stored, so the importer can find them.
-            notices = [
-                (what, pseudonymiser.deleted(module.PLATFORM, what, value))
-                for what, value in report.deleted
-            ]
+            notices = pseudonymiser.deletions(module.PLATFORM, report.deleted)
             report.deleted = []
             yield ("deleted", index, module.PLATFORM, notices)
         if failure:

@@ -225,12 +225,15 @@ class Pseudonymiser:
             raw=None,
         )
 
-    def deleted(self, platform, what, identifier):
-        """A platform's deletion notice (platforms.report) in the form the posts were stored:
-        a post id with the people in it replaced, or an author's pseudonym."""
-        if what == "author":
-            return self._hash(platform_family(platform), identifier)
-        return self._urls(identifier)
+    def deletions(self, platform, notices):
+        """A platform's deletion notices (platforms.report: ("post", id) or ("author", id))
+        in the form the posts were stored: post ids with the people in them replaced,
+        authors as their pseudonyms."""
+        family = platform_family(platform)
+        return [
+            (what, self._hash(family, value) if what == "author" else self._urls(value))
+            for what, value in notices
+        ]
 
     # People
 

@@ -262,18 +262,20 @@ def delete_author_posts(project, pseudonym, *, by, reason=""):
     return count
 
 
-def remove_deleted_on_platform(project, platform, post_ids=(), authors=(), *, by=None):
+def remove_deleted_on_platform(project, platform, notices, *, by=None):
     """Remove stored posts that their platform says were deleted, or whose account was.
 
     Deletions announced in the data (Jetstream) are honoured as they arrive: the people
-    chose to withdraw them, and platform terms require it. `post_ids` and `authors`
-    are as stored (pseudonymised). Returns how many posts were removed.
+    chose to withdraw them, and platform terms require it. `notices` are ("post", post
+    id) or ("author", author), as stored (Pseudonymiser.deletions). Returns how many
+    posts were removed.
     """
     from socialgood.collect.models import Post
 
     posts = Post.objects.filter(project=project, platform=platform)
     found = set()
-    for column, values in (("platform_id", list(post_ids)), ("author", list(authors))):
+    for what, column in (("post", "platform_id"), ("author", "author")):
+        values = [value for kind, value in notices if kind == what]
         for start in range(0, len(values), DELETE_CHUNK):
             chunk = values[start : start + DELETE_CHUNK]
             found.update(posts.filter(**{f"{column}__in": chunk}).values_list("id", flat=True))
