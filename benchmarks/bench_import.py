@@ -96,7 +96,7 @@ def import_once(path, database, pg_dsn):
     report = Path(env["SOCIALGOOD_DATA_DIR"]) / "report.json"
     measured = timed(
         [sys.executable, "-m", "socialgood.cli", "import", str(path), "--project", "bench",
-         "--report", str(report), "--skip-checks"],
+         "--report", str(report)],
         env=env,
     )  # fmt: skip
     return measured, json.loads(report.read_text())

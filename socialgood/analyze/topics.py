@@ -6,8 +6,6 @@ same posts give the same topics when an analysis is repeated.
 """
 
 import numpy as np
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from socialgood.analyze.text import stopwords, tokens
 
@@ -29,6 +27,11 @@ def fit_topics(texts, k, languages=("en",), max_features=20000):
         raise TooFewPosts(
             f"Topic modelling needs at least {max(k * 2, 4)} posts; this has {len(texts)}."
         )
+    # scikit-learn takes 0.8 s to import: only the topic analysis pays for it, not
+    # every command and server start that loads the analysis registry.
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     stop = set().union(*(stopwords(language) for language in languages))
     vectorizer = TfidfVectorizer(
         tokenizer=tokens,

@@ -23,6 +23,9 @@ class Command(BaseCommand):
         "Zeeschuimer; .gz, .zst and .zip read directly; CSV/XLSX through a column mapping). "
         "Identifiers are pseudonymised before anything is stored."
     )
+    # Django's system checks load every URL and view (about a second): an import
+    # needs only the database, and `socialgood check` or starting the server still runs them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH")
