@@ -188,7 +188,7 @@ class PostMedia(models.Model):
 class Tally(models.Model):
     """How many of a project's posts have each value of a dashboard figure.
 
-    Kept up to date as posts are stored and recounted after posts are deleted (see
+    Kept up to date as posts are stored and deleted (see
     socialgood.collect.tallies), so the whole project's dashboard never counts a
     million posts while someone waits. `figure` is one of tallies.FIGURES; for
     "volume" the value is "<UTC quarter hour> <platform>", e.g. "2024-05-01 13:45 bluesky".

@@ -206,18 +206,21 @@ def _forget_person(project, pseudonym):
 # --- deletion ----------------------------------------------------------------------------
 
 
-def _delete_posts(posts, progress=None):
-    """Delete a Post queryset in chunks (with everything that cascades from a post)."""
-    return _delete_post_ids(list(posts.order_by().values_list("id", flat=True)), progress)
+def _delete_posts(project, posts, progress=None):
+    """Delete a Post queryset of the project in chunks (with everything that cascades from
+    a post), taking them out of the dashboard's tallies as they go."""
+    return _delete_post_ids(project, list(posts.order_by().values_list("id", flat=True)), progress)
 
 
-def _delete_post_ids(ids, progress=None):
+def _delete_post_ids(project, ids, progress=None):
+    from socialgood.collect import tallies
     from socialgood.collect.models import Post
 
     total = len(ids)
     for start in range(0, total, DELETE_CHUNK):
         chunk = ids[start : start + DELETE_CHUNK]
-        with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
+            tallies.remove(cursor, project.pk, chunk)
             Post.objects.filter(id__in=chunk).delete()
         if progress is not None:
             progress(min(start + DELETE_CHUNK, total), total, "Deleting posts.")
@@ -225,12 +228,8 @@ def _delete_post_ids(ids, progress=None):
 
 
 def _invalidate_derived(project, keep_job=None):
-    """Derived analyses may contain what was deleted: remove them, clear job results,
-    recount the dashboard's tallies."""
-    from socialgood.collect import tallies
+    """Derived analyses may contain what was deleted: remove them, clear job results."""
     from socialgood.jobs.models import Job
-
-    tallies.rebuild(project)
 
     for model in _project_models():
         if model._meta.app_label == "analyze" and _label(model) not in KEEP_WITH_PROJECT:
@@ -250,7 +249,7 @@ def delete_author_posts(project, pseudonym, *, by, reason=""):
     _require(project, by, "delete_posts")
     pseudonym = pseudonym.strip()
     posts = Post.objects.filter(project=project, author=pseudonym)
-    count = _delete_posts(posts)
+    count = _delete_posts(project, posts)
     _forget_person(project, pseudonym)
     _invalidate_derived(project)
     scrub_database()
@@ -281,7 +280,7 @@ def remove_deleted_on_platform(project, platform, notices, *, by=None):
             found.update(posts.filter(**{f"{column}__in": chunk}).values_list("id", flat=True))
     if not found:
         return 0
-    count = _delete_post_ids(sorted(found))
+    count = _delete_post_ids(project, sorted(found))
     _invalidate_derived(project)
     scrub_database()
     AuditEvent.record(by, project, "posts.delete", target="deleted on the platform", posts=count)
@@ -293,7 +292,7 @@ def delete_import_posts(project, run, *, by):
     from socialgood.collect.models import Post
 
     _require(project, by, "delete_posts")
-    count = _delete_posts(Post.objects.filter(project=project, import_run=run))
+    count = _delete_posts(project, Post.objects.filter(project=project, import_run=run))
     if run.job is not None:  # the uploaded files of the import
         _delete_files(_store_files_named_in([run.job.params]))
     label = run.label
@@ -310,7 +309,7 @@ def delete_collection_posts(project, collection, *, by):
 
     _require(project, by, "delete_posts")
     runs = ImportRun.objects.filter(project=project, collection_run__collection=collection)
-    count = _delete_posts(Post.objects.filter(project=project, import_run__in=runs))
+    count = _delete_posts(project, Post.objects.filter(project=project, import_run__in=runs))
     _invalidate_derived(project)
     scrub_database()
     AuditEvent.record(
@@ -329,7 +328,7 @@ def delete_project_data(project, *, by=None, action="posts.delete", job=None):
     from socialgood.jobs.models import Job
 
     progress = job.progress if job is not None else None
-    count = _delete_posts(Post.objects.filter(project=project), progress)
+    count = _delete_posts(project, Post.objects.filter(project=project), progress)
     files = delete_project_files(project)
     for model in _project_models():
         if _label(model) not in KEEP_WITH_PROJECT:
@@ -351,7 +350,7 @@ def delete_project(project, *, by):
     """Delete a project and everything in it; the audit log keeps the record."""
     from socialgood.collect.models import Post
 
-    _delete_posts(Post.objects.filter(project=project))
+    _delete_posts(project, Post.objects.filter(project=project))
     delete_project_files(project)
     AuditEvent.record(by, project, "project.delete", target=project.slug, name=project.name)
     project.delete()
