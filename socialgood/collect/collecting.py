@@ -69,7 +69,7 @@ Privacy
 =======
 
 Posts take the importer's path: socialgood.privacy.pseudonyms.Pseudonymiser with the
-project's key and person directory (socialgood.collect.imports.load_directory /
+project's key and person directory (socialgood.collect.imports.project_pseudonymiser /
 save_directory), then socialgood.collect.ingest.store_posts. Raw payloads are kept
 only on the project's opt-in, encrypted. Credentials are encrypted (see
 `encrypt_credential`): project credentials with the project key, personal ones with a
@@ -89,14 +89,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from socialgood.collect import ingest
-from socialgood.collect.imports import load_directory, save_directory
+from socialgood.collect.imports import project_pseudonymiser, save_directory
 from socialgood.collect.models import Collection, CollectionRun, Credential, ImportRun
 from socialgood.platforms import collectors
 from socialgood.platforms.collectors import Ask, Coverage, QueryError, Refused
 from socialgood.platforms.http import HttpClient, RateLimited, Unavailable, minutes
 from socialgood.platforms.report import Report
 from socialgood.privacy import crypto
-from socialgood.privacy.pseudonyms import Pseudonymiser
 from socialgood.projects import governance
 from socialgood.projects.models import AuditEvent, master_key
 
@@ -439,12 +438,8 @@ class _Run:
                 "message",
             ]
         )
-        stored = load_directory(self.project)
-        self.pseudonymiser = Pseudonymiser(
-            self.project.secret_key, stored["directory"], scrub_contacts=self.project.scrub_contacts
-        )
-        self.pseudonymiser.originals.update(stored["originals"])
-        self.people_saved = len(self.pseudonymiser.originals)
+        self.pseudonymiser = project_pseudonymiser(self.project)
+        self.people_saved = self.pseudonymiser.known
 
     def store(self, page, module):
         fmt = page.format or module.FORMAT
@@ -500,7 +495,7 @@ class _Run:
                     "message", "rate_limit_waits", "rate_limit_wait_seconds",
                 ]
             )  # fmt: skip
-            if len(self.pseudonymiser.originals) > self.people_saved:
+            if self.pseudonymiser.known > self.people_saved:
                 self._save_people()
         self.collection.state = page.state
         if self.report.deleted:
@@ -517,9 +512,8 @@ class _Run:
         )
 
     def _save_people(self):
-        people = self.pseudonymiser
-        save_directory(self.project, people.directory, people.originals)
-        self.people_saved = len(people.originals)
+        save_directory(self.project, self.pseudonymiser.document())
+        self.people_saved = self.pseudonymiser.known
 
     def _in_window(self, post):
         since, until = self.collection.since, self.collection.until
@@ -613,7 +607,7 @@ class _Run:
                 message=message[:1000],
                 finished_at=now,
             )
-        if hasattr(self, "pseudonymiser") and len(self.pseudonymiser.originals) > self.people_saved:
+        if hasattr(self, "pseudonymiser") and self.pseudonymiser.known > self.people_saved:
             self._save_people()
         if run.posts_new:
             ingest.refresh_statistics()  # a project grows run by run: keep plans right

@@ -230,20 +230,27 @@ def _directory_purpose(project):
 
 
 def load_directory(project):
-    """{"directory": ..., "originals": ...} of the project, decrypted (empty when new)."""
+    """The project's Pseudonymiser.document() (directory, originals, aliases), decrypted."""
     row = PersonDirectory.objects.filter(project=project).first()
     if row is None:
-        return {"directory": {}, "originals": {}}
+        return {"directory": {}, "originals": {}, "aliases": {}}
     plain = crypto.decrypt(project.secret_key, bytes(row.encrypted), _directory_purpose(project))
-    return orjson.loads(plain)
+    return {"aliases": {}, **orjson.loads(plain)}  # directories stored before aliases had none
 
 
-def save_directory(project, directory, originals):
-    """Merge what an import learnt into the stored directory, encrypted.
+def project_pseudonymiser(project):
+    """A Pseudonymiser that goes on from everything the project has learnt about people."""
+    return Pseudonymiser.from_document(
+        project.secret_key, load_directory(project), scrub_contacts=project.scrub_contacts
+    )
+
+
+def save_directory(project, document):
+    """Merge what an import learnt (a Pseudonymiser.document()) into the stored one, encrypted.
 
     Merged under a row lock, so two imports into one project don't lose each other's people.
     """
-    save_directory_document(project, orjson.dumps({"directory": directory, "originals": originals}))
+    save_directory_document(project, orjson.dumps(document))
 
 
 def save_directory_document(project, document, loaded_at=False):
@@ -263,8 +270,8 @@ def save_directory_document(project, document, loaded_at=False):
                 )
             )
             learnt = orjson.loads(document)
-            stored["directory"].update(learnt["directory"])
-            stored["originals"].update(learnt["originals"])
+            for part in ("directory", "originals", "aliases"):
+                stored[part] = {**stored.get(part, {}), **learnt.get(part, {})}
             document = orjson.dumps(stored)
         encrypted = crypto.encrypt(project.secret_key, document, _directory_purpose(project))
         PersonDirectory.objects.update_or_create(
@@ -296,12 +303,8 @@ class _Importer:
         self.pending_index = None
         row = PersonDirectory.objects.filter(project=project).only("updated_at").first()
         self.directory_loaded_at = row.updated_at if row else None
-        stored = load_directory(project)
-        self.pseudonymiser = Pseudonymiser(
-            project.secret_key, stored["directory"], scrub_contacts=project.scrub_contacts
-        )
-        self.pseudonymiser.originals.update(stored["originals"])
-        self.people_before = len(stored["originals"])
+        self.pseudonymiser = project_pseudonymiser(project)
+        self.people_before = len(self.pseudonymiser.originals)
 
     def import_files(self, paths, format, mapping, platform):
         plan = []
@@ -526,9 +529,7 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
             yield ("failed", index, failure[0])
         yield ("report", index, report)
     # As JSON bytes: far smaller than the objects, for the pipe and the importer's memory.
-    document = orjson.dumps(
-        {"directory": pseudonymiser.directory, "originals": pseudonymiser.originals}
-    )
+    document = orjson.dumps(pseudonymiser.document())
     yield ("people", document, pseudonymiser.stats.as_dict(), len(pseudonymiser.originals))
 
 

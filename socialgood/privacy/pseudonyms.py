@@ -49,9 +49,13 @@ that handle (the latest one, as handles change hands). It lets a later handle-on
 an `x.com/name` link) reuse the id-based pseudonym. The project stores it encrypted
 (`directory` out, `Pseudonymiser(directory=…)` in), together with `originals`
 (pseudonym -> platform, id, handle, display name), the re-identification table only
-an owner may open. Someone seen only by handle before the directory knew them keeps
-the handle-based pseudonym for those posts: the importer can avoid this by learning
-a file's authors first.
+an owner may open. Someone first seen only by handle (a quoted tweet's
+`x.com/name/status/…` link, an @mention in text) gets the handle-based pseudonym;
+when an id later arrives with that handle, on X, TikTok and Instagram the id adopts
+that pseudonym (`aliases`, stored with the directory) rather than starting a second
+one, unless someone with an id already holds it. Not on platforms whose ids appear
+inside URIs (Bluesky DIDs, YouTube channel ids, Telegram chats): a URI stored before
+the adoption would no longer match the person's own posts.
 
 Within a post, the people named in `author` and `mentions` are authoritative for the
 text, so Mastodon's short `@bo` for `bo@other.example` resolves to the right person.
@@ -86,6 +90,9 @@ DIGEST_CHARS = 16
 CACHE_SIZE = 1 << 16
 PEOPLE_CACHE_SIZE = 1 << 18  # people as parsed, so a frequent author costs one lookup
 FAMILIES = {"twitter": "x"}
+# Families whose user ids never appear inside stored URLs or URIs: there an id may
+# adopt the pseudonym its handle got before the id was known (see "The directory").
+ADOPTING_FAMILIES = frozenset({"x", "tiktok", "instagram"})
 # Platforms whose handles are letters, digits and "_" only: "@ana." and "@ana-" end at "ana".
 WORD_HANDLES = frozenset({"x", "telegram", "reddit", "mastodon"})
 # Sites whose "host/@name" URLs name their own users rather than fediverse accounts.
@@ -177,7 +184,15 @@ class PseudonymStats:
 
 
 class Pseudonymiser:
-    def __init__(self, key: bytes, directory: dict | None = None, scrub_contacts: bool = True):
+    def __init__(
+        self,
+        key: bytes,
+        directory: dict | None = None,
+        scrub_contacts: bool = True,
+        *,
+        originals: dict | None = None,
+        aliases: dict | None = None,
+    ):
         if not isinstance(key, bytes) or len(key) < 16:
             raise ValueError("a pseudonymisation key must be at least 16 bytes")
         self.scrub_contacts = scrub_contacts
@@ -185,16 +200,39 @@ class Pseudonymiser:
         self._directory = {}  # "<family>:<handle>" -> pseudonym
         self._bare = {}  # distinctive handle -> pseudonym, for handles written without "@"
         self._seen = {}  # (family, Person as parsed) -> (pseudonymised Person, handles)
-        self.originals = {}  # pseudonym -> {platform, id, handle, display_name}
+        # pseudonym -> {platform, id, handle, display_name}; taken, not copied: it is large
+        self.originals = {} if originals is None else originals
+        # "<family>:<id>" -> the handle-based pseudonym that id adopted
+        self.aliases = {} if aliases is None else aliases
         self.stats = PseudonymStats(self.originals)
         for entry, value in (directory or {}).items():
             family, _, handle = entry.partition(":")
             self._remember(family, handle, value)
 
+    @classmethod
+    def from_document(cls, key: bytes, document: dict, scrub_contacts: bool = True):
+        """A pseudonymiser that goes on from a stored `document()`."""
+        return cls(
+            key,
+            document["directory"],
+            scrub_contacts,
+            originals=document["originals"],
+            aliases=document.get("aliases"),
+        )
+
     @property
     def directory(self) -> dict:
         """A copy of the handle directory, to be stored encrypted with the project."""
         return dict(self._directory)
+
+    def document(self) -> dict:
+        """Everything learnt about people, to be stored encrypted with the project."""
+        return {"directory": self._directory, "originals": self.originals, "aliases": self.aliases}
+
+    @property
+    def known(self) -> int:
+        """Grows whenever there is something new to store."""
+        return len(self.originals) + len(self.aliases)
 
     def apply(self, post: Post) -> Post:
         """`post` with every person in it replaced by their pseudonym."""
@@ -231,7 +269,7 @@ class Pseudonymiser:
         authors as their pseudonyms."""
         family = platform_family(platform)
         return [
-            (what, self._hash(family, value) if what == "author" else self._urls(value))
+            (what, self._id_pseudonym(family, value) if what == "author" else self._urls(value))
             for what, value in notices
         ]
 
@@ -250,7 +288,9 @@ class Pseudonymiser:
             value = self._hash(family, h)
         elif pid:
             acct = _mastodon_acct(pid) if family == "mastodon" else None
-            value = self._hash(family, acct or pid)
+            value = self._id_pseudonym(family, acct or pid)
+            if h and family in ADOPTING_FAMILIES and value not in self.originals:
+                value = self._adopt_handle_pseudonym(family, pid, h) or value
         elif h:
             value = self._directory.get(f"{family}:{h}") or self._hash(family, "@" + h)
             cacheable = False
@@ -275,6 +315,19 @@ class Pseudonymiser:
                 self._seen.clear()
             self._seen[family, person] = (result, handles)
         return result
+
+    def _id_pseudonym(self, family, identity):
+        return self.aliases.get(f"{family}:{identity}") or self._hash(family, identity)
+
+    def _adopt_handle_pseudonym(self, family, pid, handle):
+        """The pseudonym `handle` got before any id was known with it, now `pid`'s for good."""
+        # Mentions and profile links record a handle-only person without a directory entry.
+        earlier = self._directory.get(f"{family}:{handle}") or self._hash(family, "@" + handle)
+        original = self.originals.get(earlier)
+        if original is None or original["id"] is not None:
+            return None
+        self.aliases[f"{family}:{pid}"] = earlier
+        return earlier
 
     def _remember(self, family, handle, value):
         entry = f"{family}:{handle}"

@@ -195,9 +195,10 @@ def _forget_person(project, pseudonym):
         purpose = imports._directory_purpose(project)
         stored = orjson.loads(crypto.decrypt(project.secret_key, bytes(row.encrypted), purpose))
         stored["originals"].pop(pseudonym, None)
-        stored["directory"] = {
-            entry: value for entry, value in stored["directory"].items() if value != pseudonym
-        }
+        for part in ("directory", "aliases"):
+            stored[part] = {
+                entry: value for entry, value in stored.get(part, {}).items() if value != pseudonym
+            }
         row.encrypted = crypto.encrypt(project.secret_key, orjson.dumps(stored), purpose)
         row.updated_at = timezone.now()
         row.save(update_fields=["encrypted", "updated_at"])

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from socialgood.collect import imports, ingest
 from socialgood.collect.imports import import_files, load_directory
-from socialgood.collect.models import ImportRun, PersonDirectory, Post, Tally
+from socialgood.collect.models import ImportRun, PersonDirectory, Post, PostMention, Tally
 from socialgood.jobs.models import Job
 from socialgood.platforms.files import read_posts
 from socialgood.platforms.report import Report
@@ -421,9 +421,42 @@ def test_a_large_import_merges_the_search_index(world, tmp_path, monkeypatch):
     assert merged == [True]
 
 
+def flattened_tweet(tweet_id, author_id, username, text, **fields):
+    return {
+        "id": tweet_id,
+        "author_id": author_id,
+        "created_at": "2023-03-02T08:00:00.000Z",
+        "conversation_id": tweet_id,
+        "text": text,
+        "author": {"id": author_id, "username": username, "name": "Invented"},
+        **fields,
+    }
+
+
+def test_someone_first_seen_by_handle_is_one_person_across_imports(world, tmp_path):
+    quote_link = "https://twitter.com/ana_example/status/2001"
+    quoting = flattened_tweet(
+        "2002", "7", "bo_example", "Read this, @ana_example",
+        entities={"urls": [{"start": 0, "end": 4, "url": "https://t.co/a", "expanded_url": quote_link}]},
+    )  # fmt: skip
+    own = flattened_tweet("2003", "42", "ana_example", "My own words")
+    import_files(world.project, [write_jsonl(tmp_path / "first.jsonl", [quoting, own])])
+    mention = {"start": 3, "end": 15, "username": "ana_example", "id": "42"}
+    by_id = flattened_tweet("2004", "7", "bo_example", "cc @ana_example", entities={"mentions": [mention]})
+    import_files(world.project, [write_jsonl(tmp_path / "later.jsonl", [by_id])])
+
+    ana = Post.objects.get(platform_id="2003").author
+    assert Post.objects.get(platform_id="2002").text == f"Read this, @{ana}"
+    assert Post.objects.get(platform_id="2004").text == f"cc @{ana}"
+    assert list(PostMention.objects.values_list("person", flat=True)) == [ana]
+    originals = load_directory(world.project)["originals"]
+    assert originals[ana]["id"] == "42" and len(originals) == 2
+
+
 def test_people_learnt_by_two_overlapping_imports_are_all_kept(world):
     imports.save_directory(
-        world.project, {"bluesky:ana.example.org": "user-a"}, {"user-a": {"handle": "ana"}}
+        world.project,
+        {"directory": {"bluesky:ana.example.org": "user-a"}, "originals": {"user-a": {}}},
     )
     loaded_at = PersonDirectory.objects.get(project=world.project).updated_at
     document = orjson.dumps(
@@ -434,7 +467,8 @@ def test_people_learnt_by_two_overlapping_imports_are_all_kept(world):
     )
     # Another import saves while this one is still running ...
     imports.save_directory(
-        world.project, {"mastodon:cy@care.example": "user-c"}, {"user-c": {"handle": "cy"}}
+        world.project,
+        {"directory": {"mastodon:cy@care.example": "user-c"}, "originals": {"user-c": {}}},
     )
 
     imports.save_directory_document(world.project, document, loaded_at)

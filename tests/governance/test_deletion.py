@@ -177,7 +177,7 @@ def test_retention_warns_7_and_1_days_before_then_deletes_everything(imported, c
     for word in ALL_MARKERS:
         assert_no_trace(word)
     assert not export.exists()
-    assert load_directory(project) == {"directory": {}, "originals": {}}
+    assert load_directory(project) == {"directory": {}, "originals": {}, "aliases": {}}
     project.refresh_from_db()
     assert project.retention_state == "deleted"
     assert project.memberships.count() == 4, "the team stays"

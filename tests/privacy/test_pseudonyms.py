@@ -229,6 +229,68 @@ def test_same_x_user_by_id_then_by_handle_in_a_later_post():
     assert handle_only.author == first.author
 
 
+def test_an_x_user_first_seen_by_handle_keeps_that_pseudonym_once_their_id_is_known():
+    pseudonymiser = Pseudonymiser(KEY)
+    quote = pseudonymiser.apply(
+        post(
+            "x",
+            Person(id="7", handle="bo_example"),
+            text="So true @Ana_Example",
+            links=(Link(url="https://twitter.com/ana_example/status/17", domain="twitter.com"),),
+        )
+    )
+    own_tweet = pseudonymiser.apply(post("x", Person(id="42", handle="ana_example")))
+    by_id_only = pseudonymiser.apply(post("x", Person(id="7"), mentions=(Person(id="42"),)))
+
+    ana = own_tweet.author.id
+    assert ana == pseudonym(KEY, "x", "@ana_example")
+    assert quote.text == f"So true @{ana}"
+    assert quote.links[0].url == f"https://twitter.com/{ana}/status/17"
+    assert by_id_only.mentions == (own_tweet.author,)
+    assert pseudonymiser.originals[ana]["id"] == "42"
+    assert len(pseudonymiser.originals) == 2, "Ana and Bo, each once"
+
+    # The next import of the project goes on with the same pseudonym, by id alone.
+    stored = msgspec.json.decode(msgspec.json.encode(pseudonymiser.document()))
+    next_import = Pseudonymiser.from_document(KEY, stored)
+    assert next_import.apply(post("x", Person(id="42"))).author.id == ana
+
+
+def test_a_handle_pseudonym_is_adopted_by_one_id_only():
+    pseudonymiser = Pseudonymiser(KEY)
+    mentioned = pseudonymiser.apply(post("x", Person(id="7"), text="@ana_example")).text
+    first = pseudonymiser.apply(post("x", Person(id="42", handle="ana_example"))).author.id
+    # Later the handle changed hands: its new owner is someone else.
+    second = pseudonymiser.apply(post("x", Person(id="99", handle="ana_example"))).author.id
+    assert mentioned == f"@{first}"
+    assert second == pseudonym(KEY, "x", "99") != first
+
+
+def test_an_id_seen_before_keeps_its_own_pseudonym():
+    pseudonymiser = Pseudonymiser(KEY)
+    pseudonymiser.apply(post("x", Person(id="7"), text="@ana_example"))
+    pseudonymiser.apply(post("x", Person(id="42")))  # Ana by id, her handle not yet known
+    ana = pseudonymiser.apply(post("x", Person(id="42", handle="ana_example"))).author.id
+    assert ana == pseudonym(KEY, "x", "42"), "her earlier posts were stored with it"
+
+
+def test_bluesky_ids_never_adopt_a_handle_pseudonym():
+    # A DID is in every URI of the person's posts, stored or not yet seen: the author
+    # must be the DID's pseudonym for replies and quotes to keep joining.
+    pseudonymiser = Pseudonymiser(KEY)
+    pseudonymiser.apply(post("bluesky", Person(id=BO_DID), text="thanks @ana-example.bsky.social"))
+    own = pseudonymiser.apply(
+        post(
+            "bluesky",
+            Person(id=ANA_DID, handle="ana-example.bsky.social"),
+            platform_id=f"at://{ANA_DID}/app.bsky.feed.post/3kabc",
+        )
+    )
+    ana = pseudonym(KEY, "bluesky", ANA_DID)
+    assert own.author.id == ana
+    assert own.platform_id == f"at://{ana}/app.bsky.feed.post/3kabc"
+
+
 def test_directory_carries_people_to_the_next_import():
     first_import = Pseudonymiser(KEY)
     author = first_import.apply(post("x", Person(id="42", handle="ana_example"))).author
