@@ -442,7 +442,9 @@ def test_someone_first_seen_by_handle_is_one_person_across_imports(world, tmp_pa
     own = flattened_tweet("2003", "42", "ana_example", "My own words")
     import_files(world.project, [write_jsonl(tmp_path / "first.jsonl", [quoting, own])])
     mention = {"start": 3, "end": 15, "username": "ana_example", "id": "42"}
-    by_id = flattened_tweet("2004", "7", "bo_example", "cc @ana_example", entities={"mentions": [mention]})
+    by_id = flattened_tweet(
+        "2004", "7", "bo_example", "cc @ana_example", entities={"mentions": [mention]}
+    )
     import_files(world.project, [write_jsonl(tmp_path / "later.jsonl", [by_id])])
 
     ana = Post.objects.get(platform_id="2003").author
