@@ -35,7 +35,7 @@ import unicodedata
 from datetime import UTC, datetime, time, timedelta
 
 import orjson
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 
 from socialgood.collect.models import PostHashtag, PostMention
 from socialgood.collect.search import newest_first, search_posts
@@ -149,8 +149,10 @@ def parse_moment(value, field, end=False):
 # -- keyset pagination -----------------------------------------------------------
 
 
-def page_of(posts, *, sort="time", cursor=None, limit=None):
+def page_of(posts, *, sort="time", cursor=None, limit=None, prefetch=()):
     """One page of `posts`, newest (or most engaging) first: (list of posts, next cursor or None).
+
+    `prefetch` names related rows to fetch for the page's posts (prefetch_related lookups).
 
     Keyset pagination: the cursor names the last post shown, and the next page starts
     strictly after it in (sort key, id) order, so pages stay fast and stable however deep
@@ -165,6 +167,7 @@ def page_of(posts, *, sort="time", cursor=None, limit=None):
         posts = posts.filter(Q(**{f"{key}__lt": value}) | Q(**{key: value, "id__lt": last_id}))
     posts = posts.order_by(f"-{key}", f"-{tiebreak}")[: limit + 1]
     rows = newest_first(posts) if sort == "time" else list(posts)
+    prefetch_related_objects(rows, *prefetch)
     next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return rows[:limit], next_cursor
 

@@ -128,9 +128,10 @@ def post_browser(request, slug):
     if not error:
         try:
             posts, next_cursor = page_of(
-                selection.posts.prefetch_related("hashtags", "media", "links", "mentions"),
+                selection.posts,
                 sort=sort,
                 cursor=request.GET.get("cursor"),
+                prefetch=("hashtags", "media", "links", "mentions"),
             )
         except FilterError as problem:
             error = str(problem)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import OperationalError, connection
-from django.db.models import BooleanField, prefetch_related_objects
+from django.db.models import BooleanField
 from django.db.models.expressions import Expression, RawSQL
 
 SQLITE_INSERT_TRIGGER = (
@@ -146,8 +146,6 @@ def newest_first(posts):
     """
     if connection.vendor != "sqlite":
         return list(posts)
-    lookups = posts._prefetch_related_lookups
-    posts = posts.prefetch_related(None)
     plan = {"probing": False}
     deadline = time.thread_time() + PROBE_SECONDS
     token = _newest_first_plan.set(plan)
@@ -169,7 +167,6 @@ def newest_first(posts):
         _newest_first_plan.reset(token)
     if rows is None:
         rows = list(posts)
-    prefetch_related_objects(rows, *lookups)
     return rows
 
 

@@ -281,3 +281,14 @@ def test_every_sqlite_search_plan_finds_the_same_page(world, sample, params, mon
     # (Only the list is sure to be logged: an interrupted query can't be logged.)
     out_of_time = page(COMMON_MATCHES=1, PROBE_SECONDS=-1, PROBE_CHECK_EVERY=1)
     assert (out_of_time[0], out_of_time[2]) == (expected, True)
+
+
+@pytest.mark.parametrize("sort", ["time", "engagement"])
+def test_a_page_brings_its_posts_hashtags_along(world, sample, sort):
+    page, _ = page_of(posts_for(world.project, {"q": "respite"}), sort=sort, prefetch=("hashtags",))
+    with CaptureQueriesContext(connection) as queries:
+        tags = {post.pk: {hashtag.tag for hashtag in post.hashtags.all()} for post in page}
+    assert len(queries) == 0, "the page's hashtags came with it"
+    assert set(tags) == ids([sample.p1, sample.p2, sample.p3])
+    assert tags[sample.p3.pk] == set(sample.p3.hashtags.values_list("tag", flat=True))
+    assert "kinship" in tags[sample.p3.pk]
