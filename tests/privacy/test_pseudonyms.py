@@ -7,6 +7,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from socialgood.platforms.model import Link, Media, Person, Post
+from socialgood.privacy import pseudonyms
 from socialgood.privacy.pseudonyms import (
     X_RESERVED_PATHS,
     Pseudonymiser,
@@ -368,6 +369,21 @@ def test_a_large_directory_is_loaded_and_used():
     pseudonymiser = Pseudonymiser(KEY, directory=directory)
     stored = pseudonymiser.apply(post("x", Person(id="7"), text="thanks carer_99999 and @carer_5"))
     assert stored.text == (f"thanks {pseudonym(KEY, 'x', '99999')} and @{pseudonym(KEY, 'x', '5')}")
+
+
+def test_more_people_than_the_cache_holds_still_get_one_pseudonym_each(monkeypatch):
+    monkeypatch.setattr(pseudonyms, "PEOPLE_CACHE_SIZE", 4)
+    pseudonymiser = Pseudonymiser(KEY)
+    # A frequent author between many one-off ones, then all of them once more.
+    people = [Person(id=str(n), handle=f"carer_{n}") for n in range(20)]
+    frequent = Person(id="1000", handle="frequent_carer")
+    sightings = [person for one_off in people for person in (frequent, one_off)] + people
+    for person in sightings:
+        mentioned = pseudonymiser.apply(post("x", person, text="cc @frequent_carer"))
+        assert mentioned.author.id == pseudonym(KEY, "x", person.id)
+        assert mentioned.text == f"cc @{pseudonym(KEY, 'x', '1000')}"
+    assert len(pseudonymiser.originals) == 21
+    assert len(pseudonymiser._seen) + len(pseudonymiser._seen_before) <= 8, "memory stays flat"
 
 
 # What the caller stores and reports
