@@ -19,7 +19,6 @@ import shutil
 import time
 from datetime import timedelta
 
-import orjson
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
@@ -182,28 +181,6 @@ def recent_reidentifications(project, limit=20):
     return AuditEvent.objects.filter(project=project, action="reidentify")[:limit]
 
 
-def _forget_person(project, pseudonym):
-    """Drop a person from the encrypted directory and re-identification table."""
-    from socialgood.collect import imports
-    from socialgood.collect.models import PersonDirectory
-    from socialgood.privacy import crypto
-
-    with transaction.atomic():
-        row = PersonDirectory.objects.select_for_update().filter(project=project).first()
-        if row is None:
-            return
-        purpose = imports._directory_purpose(project)
-        stored = orjson.loads(crypto.decrypt(project.secret_key, bytes(row.encrypted), purpose))
-        stored["originals"].pop(pseudonym, None)
-        for part in ("directory", "aliases"):
-            stored[part] = {
-                entry: value for entry, value in stored.get(part, {}).items() if value != pseudonym
-            }
-        row.encrypted = crypto.encrypt(project.secret_key, orjson.dumps(stored), purpose)
-        row.updated_at = timezone.now()
-        row.save(update_fields=["encrypted", "updated_at"])
-
-
 # --- deletion ----------------------------------------------------------------------------
 
 
@@ -245,13 +222,14 @@ def _invalidate_derived(project, keep_job=None):
 
 def delete_author_posts(project, pseudonym, *, by, reason=""):
     """Delete every post by one person (e.g. at their request) and forget who they were."""
+    from socialgood.collect import imports
     from socialgood.collect.models import Post
 
     _require(project, by, "delete_posts")
     pseudonym = pseudonym.strip()
     posts = Post.objects.filter(project=project, author=pseudonym)
     count = _delete_posts(project, posts)
-    _forget_person(project, pseudonym)
+    imports.forget_person(project, pseudonym)
     _invalidate_derived(project)
     scrub_database()
     # The event does not name the pseudonym: after a person's request, nothing in the

@@ -9,13 +9,17 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from socialgood.collect import imports, ingest
 from socialgood.collect.imports import import_files, load_directory
 from socialgood.collect.models import ImportRun, PersonDirectory, Post, PostMention, Tally
 from socialgood.jobs.models import Job
 from socialgood.platforms.files import read_posts
+from socialgood.platforms.model import Person
+from socialgood.platforms.model import Post as ParsedPost
 from socialgood.platforms.report import Report
+from socialgood.privacy.pseudonyms import pseudonym
 from socialgood.projects.models import AuditEvent
 from tests.collect.conftest import FIXTURES, bluesky_file, stored_counts, write_jsonl
 
@@ -421,6 +425,12 @@ def test_a_large_import_merges_the_search_index(world, tmp_path, monkeypatch):
     assert merged == [True]
 
 
+def post_by(author, text=""):
+    return ParsedPost(
+        platform="x", platform_id="1", created_at=timezone.now(), author=author, text=text
+    )
+
+
 def flattened_tweet(tweet_id, author_id, username, text, **fields):
     return {
         "id": tweet_id,
@@ -453,6 +463,26 @@ def test_someone_first_seen_by_handle_is_one_person_across_imports(world, tmp_pa
     assert list(PostMention.objects.values_list("person", flat=True)) == [ana]
     originals = load_directory(world.project)["originals"]
     assert originals[ana]["id"] == "42" and len(originals) == 2
+
+
+def test_a_forgotten_person_leaves_no_handle_id_or_alias_in_the_directory(world):
+    people = imports.project_pseudonymiser(world.project)
+    people.apply(post_by(Person(id="7", handle="bo_example"), text="hi @ana_example"))
+    ana = people.apply(post_by(Person(id="42", handle="ana_example"))).author.id
+    imports.save_directory(world.project, people.document())
+    assert load_directory(world.project)["aliases"] == {"x:42": ana}
+
+    imports.forget_person(world.project, ana)
+
+    stored = load_directory(world.project)
+    assert stored["aliases"] == {} and ana not in stored["originals"]
+    assert ana not in stored["directory"].values()
+    assert list(stored["directory"]) == ["x:bo_example"], "the others stay"
+    # Should she be imported again, she starts from nothing known.
+    again = imports.project_pseudonymiser(world.project)
+    assert again.apply(post_by(Person(id="42"))).author.id == pseudonym(
+        world.project.secret_key, "x", "42"
+    )
 
 
 def test_people_learnt_by_two_overlapping_imports_are_all_kept(world):
