@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.mail import send_mail
 from django.db import connection, models, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from socialgood.projects.models import AuditEvent, Project
@@ -205,14 +206,28 @@ def _delete_post_ids(project, ids, progress=None):
     return total
 
 
-def _invalidate_derived(project, keep_job=None):
-    """Derived analyses may contain what was deleted: remove them, clear job results."""
+def _earliest_stored(posts):
+    return posts.aggregate(earliest=Min("stored_at"))["earliest"]
+
+
+def _invalidate_derived(project, since=None, keep_job=None):
+    """Derived analyses may contain what was deleted: remove them, clear job results.
+
+    `since` is when the earliest deleted post was stored (None: any time). Results
+    finished before then never read it and stay, so a live collection that drops a
+    post deleted on the platform keeps the analyses made before that post came in.
+    """
     from socialgood.jobs.models import Job
 
     for model in _project_models():
         if model._meta.app_label == "analyze" and _label(model) not in KEEP_WITH_PROJECT:
-            model.objects.filter(project=project).delete()
+            derived = model.objects.filter(project=project)
+            if since is not None:  # they are created once their posts are read
+                derived = derived.filter(created_at__gte=since)
+            derived.delete()
     jobs = Job.objects.filter(project=project).exclude(kind__in=RESULT_FREE_JOB_KINDS)
+    if since is not None:
+        jobs = jobs.exclude(finished_at__lt=since)
     if keep_job is not None:
         jobs = jobs.exclude(pk=keep_job.pk)
     # Export files made from the deleted posts go with the results that name them.
@@ -228,9 +243,10 @@ def delete_author_posts(project, pseudonym, *, by, reason=""):
     _require(project, by, "delete_posts")
     pseudonym = pseudonym.strip()
     posts = Post.objects.filter(project=project, author=pseudonym)
+    since = _earliest_stored(posts)
     count = _delete_posts(project, posts)
     imports.forget_person(project, pseudonym)
-    _invalidate_derived(project)
+    _invalidate_derived(project, since)
     scrub_database()
     # The event does not name the pseudonym: after a person's request, nothing in the
     # database should point at them. The count and reason show it was done.
@@ -251,16 +267,16 @@ def remove_deleted_on_platform(project, platform, notices, *, by=None):
     from socialgood.collect.models import Post
 
     posts = Post.objects.filter(project=project, platform=platform)
-    found = set()
+    found = {}  # id -> stored_at
     for what, column in (("post", "platform_id"), ("author", "author")):
         values = [value for kind, value in notices if kind == what]
         for start in range(0, len(values), DELETE_CHUNK):
             chunk = values[start : start + DELETE_CHUNK]
-            found.update(posts.filter(**{f"{column}__in": chunk}).values_list("id", flat=True))
+            found.update(posts.filter(**{f"{column}__in": chunk}).values_list("id", "stored_at"))
     if not found:
         return 0
     count = _delete_post_ids(project, sorted(found))
-    _invalidate_derived(project)
+    _invalidate_derived(project, min(found.values()))
     scrub_database()
     AuditEvent.record(by, project, "posts.delete", target="deleted on the platform", posts=count)
     return count
@@ -271,12 +287,14 @@ def delete_import_posts(project, run, *, by):
     from socialgood.collect.models import Post
 
     _require(project, by, "delete_posts")
-    count = _delete_posts(project, Post.objects.filter(project=project, import_run=run))
+    posts = Post.objects.filter(project=project, import_run=run)
+    since = _earliest_stored(posts)
+    count = _delete_posts(project, posts)
     if run.job is not None:  # the uploaded files of the import
         _delete_files(_store_files_named_in([run.job.params]))
     label = run.label
     run.delete()
-    _invalidate_derived(project)
+    _invalidate_derived(project, since)
     scrub_database()
     AuditEvent.record(by, project, "posts.delete", target=f"import {label}", posts=count)
     return count
@@ -288,8 +306,10 @@ def delete_collection_posts(project, collection, *, by):
 
     _require(project, by, "delete_posts")
     runs = ImportRun.objects.filter(project=project, collection_run__collection=collection)
-    count = _delete_posts(project, Post.objects.filter(project=project, import_run__in=runs))
-    _invalidate_derived(project)
+    posts = Post.objects.filter(project=project, import_run__in=runs)
+    since = _earliest_stored(posts)
+    count = _delete_posts(project, posts)
+    _invalidate_derived(project, since)
     scrub_database()
     AuditEvent.record(
         by, project, "posts.delete", target=f"collection {collection.name}", posts=count

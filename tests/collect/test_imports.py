@@ -562,6 +562,29 @@ def test_posts_deleted_on_the_platform_are_removed_when_the_data_says_so(world, 
     assert again.report["deleted_on_platform"] == 0 and world.project.posts.count() == 3
 
 
+def test_a_post_deleted_on_the_platform_clears_only_analyses_made_after_it_came(world, tmp_path):
+    from socialgood.analyze.models import TopicModel
+
+    ana = "did:plc:anaexample00000000000000x"
+    monday = [jetstream_event(ana, "create", "a1", "respite at last #carers")]
+    import_files(world.project, [write_jsonl(tmp_path / "monday.jsonl", monday)])
+    topics = TopicModel.objects.create(project=world.project, k=2, posts=1)
+    tuesday = [jetstream_event(ana, "create", "a2", "posted in haste")]
+    import_files(world.project, [write_jsonl(tmp_path / "tuesday.jsonl", tuesday)])
+
+    # Tuesday's post is deleted: the topics were found before it came in.
+    gone = [jetstream_event(ana, "delete", "a2")]
+    import_files(world.project, [write_jsonl(tmp_path / "deleted.jsonl", gone)])
+    assert list(world.project.posts.values_list("text", flat=True)) == ["respite at last #carers"]
+    assert TopicModel.objects.filter(pk=topics.pk).exists()
+
+    # Monday's post is deleted: the topics may quote it.
+    gone = [jetstream_event(ana, "delete", "a1")]
+    import_files(world.project, [write_jsonl(tmp_path / "deleted-too.jsonl", gone)])
+    assert not world.project.posts.exists()
+    assert not TopicModel.objects.filter(pk=topics.pk).exists()
+
+
 def planner_statistics():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

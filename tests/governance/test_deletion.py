@@ -224,7 +224,7 @@ def test_deleting_a_collections_posts_and_the_exports_made_from_them(imported, c
     export.write_text("zqeve1word")
     Job.objects.create(
         project=project, kind="export", title="Export", status="succeeded",
-        result={"file": f"exports/{project.pk}/export-1.zip"},
+        result={"file": f"exports/{project.pk}/export-1.zip"}, finished_at=timezone.now(),
     )  # fmt: skip
     client.force_login(imported.owner)
     response = client.post(
@@ -235,6 +235,48 @@ def test_deleting_a_collections_posts_and_the_exports_made_from_them(imported, c
     assert_no_trace("zqeve1word")
     assert not export.exists()
     assert Collection.objects.filter(pk=collection.pk).exists(), "the collection itself stays"
+
+
+def finished_export(project, name):
+    path = settings_store() / "exports" / str(project.pk) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("an export")
+    job = Job.objects.create(
+        project=project, kind="export", title="Export", status="succeeded",
+        result={"file": f"exports/{project.pk}/{name}"}, finished_at=timezone.now(),
+    )  # fmt: skip
+    return job, path
+
+
+def test_results_made_before_the_deleted_posts_came_in_are_kept(imported, client, tmp_path):
+    from socialgood.analyze.models import TopicModel
+    from tests.governance.conftest import Message, Person, import_messages
+
+    project = imported.project
+    earlier_export, earlier_file = finished_export(project, "earlier.zip")
+    earlier_topics = TopicModel.objects.create(project=project, k=2, posts=5)
+    dee = Person("deeholm31")
+    second = import_messages(
+        project, tmp_path, [Message(dee, "Second file zqdee1word", "zqdee1word")], "second.jsonl",
+        start=100,
+    )  # fmt: skip
+    later_export, later_file = finished_export(project, "later.zip")
+    later_topics = TopicModel.objects.create(project=project, k=2, posts=6)
+
+    client.force_login(imported.owner)
+    client.post(reverse("delete_import", args=[project.slug, second.pk]), {"confirm": "yes"})
+
+    assert_no_trace("zqdee1word")
+    # Made from posts that are all still there: kept.
+    assert earlier_file.exists()
+    earlier_export.refresh_from_db()
+    assert earlier_export.result == {"file": f"exports/{project.pk}/earlier.zip"}
+    assert TopicModel.objects.filter(pk=earlier_topics.pk).exists()
+    # Made after the deleted posts came in, so they may quote them: gone.
+    assert not later_file.exists()
+    later_export.refresh_from_db()
+    assert later_export.result == {}
+    assert not TopicModel.objects.filter(pk=later_topics.pk).exists()
 
 
 def settings_store():
