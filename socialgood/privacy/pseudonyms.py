@@ -47,7 +47,7 @@ different X formats is one pseudonym; different platforms are never joined.
 **The directory** maps "<family>:<handle>" to the pseudonym of the person seen with
 that handle (the latest one, as handles change hands). It lets a later handle-only sighting (an @mention in text,
 an `x.com/name` link) reuse the id-based pseudonym. The project stores it encrypted
-(`directory` out, `Pseudonymiser(directory=…)` in), together with `originals`
+(`document()` out, `Pseudonymiser.from_document(…)` in), together with `originals`
 (pseudonym -> platform, id, handle, display name), the re-identification table only
 an owner may open. Someone first seen only by handle (a quoted tweet's
 `x.com/name/status/…` link, an @mention in text) gets the handle-based pseudonym;
@@ -89,8 +89,8 @@ DIGEST_CHARS = 16
 # twarc2 posts: a million entries held 233k identities (~70 MB) for a 53% hit rate.
 CACHE_SIZE = 1 << 16
 # People as parsed, so a frequent author costs one lookup: two generations of this many.
-# On 1M twarc2 posts (226k people) caching them all took the reader's peak from 245 to
-# 373 MB; a cache cleared when full cost ~10% more of its CPU.
+# On 1M twarc2 posts (226k people) caching them all took the reader's peak to 355-490 MB,
+# this 268 MB for ~1 s more CPU (see benchmarks/README.md).
 PEOPLE_CACHE_SIZE = 1 << 15
 FAMILIES = {"twitter": "x"}
 # Families whose user ids never appear inside stored URLs or URIs: there an id may
@@ -223,11 +223,6 @@ class Pseudonymiser:
             originals=document["originals"],
             aliases=document.get("aliases"),
         )
-
-    @property
-    def directory(self) -> dict:
-        """A copy of the handle directory, to be stored encrypted with the project."""
-        return dict(self._directory)
 
     def document(self) -> dict:
         """Everything learnt about people, to be stored encrypted with the project."""

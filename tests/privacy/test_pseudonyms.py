@@ -295,13 +295,13 @@ def test_bluesky_ids_never_adopt_a_handle_pseudonym():
 def test_directory_carries_people_to_the_next_import():
     first_import = Pseudonymiser(KEY)
     author = first_import.apply(post("x", Person(id="42", handle="ana_example"))).author
-    saved = msgspec.json.decode(msgspec.json.encode(first_import.directory))
+    saved = msgspec.json.decode(msgspec.json.encode(first_import.document()))
 
-    next_import = Pseudonymiser(KEY, directory=saved)
+    next_import = Pseudonymiser.from_document(KEY, saved)
     stored = next_import.apply(post("x", Person(id="7"), text="@Ana_Example hi"))
 
     assert stored.text == f"@{author.id} hi"
-    assert next_import.directory == saved
+    assert next_import.document()["directory"] == saved["directory"]
 
 
 def test_pseudonyms_are_stable_within_a_project_and_differ_between_projects():
