@@ -23,6 +23,7 @@ import signal
 import sys
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from socialgood.collect import ingest, search
-from socialgood.collect.models import ColumnMapping, ImportRun, PersonDirectory
+from socialgood.collect.models import ColumnMapping, ImportRun, PersonDirectory, PersonOriginals
 from socialgood.platforms import FORMATS, files, tabular
 from socialgood.platforms.model import Post
 from socialgood.platforms.report import Report
@@ -226,18 +227,46 @@ def remember_mapping(project, path, mapping, platform):
 # --- the person directory --------------------------------------------------------------
 
 
+# The re-identification table is kept in this many shards (PersonOriginals): 1/64 of the
+# 293k people of a 1.35M-post project is ~0.7 MB of JSON.
+ORIGINALS_SHARDS = 64
+
+
 def _directory_purpose(project):
     return f"person directory {project.pk}".encode()
 
 
+def _originals_purpose(project, shard):
+    return f"person originals {project.pk} {shard}".encode()
+
+
+def originals_shard(pseudonym):
+    return zlib.crc32(pseudonym.encode()) % ORIGINALS_SHARDS
+
+
 def load_directory(project):
-    """The project's Pseudonymiser.document() (directory, originals, aliases), decrypted."""
+    """What pseudonymising needs to go on in the project (Pseudonymiser.document() without
+    `originals`): its handle directory, aliases and people, decrypted."""
     encrypted = _read_directory(project)
     if encrypted is None:
-        return {"directory": {}, "originals": {}, "aliases": {}}
+        return {"directory": {}, "aliases": {}, "people": {}}
     plain = crypto.decrypt(project.secret_key, encrypted, _directory_purpose(project))
     del encrypted  # tens of MB in a large project: not held while the JSON is parsed
-    return {"aliases": {}, **orjson.loads(plain)}  # directories stored before aliases had none
+    return orjson.loads(plain)
+
+
+def load_original(project, pseudonym):
+    """What is known of the person behind `pseudonym` (platform, id, handle, display
+    name), or None."""
+    return _load_shard(project, originals_shard(pseudonym)).get(pseudonym)
+
+
+def load_originals(project):
+    """The whole re-identification table, decrypted (shard by shard into one dict)."""
+    table = {}
+    for shard in PersonOriginals.objects.filter(project=project).values_list("shard", flat=True):
+        table.update(_load_shard(project, shard))
+    return table
 
 
 def project_pseudonymiser(project):
@@ -247,31 +276,52 @@ def project_pseudonymiser(project):
     )
 
 
+def people_learnt(document):
+    """A Pseudonymiser.document() as JSON bytes for save_people: (the directory without
+    `originals`, the originals of each shard)."""
+    shards = [{} for _ in range(ORIGINALS_SHARDS)]
+    for pseudonym, seen in document["originals"].items():
+        shards[originals_shard(pseudonym)][pseudonym] = seen
+    directory = {key: value for key, value in document.items() if key != "originals"}
+    return orjson.dumps(directory), [orjson.dumps(shard) for shard in shards]
+
+
 def save_directory(project, document):
-    """Merge what an import learnt (a Pseudonymiser.document()) into the stored one, encrypted.
-
-    Merged under a row lock, so two imports into one project don't lose each other's people.
-    """
-    save_directory_document(project, orjson.dumps(document))
+    """Store what pseudonymising learnt (a Pseudonymiser.document()), merged, encrypted."""
+    save_people(project, *people_learnt(document))
 
 
-def save_directory_document(project, document, loaded_at=False):
-    """Store `document` (the directory as JSON bytes) encrypted, merged with the stored one.
+def save_people(project, directory, originals, loaded_at=False):
+    """Merge what a run learnt (people_learnt's JSON bytes) into what is stored.
 
-    When the stored directory is still the one loaded at `loaded_at` (its `updated_at`,
-    None when there was none), `document` already contains it and is stored as is: a
-    large directory is never parsed twice in memory.
+    Merged under a row lock, so two imports into one project don't lose each other's
+    people. When the stored directory is still the one loaded at `loaded_at` (its
+    `updated_at`, None when there was none), `directory` already contains it and is
+    stored as is: a large directory is never parsed twice in memory. `originals` (one
+    JSON object per shard) hold only the people the run saw, merged a shard at a time.
     """
     with transaction.atomic():
         row = _locked_directory_row(project)
-        current = row.updated_at if row else None
-        if row is not None and current != loaded_at:
+        if row is not None and row.updated_at != loaded_at:
             stored = load_directory(project)
-            learnt = orjson.loads(document)
-            for part in ("directory", "originals", "aliases"):
-                stored[part] = {**stored[part], **learnt.get(part, {})}
-            document = orjson.dumps(stored)
-        _write_directory(project, document)
+            learnt = orjson.loads(directory)
+            stored["directory"].update(learnt["directory"])
+            stored["aliases"].update(learnt["aliases"])
+            people = stored["people"]
+            for pseudonym, has_id in learnt["people"].items():
+                people[pseudonym] = people.get(pseudonym, False) or has_id
+            directory = orjson.dumps(stored)
+        _write_directory(project, directory)
+        for shard, learnt in enumerate(originals):
+            learnt = orjson.loads(learnt)
+            if not learnt:
+                continue
+            table = _load_shard(project, shard)
+            for pseudonym, seen in learnt.items():
+                original = table.setdefault(pseudonym, seen)
+                if original is not seen:  # the most complete and most recent details
+                    original.update({key: value for key, value in seen.items() if value})
+            _write_shard(project, shard, table)
 
 
 def forget_person(project, pseudonym):
@@ -280,10 +330,14 @@ def forget_person(project, pseudonym):
         if _locked_directory_row(project) is None:
             return
         stored = load_directory(project)
-        stored["originals"].pop(pseudonym, None)
+        stored["people"].pop(pseudonym, None)
         for part in ("directory", "aliases"):
             stored[part] = {key: value for key, value in stored[part].items() if value != pseudonym}
         _write_directory(project, orjson.dumps(stored))
+        shard = originals_shard(pseudonym)
+        table = _load_shard(project, shard)
+        if table.pop(pseudonym, None) is not None:
+            _write_shard(project, shard, table)
 
 
 def _locked_directory_row(project):
@@ -295,7 +349,23 @@ def _locked_directory_row(project):
     )
 
 
-# The directory of a large project is tens of MB (226k people from 1M twarc2 posts: 34 MB).
+def _load_shard(project, shard):
+    row = PersonOriginals.objects.filter(project=project, shard=shard).first()
+    if row is None:
+        return {}
+    purpose = _originals_purpose(project, shard)
+    return orjson.loads(crypto.decrypt(project.secret_key, bytes(row.encrypted), purpose))
+
+
+def _write_shard(project, shard, table):
+    purpose = _originals_purpose(project, shard)
+    encrypted = crypto.encrypt(project.secret_key, orjson.dumps(table), purpose)
+    PersonOriginals.objects.update_or_create(
+        project=project, shard=shard, defaults={"encrypted": encrypted}
+    )
+
+
+# A large project's directory is tens of MB (the 226k people of 1M twarc2 posts: 34 MB).
 # Django binds parameters on the client, writing bytea as hex text inside the SQL, and
 # reads it back as hex text: on PostgreSQL writing it that way took 272 MB of memory, as
 # a binary parameter bound by the server 68 MB. So on PostgreSQL the bytes go binary.
@@ -357,7 +427,7 @@ class _Importer:
         row = PersonDirectory.objects.filter(project=project).only("updated_at").first()
         self.directory_loaded_at = row.updated_at if row else None
         self.pseudonymiser = project_pseudonymiser(project)
-        self.people_before = len(self.pseudonymiser.originals)
+        self.people_before = len(self.pseudonymiser.people)
 
     def import_files(self, paths, format, mapping, platform):
         plan = []
@@ -467,8 +537,8 @@ class _Importer:
 
     def finish(self, interrupted=False):
         if self.people is not None:
-            document, _, _ = self.people
-            save_directory_document(self.project, document, self.directory_loaded_at)
+            (directory, originals), _, _ = self.people
+            save_people(self.project, directory, originals, self.directory_loaded_at)
         run = self.run
         report = self._report()
         run.report = report
@@ -542,7 +612,8 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
     ("file", index, format, mapper) when a file's format is known; ("batch", index,
     posts) of pseudonymised posts; ("failed", index, message) when the file can't be
     read on (after the posts read before the problem); ("report", index, Report) at the
-    end of each file; and finally ("people", directory as JSON bytes, stats, people count).
+    end of each file; and finally ("people", people_learnt(…) (JSON bytes), stats, people
+    count).
     """
     apply = pseudonymiser.apply
     if keep_raw:
@@ -582,8 +653,8 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
             yield ("failed", index, failure[0])
         yield ("report", index, report)
     # As JSON bytes: far smaller than the objects, for the pipe and the importer's memory.
-    document = orjson.dumps(pseudonymiser.document())
-    yield ("people", document, pseudonymiser.stats.as_dict(), len(pseudonymiser.originals))
+    parts = people_learnt(pseudonymiser.document())
+    yield ("people", parts, pseudonymiser.stats.as_dict(), len(pseudonymiser.people))
 
 
 def _until_failure(posts, failure):
@@ -621,8 +692,10 @@ def _from_child_process(plan, pseudonymiser, keep_raw, limits):
                     yield ("waiting",)
                 try:
                     message = receiver.recv()
-                    if message[0] == "people":  # the directory follows as bytes
-                        message = ("people", receiver.recv_bytes(), *message[2:])
+                    if message[0] == "people":  # the directory and originals follow as bytes
+                        directory = receiver.recv_bytes()
+                        originals = [receiver.recv_bytes() for _ in range(ORIGINALS_SHARDS)]
+                        message = ("people", (directory, originals), *message[2:])
                 except EOFError:
                     raise RuntimeError("The file reader stopped unexpectedly.") from None
                 if message[0] == "batch":
@@ -657,10 +730,12 @@ def _child_reader(sender, plan, pseudonymiser, keep_raw, limits):
             if message[0] == "batch":
                 message = ("batch", message[1], encode(message[2]))
             elif message[0] == "people":
-                # The directory goes as raw bytes after the message: pickling it
-                # would hold a second copy at the reader's peak of memory.
+                # The directory and originals go as raw bytes after the message:
+                # pickling them would hold a second copy at the reader's peak of memory.
                 outbox.put(("people", None, *message[2:]))
-                outbox.put(message[1])
+                directory, originals = message[1]
+                for part in (directory, *originals):
+                    outbox.put(part)
                 continue
             outbox.put(message)
     except Exception as error:

@@ -216,8 +216,27 @@ class PersonDirectory(models.Model):
     """
 
     project = models.OneToOneField("projects.Project", models.CASCADE, related_name="directory")
-    encrypted = models.BinaryField()
+    encrypted = models.BinaryField()  # handle directory, aliases, people (collect.imports)
     updated_at = models.DateTimeField(default=timezone.now)
+
+
+class PersonOriginals(models.Model):
+    """One shard of a project's re-identification table (pseudonym -> platform, id, handle,
+    display name), encrypted with its key.
+
+    Apart from the directory, so imports never load it, and in shards by pseudonym
+    (collect.imports.ORIGINALS_SHARDS), so merging what an import learnt or forgetting
+    one person holds one shard in memory at a time.
+    """
+
+    project = models.ForeignKey("projects.Project", models.CASCADE, related_name="+")
+    shard = models.PositiveSmallIntegerField()
+    encrypted = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "shard"], name="one_originals_shard")
+        ]
 
 
 class ColumnMapping(models.Model):

@@ -47,9 +47,11 @@ different X formats is one pseudonym; different platforms are never joined.
 **The directory** maps "<family>:<handle>" to the pseudonym of the person seen with
 that handle (the latest one, as handles change hands). It lets a later handle-only sighting (an @mention in text,
 an `x.com/name` link) reuse the id-based pseudonym. The project stores it encrypted
-(`document()` out, `Pseudonymiser.from_document(…)` in), together with `originals`
-(pseudonym -> platform, id, handle, display name), the re-identification table only
-an owner may open. Someone first seen only by handle (a quoted tweet's
+(`document()` out, `Pseudonymiser.from_document(…)` in) with `people` (every
+pseudonym of the project: has an id or not). What a run learns for the
+re-identification table only an owner may open, `originals` (pseudonym -> platform,
+id, handle, display name), the caller merges into the stored table: a pseudonymiser
+never holds the whole table, so its memory does not grow with it. Someone first seen only by handle (a quoted tweet's
 `x.com/name/status/…` link, an @mention in text) gets the handle-based pseudonym;
 when an id later arrives with that handle, on X, TikTok and Instagram the id adopts
 that pseudonym (`aliases`, stored with the directory) rather than starting a second
@@ -167,15 +169,15 @@ def _mastodon_acct(value: str) -> str | None:
 class PseudonymStats:
     """Counts for the import report. Never holds who was seen, only how many."""
 
-    def __init__(self, originals):
-        self._originals = originals
+    def __init__(self, people):
+        self._people = people
         self.mentions_replaced = 0
         self.urls_rewritten = 0
         self.contacts_scrubbed = 0
 
     @property
     def people(self):
-        return len(self._originals)
+        return len(self._people)
 
     def as_dict(self):
         return {
@@ -193,7 +195,7 @@ class Pseudonymiser:
         directory: dict | None = None,
         scrub_contacts: bool = True,
         *,
-        originals: dict | None = None,
+        people: dict | None = None,
         aliases: dict | None = None,
     ):
         if not isinstance(key, bytes) or len(key) < 16:
@@ -204,11 +206,15 @@ class Pseudonymiser:
         self._bare = {}  # distinctive handle -> pseudonym, for handles written without "@"
         self._seen = {}  # (family, Person as parsed) -> (pseudonymised Person, handles)
         self._seen_before = {}  # the previous generation of _seen
-        # pseudonym -> {platform, id, handle, display_name}; taken, not copied: it is large
-        self.originals = {} if originals is None else originals
+        # pseudonym -> whether an id is known for them: everyone in the project (taken,
+        # not copied: it is large)
+        self.people = {} if people is None else people
+        # pseudonym -> {platform, id, handle, display_name}: what this run saw of them,
+        # None where it saw nothing, for the re-identification table
+        self.originals = {}
         # "<family>:<id>" -> the handle-based pseudonym that id adopted
         self.aliases = {} if aliases is None else aliases
-        self.stats = PseudonymStats(self.originals)
+        self.stats = PseudonymStats(self.people)
         for entry, value in (directory or {}).items():
             family, _, handle = entry.partition(":")
             self._remember(family, handle, value)
@@ -220,18 +226,24 @@ class Pseudonymiser:
             key,
             document["directory"],
             scrub_contacts,
-            originals=document["originals"],
-            aliases=document.get("aliases"),
+            people=document["people"],
+            aliases=document["aliases"],
         )
 
     def document(self) -> dict:
-        """Everything learnt about people, to be stored encrypted with the project."""
-        return {"directory": self._directory, "originals": self.originals, "aliases": self.aliases}
+        """What the project knows about people, to be stored encrypted: its handle
+        directory, aliases and people, and this run's `originals`."""
+        return {
+            "directory": self._directory,
+            "aliases": self.aliases,
+            "people": self.people,
+            "originals": self.originals,
+        }
 
     @property
     def known(self) -> int:
-        """Grows whenever there is something new to store."""
-        return len(self.originals) + len(self.aliases)
+        """Grows whenever there is someone new to store."""
+        return len(self.people) + len(self.aliases)
 
     def apply(self, post: Post) -> Post:
         """`post` with every person in it replaced by their pseudonym."""
@@ -292,7 +304,7 @@ class Pseudonymiser:
         elif pid:
             acct = _mastodon_acct(pid) if family == "mastodon" else None
             value = self._id_pseudonym(family, acct or pid)
-            if h and family in ADOPTING_FAMILIES and value not in self.originals:
+            if h and family in ADOPTING_FAMILIES and value not in self.people:
                 value = self._adopt_handle_pseudonym(family, pid, h) or value
         elif h:
             value = self._directory.get(f"{family}:{h}") or self._hash(family, "@" + h)
@@ -333,8 +345,7 @@ class Pseudonymiser:
         """The pseudonym `handle` got before any id was known with it, now `pid`'s for good."""
         # Mentions and profile links record a handle-only person without a directory entry.
         earlier = self._directory.get(f"{family}:{handle}") or self._hash(family, "@" + handle)
-        original = self.originals.get(earlier)
-        if original is None or original["id"] is not None:
+        if self.people.get(earlier) is not False:  # unknown, or already someone's with an id
             return None
         self.aliases[f"{family}:{pid}"] = earlier
         return earlier
@@ -347,6 +358,8 @@ class Pseudonymiser:
                 self._bare[handle] = value
 
     def _record(self, value, family, pid, handle, display_name):
+        if not self.people.get(value):
+            self.people[value] = bool(pid)
         original = self.originals.get(value)
         if original is None:
             self.originals[value] = {
@@ -372,7 +385,7 @@ class Pseudonymiser:
         if value is None:
             plain = family == "reddit" or (family == "mastodon" and "@" in handle)
             value = self._hash(family, handle if plain else "@" + handle)
-            if value not in self.originals:
+            if value not in self.people:
                 self._record(value, family, None, handle, None)
         return value
 

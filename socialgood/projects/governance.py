@@ -147,7 +147,7 @@ def reveal_person(project, pseudonym, *, by, reason):
     anyone but an owner (the refusal is audited too) and GovernanceProblem for a short
     reason or an unknown pseudonym.
     """
-    from socialgood.collect.imports import load_directory
+    from socialgood.collect.imports import load_original
 
     pseudonym = pseudonym.strip()
     reason = " ".join(reason.split())
@@ -159,7 +159,7 @@ def reveal_person(project, pseudonym, *, by, reason):
             "Say why you need to know who this is (at least a few words); "
             "the reason is written to the audit log."
         )
-    original = load_directory(project)["originals"].get(pseudonym)
+    original = load_original(project, pseudonym)
     if original is None:
         raise GovernanceProblem(
             f"No one in this project has the pseudonym “{pseudonym}”. "

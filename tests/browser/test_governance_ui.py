@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from socialgood.collect.imports import load_directory
+from socialgood.collect.imports import load_originals
 from socialgood.projects.models import Project
 from tests.conftest import PASSWORD
 from tests.governance.conftest import ANA, import_messages, standard_messages
@@ -32,9 +32,7 @@ def test_owner_changes_privacy_reveals_a_pseudonym_and_finds_it_in_the_log(
     owner = get_user_model().objects.create_user("maria", password=PASSWORD)
     project = Project.create(name="Kinship carers online", owner=owner)
     import_messages(project, tmp_path, standard_messages(), user=owner)
-    ana = next(
-        p for p, o in load_directory(project)["originals"].items() if o["handle"] == ANA.handle
-    )
+    ana = next(p for p, o in load_originals(project).items() if o["handle"] == ANA.handle)
 
     log_in(page, live_server, "maria")
     page.goto(f"{live_server.url}/p/{project.slug}/")

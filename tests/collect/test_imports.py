@@ -12,8 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from socialgood.collect import imports, ingest
-from socialgood.collect.imports import import_files, load_directory
-from socialgood.collect.models import ImportRun, PersonDirectory, Post, PostMention, Tally
+from socialgood.collect.imports import import_files, load_directory, load_originals
+from socialgood.collect.models import (
+    ImportRun,
+    PersonDirectory,
+    PersonOriginals,
+    Post,
+    PostMention,
+    Tally,
+)
 from socialgood.jobs.models import Job
 from socialgood.platforms.files import read_posts
 from socialgood.platforms.model import Person
@@ -206,11 +213,20 @@ def test_the_person_directory_is_stored_encrypted_and_reused(world, tmp_path):
     path = bluesky_file(tmp_path / "posts.jsonl", range(6))
     import_files(world.project, [path])
 
-    stored = bytes(PersonDirectory.objects.get(project=world.project).encrypted)
-    assert b"person-1.example.org" not in stored and b"did:plc" not in stored
+    shards = PersonOriginals.objects.filter(project=world.project)
+    stored = [
+        PersonDirectory.objects.get(project=world.project).encrypted,
+        *shards.values_list("encrypted", flat=True),
+    ]
+    for encrypted in map(bytes, stored):
+        assert b"person-1.example.org" not in encrypted and b"did:plc" not in encrypted
     directory = load_directory(world.project)
     assert "bluesky:person-1.example.org" in directory["directory"]
-    assert len(directory["originals"]) == 3
+    assert len(directory["people"]) == 3
+    originals = load_originals(world.project)
+    assert {o["handle"] for o in originals.values()} == {
+        f"person-{i}.example.org" for i in range(3)
+    }
 
     authors = set(Post.objects.values_list("author", flat=True))
     write_jsonl(tmp_path / "more.jsonl", [])  # a later import of the same people
@@ -461,7 +477,7 @@ def test_someone_first_seen_by_handle_is_one_person_across_imports(world, tmp_pa
     assert Post.objects.get(platform_id="2002").text == f"Read this, @{ana}"
     assert Post.objects.get(platform_id="2004").text == f"cc @{ana}"
     assert list(PostMention.objects.values_list("person", flat=True)) == [ana]
-    originals = load_directory(world.project)["originals"]
+    originals = load_originals(world.project)
     assert originals[ana]["id"] == "42" and len(originals) == 2
 
 
@@ -475,8 +491,9 @@ def test_a_forgotten_person_leaves_no_handle_id_or_alias_in_the_directory(world)
     imports.forget_person(world.project, ana)
 
     stored = load_directory(world.project)
-    assert stored["aliases"] == {} and ana not in stored["originals"]
+    assert stored["aliases"] == {} and ana not in stored["people"]
     assert ana not in stored["directory"].values()
+    assert set(load_originals(world.project)) == {stored["directory"]["x:bo_example"]}
     assert list(stored["directory"]) == ["x:bo_example"], "the others stay"
     # Should she be imported again, she starts from nothing known.
     again = imports.project_pseudonymiser(world.project)
@@ -485,33 +502,59 @@ def test_a_forgotten_person_leaves_no_handle_id_or_alias_in_the_directory(world)
     )
 
 
+def original(pid, handle, display_name=None):
+    return {"platform": "x", "id": pid, "handle": handle, "display_name": display_name}
+
+
 def test_people_learnt_by_two_overlapping_imports_are_all_kept(world):
     imports.save_directory(
         world.project,
-        {"directory": {"bluesky:ana.example.org": "user-a"}, "originals": {"user-a": {}}},
+        {
+            "directory": {"x:ana_example": "user-a"},
+            "aliases": {},
+            "people": {"user-a": True},
+            "originals": {"user-a": original("42", "ana_example", "Ana")},
+        },
     )
     loaded_at = PersonDirectory.objects.get(project=world.project).updated_at
-    document = orjson.dumps(
+    # What this import learnt: Bo, and a new display name of Ana's.
+    learnt = imports.people_learnt(
         {
-            "directory": {"bluesky:ana.example.org": "user-a", "bluesky:bo.example.org": "user-b"},
-            "originals": {},
+            "directory": {"x:ana_example": "user-a", "x:bo_example": "user-b"},
+            "aliases": {},
+            "people": {"user-a": True, "user-b": False},
+            "originals": {
+                "user-a": original(None, None, "Ana E."),
+                "user-b": original(None, "bo_example"),
+            },
         }
     )
     # Another import saves while this one is still running ...
     imports.save_directory(
         world.project,
-        {"directory": {"mastodon:cy@care.example": "user-c"}, "originals": {"user-c": {}}},
+        {
+            "directory": {"x:cy_example": "user-c"},
+            "aliases": {"x:77": "user-c"},
+            "people": {"user-c": True},
+            "originals": {"user-c": original("77", "cy_example")},
+        },
     )
 
-    imports.save_directory_document(world.project, document, loaded_at)
+    imports.save_people(world.project, *learnt, loaded_at)
 
-    directory = load_directory(world.project)
-    assert directory["directory"] == {
-        "bluesky:ana.example.org": "user-a",
-        "bluesky:bo.example.org": "user-b",
-        "mastodon:cy@care.example": "user-c",
+    stored = load_directory(world.project)
+    assert stored["directory"] == {
+        "x:ana_example": "user-a",
+        "x:bo_example": "user-b",
+        "x:cy_example": "user-c",
     }
-    assert set(directory["originals"]) == {"user-a", "user-c"}
+    assert stored["aliases"] == {"x:77": "user-c"}
+    assert stored["people"] == {"user-a": True, "user-b": False, "user-c": True}
+    assert load_originals(world.project) == {
+        "user-a": original("42", "ana_example", "Ana E."),
+        "user-b": original(None, "bo_example"),
+        "user-c": original("77", "cy_example"),
+    }
 
 
 def jetstream_event(did, operation, rkey, text=None, when="2025-07-03T08:15:00.000Z"):

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from django.db import connection
 
-from socialgood.collect.imports import load_directory
+from socialgood.collect.imports import load_originals
 from socialgood.collect.models import Credential
 from socialgood.projects.models import Project
 from tests.governance.conftest import PEOPLE, database_files, import_messages, standard_messages
@@ -55,7 +55,7 @@ def test_a_database_dump_reveals_no_handle_email_or_credential(stored):
     dump = database_dump().lower()
     # The checks would pass vacuously if the dump were empty or unreadable.
     assert b"zqana1word" in dump and b"lab app" in dump
-    originals = load_directory(stored)["originals"]
+    originals = load_originals(stored)
     assert len(originals) == 3  # the re-identification table does hold them, encrypted
     for person in PEOPLE:
         for identifier in person.identifiers():

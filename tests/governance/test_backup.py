@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from socialgood.collect.imports import load_directory
+from socialgood.collect.imports import load_originals
 from socialgood.collect.search import search_posts
 from socialgood.privacy import crypto
 from socialgood.projects import governance
@@ -88,7 +88,7 @@ def test_backup_wipe_restore_gives_identical_data(backed_up):
     assert snapshot() == before
     project = Project.objects.get(slug=world.project.slug)
     # The keys still open everything, and the search index came back with the posts.
-    originals = load_directory(project)["originals"]
+    originals = load_originals(project)
     assert ANA.handle in {o["handle"] for o in originals.values()}
     assert search_posts(project, "zqcy2word").count() == 1
     assert AuditEvent.objects.filter(project=project, action="backup.restore").count() == 1

@@ -10,7 +10,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from socialgood.collect.imports import load_directory
+from socialgood.collect.imports import load_directory, load_originals
 from socialgood.collect.models import Post, Tally
 from socialgood.jobs.models import Job
 from socialgood.jobs.tasks import scheduler_tick
@@ -35,7 +35,7 @@ ALL_MARKERS = [m.marker for m in standard_messages()]
 
 
 def pseudonym_of(project, person):
-    originals = load_directory(project)["originals"]
+    originals = load_originals(project)
     return next(p for p, o in originals.items() if o["handle"] == person.handle)
 
 
@@ -68,7 +68,7 @@ def test_deleting_one_authors_posts_leaves_no_trace_of_them(imported, client):
     for word in ANA_MARKERS:
         assert_no_trace(word)
     # She is forgotten by the re-identification table as well; the others are not.
-    originals = load_directory(project)["originals"]
+    originals = load_originals(project)
     assert ana not in originals
     assert {o["handle"] for o in originals.values()} == {BO.handle, CY.handle}
     assert rows_containing(ana) == [
@@ -177,7 +177,8 @@ def test_retention_warns_7_and_1_days_before_then_deletes_everything(imported, c
     for word in ALL_MARKERS:
         assert_no_trace(word)
     assert not export.exists()
-    assert load_directory(project) == {"directory": {}, "originals": {}, "aliases": {}}
+    assert load_directory(project) == {"directory": {}, "aliases": {}, "people": {}}
+    assert load_originals(project) == {}
     project.refresh_from_db()
     assert project.retention_state == "deleted"
     assert project.memberships.count() == 4, "the team stays"

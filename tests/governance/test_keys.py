@@ -8,7 +8,7 @@ import orjson
 import pytest
 from django.core.management import CommandError, call_command
 
-from socialgood.collect.imports import load_directory
+from socialgood.collect.imports import load_originals
 from socialgood.collect.ingest import raw_payload_purpose
 from socialgood.collect.models import Post
 from socialgood.privacy import crypto
@@ -42,7 +42,7 @@ def raw_project(world, key_file, tmp_path):
 
 def everything_readable(project):
     project = Project.objects.get(pk=project.pk)  # no cached key
-    originals = load_directory(project)["originals"]
+    originals = load_originals(project)
     raws = [
         orjson.loads(
             crypto.decrypt(
