@@ -23,7 +23,9 @@ def _originals_purpose(project_id, shard):
     return f"person originals {project_id} {shard}".encode()
 
 
-def _rows(apps):
+def _directories(apps):
+    """(row, project key, crypto, directory document) of each stored directory; each
+    document changed in place is saved after its turn."""
     from socialgood.privacy import crypto
     from socialgood.projects.models import master_key
 
@@ -33,29 +35,27 @@ def _rows(apps):
     master = master_key()
     for row in rows.iterator(chunk_size=1):
         key = crypto.unwrap_key(master, bytes(row.project.wrapped_key))
-        yield row, key, crypto
+        purpose = _directory_purpose(row.project_id)
+        document = orjson.loads(crypto.decrypt(key, bytes(row.encrypted), purpose))
+        yield row, key, crypto, document
+        row.encrypted = crypto.encrypt(key, orjson.dumps(document), purpose)
+        row.save(update_fields=["encrypted"])
 
 
 def split(apps, schema_editor):
     PersonOriginals = apps.get_model("collect", "PersonOriginals")
-    for row, key, crypto in _rows(apps):
-        project_id = row.project_id
-        document = orjson.loads(
-            crypto.decrypt(key, bytes(row.encrypted), _directory_purpose(project_id))
-        )
+    for row, key, crypto, document in _directories(apps):
         originals = document.pop("originals", {})
         document.setdefault("aliases", {})
         document["people"] = {pseudonym: bool(o.get("id")) for pseudonym, o in originals.items()}
-        row.encrypted = crypto.encrypt(key, orjson.dumps(document), _directory_purpose(project_id))
-        row.save(update_fields=["encrypted"])
         shards = {}
         for pseudonym, original in originals.items():
             shard = zlib.crc32(pseudonym.encode()) % SHARDS
             shards.setdefault(shard, {})[pseudonym] = original
         for shard, table in shards.items():
-            purpose = _originals_purpose(project_id, shard)
+            purpose = _originals_purpose(row.project_id, shard)
             PersonOriginals.objects.create(
-                project_id=project_id,
+                project_id=row.project_id,
                 shard=shard,
                 encrypted=crypto.encrypt(key, orjson.dumps(table), purpose),
             )
@@ -63,19 +63,13 @@ def split(apps, schema_editor):
 
 def join(apps, schema_editor):
     PersonOriginals = apps.get_model("collect", "PersonOriginals")
-    for row, key, crypto in _rows(apps):
-        project_id = row.project_id
-        document = orjson.loads(
-            crypto.decrypt(key, bytes(row.encrypted), _directory_purpose(project_id))
-        )
+    for row, key, crypto, document in _directories(apps):
         document.pop("people", None)
         originals = {}
-        for shard in PersonOriginals.objects.filter(project_id=project_id):
-            purpose = _originals_purpose(project_id, shard.shard)
+        for shard in PersonOriginals.objects.filter(project_id=row.project_id):
+            purpose = _originals_purpose(row.project_id, shard.shard)
             originals.update(orjson.loads(crypto.decrypt(key, bytes(shard.encrypted), purpose)))
         document["originals"] = originals
-        row.encrypted = crypto.encrypt(key, orjson.dumps(document), _directory_purpose(project_id))
-        row.save(update_fields=["encrypted"])
 
 
 class Migration(migrations.Migration):
