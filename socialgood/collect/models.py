@@ -209,10 +209,10 @@ class Tally(models.Model):
 
 
 class PersonDirectory(models.Model):
-    """A project's pseudonym directory and re-identification table, encrypted with its key.
-
-    Holds which handles belong to which pseudonym (so a later import maps an @mention
-    to the right person) and the originals an owner may reveal under audit.
+    """A project's pseudonym directory, encrypted with its key: which handles belong to
+    which pseudonym (so a later import maps an @mention to the right person), ids that
+    adopted a handle's pseudonym, and every pseudonym in the project. What an owner may
+    reveal under audit is apart, in PersonOriginals.
     """
 
     project = models.OneToOneField("projects.Project", models.CASCADE, related_name="directory")
