@@ -513,6 +513,9 @@ class _Run:
 
     def _save_people(self):
         save_directory(self.project, self.pseudonymiser.document())
+        # Stored: the next save merges only the people seen after this one, not the
+        # whole run's again (each would rewrite every shard of the table it touches).
+        self.pseudonymiser.originals.clear()
         self.people_saved = self.pseudonymiser.known
 
     def _in_window(self, post):

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from socialgood.collect import collecting
+from socialgood.collect.imports import load_originals
 from socialgood.collect.models import Collection, CollectionRun, Post
 from socialgood.platforms import bluesky_api
 from socialgood.platforms.collectors import QueryError
@@ -185,6 +186,25 @@ def test_a_search_past_the_result_cap_is_narrowed_until_every_post_is_in(world, 
     ends = [q["until"] for q in server.searches() if "cursor" not in q]
     assert len(ends) == 3 and ends == sorted(ends, reverse=True)
     assert "result limit" in collecting.run_report(run)
+
+
+def test_people_first_seen_on_a_later_page_are_stored_too(world, waits, small_pages):
+    server = FakeBluesky()
+    try:
+        server.add(25)  # Ana, Ben and Cleo, on the first page already
+        newest = timezone.now() - timedelta(hours=3)  # older than those: the last page
+        late = view(25, newest)
+        did = "did:plc:" + "d" * 24
+        late["author"] = {"did": did, "handle": "dora-example.example.org"}
+        late["uri"] = f"at://{did}/app.bsky.feed.post/3lpost000025"
+        server.posts.append(late)
+        run = run_now(collection_for(world, server))
+    finally:
+        server.stop()
+
+    assert run.status == CollectionRun.Status.DONE and run.posts_new == 26
+    handles = {original["handle"] for original in load_originals(world.project).values()}
+    assert handles == {handle for _, handle in PEOPLE} | {"dora-example.example.org"}
 
 
 def test_a_refused_deep_cursor_is_a_cap_too(world, waits, small_pages):
