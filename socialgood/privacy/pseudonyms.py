@@ -45,19 +45,21 @@ Platforms are grouped into families (`twitter` = `x`) so one person imported fro
 different X formats is one pseudonym; different platforms are never joined.
 
 **The directory** maps "<family>:<handle>" to the pseudonym of the person seen with
-that handle (the latest one, as handles change hands). It lets a later handle-only sighting (an @mention in text,
-an `x.com/name` link) reuse the id-based pseudonym. The project stores it encrypted
-(`document()` out, `Pseudonymiser.from_document(…)` in) with `people` (every
-pseudonym of the project: has an id or not). What a run learns for the
-re-identification table only an owner may open, `originals` (pseudonym -> platform,
-id, handle, display name), the caller merges into the stored table: a pseudonymiser
-never holds the whole table, so its memory does not grow with it. Someone first seen only by handle (a quoted tweet's
-`x.com/name/status/…` link, an @mention in text) gets the handle-based pseudonym;
-when an id later arrives with that handle, on X, TikTok and Instagram the id adopts
-that pseudonym (`aliases`, stored with the directory) rather than starting a second
-one, unless someone with an id already holds it. Not on platforms whose ids appear
-inside URIs (Bluesky DIDs, YouTube channel ids, Telegram chats): a URI stored before
-the adoption would no longer match the person's own posts.
+that handle (the latest one, as handles change hands). It lets a later handle-only
+sighting (an @mention in text, an `x.com/name` link) reuse the id-based pseudonym. The
+project stores it encrypted (`document()` out, `Pseudonymiser.from_document(…)` in)
+with `people` (every pseudonym of the project: has an id or not). What a run learns
+for the re-identification table only an owner may open, `originals` (pseudonym ->
+platform, id, handle, display name), the caller merges into the stored table: a
+pseudonymiser never holds the whole table, so its memory does not grow with it.
+
+Someone first seen only by handle (a quoted tweet's `x.com/name/status/…` link, an
+@mention in text) gets the handle-based pseudonym; when an id later arrives with that
+handle, on X, TikTok and Instagram the id adopts that pseudonym (`aliases`, stored
+with the directory) rather than starting a second one, unless someone with an id
+already holds it. Not on platforms whose ids appear inside URIs (Bluesky DIDs, YouTube
+channel ids, Telegram chats): a URI stored before the adoption would no longer match
+the person's own posts.
 
 Within a post, the people named in `author` and `mentions` are authoritative for the
 text, so Mastodon's short `@bo` for `bo@other.example` resolves to the right person.
