@@ -264,8 +264,8 @@ def load_original(project, pseudonym):
 def load_originals(project):
     """The whole re-identification table, decrypted (shard by shard into one dict)."""
     table = {}
-    for shard in PersonOriginals.objects.filter(project=project).values_list("shard", flat=True):
-        table.update(_load_shard(project, shard))
+    for row in PersonOriginals.objects.filter(project=project).iterator():
+        table.update(_decrypted_shard(project, row))
     return table
 
 
@@ -351,9 +351,11 @@ def _locked_directory_row(project):
 
 def _load_shard(project, shard):
     row = PersonOriginals.objects.filter(project=project, shard=shard).first()
-    if row is None:
-        return {}
-    purpose = _originals_purpose(project, shard)
+    return {} if row is None else _decrypted_shard(project, row)
+
+
+def _decrypted_shard(project, row):
+    purpose = _originals_purpose(project, row.shard)
     return orjson.loads(crypto.decrypt(project.secret_key, bytes(row.encrypted), purpose))
 
 
