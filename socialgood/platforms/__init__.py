@@ -24,6 +24,7 @@ from socialgood.platforms import (
     telegram,
     twitter_v1,
     twitter_v2,
+    x_archive,
     youtube,
     zeeschuimer,
 )
@@ -36,6 +37,7 @@ FORMATS = {
         jetstream,
         twitter_v2,
         twitter_v1,
+        x_archive,
         bluesky,
         mastodon,
         reddit,

@@ -6,12 +6,14 @@
 
 Compression is recognised by its magic bytes, whatever the file is called: gzip, zstd
 (Pushshift/Arctic Shift dumps need a 2 GiB window), bzip2, xz and zip (every member in
-name order, with a guard against zip bombs).
+name order, with a guard against zip bombs). Of an X archive's zip only the tweets are
+read, each with the account that wrote them as `owner` (platforms.x_archive).
 
 A file's records are
 - one JSON value per line (JSON Lines); a line may be an object or an array,
   e.g. one Mastodon page. Bad lines are skipped and reported, never fatal;
-- or one JSON document: a top-level array yields its items one by one; a top-level
+- or one JSON document, also after an X archive's `window.YTD.<name>.partN =` (never
+  run as JavaScript): a top-level array yields its items one by one; a top-level
   object is one record when small, and when large it is streamed if a format
   declares which key holds its items (`STREAM_KEY`, e.g. Telegram's `messages`): each
   item then comes as a small document of the same shape, `{<header fields>, key: [item]}`.
@@ -27,6 +29,7 @@ zip it is "member name:line".
 import bz2
 import io
 import lzma
+import re
 import zipfile
 import zlib
 from gzip import GzipFile
@@ -50,6 +53,11 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _BZIP2_MAGIC = b"BZh"
 _XZ_MAGIC = b"\xfd7zXZ\x00"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+# An X archive: data/account.js, and the tweets in data/tweets.js (older: tweet.js), large
+# ones going on in tweets-part1.js … Never deleted-tweets.js: the person deleted those.
+_X_ARCHIVE_ACCOUNT = re.compile(r"(?:.*/)?data/account\.js")
+_X_ARCHIVE_TWEETS = re.compile(r"(?:.*/)?data/tweets?(?:-part[0-9]+)?\.js")
+_X_ARCHIVE_OWNER = ("accountId", "username", "accountDisplayName")
 
 
 class UnreadableFile(Exception):
@@ -160,6 +168,10 @@ def _zip_records(raw, report, limits, max_member_bytes):
     members = sorted(
         (info for info in archive.infolist() if _is_data_member(info)), key=lambda i: i.filename
     )
+    owner = None
+    account = _x_archive_account(members)
+    if account is not None:
+        members, owner = _x_archive_tweets(archive, members, account, report, limits)
     found_any = False
     for info in members:
         _check_not_bomb(info, max_member_bytes)
@@ -179,15 +191,58 @@ def _zip_records(raw, report, limits, max_member_bytes):
                 continue
             stream = _decompressed(_Limited(member, max_member_bytes, info.filename), head)
             try:
-                for item in _stream_records(stream, report, limits, info.filename):
+                for line, record in _stream_records(stream, report, limits, info.filename):
                     found_any = True
-                    yield item
+                    if owner is not None and isinstance(record, dict):
+                        record = {**record, "owner": owner}
+                    yield line, record
             except ZipBomb:
                 raise
             except UnreadableFile as error:
                 report.skip(f"zip member not read: {error}", info.filename)
     if not found_any:
         raise UnreadableFile("The zip file holds no JSON records.")
+
+
+def _x_archive_account(members):
+    """The account.js of an X archive ("Download an archive of your data"), or None."""
+    for info in members:
+        if _X_ARCHIVE_ACCOUNT.fullmatch(info.filename):
+            return info
+    return None
+
+
+def _x_archive_tweets(archive, members, account, report, limits):
+    """(the members holding the tweets, their owner) of an X archive.
+
+    The archive also holds likes, direct messages (other people's words), login
+    records with IP addresses and media: none of it is read, not even to look.
+    """
+    tweets = [info for info in members if _X_ARCHIVE_TWEETS.fullmatch(info.filename)]
+    if not tweets:
+        raise UnreadableFile("This X archive holds no tweets (it has no data/tweets.js).")
+    others = len(members) - len(tweets) - 1
+    if others:
+        report.warn(
+            "X archive: only the tweets were read; its other files (likes, direct messages, "
+            "login records, media …) were left unread",
+            count=others,
+        )
+    owner = {}
+    try:
+        with archive.open(account) as member:
+            stream = io.BufferedReader(_Limited(member, WHOLE_DOCUMENT_BYTES, account.filename))
+            for _, record in _stream_records(stream, _Discard(), limits, account.filename):
+                details = record.get("account") if isinstance(record, dict) else None
+                if isinstance(details, dict):
+                    # Only who wrote the tweets: never the e-mail address next to it.
+                    owner = {key: details.get(key) for key in _X_ARCHIVE_OWNER}
+                    break
+    except (zipfile.BadZipFile, OSError, UnreadableFile):
+        pass
+    if not owner.get("accountId"):
+        report.warn("X archive: its account.js could not be read")
+    return tweets, owner
 
 
 def _is_data_member(info):
@@ -291,19 +346,22 @@ def _stream_records(stream, report, limits, member):
         raise UnreadableFile("The file is empty.")
     if first.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte order mark (Excel, Notepad)
         first = first[3:]
-    start = first.lstrip()[:1]
+    if first.startswith(b"window."):
+        # An X archive's data/*.js is JavaScript, `window.YTD.tweets.part0 = [ … ]`:
+        # never run it; what follows the first "=" is a JSON document.
+        first = first.partition(b"=")[2]
+        if not first.strip():
+            first = _first_content_line(stream, max_line_bytes)[0] or b""
+        yield from _document(first, stream, report, whole_document_bytes, member)
+        return
     overlong = len(first) > max_line_bytes and not first.endswith(b"\n")
     if not overlong:
         record = _loads(first)
         if record is not _INVALID:
             yield from _lines(stream, first, record, line_no, report, max_line_bytes, member)
             return
-    if start in (b"[", b"{"):
-        whole = _Prepended(first, stream)
-        if start == b"[":
-            yield from _array_items(whole, report, member)
-        else:
-            yield from _object_document(whole, report, whole_document_bytes, member)
+    if first.lstrip()[:1] in (b"[", b"{"):
+        yield from _document(first, stream, report, whole_document_bytes, member)
         return
     second, second_no = (None, 0) if overlong else _first_content_line(stream, max_line_bytes)
     record = _INVALID if second is None else _loads(second)
@@ -311,6 +369,18 @@ def _stream_records(stream, report, limits, member):
         raise UnreadableFile(_not_json_message(first))
     report.skip("line is not valid JSON", _where(member, line_no))
     yield from _lines(stream, second, record, line_no + second_no, report, max_line_bytes, member)
+
+
+def _document(first, stream, report, whole_document_bytes, member):
+    """One JSON document that starts with `first` and goes on in `stream`."""
+    start = first.lstrip()[:1]
+    whole = _Prepended(first, stream)
+    if start == b"[":
+        yield from _array_items(whole, report, member)
+    elif start == b"{":
+        yield from _object_document(whole, report, whole_document_bytes, member)
+    else:
+        raise UnreadableFile(_not_json_message(first))
 
 
 _INVALID = object()
@@ -484,8 +554,6 @@ def _not_json_message(first):
         kind = "a PDF document"
     elif start.startswith(b"<"):
         kind = "an HTML or XML page (a 'My Activity' export? ask for JSON instead)"
-    elif start.startswith(b"window.YTD."):
-        kind = "an X/Twitter archive JavaScript file, which is not supported yet"
     elif b"\x00" in first[:4096] or not _is_text(first[:4096]):
         kind = "binary data"
     elif any(separator in first for separator in (b",", b";", b"\t")):

@@ -52,7 +52,7 @@ def parse(record, report, line=None):
                 report.skip("twitter-v1: not a v1.1 tweet", line)
             continue
         try:
-            posts = _posts(tweet, report)
+            posts = _posts(tweet)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             report.skip(f"twitter-v1: malformed tweet ({type(error).__name__})", line)
             continue
@@ -64,15 +64,16 @@ def parse(record, report, line=None):
                 yield post
 
 
-def _posts(tweet, report):
+def _posts(tweet):
     original = tweet.get("retweeted_status")
     if not _is_tweet(original):
-        return (_post(tweet, tweet, report),)
-    return (_post(tweet, original, report), _post(original, original, report))
+        return (post_from_tweet(tweet, tweet),)
+    return (post_from_tweet(tweet, original), post_from_tweet(original, original))
 
 
-def _post(tweet, content, report):
-    """The Post for `tweet`, its text, entities and media taken from `content`.
+def post_from_tweet(tweet, content):
+    """The Post for `tweet`, its text, entities and media taken from `content`, or None
+    without a usable date.
 
     `content` is the tweet itself, or for a retweet the original.
     """
@@ -127,7 +128,7 @@ def _post(tweet, content, report):
 
 
 def _count(value):
-    """Counts are ints, but strings in X archives."""
+    """Counts and sizes are ints, but strings in X archives."""
     if value is None or isinstance(value, int):
         return value
     try:
@@ -154,6 +155,6 @@ def _media(item):
         url=url,
         alt_text=item.get("ext_alt_text") or None,
         preview_url=still if url != still else None,
-        width=large.get("w"),
-        height=large.get("h"),
+        width=_count(large.get("w")),
+        height=_count(large.get("h")),
     )

@@ -95,3 +95,23 @@ def small_batches(monkeypatch):
     """Batches of 10 posts, so a few dozen posts make several transactions."""
     monkeypatch.setattr(ingest, "BATCH_SIZE", 10)
     return 10
+
+
+def x_archive_zip(path, replace=None):
+    """The invented X archive in fixtures/x_archive, zipped as X delivers it, with a media
+    file beside the tweets. `replace` ({text: other text}) edits every file first."""
+    import zipfile
+
+    folder = FIXTURES / "x_archive"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file() and file.name != "README.md":
+                content = file.read_text()
+                for old, new in (replace or {}).items():
+                    content = content.replace(old, new)
+                archive.writestr(f"twitter-2023-06-10/{file.relative_to(folder)}", content)
+        archive.writestr(
+            "twitter-2023-06-10/data/tweets_media/1600000000000000101-FjA1.jpg",
+            b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8,
+        )
+    return path

@@ -28,7 +28,13 @@ from socialgood.platforms.model import Post as ParsedPost
 from socialgood.platforms.report import Report
 from socialgood.privacy.pseudonyms import pseudonym
 from socialgood.projects.models import AuditEvent
-from tests.collect.conftest import FIXTURES, bluesky_file, stored_counts, write_jsonl
+from tests.collect.conftest import (
+    FIXTURES,
+    bluesky_file,
+    stored_counts,
+    write_jsonl,
+    x_archive_zip,
+)
 
 # fixture file, detected format, what the tables hold afterwards
 KNOWN = [
@@ -112,6 +118,28 @@ def test_reimporting_the_same_file_adds_nothing(world):
 
     assert (again.imported, again.duplicates) == (0, before["posts"])
     assert stored_counts(world.project) == before
+
+
+def test_an_x_archive_zip_imports_its_owners_tweets_under_their_pseudonym(world, tmp_path):
+    archive = x_archive_zip(tmp_path / "twitter-2023-06-10.zip")
+    run = import_files(world.project, [archive], user=world.owner)
+
+    assert run.status == ImportRun.Status.DONE, run.message
+    assert run.format == "x-archive"
+    assert stored_counts(world.project) == dict(
+        posts=5, hashtags=5, mentions=2, replies=1, quotes=0, reposts=1, comments=0, media=2,
+        alt_texts=0, links=1,
+    )  # fmt: skip
+    # The same pseudonym as the account's tweets from any other X source.
+    owner = pseudonym(world.project.secret_key, "x", "1480000000000000042")
+    assert set(Post.objects.filter(project=world.project).values_list("author", flat=True)) == {
+        owner
+    }
+    assert run.report["contacts_scrubbed"] == 1  # the e-mail address in a tweet
+    assert any("only the tweets were read" in warning for warning in run.report["warnings"])
+
+    again = import_files(world.project, [archive], user=world.owner)
+    assert (again.imported, again.duplicates) == (0, 5)
 
 
 def test_an_overlapping_file_adds_only_the_new_posts(world, tmp_path):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from socialgood.collect.export import export_ndjson
 from socialgood.collect.imports import import_files
 from socialgood.projects.models import Project
-from tests.collect.conftest import bluesky_view, write_jsonl
+from tests.collect.conftest import bluesky_view, write_jsonl, x_archive_zip
 
 handles = st.from_regex(r"[a-z][a-z0-9]{3,9}-[a-z0-9]{2,5}", fullmatch=True).map(
     lambda name: name + ".bsky.social"
@@ -125,3 +125,57 @@ def test_a_telegram_one_to_one_chat_keeps_neither_the_partners_id_nor_name(
         assert original not in stored_text
         assert original.encode() not in database_files()
         assert original not in out.read_text()
+
+
+x_handles = st.from_regex(r"[a-z][a-z0-9]{4,8}_[a-z0-9]{2,4}", fullmatch=True)
+x_ids = st.integers(10**17, 10**18 - 1).map(str)
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    owner=st.tuples(x_ids, x_handles), friend=st.tuples(x_ids, x_handles), keep_raw=st.booleans()
+)
+def test_an_x_archive_leaves_no_identifier_and_nothing_but_the_tweets(
+    world, tmp_path_factory, owner, friend, keep_raw
+):
+    project = Project.create(name="Archive check", owner=world.owner)
+    project.keep_raw = keep_raw
+    project.save()
+    directory = tmp_path_factory.mktemp("archive")
+    # The fixture's owner and the friend they reply to, replaced by drawn ones.
+    archive = x_archive_zip(
+        directory / "archive.zip",
+        replace={
+            "1480000000000000042": owner[0],
+            "maple_carer_77": owner[1],
+            "1390000000000000009": friend[0],
+            "river_support_9": friend[1],
+        },
+    )
+
+    run = import_files(project, [archive], user=world.owner)
+    out = directory / "export.ndjson"
+    export_ndjson(project, out)
+
+    assert run.imported == 5
+    stored_text = "\n".join(
+        value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
+        for value in everything_stored()
+    ).lower()
+    on_disk = database_files().lower()
+    exported = out.read_text().lower()
+    never = [
+        *owner, *friend,
+        "maple carer", "maple.carer77@example.org",  # the owner's name and e-mail (account.js)
+        "203.0.113.77",  # ip-audit.js
+        "a private message from a friend",  # direct-messages.js
+        "somebody else's words",  # like.js
+        "regretted words",  # deleted-tweets.js
+    ]  # fmt: skip
+    for original in never:
+        assert original not in stored_text
+        assert original.encode() not in on_disk
+        assert original not in exported

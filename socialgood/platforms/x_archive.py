@@ -1,0 +1,64 @@
+"""X/Twitter archives ("Download an archive of your data"): the account's own tweets (§9.4).
+
+Records are the `{"tweet": {...}}` items of `data/tweets.js` (older archives: `tweet.js`;
+large ones go on in `tweets-part1.js` …). Read from the archive's zip, files.py reads
+only those and `data/account.js`, and adds the account to each item as `owner`
+({accountId, username, accountDisplayName}): the tweets carry no author, the owner
+wrote them all. A `tweets.js` on its own has no owner: its tweets are imported with
+no author and a warning says so.
+
+The tweets are v1.1-shaped (counts and sizes as strings) and mapped as v1.1. A retweet
+is only "RT @name: …" text, often cut short, with no original: it becomes a `repost`
+whose original is unknown. Tweets the owner deleted (`deleted-tweets.js`, marked
+`deleted_at`) are never imported.
+"""
+
+import msgspec
+
+from socialgood.platforms import twitter_v1
+
+NAME = "x-archive"
+LABEL = "X/Twitter archive (its zip, or data/tweets.js)"
+PLATFORM = "x"
+MAPPER_VERSION = 1
+
+NO_OWNER = (
+    "X archive: the tweets came without the archive's account.js, so their author is "
+    "unknown (import the whole archive zip to keep who wrote them)"
+)
+
+
+def sniff(record):
+    tweet = record.get("tweet") if isinstance(record, dict) else None
+    return isinstance(tweet, dict) and "id_str" in tweet and "full_text" in tweet
+
+
+def parse(record, report, line=None):
+    tweet = record.get("tweet") if isinstance(record, dict) else None
+    if not isinstance(tweet, dict) or "id_str" not in tweet:
+        report.skip("x-archive: not a tweet of the archive", line)
+        return
+    if "deleted_at" in tweet:
+        report.skip("x-archive: deleted by its author (not imported)", line)
+        return
+    owner = record.get("owner")
+    if not isinstance(owner, dict):
+        report.warn(NO_OWNER)
+        owner = {}
+    user = {
+        "id_str": owner.get("accountId"),
+        "screen_name": owner.get("username"),
+        "name": owner.get("accountDisplayName"),
+    }
+    try:
+        with_author = {**tweet, "user": user}
+        post = twitter_v1.post_from_tweet(with_author, with_author)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        report.skip(f"x-archive: malformed tweet ({type(error).__name__})", line)
+        return
+    if post is None:
+        report.skip("x-archive: tweet without a usable date", line)
+        return
+    if post.kind == "post" and post.text.startswith("RT @"):
+        post = msgspec.structs.replace(post, kind="repost")
+    yield post
