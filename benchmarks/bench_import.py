@@ -108,6 +108,20 @@ def best_of(repeat, command, env=None):
     return min((timed(command, env) for _ in range(repeat)), key=lambda result: result[0])
 
 
+def measure_round(python, fmt, path, name, database, args):
+    """(limit, limit with FTS5 or None, (import, its report)): one run of each, in a row."""
+    if database == "sqlite":
+        scratch = Path(tempfile.mkdtemp(prefix="sgbench-base-")) / "base.sqlite"
+        limit = timed([python, BASELINES / "sqlite_load.py", fmt, path, scratch])
+        # The same with an FTS5 index built afterwards: socialgood indexes text too.
+        with_fts = timed([python, BASELINES / "sqlite_load.py", fmt, path, scratch, "--fts"])
+    else:
+        env = dict(os.environ, PG_DSN=args.pg_dsn)
+        limit = timed([python, BASELINES / "pg_copy.py", fmt, path, "bench_scratch_" + name], env)
+        with_fts = None
+    return limit, with_fts, import_once(path, database, args.pg_dsn)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="/tmp/sgbench", type=Path)
@@ -134,33 +148,31 @@ def main():
             )
         )
         for database in args.databases.split(","):
+            # The limits and the import take turns, round by round: this machine's speed
+            # drifts over minutes, and a ratio of runs made side by side drifts less.
+            rounds = [
+                measure_round(python, fmt, path, name, database, args) for _ in range(args.repeat)
+            ]
+            limits = [limit for limit, _, _ in rounds]
+            best_limit = min(limits, key=lambda result: result[0])
             if database == "sqlite":
-                scratch = Path(tempfile.mkdtemp(prefix="sgbench-base-")) / "base.sqlite"
-                limit = best_of(
-                    args.repeat, [python, BASELINES / "sqlite_load.py", fmt, path, scratch]
-                )
-                rows.append((name, "baseline: sqlite3 executemany", posts, None, limit))
-                # The same with an FTS5 index built afterwards: socialgood indexes text too.
-                with_fts = best_of(
-                    args.repeat, [python, BASELINES / "sqlite_load.py", fmt, path, scratch, "--fts"]
-                )
+                rows.append((name, "baseline: sqlite3 executemany", posts, None, best_limit))
+                with_fts = min((fts for _, fts, _ in rounds), key=lambda result: result[0])
                 rows.append((name, "baseline: sqlite3 + FTS5 index", posts, None, with_fts))
             else:
-                env = dict(os.environ, PG_DSN=args.pg_dsn)
-                limit = best_of(
-                    args.repeat,
-                    [python, BASELINES / "pg_copy.py", fmt, path, "bench_scratch_" + name],
-                    env=env,
-                )
-                rows.append((name, "baseline: PostgreSQL COPY", posts, None, limit))
-            measured, stored = min(
-                (import_once(path, database, args.pg_dsn) for _ in range(args.repeat)),
-                key=lambda result: result[0][0],
+                rows.append((name, "baseline: PostgreSQL COPY", posts, None, best_limit))
+            measured, stored = min((run for _, _, run in rounds), key=lambda run: run[0][0])
+            paired = sorted(limit[0] / run[0][0] for limit, _, run in rounds)
+            note = (
+                f"{stored['imported']:,} posts stored from {stored['records']:,} pages;"
+                f" round by round {paired[len(paired) // 2]:.0%} (median"
+                f" of {min(paired):.0%}–{max(paired):.0%})"
             )
-            note = f"{stored['imported']:,} posts stored from {stored['records']:,} pages"
             if database == "sqlite":
                 note += f"; {with_fts[0] / measured[0]:.0%} of the limit with FTS5"
-            rows.append((name, f"socialgood import, {database}", posts, limit[0], measured, note))
+            rows.append(
+                (name, f"socialgood import, {database}", posts, best_limit[0], measured, note)
+            )
     print(
         f"{'dataset':<13} {'what':<31} {'wall s':>7} {'CPU s':>7} {'posts/s':>8} {'peak MB':>8} {'of limit':>8}"
     )
