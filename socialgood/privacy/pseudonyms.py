@@ -117,9 +117,11 @@ _NAME = r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?"
 _MENTION = re.compile(rf"@(?<!\w@)({_NAME})(?:@({_DOMAIN}))?")  # "@" first: fast search
 _WORD_HANDLE = re.compile(r"[A-Za-z0-9_]+")
 _REDDIT_MENTION = re.compile(r"(?<![\w/])(/?u/)([A-Za-z0-9_\-]{3,20})(?![\w\-])")
+# A did:plc is 24 base-32 letters, but one that is not (cut short, or made up) names a
+# person just the same: any run of letters and digits is taken.
 _DID = re.compile(
     r"(?<![A-Za-z0-9])did(?::|%3[Aa])"
-    r"(?:plc(?::|%3[Aa])(?P<plc>[a-z2-7]{24})|web(?::|%3[Aa])(?P<web>[A-Za-z0-9.\-]+))"
+    r"(?:plc(?::|%3[Aa])(?P<plc>[a-z0-9]+)|web(?::|%3[Aa])(?P<web>[A-Za-z0-9.\-]+))"
 )
 # Profile-shaped URLs. Each match ends with the person part; group 1 is what precedes it.
 _X_URL = re.compile(r"(?<![\w\-])((?:twitter|x)\.com/)([A-Za-z0-9_]{1,15})(?![\w\-])")
