@@ -91,6 +91,18 @@ def test_each_format_fills_the_tables_with_the_known_counts(world, name, format,
     }
 
 
+@pytest.mark.parametrize("name", [k[0] for k in KNOWN])
+def test_reimporting_any_format_adds_nothing(world, name):
+    first = import_files(world.project, [FIXTURES / name])
+    before = stored_counts(world.project)
+
+    again = import_files(world.project, [FIXTURES / name])
+
+    assert again.status == ImportRun.Status.DONE, again.message
+    assert (again.imported, again.duplicates) == (0, first.imported + first.duplicates)
+    assert stored_counts(world.project) == before
+
+
 def test_a_run_records_files_counts_timing_and_an_audit_event(world):
     path = FIXTURES / "twarc2/search.jsonl"
     run = import_files(world.project, [path], user=world.analyst)
