@@ -224,8 +224,8 @@ def _x_archive_tweets(archive, members, account, report, limits):
     others = len(members) - len(tweets) - 1
     if others:
         report.warn(
-            "X archive: only the tweets were read; its other files (likes, direct messages, "
-            "login records, media …) were left unread",
+            "X archive: a file left unread (only the tweets are imported, never likes, "
+            "direct messages, login records or media)",
             count=others,
         )
     owner = {}

@@ -148,7 +148,7 @@ def test_an_x_archive_zip_imports_its_owners_tweets_under_their_pseudonym(world,
         owner
     }
     assert run.report["contacts_scrubbed"] == 1  # the e-mail address in a tweet
-    assert any("only the tweets were read" in warning for warning in run.report["warnings"])
+    assert any("a file left unread" in warning for warning in run.report["warnings"])
 
     again = import_files(world.project, [archive], user=world.owner)
     assert (again.imported, again.duplicates) == (0, 5)

@@ -42,7 +42,7 @@ def test_only_the_tweets_are_read_from_the_archive(tmp_path):
 
     # Likes, direct messages, login IPs, deleted tweets, the manifest, the viewer page and
     # the media file: counted, never parsed.
-    (message,) = [m for m in report.warnings if m.startswith("X archive: only the tweets")]
+    (message,) = [m for m in report.warnings if m.startswith("X archive: a file left unread")]
     assert report.warnings[message] == 7
     assert report.records == 5
 
