@@ -22,6 +22,9 @@ LABEL = "X/Twitter archive (its zip, or data/tweets.js)"
 PLATFORM = "x"
 MAPPER_VERSION = 1
 
+ACCOUNT_ALONE = (
+    "x-archive: account.js holds who wrote the tweets, not tweets (import the whole archive zip)"
+)
 NO_OWNER = (
     "X archive: the tweets came without the archive's account.js, so their author is "
     "unknown (import the whole archive zip to keep who wrote them)"
@@ -29,12 +32,19 @@ NO_OWNER = (
 
 
 def sniff(record):
-    tweet = record.get("tweet") if isinstance(record, dict) else None
+    if not isinstance(record, dict):
+        return False
+    tweet, account = record.get("tweet"), record.get("account")
+    if isinstance(account, dict):  # account.js on its own: recognised, to say what to do
+        return "accountId" in account
     return isinstance(tweet, dict) and "id_str" in tweet and "full_text" in tweet
 
 
 def parse(record, report, line=None):
     tweet = record.get("tweet") if isinstance(record, dict) else None
+    if isinstance(record, dict) and "account" in record and tweet is None:
+        report.skip(ACCOUNT_ALONE, line)
+        return
     if not isinstance(tweet, dict) or "id_str" not in tweet:
         report.skip("x-archive: not a tweet of the archive", line)
         return

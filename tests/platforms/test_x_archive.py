@@ -113,3 +113,12 @@ def test_an_archive_without_tweets_says_so(tmp_path):
 
     with pytest.raises(UnreadableFile, match="holds no tweets"):
         read(path)
+
+
+def test_account_js_alone_is_recognised_and_explained():
+    path = FIXTURES / "x_archive/data/account.js"
+    assert sniff_format(path) is x_archive
+    by_id, report = read(path)
+
+    assert by_id == {}
+    assert report.skipped == {x_archive.ACCOUNT_ALONE: 1}
