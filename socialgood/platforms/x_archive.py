@@ -5,7 +5,7 @@ large ones go on in `tweets-part1.js` …). Read from the archive's zip, files.p
 only those and `data/account.js`, and adds the account to each item as `owner`
 ({accountId, username, accountDisplayName}): the tweets carry no author, the owner
 wrote them all. A `tweets.js` on its own has no owner: its tweets are imported with
-no author and a warning says so.
+no author and a warning says so; an `account.js` on its own is skipped with a note.
 
 The tweets are v1.1-shaped (counts and sizes as strings) and mapped as v1.1. A retweet
 is only "RT @name: …" text, often cut short, with no original: it becomes a `repost`
