@@ -42,6 +42,13 @@ def everything_stored():
     return values
 
 
+def everything_stored_as_text():
+    return "\n".join(
+        value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
+        for value in everything_stored()
+    )
+
+
 def database_files():
     if connection.vendor != "sqlite":
         return b""  # PostgreSQL's files are the server's; the tables above are what it holds
@@ -76,10 +83,7 @@ def test_no_original_identifier_is_stored_or_exported(
 
     assert run.imported == len(views)
     originals = [value for person in people for value in (person[0][8:], person[1])]
-    stored_text = "\n".join(
-        value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
-        for value in everything_stored()
-    ).lower()
+    stored_text = everything_stored_as_text().lower()
     on_disk = database_files().lower()
     exported = out.read_text().lower()
     for original in originals:
@@ -122,10 +126,7 @@ def test_a_telegram_one_to_one_chat_keeps_neither_the_partners_id_nor_name(
     export_ndjson(project, out)
 
     assert run.imported == 2
-    stored_text = "\n".join(
-        value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
-        for value in everything_stored()
-    )
+    stored_text = everything_stored_as_text()
     for original in (str(partner_id), partner_name):
         assert original not in stored_text
         assert original.encode() not in database_files()
@@ -166,10 +167,7 @@ def test_an_x_archive_leaves_no_identifier_and_nothing_but_the_tweets(
     export_ndjson(project, out)
 
     assert run.imported == 5
-    stored_text = "\n".join(
-        value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
-        for value in everything_stored()
-    ).lower()
+    stored_text = everything_stored_as_text().lower()
     on_disk = database_files().lower()
     exported = out.read_text().lower()
     never = [
@@ -222,12 +220,7 @@ def test_no_identifier_of_any_format_survives_an_import(world, tmp_path, name):
     export_ndjson(world.project, out)
 
     assert run.imported > 0
-    stored = tokens(
-        "\n".join(
-            value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
-            for value in everything_stored()
-        )
-    )
+    stored = tokens(everything_stored_as_text())
     on_disk = tokens(database_files().decode("latin-1"))
     exported = tokens(out.read_text())
     assert not originals & stored
