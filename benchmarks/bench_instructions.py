@@ -11,6 +11,7 @@ about a minute under valgrind.
 """
 
 import argparse
+import gc
 import os
 import re
 import shutil
@@ -41,6 +42,9 @@ def work(path, part):
     pseudonymiser = imports.project_pseudonymiser(project)
     if part == "none":
         return
+    # As the reader process runs (imports._child_reader).
+    gc.freeze()
+    gc.set_threshold(imports.READER_GC_THRESHOLD)
     encode = msgspec.msgpack.Encoder().encode
     plan = [(0, Path(path), ("json", None))]
     chunks = [
@@ -64,7 +68,9 @@ def instructions(path, part, template):
     env["DJANGO_SETTINGS_MODULE"] = "socialgood.settings"
     command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={data}/callgrind.out"]
     command += [sys.executable, __file__, str(path), "--part", part, "--inside"]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"The {part} run failed:\n{result.stderr[-3000:]}")
     count = re.search(r"Collected : (\d+)", result.stderr)
     shutil.rmtree(data)
     return int(count.group(1))
@@ -73,12 +79,14 @@ def instructions(path, part, template):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path)
-    parser.add_argument("--part", choices=PARTS[1:], default="reader")
+    parser.add_argument("--part", choices=PARTS, default="reader")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:
         work(args.file, args.part)
         return
+    if args.part == "none":
+        parser.error("--part: count the reader or the store")
     template = Path(tempfile.mkdtemp(prefix="sginstr-template-"))
     env = dict(os.environ, SOCIALGOOD_DATA_DIR=str(template), PYTHONPATH=str(ROOT))
     subprocess.run(
