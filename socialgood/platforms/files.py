@@ -53,10 +53,12 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _BZIP2_MAGIC = b"BZh"
 _XZ_MAGIC = b"\xfd7zXZ\x00"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
-# An X archive: data/account.js, and the tweets in data/tweets.js (older: tweet.js), large
-# ones going on in tweets-part1.js … Never deleted-tweets.js: the person deleted those.
+# An X archive (known by any of data/account.js, manifest.js, tweets.js): the tweets in
+# data/tweets.js (older: tweet.js), large ones going on in tweets-part1.js …, and who
+# wrote them in account.js. Never deleted-tweets.js: the person deleted those.
 _X_ARCHIVE_ACCOUNT = re.compile(r"(?:.*/)?data/account\.js")
 _X_ARCHIVE_TWEETS = re.compile(r"(?:.*/)?data/tweets?(?:-part[0-9]+)?\.js")
+_X_ARCHIVE_MARKS = re.compile(r"(?:.*/)?data/(?:account|manifest|tweets?)\.js")
 _X_ARCHIVE_OWNER = ("accountId", "username", "accountDisplayName")
 
 
@@ -169,9 +171,8 @@ def _zip_records(raw, report, limits, max_member_bytes):
         (info for info in archive.infolist() if _is_data_member(info)), key=lambda i: i.filename
     )
     owner = None
-    account = _x_archive_account(members)
-    if account is not None:
-        members, owner = _x_archive_tweets(archive, members, account, report, limits)
+    if any(_X_ARCHIVE_MARKS.fullmatch(info.filename) for info in members):
+        members, owner = _x_archive_tweets(archive, members, report, limits)
     found_any = False
     for info in members:
         _check_not_bomb(info, max_member_bytes)
@@ -204,16 +205,8 @@ def _zip_records(raw, report, limits, max_member_bytes):
         raise UnreadableFile("The zip file holds no JSON records.")
 
 
-def _x_archive_account(members):
-    """The account.js of an X archive ("Download an archive of your data"), or None."""
-    for info in members:
-        if _X_ARCHIVE_ACCOUNT.fullmatch(info.filename):
-            return info
-    return None
-
-
-def _x_archive_tweets(archive, members, account, report, limits):
-    """(the members holding the tweets, their owner) of an X archive.
+def _x_archive_tweets(archive, members, report, limits):
+    """(the members holding the tweets, their owner or None) of an X archive.
 
     The archive also holds likes, direct messages (other people's words), login
     records with IP addresses and media: none of it is read, not even to look.
@@ -221,13 +214,17 @@ def _x_archive_tweets(archive, members, account, report, limits):
     tweets = [info for info in members if _X_ARCHIVE_TWEETS.fullmatch(info.filename)]
     if not tweets:
         raise UnreadableFile("This X archive holds no tweets (it has no data/tweets.js).")
-    others = len(members) - len(tweets) - 1
+    accounts = [info for info in members if _X_ARCHIVE_ACCOUNT.fullmatch(info.filename)]
+    others = len(members) - len(tweets) - len(accounts)
     if others:
         report.warn(
             "X archive: a file left unread (only the tweets are imported, never likes, "
             "direct messages, login records or media)",
             count=others,
         )
+    if not accounts:
+        return tweets, None  # x_archive notes that the author is unknown
+    account = accounts[0]
     owner = {}
     try:
         with archive.open(account) as member:

@@ -122,3 +122,19 @@ def test_account_js_alone_is_recognised_and_explained():
 
     assert by_id == {}
     assert report.skipped == {x_archive.ACCOUNT_ALONE: 1}
+
+
+def test_an_archive_without_account_js_still_reads_only_the_tweets(tmp_path):
+    path = tmp_path / "archive.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("tweets.js", "direct-messages.js", "like.js"):
+            archive.write(FIXTURES / "x_archive/data" / name, f"data/{name}")
+
+    by_id, report = read(path)
+
+    assert len(by_id) == 4
+    assert all(post.author.id is None for post in by_id.values())
+    assert report.warnings[x_archive.NO_OWNER] == 4
+    (unread,) = [m for m in report.warnings if m.startswith("X archive: a file left unread")]
+    assert report.warnings[unread] == 2  # the messages and the likes, never parsed
+    assert report.skipped_total == 0
