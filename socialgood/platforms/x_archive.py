@@ -1,7 +1,7 @@
 """X/Twitter archives ("Download an archive of your data"): the account's own tweets (§9.4).
 
-Records are the `{"tweet": {...}}` items of `data/tweets.js` (older archives: `tweet.js`;
-large ones go on in `tweets-part1.js` …). Read from the archive's zip, files.py reads
+Records are the `{"tweet": {...}}` items of `data/tweets.js` (older archives: `tweet.js`,
+whose items may be the bare tweets; large ones go on in `tweets-part1.js` …). Read from the archive's zip, files.py reads
 only those and `data/account.js`, and adds the account to each item as `owner`
 ({accountId, username, accountDisplayName}): the tweets carry no author, the owner
 wrote them all. A `tweets.js` on its own has no owner: its tweets are imported with
@@ -34,18 +34,19 @@ NO_OWNER = (
 def sniff(record):
     if not isinstance(record, dict):
         return False
-    tweet, account = record.get("tweet"), record.get("account")
+    account = record.get("account")
     if isinstance(account, dict):  # account.js on its own: recognised, to say what to do
         return "accountId" in account
-    return isinstance(tweet, dict) and "id_str" in tweet and "full_text" in tweet
+    tweet = _tweet(record)
+    return tweet is not None and "full_text" in tweet
 
 
 def parse(record, report, line=None):
-    tweet = record.get("tweet") if isinstance(record, dict) else None
-    if isinstance(record, dict) and "account" in record and tweet is None:
+    if isinstance(record, dict) and isinstance(record.get("account"), dict):
         report.skip(ACCOUNT_ALONE, line)
         return
-    if not isinstance(tweet, dict) or "id_str" not in tweet:
+    tweet = _tweet(record)
+    if tweet is None:
         report.skip("x-archive: not a tweet of the archive", line)
         return
     if "deleted_at" in tweet:
@@ -72,3 +73,14 @@ def parse(record, report, line=None):
     if post.kind == "post" and post.text.startswith("RT @"):
         post = msgspec.structs.replace(post, kind="repost")
     yield post
+
+
+def _tweet(record):
+    """The tweet of an item: `{"tweet": {...}}`, or in archives from before 2020 the
+    tweet itself (then without `user`, which would make it an API v1.1 tweet)."""
+    if not isinstance(record, dict):
+        return None
+    tweet = record.get("tweet", record)
+    if isinstance(tweet, dict) and "id_str" in tweet and "user" not in tweet:
+        return tweet
+    return None

@@ -1,5 +1,6 @@
 """X/Twitter archives: the account's own tweets from tweets.js, with account.js as author."""
 
+import json
 import zipfile
 from collections import Counter
 from datetime import UTC, datetime
@@ -137,4 +138,20 @@ def test_an_archive_without_account_js_still_reads_only_the_tweets(tmp_path):
     assert report.warnings[x_archive.NO_OWNER] == 4
     (unread,) = [m for m in report.warnings if m.startswith("X archive: a file left unread")]
     assert report.warnings[unread] == 2  # the messages and the likes, never parsed
+    assert report.skipped_total == 0
+
+
+def test_an_older_archive_with_bare_tweets_in_tweet_js_is_read(tmp_path):
+    items = json.loads(TWEETS.read_text().partition("=")[2])
+    older = tmp_path / "tweet.js"
+    older.write_text("window.YTD.tweet.part0 = " + json.dumps([i["tweet"] for i in items]))
+    path = tmp_path / "archive.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(older, "data/tweet.js")
+        archive.write(FIXTURES / "x_archive/data/account.js", "data/account.js")
+
+    by_id, report = read(path)
+
+    assert len(by_id) == 4
+    assert {post.author.handle for post in by_id.values()} == {"maple_carer_77"}
     assert report.skipped_total == 0
