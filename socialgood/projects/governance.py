@@ -206,8 +206,13 @@ def _delete_post_ids(project, ids, progress=None):
     return total
 
 
-def _earliest_stored(posts):
-    return posts.aggregate(earliest=Min("stored_at"))["earliest"]
+def _delete_posts_and_results(project, posts):
+    """Delete `posts` and the results that may contain them (none if there were none)."""
+    since = posts.aggregate(earliest=Min("stored_at"))["earliest"]
+    count = _delete_posts(project, posts)
+    if count:
+        _invalidate_derived(project, since)
+    return count
 
 
 def _invalidate_derived(project, since=None, keep_job=None):
@@ -242,11 +247,10 @@ def delete_author_posts(project, pseudonym, *, by, reason=""):
 
     _require(project, by, "delete_posts")
     pseudonym = pseudonym.strip()
-    posts = Post.objects.filter(project=project, author=pseudonym)
-    since = _earliest_stored(posts)
-    count = _delete_posts(project, posts)
+    count = _delete_posts_and_results(
+        project, Post.objects.filter(project=project, author=pseudonym)
+    )
     imports.forget_person(project, pseudonym)
-    _invalidate_derived(project, since)
     scrub_database()
     # The event does not name the pseudonym: after a person's request, nothing in the
     # database should point at them. The count and reason show it was done.
@@ -287,14 +291,11 @@ def delete_import_posts(project, run, *, by):
     from socialgood.collect.models import Post
 
     _require(project, by, "delete_posts")
-    posts = Post.objects.filter(project=project, import_run=run)
-    since = _earliest_stored(posts)
-    count = _delete_posts(project, posts)
+    count = _delete_posts_and_results(project, Post.objects.filter(project=project, import_run=run))
     if run.job is not None:  # the uploaded files of the import
         _delete_files(_store_files_named_in([run.job.params]))
     label = run.label
     run.delete()
-    _invalidate_derived(project, since)
     scrub_database()
     AuditEvent.record(by, project, "posts.delete", target=f"import {label}", posts=count)
     return count
@@ -306,10 +307,9 @@ def delete_collection_posts(project, collection, *, by):
 
     _require(project, by, "delete_posts")
     runs = ImportRun.objects.filter(project=project, collection_run__collection=collection)
-    posts = Post.objects.filter(project=project, import_run__in=runs)
-    since = _earliest_stored(posts)
-    count = _delete_posts(project, posts)
-    _invalidate_derived(project, since)
+    count = _delete_posts_and_results(
+        project, Post.objects.filter(project=project, import_run__in=runs)
+    )
     scrub_database()
     AuditEvent.record(
         by, project, "posts.delete", target=f"collection {collection.name}", posts=count

@@ -280,6 +280,25 @@ def test_results_made_before_the_deleted_posts_came_in_are_kept(imported, client
     assert not TopicModel.objects.filter(pk=later_topics.pk).exists()
 
 
+def test_deleting_an_import_that_stored_nothing_keeps_every_result(imported, client):
+    from socialgood.analyze.models import TopicModel
+    from socialgood.collect.models import ImportRun
+
+    project = imported.project
+    export, export_file = finished_export(project, "kept.zip")
+    topics = TopicModel.objects.create(project=project, k=2, posts=5)
+    empty = ImportRun.objects.create(project=project, label="nothing-new.jsonl")
+
+    client.force_login(imported.owner)
+    client.post(reverse("delete_import", args=[project.slug, empty.pk]), {"confirm": "yes"})
+
+    assert not ImportRun.objects.filter(pk=empty.pk).exists()
+    assert export_file.exists()
+    export.refresh_from_db()
+    assert export.result == {"file": f"exports/{project.pk}/kept.zip"}
+    assert TopicModel.objects.filter(pk=topics.pk).exists()
+
+
 def settings_store():
     from django.conf import settings
 
