@@ -206,14 +206,21 @@ def thread_root_of(project, post):
 
 
 def thread_posts(project, root):
-    """The root and every post that replies to it, directly or down the chain (breadth first)."""
+    """The root, every post of its conversation and every post that replies to one of
+    them, directly or down the chain (breadth first).
+
+    The conversation (posts whose thread_root is the root's, or the root itself) brings
+    in replies whose parent was never collected; following reply_to brings in the
+    replies on platforms that name no conversation.
+    """
     found = {root.pk: root}
-    frontier = [root.platform_id]
-    # Follows reply_to, which the (project, reply_to) index answers. thread_root has no
-    # index, so replies whose parent was never collected are not reached from the root.
     stored = project.posts.filter(platform=root.platform).prefetch_related(
         "hashtags", "media", "links"
     )
+    conversation = root.thread_root or root.platform_id
+    for member in stored.filter(thread_root=conversation)[:THREAD_LIMIT]:
+        found.setdefault(member.pk, member)
+    frontier = [post.platform_id for post in found.values()]
     while frontier and len(found) < THREAD_LIMIT:
         children = list(stored.filter(reply_to__in=frontier)[:THREAD_LIMIT])
         frontier = [child.platform_id for child in children if child.pk not in found]

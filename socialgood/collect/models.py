@@ -122,9 +122,18 @@ class Post(models.Model):
         indexes = [
             # the post browser's default order
             models.Index(fields=["project", "-created_at", "-id"], name="post_by_time"),
-            # thread view: replies of a post, and every post of a conversation
-            models.Index(fields=["project", "reply_to"], name="post_by_parent"),
-            models.Index(fields=["project", "thread_root"], name="post_by_thread"),
+            # thread view: replies of a post, and every post of a conversation. Partial:
+            # most posts start no thread, and leaving them out makes storing cheaper.
+            models.Index(
+                fields=["project", "reply_to"],
+                name="post_by_parent",
+                condition=models.Q(reply_to__isnull=False),
+            ),
+            models.Index(
+                fields=["project", "thread_root"],
+                name="post_by_thread",
+                condition=models.Q(thread_root__isnull=False),
+            ),
             # the post browser's author filter
             models.Index(fields=["author"], name="post_by_author"),
         ]

@@ -145,6 +145,26 @@ def test_thread_is_rebuilt_from_reply_links(world, sample):
     assert 'class="depth-2 focus"' in response.content.decode()
 
 
+def test_thread_shows_replies_whose_parent_was_never_collected(world, sample):
+    from tests.analyze.conftest import make_post
+
+    # A reply to a reply that is not in the project (deleted, or outside the search):
+    # only its thread root links it to the conversation.
+    orphan = make_post(
+        world.project, "bluesky", "at://did:plc:example3/app.bsky.feed.post/3kaa7",
+        "2024-03-04 07:00", "user-eve", "Same for us", kind="reply", lang="en",
+        reply_to="at://did:plc:example9/app.bsky.feed.post/3kgone",
+        thread_root=sample.p1.platform_id,
+    )  # fmt: skip
+    members = [p.pk for p in thread_posts(world.project, sample.p1)]
+    assert members == [sample.p1.pk, sample.p2.pk, sample.p5.pk, orphan.pk]
+    # Opened from the orphan itself, the thread is the same, the orphan under the root.
+    assert thread_root_of(world.project, orphan) == sample.p1
+    response = client_for(world, "coder").get(f"/p/{world.project.slug}/posts/{orphan.pk}/thread/")
+    tree = [(post.pk, depth) for post, depth in response.context["tree"]]
+    assert tree == [(sample.p1.pk, 0), (sample.p2.pk, 1), (sample.p5.pk, 2), (orphan.pk, 1)]
+
+
 def test_saving_a_subset_and_using_it_everywhere(world, sample):
     client = client_for(world)
     response = client.post(
