@@ -163,6 +163,8 @@ def test_thread_shows_replies_whose_parent_was_never_collected(world, sample):
     response = client_for(world, "coder").get(f"/p/{world.project.slug}/posts/{orphan.pk}/thread/")
     tree = [(post.pk, depth) for post, depth in response.context["tree"]]
     assert tree == [(sample.p1.pk, 0), (sample.p2.pk, 1), (sample.p5.pk, 2), (orphan.pk, 1)]
+    # Said once, for the orphan only: p2 really answers the first post.
+    assert response.content.decode().count("Replies to a post that is not in this project") == 1
 
 
 def test_saving_a_subset_and_using_it_everywhere(world, sample):
