@@ -94,7 +94,7 @@ from socialgood.collect.models import Collection, CollectionRun, Credential, Imp
 from socialgood.platforms import collectors
 from socialgood.platforms.collectors import Ask, Coverage, QueryError, Refused
 from socialgood.platforms.http import HttpClient, RateLimited, Unavailable, minutes
-from socialgood.platforms.report import Report
+from socialgood.platforms.report import Report, counted
 from socialgood.privacy import crypto
 from socialgood.projects import governance
 from socialgood.projects.models import AuditEvent, master_key
@@ -573,7 +573,7 @@ class _Run:
         coverage = self.coverage
         if self.removed:
             coverage.note(
-                f"{_count(self.removed, 'stored post')} removed: their authors deleted them "
+                f"{counted(self.removed, 'stored post')} removed: their authors deleted them "
                 "(or their accounts) on the platform."
             )
         if error:
@@ -618,8 +618,8 @@ class _Run:
 
 def summary(run, stop_reason=None):
     text = (
-        f"{_count(run.posts_new, 'new post')}, {run.duplicates:,} already stored, "
-        f"{_count(run.pages, 'page')}."
+        f"{counted(run.posts_new, 'new post')}, {run.duplicates:,} already stored, "
+        f"{counted(run.pages, 'page')}."
     )
     failed = [
         name
@@ -666,10 +666,6 @@ def _window(collection):
     return "no time limits"
 
 
-def _count(number, one, many=None):
-    return f"{number:,} {one if number == 1 else (many or one + 's')}"
-
-
 def run_report(run):
     """The coverage of one run as a paragraph a researcher can paste into a methods section."""
     collection = run.collection
@@ -685,8 +681,8 @@ def run_report(run):
         f"{asked} from {module.LABEL} (requested window: {_window(collection)})."
     ]
     sentences.append(
-        f"It read {_count(run.pages, 'page')} with {_count(coverage.get('requests', 0), 'request')} "
-        f"and received {_count(run.posts_seen, 'post')}: {run.posts_new:,} new and "
+        f"It read {counted(run.pages, 'page')} with {counted(coverage.get('requests', 0), 'request')} "
+        f"and received {counted(run.posts_seen, 'post')}: {run.posts_new:,} new and "
         f"{run.duplicates:,} already stored or seen twice in this run."
     )
     oldest = min((e["oldest"] for e in sources.values() if e.get("oldest")), default=None)
@@ -716,17 +712,17 @@ def run_report(run):
         )
     if run.rate_limit_waits:
         sentences.append(
-            f"Rate limits made the collection wait {_count(run.rate_limit_waits, 'time')}, "
+            f"Rate limits made the collection wait {counted(run.rate_limit_waits, 'time')}, "
             f"{minutes(run.rate_limit_wait_seconds)} in total."
         )
     if coverage.get("outside_window"):
         sentences.append(
-            f"{_count(coverage['outside_window'], 'post')} outside the requested window "
+            f"{counted(coverage['outside_window'], 'post')} outside the requested window "
             f"{'was' if coverage['outside_window'] == 1 else 'were'} not kept."
         )
     skipped = sum((coverage.get("parsing") or {}).get("skipped", {}).values())
     if skipped:
-        sentences.append(f"{_count(skipped, 'record')} could not be read and were skipped.")
+        sentences.append(f"{counted(skipped, 'record')} could not be read and were skipped.")
     if coverage.get("quota_units"):
         sentences.append(f"It used {coverage['quota_units']:,} units of the API quota.")
     if coverage.get("stopped"):
@@ -754,10 +750,10 @@ def collection_report(collection):
     first, last = runs[0], runs[-1]
     sentences = [
         f"socialgood collected {asked} from {module.LABEL}, {schedule}, in "
-        f"{_count(len(runs), 'run')} between {_when(first.started_at or first.created_at)} and "
+        f"{counted(len(runs), 'run')} between {_when(first.started_at or first.created_at)} and "
         f"{_when(last.finished_at or last.started_at or last.created_at)} "
         f"(requested window: {_window(collection)}).",
-        f"It stored {_count(collection.posts_new, 'post')}; {collection.duplicates:,} more "
+        f"It stored {counted(collection.posts_new, 'post')}; {collection.duplicates:,} more "
         "were received again (on another source or in a later run) and stored once.",
     ]
     oldest = newest = None
@@ -789,7 +785,7 @@ def collection_report(collection):
     if waits:
         seconds = sum(run.rate_limit_wait_seconds for run in runs)
         sentences.append(
-            f"Rate limits made it wait {_count(waits, 'time')}, {minutes(seconds)} in total."
+            f"Rate limits made it wait {counted(waits, 'time')}, {minutes(seconds)} in total."
         )
     caps = sorted(
         {

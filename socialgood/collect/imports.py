@@ -38,7 +38,7 @@ from socialgood.collect import ingest, search
 from socialgood.collect.models import ColumnMapping, ImportRun, PersonDirectory, PersonOriginals
 from socialgood.platforms import FORMATS, files, tabular
 from socialgood.platforms.model import Post
-from socialgood.platforms.report import Report
+from socialgood.platforms.report import Report, counted
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import Pseudonymiser
 from socialgood.projects import governance
@@ -171,12 +171,14 @@ def run_import_job(job):
 
 def summary(run):
     """One plain sentence about a run's outcome."""
-    parts = [f"{run.imported:,} new posts", f"{run.duplicates:,} already stored"]
+    parts = [counted(run.imported, "new post"), f"{run.duplicates:,} already stored"]
     if run.skipped:
-        parts.append(f"{run.skipped:,} records skipped")
+        parts.append(f"{counted(run.skipped, 'record')} skipped")
     if run.report.get("deleted_on_platform"):
         removed = run.report["deleted_on_platform"]
-        parts.append(f"{removed:,} stored posts removed because they were deleted on the platform")
+        parts.append(
+            f"{counted(removed, 'stored post')} removed because they were deleted on the platform"
+        )
     return ", ".join(parts) + "."
 
 

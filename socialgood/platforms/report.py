@@ -9,6 +9,11 @@ from collections import Counter
 KEEP_LINE_NUMBERS = 20  # per reason; enough to find the bad lines, small enough to store
 
 
+def counted(number, one, many=None):
+    """ "1 record", "2 records", "1,000 records": a number and its noun, as people write it."""
+    return f"{number:,} {one if number == 1 else (many or one + 's')}"
+
+
 class Report:
     def __init__(self):
         self.records = 0  # JSON records (lines, items) read from the input

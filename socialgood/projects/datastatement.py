@@ -21,6 +21,7 @@ from django.apps import apps
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
+from socialgood.platforms.report import counted
 from socialgood.projects.models import AuditEvent
 from socialgood.projects.permissions import ROLE_LABELS
 
@@ -140,7 +141,7 @@ def _sources(project):
             skipped.update(run.report.get("skipped", {}))
             warnings.update(run.report.get("warnings", {}))
             unknown.update(run.report.get("unknown_fields", {}))
-        notes = [f"{n:,} records skipped: {reason}" for reason, n in skipped.most_common()]
+        notes = [f"{counted(n, 'record')} skipped: {reason}" for reason, n in skipped.most_common()]
         notes += [f"{n:,} × {warning}" for warning, n in warnings.most_common(10)]
         if unknown:
             names = ", ".join(sorted(unknown)[:15])

@@ -73,7 +73,7 @@ def test_damaged_lines_exit_non_zero_after_importing_the_rest(world, tmp_path):
     path.write_bytes(path.read_bytes() + b'{"posts": [{"uri": "at://cut')
 
     out = io.StringIO()
-    with pytest.raises(CommandError, match="1 lines or members could not be read") as failure:
+    with pytest.raises(CommandError, match="1 line or member could not be read") as failure:
         call_command("import", str(path), "--project", world.project.slug, stdout=out)
 
     assert failure.value.returncode == 2
@@ -108,7 +108,7 @@ def test_a_table_uses_the_given_mapping_explains_it_and_remembers_it(world, tmp_
     )  # fmt: skip
 
     assert "as given with --map" in output and "text           ← Tweet" in output
-    assert "1 new posts" in output
+    assert "1 new post," in output
     remembered = ColumnMapping.objects.get(project=world.project)
     assert remembered.mapping["text"] == "Tweet" and remembered.platform == "x"
 

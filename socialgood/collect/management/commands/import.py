@@ -12,6 +12,7 @@ from socialgood.collect.imports import (
     is_table,
     table_mapping,
 )
+from socialgood.platforms.report import counted
 from socialgood.projects.models import Project
 
 SHOW_LINES = 5  # line numbers shown per skip reason; the --report file has more
@@ -95,8 +96,8 @@ class Command(BaseCommand):
         damaged = damaged_lines(run)
         if damaged:
             raise CommandError(
-                f"Parts of the input are damaged: {damaged:,} lines or members could not be "
-                "read (see above). Everything else was imported.",
+                f"Parts of the input are damaged: {counted(damaged, 'line or member', 'lines or members')}"
+                " could not be read (see above). Everything else was imported.",
                 returncode=2,
             )
 
@@ -137,8 +138,8 @@ class Command(BaseCommand):
 
     def print_summary(self, run):
         self.stdout.write(
-            f"{run.imported:,} new posts, {run.duplicates:,} already stored, "
-            f"{run.skipped:,} records skipped ({run.records:,} records read "
+            f"{counted(run.imported, 'new post')}, {run.duplicates:,} already stored, "
+            f"{counted(run.skipped, 'record')} skipped ({counted(run.records, 'record')} read "
             f"in {run.report.get('duration_seconds', 0):,.1f} s)."
         )
         for entry in run.report.get("files", []):
