@@ -545,6 +545,7 @@ class _Importer:
             save_people(self.project, directory, originals, self.directory_loaded_at)
         run = self.run
         report = self._report()
+        report["interrupted"] = interrupted
         run.report = report
         run.files = [
             {key: entry[key] for key in ("name", "size", "sha256", "format")}

@@ -231,7 +231,7 @@ def test_a_failed_import_keeps_the_files_for_another_try(client, world, upload_d
 
     url = reverse("import_report", args=[slug, run.pk])
     page = client.get(url).content.decode()
-    assert "The import did not finish" in page
+    assert "The file could not be imported" in page
     assert "notes.json" in page and "not JSON" in page
     assert "The uploaded files are kept on the server so that you can try again." in page
     assert "Import these files again" in page
@@ -242,7 +242,7 @@ def test_a_failed_import_keeps_the_files_for_another_try(client, world, upload_d
     run.refresh_from_db()
     assert Job.objects.count() == 2 and run.job.is_active
     call_command("worker", batch=True, interval=0)
-    assert "The import did not finish" in client.get(url).content.decode()
+    assert "The file could not be imported" in client.get(url).content.decode()
 
     response = client.post(reverse("import_delete_files", args=[slug, run.pk]))
     assert response.status_code == 302
@@ -250,6 +250,28 @@ def test_a_failed_import_keeps_the_files_for_another_try(client, world, upload_d
     page = client.get(url).content.decode()
     assert "The uploaded files have been deleted from the server." in page
     assert "Import these files again" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_unreadable_file_among_several_is_named_and_the_rest_is_stored(
+    client, world, upload_dir
+):
+    upload(
+        client,
+        world,
+        SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()),
+        SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4),
+    )
+    run = ImportRun.objects.get()
+    call_command("worker", batch=True, interval=0)
+
+    page = client.get(reverse("import_report", args=[world.project.slug, run.pk])).content
+    page = page.decode()
+    assert "1 of 2 files could not be imported" in page
+    assert "photo.jpg: This file is not JSON or JSON Lines; it looks like binary data." in page
+    assert "The other files were read to the end: 4 new posts stored." in page
+    assert "The import did not finish" not in page
+    assert world.project.posts.count() == 4
 
 
 # --- tables: the column-mapping step ---------------------------------------------------------
