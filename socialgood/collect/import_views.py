@@ -393,6 +393,13 @@ class _Table:
         self.preview_skips = []
 
     def check(self):
+        missing = [field for field in tabular.REQUIRED if field not in self.mapping]
+        if missing:
+            labels = " and ".join(
+                f"“{FIELD_LABELS[field].removesuffix(' (required)')}”" for field in missing
+            )
+            self.problem = f"This mapping can't be used yet: choose the column for {labels}."
+            return
         try:
             tabular.check_mapping(self.mapping, self.platform)
         except ValueError as error:

@@ -343,7 +343,8 @@ def test_a_mapping_without_a_date_column_is_explained(client, world, upload_dir)
         response["Location"], {"t1-platform_id": "post id", "t1-platform": "x", "action": "start"}
     )
     assert response.status_code == 400
-    assert "the mapping needs a column for: created_at" in response.content.decode()
+    page = response.content.decode()
+    assert "be used yet: choose the column for “Date and time”." in page
     assert not ImportRun.objects.exists()
 
 

@@ -45,6 +45,14 @@ def test_guess_mapping_finds_the_common_names():
         "created_at": "date",
         "author_handle": "author",
     }
+    # A researcher's own spreadsheet, in everyday words.
+    assert tabular.guess_mapping(["Tweet Id", "Posted", "Who", "Tweet", "Likes"]) == {
+        "platform_id": "Tweet Id",
+        "created_at": "Posted",
+        "author_handle": "Who",
+        "text": "Tweet",
+        "likes": "Likes",
+    }
     twarc_csv = ["id", "author_id", "author.username", "created_at", "text",
                  "public_metrics.like_count", "public_metrics.retweet_count"]  # fmt: skip
     assert tabular.guess_mapping(twarc_csv) == {
