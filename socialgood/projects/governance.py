@@ -260,13 +260,14 @@ def delete_author_posts(project, pseudonym, *, by, reason=""):
     return count
 
 
-def remove_deleted_on_platform(project, platform, notices, *, by=None):
+def remove_deleted_on_platform(project, platform, notices, *, by=None, scrub=True):
     """Remove stored posts that their platform says were deleted, or whose account was.
 
     Deletions announced in the data (Jetstream) are honoured as they arrive: the people
     chose to withdraw them, and platform terms require it. `notices` are ("post", post
     id) or ("author", author), as stored (Pseudonymiser.deletions). Returns how many
-    posts were removed.
+    posts were removed. `scrub=False`: the caller runs scrub_database() itself soon (a
+    live collection, which would otherwise rewrite the search index page after page).
     """
     from socialgood.collect.models import Post
 
@@ -281,7 +282,8 @@ def remove_deleted_on_platform(project, platform, notices, *, by=None):
         return 0
     count = _delete_post_ids(project, sorted(found))
     _invalidate_derived(project, min(found.values()))
-    scrub_database()
+    if scrub:
+        scrub_database()
     AuditEvent.record(by, project, "posts.delete", target="deleted on the platform", posts=count)
     return count
 

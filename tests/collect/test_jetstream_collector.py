@@ -12,12 +12,15 @@ import time
 
 import pytest
 from django.core import serializers
+from django.db import connection
 from websockets.sync.server import serve
 
 from socialgood.collect import collecting
 from socialgood.collect.models import Collection, CollectionRun, Post
 from socialgood.platforms import jetstream_api
 from socialgood.platforms.collectors import QueryError
+from socialgood.projects import governance
+from tests.governance.conftest import database_files, fts_index_holds, rows_containing
 
 pytestmark = pytest.mark.django_db
 
@@ -182,6 +185,42 @@ def test_a_dropped_stream_resumes_from_its_cursor_without_a_gap(world, quick):
     assert "1 stored post removed: their authors deleted them" in notes
     everything = serializers.serialize("json", [*posts, collection, run])
     assert ANA not in everything and BEN not in everything and "ben-example" not in everything
+
+
+@pytest.mark.parametrize(("every", "scrubs"), [(300, 1), (0, 2)])
+@pytest.mark.django_db(transaction=True)
+def test_posts_deleted_while_a_run_lasts_leave_no_trace_with_few_index_rewrites(
+    world, quick, monkeypatch, every, scrubs
+):
+    # Pages of 4 events; posts 3 and 7 are deleted on two different pages.
+    monkeypatch.setattr(jetstream_api, "PAGE_EVENTS", 4)
+    monkeypatch.setattr(collecting, "SCRUB_EVERY_SECONDS", every)
+    scrubbed = []
+    scrub_database = governance.scrub_database
+    monkeypatch.setattr(
+        governance, "scrub_database", lambda: scrubbed.append(True) or scrub_database()
+    )
+    events = [post_event(n, ANA, f"Respite note {n} zqlive{n}word") for n in range(1, 13)]
+    events[5] = delete_event(6, ANA, rkey_of=3)
+    events[10] = delete_event(11, ANA, rkey_of=7)
+    server = FakeJetstream(events)
+    try:
+        run = run_now(collection_for(world, server))
+    finally:
+        server.stop()
+
+    assert run.status == CollectionRun.Status.DONE, run.message
+    stored = Post.objects.filter(project=world.project)
+    assert sorted(int(p.platform_id[-4:]) for p in stored) == [1, 2, 4, 5, 8, 9, 10, 12]
+    # Every 5 minutes and at the end (the default): one rewrite for the whole run.
+    assert len(scrubbed) == scrubs
+    for gone in ("zqlive3word", "zqlive7word"):
+        assert rows_containing(gone) == []
+    if connection.vendor == "sqlite":  # nor in the search index or the file's free bytes
+        assert not fts_index_holds("zqlive3word") and not fts_index_holds("zqlive7word")
+        on_disk = database_files()
+        assert b"zqlive3word" not in on_disk and b"zqlive7word" not in on_disk
+        assert b"zqlive8word" in on_disk  # a stored post's words are found there
 
 
 def test_the_next_run_continues_from_the_saved_cursor(world, quick):
