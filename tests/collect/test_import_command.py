@@ -147,3 +147,15 @@ def test_export_command_writes_the_file_and_refuses_unknown_projects(world, tmp_
     assert len(out.read_text().splitlines()) == 5
     with pytest.raises(CommandError, match="no project “missing”"):
         call_command("export", "--project", "missing", "--out", str(out))
+
+
+def test_help_names_every_format_platform_and_table_field(capsys, monkeypatch):
+    from socialgood.platforms import FORMATS, tabular
+    from socialgood.platforms.model import PLATFORMS
+
+    monkeypatch.setenv("COLUMNS", "2000")  # no line breaks, which argparse puts at hyphens
+    with pytest.raises(SystemExit):
+        call_command("import", "--help")
+    help_text = capsys.readouterr().out
+    for name in [*FORMATS, "csv", "xlsx", *PLATFORMS, *tabular.FIELDS]:
+        assert name in help_text

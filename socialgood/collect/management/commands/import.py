@@ -12,6 +12,8 @@ from socialgood.collect.imports import (
     is_table,
     table_mapping,
 )
+from socialgood.platforms import FORMATS, tabular
+from socialgood.platforms.model import PLATFORMS
 from socialgood.platforms.report import counted
 from socialgood.projects.models import Project
 
@@ -20,8 +22,9 @@ SHOW_LINES = 5  # line numbers shown per skip reason; the --report file has more
 
 class Command(BaseCommand):
     help = (
-        "Import posts from files (X/Twitter, Bluesky, Mastodon, Reddit, YouTube, Telegram, "
-        "Zeeschuimer; .gz, .zst and .zip read directly; CSV/XLSX through a column mapping). "
+        "Import posts from files (X/Twitter, X archives, Bluesky, Mastodon, Reddit, YouTube, "
+        "Telegram, Zeeschuimer; .gz, .zst and .zip read directly; CSV/XLSX through a column "
+        "mapping). "
         "Identifiers are pseudonymised before anything is stored."
     )
     # Django's system checks load every URL and view (about a second): an import
@@ -29,11 +32,14 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="The files to import.")
         parser.add_argument(
             "--project", required=True, metavar="SLUG", help="Created when missing."
         )
-        parser.add_argument("--format", help="Skip format detection, e.g. twarc2, bluesky, csv.")
+        parser.add_argument(
+            "--format",
+            help=f"Skip format detection: one of {', '.join([*FORMATS, 'csv', 'xlsx'])}.",
+        )
         parser.add_argument("--report", metavar="FILE.json", help="Write the import report here.")
         parser.add_argument(
             "--owner",
@@ -41,14 +47,16 @@ class Command(BaseCommand):
             help="Owner of a new project (default: the first superuser).",
         )
         parser.add_argument(
-            "--platform", help="Tables only: the platform the rows come from (x, reddit, ...)."
+            "--platform",
+            help=f"Tables only: the platform the rows come from: one of {', '.join(PLATFORMS)}.",
         )
         parser.add_argument(
             "--map",
             action="append",
             default=[],
             metavar="FIELD=COLUMN",
-            help="Tables only: which column holds a post field, e.g. --map text=Tweet. Repeat.",
+            help="Tables only: which column holds a post field, e.g. --map text=Tweet. Repeat. "
+            f"Fields: {', '.join(tabular.FIELDS)}.",
         )
 
     def handle(self, *args, paths, project, format, report, owner, platform, map, **options):
