@@ -15,7 +15,9 @@ one string says it all). Raw payloads are never exported. Posts are read in chun
 so memory stays flat whatever the size of the project.
 """
 
+import os
 from collections import defaultdict
+from pathlib import Path
 
 import orjson
 
@@ -37,11 +39,19 @@ def export_ndjson(project, out_path, *, user=None, posts=None):
         posts = project.posts.all()
     rows = posts.order_by("id").values_list(*POST_FIELDS).iterator(chunk_size=CHUNK)
     count = 0
-    with open(out_path, "wb") as out:
-        for chunk in batches(rows, CHUNK):
-            for record in _records(chunk):
-                out.write(orjson.dumps(record, option=orjson.OPT_UTC_Z) + b"\n")
-                count += 1
+    # Written beside the target and renamed when complete: a full disk or an interrupted
+    # export never leaves a file that looks like the whole project but is not.
+    out_path = Path(out_path)
+    partial = out_path.with_name(out_path.name + ".partial")
+    try:
+        with open(partial, "wb") as out:
+            for chunk in batches(rows, CHUNK):
+                for record in _records(chunk):
+                    out.write(orjson.dumps(record, option=orjson.OPT_UTC_Z) + b"\n")
+                    count += 1
+        os.replace(partial, out_path)
+    finally:
+        partial.unlink(missing_ok=True)
     AuditEvent.record(
         user, project, "export.download", target="posts.ndjson", format="ndjson", posts=count
     )

@@ -159,3 +159,26 @@ def test_help_names_every_format_platform_and_table_field(capsys, monkeypatch):
     help_text = capsys.readouterr().out
     for name in [*FORMATS, "csv", "xlsx", *PLATFORMS, *tabular.FIELDS]:
         assert name in help_text
+
+
+def test_an_export_that_cannot_be_finished_leaves_the_old_file_alone(world, tmp_path, monkeypatch):
+    from socialgood.collect import export
+
+    run(FIXTURES / "mastodon/timeline.jsonl", "--project", world.project.slug)
+    with pytest.raises(CommandError, match="Can't write .*: No such file or directory."):
+        call_command("export", "--project", world.project.slug, "--out", tmp_path / "no/x.nd")
+
+    out = tmp_path / "posts.ndjson"
+    out.write_text("yesterday's export\n")
+
+    records = export._records
+
+    def disk_full(rows):
+        yield from records(rows)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export, "_records", disk_full)
+    with pytest.raises(CommandError, match="No space left on device"):
+        call_command("export", "--project", world.project.slug, "--out", str(out))
+    assert out.read_text() == "yesterday's export\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["posts.ndjson"]

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from socialgood.collect.export import export_ndjson
+from socialgood.platforms.report import counted
 from socialgood.projects.models import Project
 
 
@@ -10,11 +11,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--project", required=True, metavar="SLUG")
         parser.add_argument("--format", default="ndjson", choices=["ndjson"])
-        parser.add_argument("--out", required=True, metavar="FILE")
+        parser.add_argument(
+            "--out", required=True, metavar="FILE", help="Replaced only once it is complete."
+        )
 
     def handle(self, *args, project, format, out, **options):
         found = Project.objects.filter(slug=project).first()
         if found is None:
             raise CommandError(f"There is no project “{project}”.")
-        count = export_ndjson(found, out)
-        self.stdout.write(f"Wrote {count:,} posts to {out}.")
+        try:
+            count = export_ndjson(found, out)
+        except OSError as error:
+            raise CommandError(f"Can't write {out}: {error.strerror}.") from None
+        self.stdout.write(f"Wrote {counted(count, 'post')} to {out}.")
