@@ -127,6 +127,18 @@ def test_a_guessed_mapping_is_printed(world, tmp_path):
     assert "guessed from the column names" in output and "platform_id    ← id" in output
 
 
+def test_a_report_that_could_not_be_written_is_refused_before_importing(world, tmp_path):
+    with pytest.raises(CommandError, match="Can't write the report to .*no such folder"):
+        run(
+            FIXTURES / "mastodon/timeline.jsonl",
+            "--project",
+            world.project.slug,
+            "--report",
+            tmp_path / "missing" / "report.json",
+        )
+    assert not Post.objects.exists() and not ImportRun.objects.exists()
+
+
 def test_export_command_writes_the_file_and_refuses_unknown_projects(world, tmp_path):
     run(FIXTURES / "mastodon/timeline.jsonl", "--project", world.project.slug)
     out = tmp_path / "posts.ndjson"

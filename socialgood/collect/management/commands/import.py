@@ -64,6 +64,9 @@ class Command(BaseCommand):
         for path in paths:
             if not path.is_file():
                 raise CommandError(f"There is no file {path}.")
+        if report and not Path(report).resolve().parent.is_dir():
+            # Found out now, not after an hour's import that then can't say what it did.
+            raise CommandError(f"Can't write the report to {report}: there is no such folder.")
         mapping = parse_map(map)
         project = self.get_or_create_project(project, owner)
         for path in paths:
