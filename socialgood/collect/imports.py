@@ -199,7 +199,10 @@ def is_table(path, format=None):
 
 def table_mapping(project, path, mapping=None, platform=None):
     """(mapping, platform, how) for a CSV/XLSX file; `how` is given, remembered or guessed."""
-    headers = tabular.read_header(path)
+    try:
+        headers = tabular.read_header(path)
+    except files.UnreadableFile as error:
+        raise ImportProblem(str(error)) from None
     if not headers:
         raise ImportProblem("The table is empty: it has no header row.")
     if mapping:

@@ -15,10 +15,13 @@ import csv
 import hashlib
 import re
 import unicodedata
+import zipfile
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from socialgood.platforms.files import UnreadableFile
 from socialgood.platforms.model import KINDS, PLATFORMS, Metrics, Person, Post
 from socialgood.platforms.normalise import hashtag, link, parse_twitter_date, unique
 from socialgood.platforms.textscan import at_mentions_in, hashtags_in, links_in
@@ -66,6 +69,16 @@ COMMON_NAMES = {
 }  # fmt: skip
 
 DELIMITERS = (",", ";", "\t", "|")
+# Python's csv refuses cells over 128 kB; a post's text can be longer (a Reddit
+# self-post, a pasted document), so allow up to this many characters.
+MAX_CELL_CHARS = 16 * 2**20
+# What openpyxl raises for a file that is not a workbook, or is cut off or damaged
+# (SyntaxError: the XML parser's ParseError).
+BROKEN_WORKBOOK = (zipfile.BadZipFile, KeyError, EOFError, zlib.error, SyntaxError, ValueError)
+NOT_A_WORKBOOK = (
+    "This file can't be read as an Excel workbook (.xlsx): it is damaged, cut off, or "
+    "not a workbook. Save it again from Excel, or as CSV."
+)
 CHUNK_BYTES = 1024 * 1024
 SEPARATOR = re.compile(r"[\s.\-/]+")
 LIST_SEPARATOR = re.compile(r"[\s,;]+")
@@ -95,8 +108,11 @@ def read_header(path):
 
 
 def normalise_header(name):
-    """How headers are compared: NFC, case-folded, separators as one underscore."""
-    name = unicodedata.normalize("NFC", str(name or "")).strip().casefold()
+    """How headers are compared: without case, in NFC, separators as one underscore."""
+    # Unicode's canonical caseless match, NFD(casefold(NFD(name))): case-folding can
+    # decompose a letter ("ῢ"), so folding a composed form alone can miss its upper case.
+    name = unicodedata.normalize("NFD", str(name or "")).strip().casefold()
+    name = unicodedata.normalize("NFC", name)
     return SEPARATOR.sub("_", name).strip("_")
 
 
@@ -338,11 +354,17 @@ def iter_rows(path):
 
 def xlsx_rows(path):
     import openpyxl  # only XLSX imports need it
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (*BROKEN_WORKBOOK, InvalidFileException) as error:
+        raise UnreadableFile(NOT_A_WORKBOOK) from error
     try:
         for row in workbook.worksheets[0].iter_rows(values_only=True):
             yield list(row)
+    except BROKEN_WORKBOOK as error:
+        raise UnreadableFile(NOT_A_WORKBOOK + " The rows before the damage were read.") from error
     finally:
         workbook.close()
 
@@ -355,7 +377,17 @@ def csv_rows(path):
         first_line = text.readline()
         text.seek(0)
         delimiter = max(DELIMITERS, key=first_line.count)
-        yield from csv.reader(text, delimiter=delimiter)
+        csv.field_size_limit(MAX_CELL_CHARS)
+        rows_read = 0
+        try:
+            for row in csv.reader(text, delimiter=delimiter):
+                rows_read += 1
+                yield row
+        except csv.Error as error:
+            raise UnreadableFile(  # numbered as a spreadsheet does, the header being row 1
+                f"Row {rows_read + 1:,} of the table can't be read ({error}). "
+                "The rows before it were read."
+            ) from error
 
 
 def csv_encoding(path):

@@ -194,3 +194,47 @@ def test_an_export_that_cannot_be_finished_leaves_the_old_file_alone(world, tmp_
         call_command("export", "--project", world.project.slug, "--out", str(out))
     assert out.read_text() == "yesterday's export\n"
     assert [path.name for path in tmp_path.iterdir()] == ["posts.ndjson"]
+
+
+def test_a_table_cell_longer_than_csv_allows_is_imported_whole(world, tmp_path):
+    long_text = "Our story, told at length. " * 8_000  # 216,000 characters
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "id,date,text\n1,2026-01-01T10:00:00Z,hello\n"
+        f'2,2026-01-01T11:00:00Z,"{long_text}"\n3,2026-01-01T12:00:00Z,bye\n'
+    )
+    assert "3 new posts" in run(path, "--project", world.project.slug)
+    assert Post.objects.get(platform_id="2").text == long_text.strip()
+
+
+def test_an_unreadable_table_row_keeps_the_rows_before_it(world, tmp_path, monkeypatch):
+    from socialgood.platforms import tabular
+
+    monkeypatch.setattr(tabular, "MAX_CELL_CHARS", 1_000)
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "id,date,text\n1,2026-01-01T10:00:00Z,hello\n"
+        f"2,2026-01-01T11:00:00Z,{'x' * 2_000}\n3,2026-01-01T12:00:00Z,bye\n"
+    )
+    with pytest.raises(CommandError, match="Row 3 of the table can't be read"):
+        run(path, "--project", world.project.slug)
+    assert list(Post.objects.values_list("platform_id", flat=True)) == ["1"]
+
+
+@pytest.mark.parametrize("damage", ["not a workbook", "cut in half"])
+def test_a_damaged_workbook_is_explained(world, tmp_path, damage):
+    import openpyxl
+
+    path = tmp_path / "posts.xlsx"
+    if damage == "not a workbook":
+        path.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    else:
+        workbook = openpyxl.Workbook()
+        workbook.active.append(["id", "date", "text"])
+        for n in range(2_000):
+            workbook.active.append([n, "2026-01-01T10:00:00Z", f"post {n}"])
+        workbook.save(path)
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(CommandError, match="can't be read as an Excel workbook"):
+        run(path, "--project", world.project.slug)
+    assert not Post.objects.exists()
