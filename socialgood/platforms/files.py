@@ -27,6 +27,7 @@ zip it is "member name:line".
 """
 
 import bz2
+import codecs
 import io
 import lzma
 import re
@@ -333,11 +334,51 @@ class _Raw(io.RawIOBase):
         return len(data)
 
 
+def _utf8(stream):
+    """`stream` as UTF-8. Windows tools write UTF-16: PowerShell 5's `>` and `Out-File`,
+    Notepad's "Unicode"; JSON can only start with `{` or `[` then, so without a byte
+    order mark a zero byte beside one tells the byte order."""
+    head = stream.peek(2)[:2]
+    if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        encoding = "utf-16"
+    elif head in (b"{\x00", b"[\x00"):
+        encoding = "utf-16-le"
+    elif head in (b"\x00{", b"\x00["):
+        encoding = "utf-16-be"
+    else:
+        return stream
+    return io.BufferedReader(_Transcoded(stream, encoding), READ_CHUNK)
+
+
+class _Transcoded(io.RawIOBase):
+    """Reads a stream in another encoding as UTF-8 (undecodable bytes become U+FFFD)."""
+
+    def __init__(self, stream, encoding):
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._pending = b""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while not self._pending:
+            chunk = self._stream.read(READ_CHUNK)
+            self._pending = self._decoder.decode(chunk, final=not chunk).encode()
+            if not chunk:
+                break
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
 # --- splitting into records ---------------------------------------------------------
 
 
 def _stream_records(stream, report, limits, member):
     max_line_bytes, whole_document_bytes = limits
+    stream = _utf8(stream)
     first, line_no = _first_content_line(stream, max_line_bytes)
     if first is None:
         raise UnreadableFile("The file is empty.")

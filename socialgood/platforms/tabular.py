@@ -391,15 +391,19 @@ def csv_rows(path):
 
 
 def csv_encoding(path):
-    """UTF-8 (with or without BOM), else Windows-1252, which Excel writes in the West.
+    """UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode text"), else
+    Windows-1252, which Excel writes in the West.
 
     The whole file is checked, in chunks: one stray byte deep in a large export
     would otherwise stop the import halfway.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as binary:
-        if binary.read(3) == codecs.BOM_UTF8:
+        head = binary.read(3)
+        if head == codecs.BOM_UTF8:
             return "utf-8-sig"
+        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"
         binary.seek(0)
         try:
             while chunk := binary.read(CHUNK_BYTES):

@@ -156,6 +156,20 @@ def test_byte_order_mark_is_ignored(tmp_path):
     assert records(path)[0] == [{"a": 1}, {"a": 2}]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("compress", [None, gzip.compress])
+def test_utf16_as_windows_tools_write_it_reads_as_utf8(tmp_path, encoding, compress):
+    # PowerShell 5's `>` writes UTF-16 with a byte order mark; other tools leave it out.
+    original = FIXTURES / "bluesky/search.jsonl"
+    text = original.read_text(encoding="utf-8")
+    data = text.encode(encoding)
+    path = tmp_path / "search.jsonl"
+    path.write_bytes(compress(data) if compress else data)
+    assert records(path)[0] == records(original)[0]
+    # Not only ASCII: the fixture's emoji and accents survive (surrogate pairs in UTF-16).
+    assert any(ord(char) > 0xFFFF for char in text)
+
+
 @pytest.mark.parametrize(
     "content, words",
     [

@@ -142,6 +142,16 @@ def test_windows_1252_file_and_entities_from_text():
     assert report.warnings[tabular.MENTIONS_FROM_TEXT] == 1
 
 
+def test_utf16_table_as_excel_saves_unicode_text(tmp_path):
+    path = tmp_path / "export.tsv"
+    path.write_text(X_EXPORT.read_text(encoding="utf-8-sig"), encoding="utf-16")
+
+    assert tabular.read_header(path) == list(X_MAPPING.values())
+    assert [p.text for p in read(path, X_MAPPING)[0]] == [
+        p.text for p in read(X_EXPORT, X_MAPPING)[0]
+    ]
+
+
 def test_mapping_mistakes_raise():
     with pytest.raises(ValueError, match="created_at"):
         read(WINDOWS, {"platform_id": "id"})

@@ -167,14 +167,15 @@ class Command(BaseCommand):
             unknown = entry.get("unknown_fields", {})
             if unknown:
                 self.stdout.write(
-                    f"  {entry['name']}: {len(unknown)} unknown fields kept only in the raw "
-                    f"payload: {', '.join(sorted(unknown)[:10])}"
+                    f"  {entry['name']}: {counted(len(unknown), 'unknown field')} kept only in "
+                    f"the raw payload: {', '.join(sorted(unknown)[:10])}"
                 )
         scrubbed = run.report.get("contacts_scrubbed", 0)
         if scrubbed:
-            self.stdout.write(
-                f"  {scrubbed:,} e-mail addresses and phone numbers removed from texts."
+            what = counted(
+                scrubbed, "e-mail address or phone number", "e-mail addresses and phone numbers"
             )
+            self.stdout.write(f"  {what} removed from texts.")
         if run.status == run.Status.FAILED:
             self.stderr.write(run.message)
 
