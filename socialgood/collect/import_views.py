@@ -608,7 +608,11 @@ def _file_rows(run):
         rows.append(
             {
                 **entry,
-                "format_label": FORMAT_LABELS.get(entry.get("format") or "", "not recognised"),
+                "format_label": "; ".join(
+                    FORMAT_LABELS.get(name, name) for name in entry["format"].split(", ")
+                )
+                if entry.get("format")
+                else "not recognised",
                 "sha_short": (entry.get("sha256") or "")[:12],
                 "skips": skips,
                 "warnings": list(entry.get("warnings", {}).items()),

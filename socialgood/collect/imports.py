@@ -493,7 +493,10 @@ class _Importer:
         self._store_pending()
         if kind == "file":
             index, format, mapper = details
-            self.entries[index]["format"] = format
+            # A zip of files from several tools is in several formats.
+            known = self.entries[index]["format"]
+            formats = {*known.split(", "), format} if known else {format}
+            self.entries[index]["format"] = ", ".join(sorted(formats))
             self.mappers[index] = mapper
         elif kind == "failed":
             index, message = details
@@ -634,6 +637,8 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
     for index, path, source in plan:
         report = Report()
         failure = []
+        switches = []  # formats of the zip members read since the last batch
+        module = None
         try:
             if source[0] == "table":
                 _, mapping, platform = source
@@ -641,8 +646,11 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
                 yield ("file", index, "table", TABLE_MAPPER)
             else:
                 module = FORMATS[source[1]] if source[1] else files.sniff_format(path, **limits)
-                posts = files.read_posts(path, report, module, **limits)
-                yield ("file", index, module.NAME, f"{module.NAME}/{module.MAPPER_VERSION}")
+                # A format named by the user is used for everything; else each zip
+                # member is read in its own.
+                on_format = None if source[1] else switches.append
+                posts = files.read_posts(path, report, module, on_format=on_format, **limits)
+                yield ("file", index, module.NAME, _mapper(module))
         except files.UnreadableFile as error:
             failure.append(str(error))
             posts = ()
@@ -650,19 +658,42 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
         # (`raw`) is freed at once rather than held for a whole batch: 20,000 twarc2
         # posts held 318 MB that way.
         protected = map(protect, _until_failure(posts, failure))
-        for batch in ingest.batches(protected, min(READ_CHUNK, ingest.BATCH_SIZE)):
+        batch = []
+        for post in protected:
+            if switches:  # `post` is the first of a zip member in another format
+                if batch:
+                    yield ("batch", index, batch)
+                    batch = []
+                yield from _deletions(index, module, report, pseudonymiser)
+                module = switches[-1]
+                switches.clear()
+                yield ("file", index, module.NAME, _mapper(module))
+            batch.append(post)
+            if len(batch) >= min(READ_CHUNK, ingest.BATCH_SIZE):
+                yield ("batch", index, batch)
+                batch = []
+        if batch:
             yield ("batch", index, batch)
-        if report.deleted:
-            # In the form the posts were stored, so the importer can find them.
-            notices = pseudonymiser.deletions(module.PLATFORM, report.deleted)
-            report.deleted = []
-            yield ("deleted", index, module.PLATFORM, notices)
+        yield from _deletions(index, module, report, pseudonymiser)
         if failure:
             yield ("failed", index, failure[0])
         yield ("report", index, report)
     # As JSON bytes: far smaller than the objects, for the pipe and the importer's memory.
     parts = people_learnt(pseudonymiser.document())
     yield ("people", parts, pseudonymiser.stats.as_dict(), len(pseudonymiser.people))
+
+
+def _mapper(module):
+    return f"{module.NAME}/{module.MAPPER_VERSION}"
+
+
+def _deletions(index, module, report, pseudonymiser):
+    """The deletion notices the file's records held (in `module`'s platform), if any."""
+    if report.deleted:
+        # In the form the posts were stored, so the importer can find them.
+        notices = pseudonymiser.deletions(module.PLATFORM, report.deleted)
+        report.deleted = []
+        yield ("deleted", index, module.PLATFORM, notices)
 
 
 def _until_failure(posts, failure):

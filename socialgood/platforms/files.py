@@ -6,8 +6,9 @@
 
 Compression is recognised by its magic bytes, whatever the file is called: gzip, zstd
 (Pushshift/Arctic Shift dumps need a 2 GiB window), bzip2, xz and zip (every member in
-name order, with a guard against zip bombs). Of an X archive's zip only the tweets are
-read, each with the account that wrote them as `owner` (platforms.x_archive).
+name order, with a guard against zip bombs; read_posts can tell each member's format
+apart). Of an X archive's zip only the tweets are read, each with the account that
+wrote them as `owner` (platforms.x_archive).
 
 A file's records are
 - one JSON value per line (JSON Lines); a line may be an object or an array,
@@ -78,14 +79,18 @@ def iter_records(
     max_line_bytes=MAX_LINE_BYTES,
     whole_document_bytes=WHOLE_DOCUMENT_BYTES,
     max_member_bytes=MAX_MEMBER_BYTES,
+    on_member=None,
 ):
-    """Yield (line, record) for every JSON record in the file; see the module docstring."""
+    """Yield (line, record) for every JSON record in the file; see the module docstring.
+
+    `on_member(name)` is called as each member of a zip starts.
+    """
     limits = (max_line_bytes, whole_document_bytes)
     with open(path, "rb", buffering=0) as raw:
         head = raw.read(8)
         raw.seek(0)
         if head.startswith(_ZIP_MAGICS):
-            yield from _zip_records(raw, report, limits, max_member_bytes)
+            yield from _zip_records(raw, report, limits, max_member_bytes, on_member)
             return
         yield from _stream_records(_decompressed(raw, head), report, limits, None)
 
@@ -112,16 +117,28 @@ def sniff_format(path, **limits):
     )
 
 
-def read_posts(path, report, module=None, **limits):
+def read_posts(path, report, module=None, *, on_format=None, **limits):
     """Every Post in the file, parsed by `module` (sniffed when not given).
 
     Counts records and posts in `report`. A record the parser chokes on is skipped
     and reported, so one odd record never ends an import.
+
+    With `on_format`, a zip member whose first record is in another format than the
+    one before is read in that format (a zipped folder of files from several tools),
+    and `on_format(module)` is called before its first post.
     """
     if module is None:
         module = sniff_format(path, **limits)
     parse = module.parse
-    for line, record in iter_records(path, report, **limits):
+    started = []  # a zip member has started: look at the format of its first record
+    on_member = started.append if on_format is not None else None
+    for line, record in iter_records(path, report, on_member=on_member, **limits):
+        if started:
+            started.clear()
+            found = _sniff_one(record)
+            if found is not None and found is not module:
+                module, parse = found, found.parse
+                on_format(module)
         try:
             for post in parse(record, report, line):
                 report.posts += 1
@@ -130,6 +147,12 @@ def read_posts(path, report, module=None, **limits):
             report.skip(
                 f"{module.NAME}: record of an unexpected shape ({type(error).__name__})", line
             )
+
+
+def _sniff_one(record):
+    from socialgood import platforms  # the registry imports this module's users
+
+    return platforms.sniff(record)
 
 
 class _Discard:
@@ -163,7 +186,7 @@ def _decompressed(raw, head):
     return _guarded(stream)
 
 
-def _zip_records(raw, report, limits, max_member_bytes):
+def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
     try:
         archive = zipfile.ZipFile(raw)
     except (zipfile.BadZipFile, OSError) as error:
@@ -185,6 +208,8 @@ def _zip_records(raw, report, limits, max_member_bytes):
             report.skip(f"zip member can't be opened ({error})", info.filename)
             continue
         with member:
+            if on_member is not None:
+                on_member(info.filename)
             if not head:
                 report.skip("empty file in the zip", info.filename)
                 continue

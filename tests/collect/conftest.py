@@ -1,6 +1,7 @@
 """Helpers for the collect tests: counts of stored rows and posts written in a real format."""
 
 import json
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -97,11 +98,20 @@ def small_batches(monkeypatch):
     return 10
 
 
+MIXED = ["bluesky/search.jsonl", "mastodon/timeline.jsonl", "twarc2/search.jsonl"]
+
+
+def mixed_zip(path):
+    """A zipped folder of files from three tools, in three formats."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in MIXED:
+            archive.write(FIXTURES / name, "collected/" + name.replace("/", "-"))
+    return path
+
+
 def x_archive_zip(path, replace=None):
     """The invented X archive in fixtures/x_archive, zipped as X delivers it, with a media
     file beside the tweets. `replace` ({text: other text}) edits every file first."""
-    import zipfile
-
     folder = FIXTURES / "x_archive"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for file in sorted(folder.rglob("*")):

@@ -12,10 +12,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import StopUpload
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.html import escape
 
 from socialgood.collect.import_views import LimitedUploadHandler, disk_name
 from socialgood.collect.models import ColumnMapping, ImportRun
 from socialgood.jobs.models import Job
+from socialgood.platforms import FORMATS
+from tests.collect.conftest import mixed_zip
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BLUESKY = FIXTURES / "bluesky" / "search.jsonl"  # 2 API pages, 4 posts
@@ -272,6 +275,19 @@ def test_one_unreadable_file_among_several_is_named_and_the_rest_is_stored(
     assert "The other files were read to the end: 4 new posts stored." in page
     assert "The import did not finish" not in page
     assert world.project.posts.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_zip_in_several_formats_names_them_all(client, world, upload_dir, tmp_path):
+    archive = mixed_zip(tmp_path / "folder.zip")
+    upload(client, world, SimpleUploadedFile("folder.zip", archive.read_bytes()))
+    run = ImportRun.objects.get()
+    call_command("worker", batch=True, interval=0)
+
+    page = client.get(reverse("import_report", args=[world.project.slug, run.pk])).content
+    labels = "; ".join(FORMATS[name].LABEL for name in ("bluesky", "mastodon", "twarc2"))
+    assert escape(labels) in page.decode()
+    assert "14 new posts" in page.decode()
 
 
 # --- tables: the column-mapping step ---------------------------------------------------------

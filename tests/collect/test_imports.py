@@ -30,7 +30,9 @@ from socialgood.privacy.pseudonyms import pseudonym
 from socialgood.projects.models import AuditEvent
 from tests.collect.conftest import (
     FIXTURES,
+    MIXED,
     bluesky_file,
+    mixed_zip,
     stored_counts,
     write_jsonl,
     x_archive_zip,
@@ -152,6 +154,36 @@ def test_an_x_archive_zip_imports_its_owners_tweets_under_their_pseudonym(world,
 
     again = import_files(world.project, [archive], user=world.owner)
     assert (again.imported, again.duplicates) == (0, 5)
+
+
+def test_a_zip_of_files_from_several_tools_reads_each_in_its_own_format(world, tmp_path):
+    run = import_files(world.project, [mixed_zip(tmp_path / "folder.zip")])
+
+    assert run.status == ImportRun.Status.DONE, run.message
+    assert run.format == "bluesky, mastodon, twarc2"
+    # Only what each file gives on its own: the X file's page of a failed request.
+    assert run.report["skipped"] == {"twarc2: page without data (failed request)": 1}
+    expected = Counter()
+    for name, _, counts in KNOWN:
+        if name in MIXED:
+            expected.update(counts)
+    assert stored_counts(world.project) == dict(expected)
+    mappers = Counter(Post.objects.values_list("platform", "mapper"))
+    assert mappers == {
+        ("bluesky", "bluesky/1"): 4,
+        ("mastodon", "mastodon/1"): 5,
+        ("x", "twarc2/1"): 5,
+    }
+
+    again = import_files(world.project, [tmp_path / "folder.zip"])
+    assert (again.imported, again.duplicates) == (0, 14)
+
+
+def test_a_format_chosen_for_a_zip_is_used_for_every_member(world, tmp_path):
+    run = import_files(world.project, [mixed_zip(tmp_path / "folder.zip")], format="mastodon")
+
+    assert run.format == "mastodon" and run.imported == 5
+    assert run.skipped == 4  # the Bluesky and X pages, two lines each
 
 
 def test_an_overlapping_file_adds_only_the_new_posts(world, tmp_path):
