@@ -127,6 +127,14 @@ def test_a_guessed_mapping_is_printed(world, tmp_path):
     assert "guessed from the column names" in output and "platform_id    ← id" in output
 
 
+def test_a_folder_or_a_missing_file_is_refused_plainly(world, tmp_path):
+    with pytest.raises(CommandError, match="is a folder: name the files in it"):
+        run(tmp_path, "--project", world.project.slug)
+    with pytest.raises(CommandError, match="There is no file"):
+        run(tmp_path / "posts.jsonl", "--project", world.project.slug)
+    assert not ImportRun.objects.exists()
+
+
 def test_a_report_that_could_not_be_written_is_refused_before_importing(world, tmp_path):
     with pytest.raises(CommandError, match="Can't write the report to .*no such folder"):
         run(

@@ -62,6 +62,8 @@ class Command(BaseCommand):
     def handle(self, *args, paths, project, format, report, owner, platform, map, **options):
         paths = [Path(path) for path in paths]
         for path in paths:
+            if path.is_dir():
+                raise CommandError(f"{path} is a folder: name the files in it (e.g. {path}/*).")
             if not path.is_file():
                 raise CommandError(f"There is no file {path}.")
         if report and not Path(report).resolve().parent.is_dir():
