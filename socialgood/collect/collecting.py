@@ -89,6 +89,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from socialgood import platforms
 from socialgood.collect import ingest
 from socialgood.collect.imports import project_pseudonymiser, save_directory
 from socialgood.collect.models import Collection, CollectionRun, Credential, ImportRun
@@ -478,7 +479,7 @@ class _Run:
                 counts = ingest.store_posts(
                     self.project,
                     batch,
-                    mapper=f"{fmt.NAME}/{fmt.MAPPER_VERSION}",
+                    mapper=platforms.mapper_of(fmt),
                     import_run_id=run.import_run_id,
                 )
             # The cursor moves with the posts it covers: after a crash, the next attempt

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from socialgood.collect import ingest, search
 from socialgood.collect.models import ColumnMapping, ImportRun, PersonDirectory, PersonOriginals
-from socialgood.platforms import FORMATS, files, tabular
+from socialgood.platforms import FORMATS, files, mapper_of, tabular
 from socialgood.platforms.model import Post
 from socialgood.platforms.report import Report, counted
 from socialgood.privacy import crypto
@@ -650,7 +650,7 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
                 # member is read in its own.
                 on_format = None if source[1] else switches.append
                 posts = files.read_posts(path, report, module, on_format=on_format, **limits)
-                yield ("file", index, module.NAME, _mapper(module))
+                yield ("file", index, module.NAME, mapper_of(module))
         except files.UnreadableFile as error:
             failure.append(str(error))
             posts = ()
@@ -658,7 +658,7 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
         # (`raw`) is freed at once rather than held for a whole batch: 20,000 twarc2
         # posts held 318 MB that way.
         protected = map(protect, _until_failure(posts, failure))
-        batch = []
+        batch, size = [], min(READ_CHUNK, ingest.BATCH_SIZE)
         for post in protected:
             if switches:  # `post` is the first of a zip member in another format
                 if batch:
@@ -667,9 +667,9 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
                 yield from _deletions(index, module, report, pseudonymiser)
                 module = switches[-1]
                 switches.clear()
-                yield ("file", index, module.NAME, _mapper(module))
+                yield ("file", index, module.NAME, mapper_of(module))
             batch.append(post)
-            if len(batch) >= min(READ_CHUNK, ingest.BATCH_SIZE):
+            if len(batch) >= size:
                 yield ("batch", index, batch)
                 batch = []
         if batch:
@@ -681,10 +681,6 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
     # As JSON bytes: far smaller than the objects, for the pipe and the importer's memory.
     parts = people_learnt(pseudonymiser.document())
     yield ("people", parts, pseudonymiser.stats.as_dict(), len(pseudonymiser.people))
-
-
-def _mapper(module):
-    return f"{module.NAME}/{module.MAPPER_VERSION}"
 
 
 def _deletions(index, module, report, pseudonymiser):

@@ -53,3 +53,8 @@ def sniff(record):
         if module.sniff(record):
             return module
     return None
+
+
+def mapper_of(module):
+    """The provenance stored with each post: "<format>/<mapper version>"."""
+    return f"{module.NAME}/{module.MAPPER_VERSION}"
