@@ -284,15 +284,19 @@ def reconcile_runs():
         status__in=[CollectionRun.Status.QUEUED, CollectionRun.Status.RUNNING],
         job__status__in=[Job.Status.FAILED, Job.Status.CANCELLED, Job.Status.SUCCEEDED],
     ).select_related("job")
+    closed = 0
     for run in open_runs:
         status = (
             CollectionRun.Status.CANCELLED
             if run.job.status == Job.Status.CANCELLED
             else CollectionRun.Status.FAILED
         )
-        CollectionRun.objects.filter(pk=run.pk, status=run.status).update(
+        closed += CollectionRun.objects.filter(pk=run.pk, status=run.status).update(
             status=status, message=run.job.message, finished_at=timezone.now()
         )
+    if closed:
+        # A run that died may have removed posts it had no time to scrub from the files.
+        governance.scrub_database()
 
 
 # --- the job ------------------------------------------------------------------------------
@@ -434,6 +438,8 @@ class _Run:
                 format=module.NAME,
             )
         run.attempt += 1
+        # An earlier attempt that died may have removed posts without scrubbing them.
+        self.scrub_pending = run.attempt > 1
         run.status = CollectionRun.Status.RUNNING
         run.started_at = run.started_at or now
         run.heartbeat_at = now

@@ -12,6 +12,7 @@ from django.utils import timezone
 from socialgood.collect import collecting
 from socialgood.collect.models import Collection, CollectionRun, Post
 from socialgood.jobs.models import Job
+from socialgood.projects import governance
 from tests.collect.collection_servers import MastodonInstance, status
 
 
@@ -136,9 +137,11 @@ def test_a_run_is_not_started_while_the_last_one_still_works(world, instance):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_dead_worker_is_recovered_and_the_retry_continues_from_the_saved_page(
-    world, instance, settings
+    world, instance, settings, monkeypatch
 ):
     settings.JOB_STALE_AFTER_SECONDS = 300
+    scrubs = []
+    monkeypatch.setattr(governance, "scrub_database", lambda: scrubs.append(True))
     for n in range(30, 95):
         instance.add(status(n, minutes=n))
     collection = hourly(world, instance, enabled=False)
@@ -165,10 +168,14 @@ def test_a_dead_worker_is_recovered_and_the_retry_continues_from_the_saved_page(
     # Only what the dead attempt had not saved was asked for: no request from the top.
     assert all("max_id" in q or "min_id" in q for _, q, _ in instance.log)
     assert Post.objects.filter(project=world.project).count() == 95 - 40
+    # The dead attempt may have removed posts it never scrubbed from the files.
+    assert scrubs == [True]
 
 
 @pytest.mark.django_db
-def test_a_run_whose_job_gave_up_is_closed_as_failed(world, instance):
+def test_a_run_whose_job_gave_up_is_closed_as_failed(world, instance, monkeypatch):
+    scrubs = []
+    monkeypatch.setattr(governance, "scrub_database", lambda: scrubs.append(True))
     collection = hourly(world, instance)
     run = collecting.start_run(collection, user=world.analyst)
     Job.objects.filter(pk=run.job.pk).update(
@@ -180,6 +187,9 @@ def test_a_run_whose_job_gave_up_is_closed_as_failed(world, instance):
     run.refresh_from_db()
     assert run.status == CollectionRun.Status.FAILED
     assert "stopped responding" in run.message
+    assert scrubs == [True]  # what the dead run removed is scrubbed from the files
+    collecting.reconcile_runs()
+    assert scrubs == [True]  # once: nothing more to close
     assert collecting.start_run(collection) is not None  # and the collection can run again
 
 
