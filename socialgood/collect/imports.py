@@ -15,6 +15,7 @@ reported with their line numbers. Importing the same files again stores only wha
 missing, so a re-run after a crash or Ctrl-C completes the import.
 """
 
+import errno
 import gc
 import hashlib
 import multiprocessing
@@ -30,7 +31,7 @@ from pathlib import Path
 import msgspec
 import orjson
 import psycopg
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -109,18 +110,35 @@ def import_files(
         known = ", ".join([*FORMATS, "csv", "xlsx"])
         raise ImportProblem(f"Unknown format “{format}”. Known formats: {known}.")
     if run is None:
-        run = ImportRun.objects.create(
-            project=project,
-            job=job,
-            created_by=user,
-            label=", ".join(path.name for path in paths)[:300],
-        )
+        try:
+            run = ImportRun.objects.create(
+                project=project,
+                job=job,
+                created_by=user,
+                label=", ".join(path.name for path in paths)[:300],
+            )
+        except DatabaseError as error:
+            if _is_disk_full(error):
+                raise ImportProblem(DISK_FULL + " Nothing was imported.") from None
+            raise
     importer = _Importer(project, run, progress)
     try:
         importer.import_files(paths, format, mapping, platform)
-    except BaseException:
-        importer.finish(interrupted=True)
-        raise
+    except BaseException as error:
+        if not _is_disk_full(error):
+            importer.finish(interrupted=True)
+            raise
+        try:
+            importer.finish(interrupted=True)
+        except (DatabaseError, OSError):
+            pass  # the disk is still full: the run can't record its end, the message says it
+        kept = (
+            f"The {counted(importer.imported, 'post')} stored before are kept; importing the "
+            "same files again adds the rest."
+            if importer.imported
+            else "Nothing was imported."
+        )
+        raise ImportProblem(f"{DISK_FULL} {kept}") from None
     importer.finish()
     if run.imported - importer.resumed_imported >= OPTIMISE_INDEX_AFTER:
         search.optimise_index()
@@ -139,6 +157,19 @@ def import_files(
         skipped=run.skipped,
     )
     return run
+
+
+DISK_FULL = "The disk is full, so the import stopped. Free some space first."
+
+
+def _is_disk_full(error):
+    # SQLite says so in its message (SQLITE_FULL), PostgreSQL by its SQLSTATE 53100.
+    if isinstance(error, OSError):
+        return error.errno == errno.ENOSPC
+    if isinstance(error, DatabaseError):
+        cause = getattr(error, "__cause__", None)
+        return "disk is full" in str(error) or getattr(cause, "sqlstate", None) == "53100"
+    return False
 
 
 def run_import_job(job):
@@ -458,8 +489,11 @@ class _Importer:
         with ThreadPoolExecutor(max_workers=1) as hasher:
             # Hashing runs alongside the import (hashlib releases the GIL).
             hashes = [hasher.submit(file_sha256, path) for _, path, _ in plan]
-            for message in messages:
-                self._handle(*message)
+            try:
+                for message in messages:
+                    self._handle(*message)
+            finally:
+                messages.close()  # on a failure too: the reader stops now, not at exit
             for (index, _, _), digest in zip(plan, hashes, strict=True):
                 self.entries[index]["sha256"] = digest.result()
 

@@ -5,6 +5,7 @@ import zipfile
 from collections import Counter
 
 import orjson
+import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
@@ -396,6 +397,46 @@ def test_a_cut_off_gzip_keeps_what_was_read(world, tmp_path):
     assert run.status == ImportRun.Status.FAILED
     assert "damaged or cut off" in run.message
     assert run.imported == 5 == Post.objects.count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_disk_stops_the_import_plainly_and_a_rerun_adds_the_rest(
+    world, tmp_path, small_batches
+):
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite can be given a size limit to fill (max_page_count)")
+    path = bluesky_file(tmp_path / "many.jsonl", range(1, 3001))
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA page_count")
+        (pages,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA max_page_count = {pages + 60}")  # room for ~1,000 posts
+
+    with pytest.raises(imports.ImportProblem) as problem:
+        import_files(world.project, [path])
+
+    stored = Post.objects.count()
+    assert 0 < stored < 3000
+    assert str(problem.value) == (
+        f"The disk is full, so the import stopped. Free some space first. The {stored:,} "
+        "posts stored before are kept; importing the same files again adds the rest."
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA max_page_count = 1073741823")  # space was freed
+    again = import_files(world.project, [path])
+    assert again.status == ImportRun.Status.DONE
+    assert (again.imported, again.duplicates) == (3000 - stored, stored)
+
+
+def test_a_full_disk_is_recognised_on_either_database_and_in_files():
+    from django.db import OperationalError
+
+    sqlite_full = OperationalError("database or disk is full")
+    postgresql_full = OperationalError("could not extend file")
+    postgresql_full.__cause__ = psycopg.errors.DiskFull("could not extend file")
+    assert imports._is_disk_full(sqlite_full) and imports._is_disk_full(postgresql_full)
+    assert imports._is_disk_full(OSError(28, "No space left on device"))
+    assert not imports._is_disk_full(OperationalError("database is locked"))
+    assert not imports._is_disk_full(OSError(13, "Permission denied"))
 
 
 def test_an_unknown_format_name_is_refused_before_anything_starts(world, tmp_path):
