@@ -187,6 +187,8 @@ def test_an_export_that_cannot_be_finished_leaves_the_old_file_alone(world, tmp_
     run(FIXTURES / "mastodon/timeline.jsonl", "--project", world.project.slug)
     with pytest.raises(CommandError, match="Can't write .*: No such file or directory."):
         call_command("export", "--project", world.project.slug, "--out", tmp_path / "no/x.nd")
+    with pytest.raises(CommandError, match="is a folder: give a file name"):
+        call_command("export", "--project", world.project.slug, "--out", tmp_path)
 
     out = tmp_path / "posts.ndjson"
     out.write_text("yesterday's export\n")

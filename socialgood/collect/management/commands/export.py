@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from socialgood.collect.export import export_ndjson
@@ -19,6 +21,8 @@ class Command(BaseCommand):
         found = Project.objects.filter(slug=project).first()
         if found is None:
             raise CommandError(f"There is no project “{project}”.")
+        if Path(out).is_dir():
+            raise CommandError(f"{out} is a folder: give a file name, e.g. {out}/posts.ndjson.")
         try:
             count = export_ndjson(found, out)
         except OSError as error:
