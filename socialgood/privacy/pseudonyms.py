@@ -57,9 +57,11 @@ Someone first seen only by handle (a quoted tweet's `x.com/name/status/…` link
 @mention in text) gets the handle-based pseudonym; when an id later arrives with that
 handle, on X, TikTok and Instagram the id adopts that pseudonym (`aliases`, stored
 with the directory) rather than starting a second one, unless someone with an id
-already holds it. Not on platforms whose ids appear inside URIs (Bluesky DIDs, YouTube
-channel ids, Telegram chats): a URI stored before the adoption would no longer match
-the person's own posts.
+already holds it. Also on YouTube, where replies name people as "@handle" before their
+own comments come: a channel id appears in stored values only in the odd
+`youtube.com/channel/<id>` link, and an id seen in one keeps its own pseudonym (the link
+is stored with it). Not on Bluesky or Telegram, whose ids are inside every post's URI:
+a URI stored before the adoption would no longer match the person's own posts.
 
 Within a post, the people named in `author` and `mentions` are authoritative for the
 text, so Mastodon's short `@bo` for `bo@other.example` resolves to the right person.
@@ -97,9 +99,9 @@ CACHE_SIZE = 1 << 16
 # this 268 MB for ~1 s more CPU (see benchmarks/README.md).
 PEOPLE_CACHE_SIZE = 1 << 15
 FAMILIES = {"twitter": "x"}
-# Families whose user ids never appear inside stored URLs or URIs: there an id may
-# adopt the pseudonym its handle got before the id was known (see "The directory").
-ADOPTING_FAMILIES = frozenset({"x", "tiktok", "instagram"})
+# Families whose user ids are not inside every stored URI: there an id may adopt the
+# pseudonym its handle got before the id was known (see "The directory").
+ADOPTING_FAMILIES = frozenset({"x", "tiktok", "instagram", "youtube"})
 # Platforms whose handles are letters, digits and "_" only: "@ana." and "@ana-" end at "ana".
 WORD_HANDLES = frozenset({"x", "telegram", "reddit", "mastodon"})
 # Sites whose "host/@name" URLs name their own users rather than fediverse accounts.
@@ -498,7 +500,11 @@ class Pseudonymiser:
 
     def _youtube_channel_url(self, match):
         self.stats.urls_rewritten += 1
-        return match[1] + self._hash("youtube", match[2])
+        channel = match[2]
+        value = self._id_pseudonym("youtube", channel)
+        # Recorded as seen by id: stored in this link, it must never change by adoption.
+        self._record(value, "youtube", channel, None, None)
+        return match[1] + value
 
     def _fediverse_url(self, match):
         before, host, name = match.group(1, 2, 3)

@@ -16,6 +16,7 @@ from socialgood.privacy.pseudonyms import (
 )
 
 KEY = b"project key of the caregiver study"
+ANA_CHANNEL = "UCana000000000000000000b"
 OTHER_PROJECT_KEY = b"project key of another study, elsewhere"
 WHEN = datetime(2026, 1, 31, 10, 30, tzinfo=UTC)
 ANA_DID = "did:plc:ana2example2ana2example2"
@@ -273,6 +274,30 @@ def test_an_id_seen_before_keeps_its_own_pseudonym():
     pseudonymiser.apply(post("x", Person(id="42")))  # Ana by id, her handle not yet known
     ana = pseudonymiser.apply(post("x", Person(id="42", handle="ana_example"))).author.id
     assert ana == pseudonym(KEY, "x", "42"), "her earlier posts were stored with it"
+
+
+def test_a_youtube_channel_first_named_in_a_reply_keeps_that_pseudonym():
+    # Replies address people as "@handle", often before their own comment is read.
+    pseudonymiser = Pseudonymiser(KEY)
+    reply = pseudonymiser.apply(post("youtube", Person(id="UCbo0000000000000000000a"),
+                                     text="@Ana-Example so true"))  # fmt: skip
+    own = pseudonymiser.apply(post("youtube", Person(id=ANA_CHANNEL, handle="Ana-Example")))
+    link = pseudonymiser.apply(
+        post("youtube", Person(id="UCbo0000000000000000000a"),
+             text=f"see https://www.youtube.com/channel/{ANA_CHANNEL}")
+    )  # fmt: skip
+
+    ana = pseudonym(KEY, "youtube", "@ana-example")
+    assert own.author.id == ana and reply.text == f"@{ana} so true"
+    assert link.text == f"see https://www.youtube.com/channel/{ana}"
+
+
+def test_a_youtube_channel_already_stored_in_a_link_keeps_its_own_pseudonym():
+    pseudonymiser = Pseudonymiser(KEY)
+    pseudonymiser.apply(post("youtube", Person(id="UCbo0000000000000000000a"),
+                             text="@ana-example see https://youtube.com/channel/" + ANA_CHANNEL))  # fmt: skip
+    own = pseudonymiser.apply(post("youtube", Person(id=ANA_CHANNEL, handle="ana-example")))
+    assert own.author.id == pseudonym(KEY, "youtube", ANA_CHANNEL), "the stored link has it"
 
 
 def test_bluesky_ids_never_adopt_a_handle_pseudonym():
