@@ -128,16 +128,16 @@ def import_files(
         if not _is_disk_full(error):
             importer.finish(interrupted=True)
             raise
-        try:
-            importer.finish(interrupted=True)
-        except (DatabaseError, OSError):
-            pass  # the disk is still full: the run can't record its end, the message says it
         kept = (
             f"The {counted(importer.imported, 'post')} stored before are kept; importing the "
             "same files again adds the rest."
             if importer.imported
             else "Nothing was imported."
         )
+        try:
+            importer.finish(interrupted=True, why=f"{DISK_FULL} {kept}")
+        except (DatabaseError, OSError):
+            pass  # the disk is still full: the run can't record its end, the message says it
         raise ImportProblem(f"{DISK_FULL} {kept}") from None
     importer.finish()
     if run.imported - importer.resumed_imported >= OPTIMISE_INDEX_AFTER:
@@ -579,7 +579,7 @@ class _Importer:
         entry["error"] = message
         self.errors.append(f"{entry['name']}: {message}")
 
-    def finish(self, interrupted=False):
+    def finish(self, interrupted=False, why=None):
         if self.people is not None:
             (directory, originals), _, _ = self.people
             save_people(self.project, directory, originals, self.directory_loaded_at)
@@ -600,7 +600,7 @@ class _Importer:
         run.finished_at = timezone.now()
         if interrupted:
             run.status = ImportRun.Status.FAILED
-            run.message = (
+            run.message = why or (
                 f"The import stopped before the end. The {run.imported:,} posts stored so far "
                 "are kept; importing the same files again adds the rest."
             )

@@ -422,6 +422,9 @@ def test_a_full_disk_stops_the_import_plainly_and_a_rerun_adds_the_rest(
     )
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA max_page_count = 1073741823")  # space was freed
+    # The run says why it stopped (it could record its end: the limit left a little room).
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED and run.message == str(problem.value)
     again = import_files(world.project, [path])
     assert again.status == ImportRun.Status.DONE
     assert (again.imported, again.duplicates) == (3000 - stored, stored)
