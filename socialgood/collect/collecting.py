@@ -91,7 +91,7 @@ from django.utils import timezone
 
 from socialgood import platforms
 from socialgood.collect import ingest
-from socialgood.collect.imports import project_pseudonymiser, save_directory
+from socialgood.collect.imports import is_disk_full, project_pseudonymiser, save_directory
 from socialgood.collect.models import Collection, CollectionRun, Credential, ImportRun
 from socialgood.platforms import collectors
 from socialgood.platforms.collectors import Ask, Coverage, QueryError, Refused
@@ -391,12 +391,15 @@ def collect(run, *, progress=None, job=None, final_attempt=True):
         worker.finish(CollectionRun.Status.FAILED, str(error), error=str(error))
         raise
     except Exception as error:
-        message = (
-            str(error)
-            if isinstance(error, Unavailable)
-            else (f"Something went wrong inside socialgood ({type(error).__name__}).")
-        )
-        if not isinstance(error, Unavailable):
+        if isinstance(error, Unavailable):
+            message = str(error)
+        elif is_disk_full(error):
+            message = (
+                "The disk is full, so the collection stopped. The posts stored so far are "
+                "kept; free some space and the next run continues from here."
+            )
+        else:
+            message = f"Something went wrong inside socialgood ({type(error).__name__})."
             logger.exception("Collection run %s failed", run.pk)
         if final_attempt:
             worker.finish(CollectionRun.Status.FAILED, message, error=message)

@@ -118,14 +118,14 @@ def import_files(
                 label=", ".join(path.name for path in paths)[:300],
             )
         except DatabaseError as error:
-            if _is_disk_full(error):
+            if is_disk_full(error):
                 raise ImportProblem(DISK_FULL + " Nothing was imported.") from None
             raise
     importer = _Importer(project, run, progress)
     try:
         importer.import_files(paths, format, mapping, platform)
     except BaseException as error:
-        if not _is_disk_full(error):
+        if not is_disk_full(error):
             importer.finish(interrupted=True)
             raise
         kept = (
@@ -162,7 +162,7 @@ def import_files(
 DISK_FULL = "The disk is full, so the import stopped. Free some space first."
 
 
-def _is_disk_full(error):
+def is_disk_full(error):
     # SQLite says so in its message (SQLITE_FULL), PostgreSQL by its SQLSTATE 53100.
     if isinstance(error, OSError):
         return error.errno == errno.ENOSPC

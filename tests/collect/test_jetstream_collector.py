@@ -12,7 +12,7 @@ import time
 
 import pytest
 from django.core import serializers
-from django.db import connection
+from django.db import DatabaseError, connection
 from websockets.sync.server import serve
 
 from socialgood.collect import collecting
@@ -221,6 +221,34 @@ def test_posts_deleted_while_a_run_lasts_leave_no_trace_with_few_index_rewrites(
         on_disk = database_files()
         assert b"zqlive3word" not in on_disk and b"zqlive7word" not in on_disk
         assert b"zqlive8word" in on_disk  # a stored post's words are found there
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_disk_stops_a_run_with_a_plain_message(world, quick, monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite can be given a size limit to fill (max_page_count)")
+    monkeypatch.setattr(jetstream_api, "PAGE_EVENTS", 50)
+    events = [post_event(n, ANA, f"Respite note {n} " + "words " * 200) for n in range(1, 400)]
+    server = FakeJetstream(events)
+    collection = collection_for(world, server)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM")  # no free pages left by earlier tests: the file must grow
+        cursor.execute("PRAGMA page_count")
+        (pages,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA max_page_count = {pages + 120}")
+    try:
+        run = CollectionRun.objects.create(collection=collection, trigger="manual")
+        with pytest.raises(DatabaseError):
+            collecting.collect(run)
+    finally:
+        server.stop()
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA max_page_count = 1073741823")
+
+    run.refresh_from_db()
+    assert run.status == CollectionRun.Status.FAILED
+    assert run.message.startswith("The disk is full, so the collection stopped.")
+    assert 0 < Post.objects.count() < 399
 
 
 def test_the_next_run_continues_from_the_saved_cursor(world, quick):
