@@ -48,10 +48,16 @@ FORMATS = {
 
 
 def sniff(record):
-    """The format module whose sniff() accepts this record, or None."""
-    for module in FORMATS.values():
-        if module.sniff(record):
-            return module
+    """The format module whose sniff() accepts this record, or None.
+
+    A list no format takes as it is (Mastodon's pages are lists) is known by its first
+    item: several API responses saved as one JSON array.
+    """
+    candidates = (record, record[0]) if isinstance(record, list) and record else (record,)
+    for candidate in candidates:
+        for module in FORMATS.values():
+            if module.sniff(candidate):
+                return module
     return None
 
 

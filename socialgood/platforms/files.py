@@ -139,14 +139,18 @@ def read_posts(path, report, module=None, *, on_format=None, **limits):
             if found is not None and found is not module:
                 module, parse = found, found.parse
                 on_format(module)
-        try:
-            for post in parse(record, report, line):
-                report.posts += 1
-                yield post
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
-            report.skip(
-                f"{module.NAME}: record of an unexpected shape ({type(error).__name__})", line
-            )
+        # A list the format does not take as one record holds several of its records
+        # (API responses saved together as one JSON array).
+        items = record if isinstance(record, list) and not module.sniff(record) else (record,)
+        for item in items:
+            try:
+                for post in parse(item, report, line):
+                    report.posts += 1
+                    yield post
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+                report.skip(
+                    f"{module.NAME}: record of an unexpected shape ({type(error).__name__})", line
+                )
 
 
 def _sniff_one(record):

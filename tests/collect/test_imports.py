@@ -1,6 +1,7 @@
 """Import runs: every format into the tables, re-imports, crashes and bad input."""
 
 import gzip
+import json
 import zipfile
 from collections import Counter
 
@@ -92,6 +93,27 @@ def test_each_format_fills_the_tables_with_the_known_counts(world, name, format,
     assert set(Post.objects.filter(project=world.project).values_list("mapper", flat=True)) == {
         f"{format}/1"
     }
+
+
+JSON_LINES = [k for k in KNOWN if k[0].endswith((".jsonl", ".ndjson"))]
+
+
+@pytest.mark.parametrize("name, format, expected", JSON_LINES, ids=[k[0] for k in JSON_LINES])
+@pytest.mark.parametrize("indent", [None, 2])
+def test_json_lines_saved_as_one_array_import_the_same(
+    world, tmp_path, name, format, expected, indent
+):
+    # Several API responses kept in one JSON array (json.dump(responses, file)), on one
+    # line or pretty-printed: the same posts as the JSON Lines file.
+    lines = (FIXTURES / name).read_bytes().splitlines()
+    records = [orjson.loads(line) for line in lines if line.strip()]
+    path = tmp_path / "saved.json"
+    path.write_text(json.dumps(records, indent=indent))
+
+    run = import_files(world.project, [path])
+
+    assert run.format == format
+    assert stored_counts(world.project) == expected
 
 
 @pytest.mark.parametrize("name", [k[0] for k in KNOWN])
