@@ -5,9 +5,9 @@
     for post in read_posts(path, report): ...   # both together, what the importer uses
 
 Compression is recognised by its magic bytes, whatever the file is called: gzip, zstd
-(Pushshift/Arctic Shift dumps need a 2 GiB window), bzip2, xz and zip (every member in
-name order, with a guard against zip bombs; read_posts can tell each member's format
-apart). Of an X archive's zip only the tweets are read, each with the account that
+(Pushshift/Arctic Shift dumps need a 2 GiB window), bzip2, xz, zip (every member in
+name order, with a guard against zip bombs) and tar, compressed or not (every member as
+it streams by). read_posts can tell each member's format apart. Of an X archive's zip only the tweets are read, each with the account that
 wrote them as `owner` (platforms.x_archive).
 
 A file's records are
@@ -32,6 +32,7 @@ import codecs
 import io
 import lzma
 import re
+import tarfile
 import zipfile
 import zlib
 from gzip import GzipFile
@@ -55,6 +56,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _BZIP2_MAGIC = b"BZh"
 _XZ_MAGIC = b"\xfd7zXZ\x00"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+_TAR_MAGIC_AT = 257  # "ustar" in the first member's header, POSIX and GNU alike
 # An X archive (known by any of data/account.js, manifest.js, tweets.js): the tweets in
 # data/tweets.js (older: tweet.js), large ones going on in tweets-part1.js …, and who
 # wrote them in account.js. Never deleted-tweets.js: the person deleted those.
@@ -92,7 +94,11 @@ def iter_records(
         if head.startswith(_ZIP_MAGICS):
             yield from _zip_records(raw, report, limits, max_member_bytes, on_member)
             return
-        yield from _stream_records(_decompressed(raw, head), report, limits, None)
+        stream = _decompressed(raw, head)
+        if stream.peek(_TAR_MAGIC_AT + 5)[_TAR_MAGIC_AT : _TAR_MAGIC_AT + 5] == b"ustar":
+            yield from _tar_records(stream, report, limits, max_member_bytes, on_member)
+            return
+        yield from _stream_records(stream, report, limits, None)
 
 
 def sniff_format(path, **limits):
@@ -196,7 +202,8 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
     except (zipfile.BadZipFile, OSError) as error:
         raise UnreadableFile(f"The zip file is damaged and can't be opened ({error}).") from None
     members = sorted(
-        (info for info in archive.infolist() if _is_data_member(info)), key=lambda i: i.filename
+        (info for info in archive.infolist() if not info.is_dir() and _is_data(info.filename)),
+        key=lambda info: info.filename,
     )
     owner = None
     if any(_X_ARCHIVE_MARKS.fullmatch(info.filename) for info in members):
@@ -272,10 +279,48 @@ def _x_archive_tweets(archive, members, report, limits):
     return tweets, owner
 
 
-def _is_data_member(info):
-    name = info.filename
+def _tar_records(stream, report, limits, max_member_bytes, on_member=None):
+    """The records of every file in a tar archive, in the order they stream by."""
+    found_any = False
+    try:
+        archive = tarfile.open(fileobj=stream, mode="r|")
+        for info in archive:
+            if not info.isfile() or not _is_data(info.name):
+                continue
+            if info.size > max_member_bytes:  # tar reads exactly the size its header gives
+                raise ZipBomb(
+                    f"“{info.name}” in the archive is {_size(info.size)}, more than the limit "
+                    f"of {_size(max_member_bytes)}. It was not read."
+                )
+            if on_member is not None:
+                on_member(info.name)
+            member = archive.extractfile(info)
+            head = member.peek(8)[:8]
+            if not head:
+                report.skip("empty file in the archive", info.name)
+                continue
+            try:
+                records = _stream_records(_decompressed(member, head), report, limits, info.name)
+                for line, record in records:
+                    found_any = True
+                    yield line, record
+            except ZipBomb:
+                raise
+            except UnreadableFile as error:
+                report.skip(f"archive member not read: {error}", info.name)
+    except tarfile.TarError as error:
+        raise UnreadableFile(
+            f"The tar archive is damaged or cut off ({error}). Everything before the damage "
+            "was read."
+        ) from None
+    if not found_any:
+        raise UnreadableFile("The archive holds no JSON records.")
+
+
+def _is_data(name):
+    """Not a folder's metadata: macOS's __MACOSX/ copies and hidden files (.DS_Store)."""
     base = name.rstrip("/").rpartition("/")[2]
-    return not (info.is_dir() or name.startswith("__MACOSX/") or base.startswith("."))
+    return not (name.startswith("__MACOSX/") or base.startswith("."))
 
 
 def _check_not_bomb(info, max_member_bytes):

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import tarfile
 import zipfile
 from collections import Counter
 
@@ -200,6 +201,22 @@ def test_a_zip_of_files_from_several_tools_reads_each_in_its_own_format(world, t
 
     again = import_files(world.project, [tmp_path / "folder.zip"])
     assert (again.imported, again.duplicates) == (0, 14)
+
+
+def test_a_tar_gz_of_files_from_several_tools_reads_each_in_its_own_format(world, tmp_path):
+    path = tmp_path / "folder.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for name in MIXED:
+            archive.add(FIXTURES / name, "collected/" + name.replace("/", "-"))
+
+    run = import_files(world.project, [path])
+
+    assert run.format == "bluesky, mastodon, twarc2"
+    expected = Counter()
+    for name, _, counts in KNOWN:
+        if name in MIXED:
+            expected.update(counts)
+    assert stored_counts(world.project) == dict(expected)
 
 
 def test_a_format_chosen_for_a_zip_is_used_for_every_member(world, tmp_path):

@@ -2,9 +2,11 @@
 
 import bz2
 import gzip
+import io
 import json
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -67,6 +69,56 @@ def test_gzip_zstd_bzip2_and_zip_give_the_same_records_whatever_the_name(tmp_pat
         "b/second.jsonl:2",
     ]
     assert report.skipped_total == 0
+
+
+def tar_of(path, members, compress=""):
+    """A tar archive (compress: "", "gz", "bz2" or "xz") of {name: bytes}, in that order."""
+    with tarfile.open(path, f"w:{compress}") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.mark.parametrize("compress", ["", "gz", "bz2", "xz", "zst"])
+def test_a_tar_archive_gives_its_members_records_in_order(tmp_path, compress):
+    plain, _ = records(TWARC2)
+    data = TWARC2.read_bytes()
+    members = {
+        "export/b.jsonl": data,
+        "export/a.jsonl.gz": gzip.compress(data),  # a compressed file inside
+        "export/._b.jsonl": b"\x00\x05\x16\x07 macOS metadata",
+        "export/empty.jsonl": b"",
+    }
+    path = tar_of(tmp_path / "export.tar", members, "" if compress == "zst" else compress)
+    if compress == "zst":
+        path.write_bytes(zstandard.ZstdCompressor().compress(path.read_bytes()))
+    report = Report()
+    located = list(iter_records(path, report))
+    assert [record for _, record in located] == plain + plain
+    assert [where for where, _ in located][:3] == ["export/b.jsonl:1", "export/b.jsonl:2", "export/a.jsonl.gz:1"]  # fmt: skip
+    assert report.skipped == {"empty file in the archive": 1}
+
+
+def test_a_tar_member_larger_than_the_limit_is_refused_unread(tmp_path):
+    path = tar_of(tmp_path / "big.tar", {"a.jsonl": b'{"a": 1}\n', "b.jsonl": b'{"b": 2}\n' * 100})
+    seen = []
+    with pytest.raises(ZipBomb, match="“b.jsonl” in the archive is .* more than the limit"):
+        for _, record in iter_records(path, Report(), max_member_bytes=500):
+            seen.append(record)
+    assert seen == [{"a": 1}]
+
+
+def test_a_cut_off_tar_gz_keeps_the_records_before_the_damage(tmp_path):
+    lines = b"".join(b'{"n": %d}\n' % n for n in range(100_000))
+    path = tar_of(tmp_path / "cut.tar.gz", {"a.jsonl": lines, "b.jsonl": lines}, "gz")
+    path.write_bytes(path.read_bytes()[: path.stat().st_size * 3 // 4])
+    seen = []
+    with pytest.raises(UnreadableFile, match="damaged or cut off"):
+        for _, record in iter_records(path, Report()):
+            seen.append(record)
+    assert seen[:100_000] == [{"n": n} for n in range(100_000)]  # all of the first file
 
 
 def test_zstd_stream_of_several_frames_reads_to_the_end(tmp_path):

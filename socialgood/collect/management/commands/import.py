@@ -23,9 +23,8 @@ SHOW_LINES = 5  # line numbers shown per skip reason; the --report file has more
 class Command(BaseCommand):
     help = (
         "Import posts from files (X/Twitter, X archives, Bluesky, Mastodon, Reddit, YouTube, "
-        "Telegram, Zeeschuimer; .gz, .zst and .zip read directly; CSV/XLSX through a column "
-        "mapping). "
-        "Identifiers are pseudonymised before anything is stored."
+        "Telegram, Zeeschuimer; .gz, .zst, .zip and .tar read directly; CSV/XLSX through a "
+        "column mapping). Identifiers are pseudonymised before anything is stored."
     )
     # Django's system checks load every URL and view (about a second): an import
     # needs only the database, and `socialgood check` or starting the server still runs them.
