@@ -147,7 +147,10 @@ def read_posts(path, report, module=None, *, on_format=None, **limits):
                 on_format(module)
         # A list the format does not take as one record holds several of its records
         # (API responses saved together as one JSON array).
-        items = record if isinstance(record, list) and not module.sniff(record) else (record,)
+        items = (record,)
+        if isinstance(record, list) and record and not module.sniff(record):
+            items = record
+            report.records += len(items) - 1  # each response is a record, as in a document
         for item in items:
             try:
                 for post in parse(item, report, line):

@@ -115,6 +115,7 @@ def test_json_lines_saved_as_one_array_import_the_same(
 
     assert run.format == format
     assert stored_counts(world.project) == expected
+    assert run.records == len(records)  # each response, whichever way it was saved
 
 
 @pytest.mark.parametrize("name", [k[0] for k in KNOWN])
