@@ -10,7 +10,7 @@ KEEP_LINE_NUMBERS = 20  # per reason; enough to find the bad lines, small enough
 
 
 def counted(number, one, many=None):
-    """ "1 record", "2 records", "1,000 records": a number and its noun, as people write it."""
+    """A number and its noun as people write them: "1 record", "2 records", "1,000 records"."""
     return f"{number:,} {one if number == 1 else (many or one + 's')}"
 
 
