@@ -153,7 +153,7 @@ def iter_posts(path, mapping, platform, report, timezone="UTC"):
     """
     check_mapping(mapping, platform)
     zone = ZoneInfo(timezone)
-    rows = iter_rows(Path(path))
+    rows = iter_rows(Path(path), report)
     header = [cell_text(name) for name in next(rows, [])]
     missing = [column for column in mapping.values() if column not in header]
     if missing:
@@ -345,14 +345,15 @@ def cell_text(value):
 # Reading rows -------------------------------------------------------------------
 
 
-def iter_rows(path):
+def iter_rows(path, report=None):
     """Rows as lists of cell values, header first: strings from CSV, typed from XLSX."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return xlsx_rows(path)
+        return xlsx_rows(path, report)
     return csv_rows(path)
 
 
-def xlsx_rows(path):
+def xlsx_rows(path, report=None):
+    """The first sheet's rows; `report` is told of any other sheet, which is not read."""
     import openpyxl  # only XLSX imports need it
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -360,8 +361,15 @@ def xlsx_rows(path):
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (*BROKEN_WORKBOOK, InvalidFileException) as error:
         raise UnreadableFile(NOT_A_WORKBOOK) from error
+    sheets = workbook.worksheets
+    if report is not None and len(sheets) > 1:
+        # Row numbers in the report are the first sheet's; the others would need their own.
+        report.warn(
+            f"workbook with {len(sheets)} sheets: only the first, “{sheets[0].title}”, was "
+            "read. Save each other sheet as its own file (or as CSV) to import it"
+        )
     try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
+        for row in sheets[0].iter_rows(values_only=True):
             yield list(row)
     except BROKEN_WORKBOOK as error:
         raise UnreadableFile(NOT_A_WORKBOOK + " The rows before the damage were read.") from error

@@ -152,6 +152,27 @@ def test_utf16_table_as_excel_saves_unicode_text(tmp_path):
     ]
 
 
+def test_a_workbook_with_several_sheets_says_which_one_was_read(tmp_path):
+    workbook = openpyxl.Workbook()
+    january = workbook.active
+    january.title = "January"
+    january.append(["id", "date", "text"])
+    january.append(["1", "2026-01-05T10:00:00Z", "first month"])
+    february = workbook.create_sheet("February")
+    february.append(["id", "date", "text"])
+    february.append(["2", "2026-02-05T10:00:00Z", "second month"])
+    path = tmp_path / "posts.xlsx"
+    workbook.save(path)
+
+    mapping = {"platform_id": "id", "created_at": "date", "text": "text"}
+    posts, report = read(path, mapping, platform="other")
+
+    assert [post.text for post in posts] == ["first month"]
+    [(warning, count)] = [(w, n) for w, n in report.warnings.items() if "sheets" in w]
+    assert warning.startswith("workbook with 2 sheets: only the first, “January”, was read")
+    assert count == 1
+
+
 def test_mapping_mistakes_raise():
     with pytest.raises(ValueError, match="created_at"):
         read(WINDOWS, {"platform_id": "id"})
