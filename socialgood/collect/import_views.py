@@ -391,6 +391,7 @@ class _Table:
         self.problem = None  # the mapping can't be used
         self.preview = []
         self.preview_skips = []
+        self.sheets_note = None  # a workbook's sheets after the first are not read
 
     def check(self):
         missing = [field for field in tabular.REQUIRED if field not in self.mapping]
@@ -435,6 +436,8 @@ def _tables(project, manifest, directory):
         signature = tabular.header_signature(headers) if headers else f"unreadable {path.name}"
         if signature not in tables:
             table = tables[signature] = _Table(len(tables) + 1, path, headers or [])
+            if path.suffix.lower() in (".xlsx", ".xlsm"):
+                table.sheets_note = tabular.other_sheets(tabular.sheet_titles(path))
             if headers:
                 mapping, table.platform, table.source = table_mapping(project, path)
                 # A remembered mapping may spell a column differently ("Tweet ID", "tweet id").

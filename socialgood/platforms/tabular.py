@@ -362,12 +362,9 @@ def xlsx_rows(path, report=None):
     except (*BROKEN_WORKBOOK, InvalidFileException) as error:
         raise UnreadableFile(NOT_A_WORKBOOK) from error
     sheets = workbook.worksheets
-    if report is not None and len(sheets) > 1:
-        # Row numbers in the report are the first sheet's; the others would need their own.
-        report.warn(
-            f"workbook with {len(sheets)} sheets: only the first, “{sheets[0].title}”, was "
-            "read. Save each other sheet as its own file (or as CSV) to import it"
-        )
+    note = other_sheets([sheet.title for sheet in sheets])
+    if report is not None and note:
+        report.warn(note)
     try:
         for row in sheets[0].iter_rows(values_only=True):
             yield list(row)
@@ -375,6 +372,30 @@ def xlsx_rows(path, report=None):
         raise UnreadableFile(NOT_A_WORKBOOK + " The rows before the damage were read.") from error
     finally:
         workbook.close()
+
+
+def sheet_titles(path):
+    """The sheets of an XLSX workbook, in order ([] when it can't be opened)."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True)
+    except Exception:  # noqa: BLE001 - a damaged file: reading it says what is wrong
+        return []
+    titles = workbook.sheetnames
+    workbook.close()
+    return titles
+
+
+def other_sheets(titles):
+    """What to tell people when a workbook has sheets after the first, which is all that
+    is read (the report's row numbers are that sheet's), or None."""
+    if len(titles) < 2:
+        return None
+    return (
+        f"workbook with {len(titles)} sheets: only the first, “{titles[0]}”, is read. Save "
+        "each other sheet as its own file (or as CSV) to import it"
+    )
 
 
 def csv_rows(path):

@@ -349,6 +349,20 @@ def test_an_excel_file_gets_the_mapping_step_too(client, world, upload_dir):
     page = client.get(response["Location"]).content.decode()
     assert '<option value="posted at" selected>' in page
     assert "Thanks #carers" in page and "ben_example" not in page
+    assert "sheets" not in page
+
+
+def test_the_mapping_step_says_which_sheet_of_a_workbook_is_read(client, world, upload_dir):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Notes on the study"  # the posts are on the second sheet
+    workbook.active.append(["About this file"])
+    posts = workbook.create_sheet("Posts")
+    posts.append(TABLE_HEADER)
+    content = io.BytesIO()
+    workbook.save(content)
+    response = upload(client, world, SimpleUploadedFile("carers.xlsx", content.getvalue()))
+    page = client.get(response["Location"]).content.decode()
+    assert "workbook with 2 sheets: only the first, “Notes on the study”, is read" in page
 
 
 def test_a_mapping_without_a_date_column_is_explained(client, world, upload_dir):
