@@ -125,20 +125,24 @@ def import_files(
     try:
         importer.import_files(paths, format, mapping, platform)
     except BaseException as error:
-        if not is_disk_full(error):
-            importer.finish(interrupted=True)
-            raise
-        kept = (
-            f"The {counted(importer.imported, 'post')} stored before are kept; importing the "
-            "same files again adds the rest."
-            if importer.imported
-            else "Nothing was imported."
-        )
+        disk_full = is_disk_full(error)
+        why = None
+        if disk_full:
+            why = f"{DISK_FULL} " + (
+                f"The {counted(importer.imported, 'post')} stored before are kept; importing "
+                "the same files again adds the rest."
+                if importer.imported
+                else "Nothing was imported."
+            )
         try:
-            importer.finish(interrupted=True, why=f"{DISK_FULL} {kept}")
+            importer.finish(interrupted=True, why=why)
         except (DatabaseError, OSError):
-            pass  # the disk is still full: the run can't record its end, the message says it
-        raise ImportProblem(f"{DISK_FULL} {kept}") from None
+            if not disk_full:
+                raise
+            # The disk is still full: the run can't record its end; the message says why.
+        if disk_full:
+            raise ImportProblem(why) from None
+        raise
     importer.finish()
     if run.imported - importer.resumed_imported >= OPTIMISE_INDEX_AFTER:
         search.optimise_index()
@@ -527,7 +531,7 @@ class _Importer:
         self._store_pending()
         if kind == "file":
             index, format, mapper = details
-            # A zip of files from several tools is in several formats.
+            # An archive of files from several tools is in several formats.
             known = self.entries[index]["format"]
             formats = {*known.split(", "), format} if known else {format}
             self.entries[index]["format"] = ", ".join(sorted(formats))
@@ -671,7 +675,7 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
     for index, path, source in plan:
         report = Report()
         failure = []
-        switches = []  # formats of the zip members read since the last batch
+        switches = []  # formats of the archive members read since the last batch
         module = None
         try:
             if source[0] == "table":
@@ -680,7 +684,7 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
                 yield ("file", index, "table", TABLE_MAPPER)
             else:
                 module = FORMATS[source[1]] if source[1] else files.sniff_format(path, **limits)
-                # A format named by the user is used for everything; else each zip
+                # A format named by the user is used for everything; else each archive
                 # member is read in its own.
                 on_format = None if source[1] else switches.append
                 posts = files.read_posts(path, report, module, on_format=on_format, **limits)
@@ -694,7 +698,7 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
         protected = map(protect, _until_failure(posts, failure))
         batch, size = [], min(READ_CHUNK, ingest.BATCH_SIZE)
         for post in protected:
-            if switches:  # `post` is the first of a zip member in another format
+            if switches:  # `post` is the first of an archive member in another format
                 if batch:
                     yield ("batch", index, batch)
                     batch = []

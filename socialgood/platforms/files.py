@@ -7,8 +7,9 @@
 Compression is recognised by its magic bytes, whatever the file is called: gzip, zstd
 (Pushshift/Arctic Shift dumps need a 2 GiB window), bzip2, xz, zip (every member in
 name order, with a guard against zip bombs) and tar, compressed or not (every member as
-it streams by). read_posts can tell each member's format apart. Of an X archive's zip only the tweets are read, each with the account that
-wrote them as `owner` (platforms.x_archive).
+it streams by). read_posts can tell each member's format apart. Of an X archive's zip
+only the tweets are read, each with the account that wrote them as `owner`
+(platforms.x_archive).
 
 A file's records are
 - one JSON value per line (JSON Lines); a line may be an object or an array,
@@ -85,7 +86,7 @@ def iter_records(
 ):
     """Yield (line, record) for every JSON record in the file; see the module docstring.
 
-    `on_member(name)` is called as each member of a zip starts.
+    `on_member(name)` is called as each member of a zip or tar archive starts.
     """
     limits = (max_line_bytes, whole_document_bytes)
     with open(path, "rb", buffering=0) as raw:
@@ -111,7 +112,7 @@ def sniff_format(path, **limits):
     records = iter_records(path, _Discard(), **limits)
     try:
         for _, record in islice(records, SNIFF_RECORDS):
-            module = platforms.sniff(record)
+            module = _sniff_one(record)
             if module is not None:
                 return module
     finally:
@@ -129,9 +130,9 @@ def read_posts(path, report, module=None, *, on_format=None, **limits):
     Counts records and posts in `report`. A record the parser chokes on is skipped
     and reported, so one odd record never ends an import.
 
-    With `on_format`, a zip member whose first record is in another format than the
-    one before is read in that format (a zipped folder of files from several tools),
-    and `on_format(module)` is called before its first post.
+    With `on_format`, an archive member whose first record is in another format than
+    the one before is read in that format (a packed folder of files from several
+    tools), and `on_format(module)` is called before its first post.
     """
     if module is None:
         module = sniff_format(path, **limits)

@@ -1,8 +1,9 @@
 """X/Twitter archives ("Download an archive of your data"): the account's own tweets (§9.4).
 
 Records are the `{"tweet": {...}}` items of `data/tweets.js` (older archives: `tweet.js`,
-whose items may be the bare tweets; large ones go on in `tweets-part1.js` …). Read from the archive's zip, files.py reads
-only those and `data/account.js`, and adds the account to each item as `owner`
+whose items may be the bare tweets; large ones go on in `tweets-part1.js` …). Read
+from the archive's zip, files.py reads only those and `data/account.js`, and adds the
+account to each item as `owner`
 ({accountId, username, accountDisplayName}): the tweets carry no author, the owner
 wrote them all. A `tweets.js` on its own has no owner: its tweets are imported with
 no author and a warning says so; an `account.js` on its own is skipped with a note.
