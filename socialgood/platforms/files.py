@@ -130,19 +130,21 @@ def read_posts(path, report, module=None, *, on_format=None, **limits):
     Counts records and posts in `report`. A record the parser chokes on is skipped
     and reported, so one odd record never ends an import.
 
-    With `on_format`, an archive member whose first record is in another format than
+    With `on_format`, an archive member whose first records are in another format than
     the one before is read in that format (a packed folder of files from several
     tools), and `on_format(module)` is called before its first post.
     """
     if module is None:
         module = sniff_format(path, **limits)
     parse = module.parse
-    started = []  # a zip member has started: look at the format of its first record
-    on_member = started.append if on_format is not None else None
+    # When an archive member starts, its first records (as a file's, they may be empty
+    # pages or error lines) tell its format.
+    unsniffed = [0]
+    on_member = (lambda name: unsniffed.__setitem__(0, SNIFF_RECORDS)) if on_format else None
     for line, record in iter_records(path, report, on_member=on_member, **limits):
-        if started:
-            started.clear()
+        if unsniffed[0]:
             found = _sniff_one(record)
+            unsniffed[0] = 0 if found is not None else unsniffed[0] - 1
             if found is not None and found is not module:
                 module, parse = found, found.parse
                 on_format(module)
@@ -476,15 +478,23 @@ def _stream_records(stream, report, limits, member):
         if record is not _INVALID:
             yield from _lines(stream, first, record, line_no, report, max_line_bytes, member)
             return
-    if first.lstrip()[:1] in (b"[", b"{"):
-        yield from _document(first, stream, report, whole_document_bytes, member)
-        return
     second, second_no = (None, 0) if overlong else _first_content_line(stream, max_line_bytes)
     record = _INVALID if second is None else _loads(second)
+    if first.lstrip()[:1] in (b"[", b"{") and not (
+        isinstance(record, dict | list) and _cut_off(first)
+    ):
+        yield from _document(first + (second or b""), stream, report, whole_document_bytes, member)
+        return
     if record is _INVALID:
         raise UnreadableFile(_not_json_message(first))
     report.skip("line is not valid JSON", _where(member, line_no))
     yield from _lines(stream, second, record, line_no + second_no, report, max_line_bytes, member)
+
+
+def _cut_off(first):
+    """Whether a first line that isn't JSON looks like a JSON Lines record cut short (a
+    file split by size, say) rather than the opening line of a longer document."""
+    return not first.rstrip().endswith((b"[", b"{", b",", b":"))
 
 
 def _document(first, stream, report, whole_document_bytes, member):

@@ -220,6 +220,21 @@ def test_a_tar_gz_of_files_from_several_tools_reads_each_in_its_own_format(world
     assert stored_counts(world.project) == dict(expected)
 
 
+def test_an_archive_member_is_known_by_its_first_records_not_only_its_first(world, tmp_path):
+    # The Mastodon file opens with a damaged line and a line of another tool's log.
+    path = tmp_path / "folder.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(FIXTURES / "bluesky/search.jsonl", "a-bluesky.jsonl")
+        timeline = (FIXTURES / "mastodon/timeline.jsonl").read_bytes()
+        archive.writestr("b-mastodon.jsonl", b'{"cut off\n{"level": "info"}\n' + timeline)
+
+    run = import_files(world.project, [path])
+
+    assert run.format == "bluesky, mastodon"
+    assert Counter(Post.objects.values_list("platform", flat=True)) == {"bluesky": 4, "mastodon": 5}
+    assert run.skipped == 2
+
+
 def test_a_format_chosen_for_a_zip_is_used_for_every_member(world, tmp_path):
     run = import_files(world.project, [mixed_zip(tmp_path / "folder.zip")], format="mastodon")
 

@@ -203,6 +203,28 @@ def test_first_line_that_is_junk_is_skipped_when_json_lines_follow(tmp_path):
     assert report.skipped_lines == {"line is not valid JSON": [1]}
 
 
+def test_a_piece_of_a_file_split_by_size_keeps_every_whole_line(tmp_path):
+    # `split -b` cuts lines at both ends; here the first piece starts at a nested object.
+    lines = [{"n": n, "author": {"name": "ana"}} for n in range(6)]
+    data = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+    path = tmp_path / "part-ab"
+    path.write_bytes(data[data.index(b'{"name"') : -15])
+    got, report = records(path)
+    assert got == lines[1:5]
+    assert report.skipped_lines == {
+        "line is not valid JSON": [1],
+        "last line is cut off (incomplete file?)": [6],
+    }
+
+
+@pytest.mark.parametrize("indent", [None, 1])
+def test_a_document_whose_items_stand_on_their_own_lines_is_still_a_document(tmp_path, indent):
+    path = tmp_path / "page.json"
+    items = ",\n".join(json.dumps({"n": n}, indent=indent) for n in range(2))
+    path.write_text('{"meta": {"count": 2},\n"data": [\n' + items + "\n]}")
+    assert records(path)[0] == [{"meta": {"count": 2}, "data": [{"n": 0}, {"n": 1}]}]
+
+
 def test_byte_order_mark_is_ignored(tmp_path):
     path = write_lines(tmp_path / "bom.jsonl", b'\xef\xbb\xbf{"a": 1}', b'{"a": 2}')
     assert records(path)[0] == [{"a": 1}, {"a": 2}]
