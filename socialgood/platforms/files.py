@@ -43,6 +43,8 @@ import ijson
 import orjson
 import zstandard
 
+from socialgood.platforms.report import counted
+
 MAX_LINE_BYTES = 64 * 2**20  # far above any real API page; a longer line is skipped
 WHOLE_DOCUMENT_BYTES = 64 * 2**20  # a JSON object up to this size is read in one go
 MAX_MEMBER_BYTES = 64 * 2**30  # per zip member, uncompressed
@@ -580,8 +582,8 @@ def _array_items(stream, report, member):
         for number, item in enumerate(items, 1):
             report.records += 1
             yield _where(member, number), item
-    except ijson.JSONError as error:
-        raise UnreadableFile(_broken_document_message(number, error)) from None
+    except ijson.JSONError:
+        raise UnreadableFile(_broken_document_message(number)) from None
 
 
 def _object_document(stream, report, whole_document_bytes, member):
@@ -622,8 +624,8 @@ def _streamed_object(stream, report, member):
         for number, item in enumerate(ijson.items(events, f"{key}.item"), 1):
             report.records += 1
             yield _where(member, number), {**header, key: [item]}
-    except ijson.JSONError as error:
-        raise UnreadableFile(_broken_document_message(number, error)) from None
+    except ijson.JSONError:
+        raise UnreadableFile(_broken_document_message(number)) from None
 
 
 def _stream_keys():
@@ -667,9 +669,11 @@ def _where(member, line_no):
     return line_no if member is None else f"{member}:{line_no}"
 
 
-def _broken_document_message(items_read, error):
+def _broken_document_message(items_read):
+    # Never the parser's own message: it quotes the file around the damage, and that
+    # may be someone's words or handle.
     return (
-        f"The JSON document breaks off or is damaged after {items_read} records ({error}). "
+        f"The JSON document breaks off or is damaged after {counted(items_read, 'record')}. "
         "Those records were read; the rest of the file could not be."
     )
 

@@ -292,6 +292,19 @@ def test_truncated_array_document_keeps_what_was_read(tmp_path):
     assert seen == [{"n": 0}, {"n": 1}]
 
 
+@pytest.mark.parametrize("stream_key", [None, "messages"])
+def test_a_damaged_document_is_reported_without_quoting_it(tmp_path, stream_key):
+    # The JSON parser's own message shows the text around the damage: a post, a handle.
+    items = [{"text": "hi"}, {"text": "thanks @ana_example \\q"}]
+    damaged = json.dumps(items if stream_key is None else {"name": "g", stream_key: items})
+    path = tmp_path / "damaged.json"
+    path.write_text(damaged.replace("\\\\q", "\\q"))
+    with pytest.raises(UnreadableFile) as raised:
+        records(path, whole_document_bytes=10)
+    assert "breaks off or is damaged after 1 record." in str(raised.value)
+    assert "ana_example" not in str(raised.value)
+
+
 def test_small_object_document_is_one_record(tmp_path):
     path = tmp_path / "context.json"
     path.write_text(json.dumps({"ancestors": [], "descendants": []}, indent=2))
