@@ -124,6 +124,10 @@ def _text(message):
             user_id = piece.get("user_id")
             person_id = None if user_id is None else f"user{user_id}"  # as `from_id` writes it
             mentions.append(Person(id=person_id, display_name=shown or None))
+            if user_id is not None:
+                # The person's name as shown: in the text it becomes their pseudonym
+                # (privacy.pseudonyms replaces "tg-user:<id>").
+                parts[-1] = f"tg-user:{user_id}"
         elif kind == "link":  # as typed: may lack the scheme
             links.append(shown if "://" in shown else f"https://{shown}")
         elif kind == "text_link" and piece.get("href"):

@@ -285,7 +285,7 @@ def instagram_posts(node, report, line):
         url=f"https://www.instagram.com/{path}/{code}/" if code else None,
         hashtags=hashtags_in(text),
         mentions=tuple(Person(handle=name) for name in at_mentions_in(text)),
-        media=tuple(instagram_media(node)),
+        media=tuple(instagram_media(node, user)),
         metrics=Metrics(
             likes=count(node.get("like_count")),
             replies=count(node.get("comment_count")),
@@ -295,7 +295,10 @@ def instagram_posts(node, report, line):
     )
 
 
-def instagram_media(node):
+def instagram_media(node, user):
+    # Instagram's own alt text names the account's owner: "Photo by Ana Example on …".
+    # As "by @username" it is pseudonymised like any mention.
+    full_name, username = user.get("full_name"), user.get("username")
     for item in node.get("carousel_media") or [node]:
         video = (item.get("video_versions") or [None])[0]
         image = ((item.get("image_versions2") or {}).get("candidates") or [None])[0]
@@ -311,10 +314,16 @@ def instagram_media(node):
             yield Media(
                 type="image",
                 url=image.get("url"),
-                alt_text=item.get("accessibility_caption") or None,
+                alt_text=_caption(item.get("accessibility_caption"), full_name, username),
                 width=image.get("width"),
                 height=image.get("height"),
             )
+
+
+def _caption(caption, full_name, username):
+    if caption and full_name and username:
+        caption = caption.replace(f"by {full_name}", f"by @{username}")
+    return caption or None
 
 
 def counts(**values):

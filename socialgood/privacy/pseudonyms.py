@@ -7,17 +7,26 @@ temporary files. What it does to a post:
 - `author` and `mentions` become `Person(id=p, handle=p)` where `p` is the person's
   pseudonym (`user-3f9a2c0d1e2b4a5c`); display names are dropped.
 - In `text` and in media alt text: e-mail addresses and phone numbers are scrubbed
-  (`scrub.py`); `@name`, `@user@domain` and Reddit's `u/name` become `@p` / `u/p`;
-  profile links in any form below are rewritten; and bare handles (a signature, a
-  name in passing) of people the project already knows are replaced.
+  (`scrub.py`); `@name` (also `＠name` and `RT@name`; YouTube's in any script),
+  `@user@domain` and Reddit's `u/name` and `/user/name` become `@p` / `u/p`;
+  profile links in any form below are rewritten; bare handles (a signature, a
+  name in passing) of people the project already knows are replaced; and so are the
+  display names of the people the post names in its fields (author, mentions) when
+  they can't be an ordinary word (two words or more, or handle-like).
 - In `platform_id`, `url`, `reply_to`, `quote_of`, `repost_of`, `thread_root`, links
   and media URLs: every DID (`at://did:plc:…/…` → `at://p/…`, Bluesky CDN and video
-  URLs) and every profile-shaped URL (`bsky.app/profile/<handle>`, `host/@user`,
-  `host/@user@domain`, `host/users/user` (ActivityPub ids such as Mastodon's status
-  `uri`), `x.com/<name>` and `twitter.com/<name>`, `reddit.com/user/<name>` and
-  `/u/<name>`, `youtube.com/channel/<id>`, `youtube.com/@handle`, `tiktok.com/@name`)
-  has its person part replaced and the rest kept, so thread links still join and
-  `platform_id` stays a stable dedup key across re-imports.
+  URLs) and every profile-shaped URL, whatever the case of its host
+  (`<any Bluesky client>/profile/<handle>`, `host/@user`, `host/@user@domain`,
+  `host/users/user` (ActivityPub ids such as Mastodon's status `uri`), Pixelfed's
+  `host/p/user/<id>`, Lemmy's `host/u/user`, `x.com/<name>` and `twitter.com/<name>`
+  and their mirrors (fxtwitter, nitter…), `x.com/i/user/<id>`, `?screen_name=`,
+  `reddit.com/user/<name>`, `/u/<name>` and `/r/u_<name>`, `youtube.com/channel/<id>`,
+  `youtube.com/@handle`, `tiktok.com/@name`, `instagram.com/<name>`, `t.me/<name>`,
+  `tg://resolve?domain=`, `facebook.com/<name>` and `profile.php?id=`) has its person
+  part replaced and the rest kept, so thread links still join and `platform_id` stays
+  a stable dedup key across re-imports. Links to `mailto:` and `tel:` lose the
+  address or number; so do e-mail addresses inside URLs.
+- A Reddit post on someone's own profile has `community` "u_<name>": the name goes too.
 - `raw` is set to None: the caller encrypts it first when the project opts in.
 
 **The pseudonym** is "user-" + the first 16 hex digits of HMAC-SHA256(project key,
@@ -66,15 +75,17 @@ a URI stored before the adoption would no longer match the person's own posts.
 Within a post, the people named in `author` and `mentions` are authoritative for the
 text, so Mastodon's short `@bo` for `bo@other.example` resolves to the right person.
 
-**Bare handles** (without `@`) are replaced only for people in the directory and only
+**Bare handles** (without `@`) are replaced only for people in the directory (Mastodon:
+the username without its server, known for this only) and only
 when the handle cannot be an ordinary word: at least 4 characters with a letter and a
 digit, `_`, `-` or `.` (`ana_example`, `ana.bsky.social`). A handle made of letters
 only (`hope`, `sarah`) would otherwise rewrite every use of that word in the corpus;
 it is still replaced in its `@`, `u/` and profile-link forms.
 
-Not covered here: display names written in text, names of private Telegram chats in
-`community`, links to someone's personal website, and handles inside a longer dotted
-token (`ana_example.Thanks`). Speed: per-identity HMACs are cached and every regex
+Not covered here: display names written in text of people the post does not name in
+its fields, one-word display names, names of private Telegram chats in `community`,
+links to someone's personal website or to profiles on sites not listed above, and
+handles inside a longer dotted token (`ana_example.Thanks`). Speed: per-identity HMACs are cached and every regex
 runs only after a cheap substring check; see benchmarks/bench_privacy.py.
 """
 
@@ -99,6 +110,8 @@ CACHE_SIZE = 1 << 16
 # this 268 MB for ~1 s more CPU (see benchmarks/README.md).
 PEOPLE_CACHE_SIZE = 1 << 15
 FAMILIES = {"twitter": "x"}
+# Directory entries under this family are known as bare handles only (see _person).
+BARE_ONLY = "bare"
 # Families whose user ids are not inside every stored URI: there an id may adopt the
 # pseudonym its handle got before the id was known (see "The directory").
 ADOPTING_FAMILIES = frozenset({"x", "tiktok", "instagram", "youtube"})
@@ -116,32 +129,94 @@ _DOMAIN = (
     r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+"
 )
 _NAME = r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?"
-_MENTION = re.compile(rf"@(?<!\w@)({_NAME})(?:@({_DOMAIN}))?")  # "@" first: fast search
+
+
+def _mention_pattern(sign, name):
+    # The sign not inside a word (an e-mail address), except in an old-style retweet's
+    # "RT@name"; the sign first, as a plain character: a fast search.
+    return re.compile(rf"({sign})(?:(?<!\w{sign})|(?<=\b[Rr][Tt]{sign}))({name})(?:@({_DOMAIN}))?")
+
+
+_MENTION = _mention_pattern("@", _NAME)
+_WIDE_MENTION = _mention_pattern("＠", _NAME)  # the full-width sign of CJK keyboards
+# YouTube handles may be written in any script ("@ゾルブラックス").
+_UNICODE_MENTIONS = (
+    _mention_pattern("@", r"\w(?:[\w.\-]*\w)?"),
+    _mention_pattern("＠", r"\w(?:[\w.\-]*\w)?"),
+)
 _WORD_HANDLE = re.compile(r"[A-Za-z0-9_]+")
-_REDDIT_MENTION = re.compile(r"(?<![\w/])(/?u/)([A-Za-z0-9_\-]{3,20})(?![\w\-])")
+_REDDIT_MENTION = re.compile(r"(?<![\w/])(/?u/|/user/)([A-Za-z0-9_\-]{3,20})(?![\w\-])")
 # A did:plc is 24 base-32 letters, but one that is not (cut short, or made up) names a
 # person just the same: any run of letters and digits is taken.
 _DID = re.compile(
     r"(?<![A-Za-z0-9])did(?::|%3[Aa])"
     r"(?:plc(?::|%3[Aa])(?P<plc>[a-z0-9]+)|web(?::|%3[Aa])(?P<web>[A-Za-z0-9.\-]+))"
 )
-# Profile-shaped URLs. Each match ends with the person part; group 1 is what precedes it.
-_X_URL = re.compile(r"(?<![\w\-])((?:twitter|x)\.com/)([A-Za-z0-9_]{1,15})(?![\w\-])")
-_REDDIT_URL = re.compile(r"(?<![\w\-])(reddit\.com/(?:user|u)/)([A-Za-z0-9_\-]{3,20})(?![\w\-])")
-_YOUTUBE_CHANNEL_URL = re.compile(r"(?<![\w\-])(youtube\.com/channel/)(UC[A-Za-z0-9_\-]{22})")
-_YOUTUBE_NAME_URL = re.compile(rf"(?<![\w\-])(youtube\.com/(?:c|user)/)({_NAME})")
-_BLUESKY_URL = re.compile(rf"(bsky\.app/profile/)({_DOMAIN})")  # DIDs are replaced before
-_AT_URI = re.compile(rf"(at://)({_DOMAIN})")
+# Profile-shaped URLs, matched whatever the case of the host. Each match ends with the
+# person part; group 1 is what precedes it. X handles are at most 15 characters today,
+# but a tool may build a URL from an older or a made-up one; the X mirrors (fxtwitter,
+# nitter…) take the same paths.
+_X_HANDLE = r"([A-Za-z0-9_]{1,50})(?![\w\-])"
+_X_URL = re.compile(rf"(?<![\w\-])((?i:(?:fx|vx|fixup|fixv)?(?:twitter|x)\.com/)){_X_HANDLE}")
+_NITTER_URL = re.compile(rf"(?<![\w\-])((?i:nitter(?:\.[a-z0-9\-]+)+/)){_X_HANDLE}")
+_X_USER_ID_URL = re.compile(r"(?<![\w\-])((?i:(?:twitter|x)\.com/i/user/))([0-9]+)")
+_X_INTENT = re.compile(r"((?i:[?&](?:screen_name|user_id)=))([A-Za-z0-9_]{1,50})")
+_REDDIT_URL = re.compile(
+    r"((?<![\w\-])(?i:reddit\.com/(?:user|u)/)|(?i:/r/u_))([A-Za-z0-9_\-]{3,20})(?![\w\-])"
+)
+_YOUTUBE_CHANNEL_URL = re.compile(r"(?<![\w\-])((?i:youtube\.com/channel/))(UC[A-Za-z0-9_\-]{22})")
+_YOUTUBE_NAME_URL = re.compile(rf"(?<![\w\-])((?i:youtube\.com/(?:c|user)/))({_NAME})")
+# bsky.app's and every other Bluesky client's profile links (DIDs are replaced before):
+# the handle is a domain name. (Other sites' /profile/<word> is left: mostly pages.)
+_PROFILE_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/profile/))({_NAME})")
+_AT_URI = re.compile(rf"((?i:at)://)({_DOMAIN})")
+# Sites whose first path segment (or t.me/s/<name>, instagram.com/stories/<name>) is a
+# user name, with the paths that are not.
+_NAME_FIRST_URL = re.compile(
+    r"(?<![\w.\-])((?i:www\.|m\.)?((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com))/"
+    r"(?i:s/|stories/)?)([A-Za-z0-9_.]{1,50})(?![\w\-])"
+)
+NAME_FIRST_HOSTS = {
+    "instagram.com": "instagram", "t.me": "telegram", "telegram.me": "telegram",
+    "facebook.com": "facebook", "fb.com": "facebook",
+}  # fmt: skip
+NOT_NAMES = {
+    "instagram": frozenset(
+        "p reel reels explore accounts tv direct about legal developer web static api "
+        "graphql challenge emails press s".split()
+    ),
+    "telegram": frozenset(
+        "joinchat addstickers addemoji addtheme addlist share proxy socks c iv login "
+        "setlanguage confirmphone bg invoice boost contact m".split()
+    ),
+    "facebook": frozenset(
+        "groups pages events watch photo photos story.php permalink.php profile.php share "
+        "sharer sharer.php login help marketplace gaming reel reels hashtag notes media "
+        "l.php dialog plugins policies privacy business ads tr video.php stories".split()
+    ),
+}
+_TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})")
+_FACEBOOK_ID = re.compile(r"((?i:(?:facebook|fb)\.com/profile\.php\?id=))([0-9]+)")
+# Pixelfed's status URLs name their author: host/p/<name>/<status id>.
+_PIXELFED_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/p/))({_NAME})(?=/[0-9])")
+# Lemmy's people: host/u/<name> (reddit.com's are Reddit's, replaced before).
+_LEMMY_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/u/))({_NAME})")
 _TELEGRAM_USER = re.compile(r"tg-user:([0-9]+)")  # a one-to-one chat's id (platforms/telegram)
 # host/@user, host/@user@domain (a remote account seen on host), host/users/user
 _FEDIVERSE_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?/@)({_NAME}(?:@{_DOMAIN})?)")
-_ACTIVITYPUB_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?/users/)({_NAME})")
+_ACTIVITYPUB_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/users/))({_NAME})")
 _ACCOUNT_URL = re.compile(rf"https?://([^/:]+)(?::[0-9]+)?/(?:users/|@)({_NAME})")
 _TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 # Lower-cased tokens with a digit, "_", "-" or ".": the only ones that can be a
 # distinctive handle, and rare enough in prose to check each one.
 _MIXED_TOKEN = re.compile(r"(?<![a-z0-9_.\-])(?!user-[0-9a-f]{16})[a-z]*+[0-9_.\-][a-z0-9_.\-]*+")
 _NOBODY = Person()
+
+
+def _is_shown_name(name: str) -> bool:
+    """Can this display name, written in a text, not be an ordinary word: two words or
+    more, or a distinctive handle-like one?"""
+    return len(name) >= 4 and (" " in name.strip() or _is_distinctive(name))
 
 
 def platform_family(platform: str) -> str:
@@ -255,30 +330,38 @@ class Pseudonymiser:
         """`post` with every person in it replaced by their pseudonym."""
         family = platform_family(post.platform)
         local = {}  # handle -> pseudonym for the people this post names in structure
-        author = self._person(family, post.author, local)
+        names = []  # (display name, pseudonym) of those people, to replace in the text
+        author = self._person(family, post.author, local, names)
         mentions = post.mentions
         if mentions:
-            mentions = tuple([self._person(family, person, local) for person in mentions])
+            mentions = tuple([self._person(family, person, local, names) for person in mentions])
         urls = self._urls
         return msgspec.structs.replace(
             post,
             platform_id=urls(post.platform_id),
             author=author,
-            text=self._text(post.text, family, local) if post.text else post.text,
+            text=self._text(post.text, family, local, names) if post.text else post.text,
             url=urls(post.url) if post.url else post.url,
             reply_to=urls(post.reply_to) if post.reply_to else post.reply_to,
             quote_of=urls(post.quote_of) if post.quote_of else post.quote_of,
             repost_of=urls(post.repost_of) if post.repost_of else post.repost_of,
             thread_root=urls(post.thread_root) if post.thread_root else post.thread_root,
+            community=self._community(post.community, family),
             mentions=mentions,
             links=tuple([self._link(link) for link in post.links]) if post.links else (),
             media=(
-                tuple([self._media(media, family, local) for media in post.media])
+                tuple([self._media(media, family, local, names) for media in post.media])
                 if post.media
                 else ()
             ),
             raw=None,
         )
+
+    def _community(self, community, family):
+        # A Reddit post to someone's own profile is in the "subreddit" u_<username>.
+        if family == "reddit" and community and community[:2].lower() == "u_":
+            return "u_" + self._handle("reddit", community[2:].lower())
+        return community
 
     def deletions(self, platform, notices):
         """A platform's deletion notices (platforms.report: ("post", id) or ("author", id))
@@ -292,15 +375,17 @@ class Pseudonymiser:
 
     # People
 
-    def _person(self, family, person, local):
+    def _person(self, family, person, local, names):
         seen = self._seen.get((family, person))
         if seen is None:
             seen = self._seen_before.get((family, person))
             if seen is not None:
                 self._cache_person(family, person, seen)
         if seen is not None:
-            result, handles = seen
+            result, handles, shown = seen
             local.update(handles)
+            if shown:
+                names.append(shown)
             return result
         pid, handle = person.id, person.handle
         h = handle.lower().removeprefix("@") if handle else None
@@ -322,17 +407,27 @@ class Pseudonymiser:
             handles = ((h, value),)
             if family == "mastodon":
                 # Mastodon shows "@bo" in the text for bo@other.example; such a short
-                # name is ambiguous across servers, so it stays out of the directory.
-                handles += ((h.partition("@")[0], value),)
+                # name is ambiguous across servers, so it stays out of the directory
+                # for @mentions, and is known only as a bare handle, when distinctive.
+                username = h.partition("@")[0]
+                handles += ((username, value),)
+                if _is_distinctive(username):
+                    self._remember(BARE_ONLY, username, value)
             else:
                 self._remember(family, h, value)
         local.update(handles)
-        self._record(value, family, pid, handle, person.display_name)
+        name = person.display_name
+        self._record(value, family, pid, handle, name)
+        # A display name that can't be an ordinary word ("Ana Example", "ana_ex", but
+        # not "Hope") is replaced where the post's text shows it (a signature, "by …").
+        shown = (name, value) if name and _is_shown_name(name) else None
+        if shown:
+            names.append(shown)
         # Not interned per pseudonym: such a table grows with every person ever seen,
         # and _seen already shares the Person between the posts of a frequent author.
         result = Person(id=value, handle=value)
         if cacheable:
-            self._cache_person(family, person, (result, handles))
+            self._cache_person(family, person, (result, handles, shown))
         return result
 
     def _cache_person(self, family, person, seen):
@@ -397,20 +492,27 @@ class Pseudonymiser:
 
     # Text
 
-    def _text(self, text, family, local):
+    def _text(self, text, family, local, names):
         if self.scrub_contacts:
             text, count = scrub_contacts(text)
             if count:
                 self.stats.contacts_scrubbed += count
         text = self._urls(text)
-        if "@" in text:
-            text = _MENTION.sub(lambda match: self._mention(match, family, local), text)
-        if "u/" in text:
+        if "@" in text or "＠" in text:
+            patterns = _UNICODE_MENTIONS if family == "youtube" else (_MENTION, _WIDE_MENTION)
+            for pattern, sign in zip(patterns, "@＠", strict=True):
+                if sign in text:
+                    text = pattern.sub(lambda match: self._mention(match, family, local), text)
+        if "u/" in text or "/user/" in text:
             text = _REDDIT_MENTION.sub(
                 lambda match: self._reddit_mention(match, family, local), text
             )
         if self._bare and self._mentions_known_handle(text):
             text = _TOKEN.sub(lambda match: self._bare_handle(match, family), text)
+        for name, value in names:
+            if name in text:
+                self.stats.mentions_replaced += text.count(name)
+                text = text.replace(name, value)
         return text
 
     def _mentions_known_handle(self, text):
@@ -418,7 +520,7 @@ class Pseudonymiser:
         return any(token.strip(".-") in bare for token in _MIXED_TOKEN.findall(text.lower()))
 
     def _mention(self, match, family, local):
-        user, domain = match.group(1, 2)
+        sign, user, domain = match.group(1, 2, 3)
         if is_pseudonym(user):
             return match.group()
         rest = ""
@@ -431,7 +533,7 @@ class Pseudonymiser:
                 handle, rest = user[:end], user[end:]
             handle = handle.lower()
         self.stats.mentions_replaced += 1
-        return "@" + self._handle(handle_family, handle, local) + rest
+        return sign + self._handle(handle_family, handle, local) + rest
 
     def _reddit_mention(self, match, family, local):
         handle = match.group(2).lower()
@@ -452,32 +554,59 @@ class Pseudonymiser:
     # URLs and URIs
 
     def _urls(self, value):
-        # Each pattern runs only when a substring check says it can match: most
-        # values need none, and a Bluesky URI only the DID pass.
-        if "did:" in value or "did%3" in value:
+        # Each pattern runs only when a substring check says it can match: most values
+        # need none, and a Bluesky URI only the DID pass. Checks share a common part
+        # ("/u" for /users/, /u/ and Reddit's forms) so a long text is scanned less often.
+        low = value.lower()
+        if "did:" in low or "did%3" in low:
             value = _DID.sub(self._did, value)
-        if "tg-user:" in value:
+        if "tg-user:" in low:
             value = _TELEGRAM_USER.sub(self._telegram_user, value)
         if "/" not in value:
             return value
-        if "/@" in value:
+        if "/@" in low:
             value = _FEDIVERSE_URL.sub(self._fediverse_url, value)
-        if "/users/" in value:
-            value = _ACTIVITYPUB_URL.sub(self._activitypub_url, value)
-        if "x.com/" in value or "twitter.com/" in value:
+        if "/u" in low:
+            if "/users/" in low:
+                value = _ACTIVITYPUB_URL.sub(self._activitypub_url, value)
+            if "reddit.com/u" in low or "/r/u_" in low:
+                value = _REDDIT_URL.sub(lambda match: self._handle_url(match, "reddit"), value)
+            if "/u/" in low:
+                value = _LEMMY_URL.sub(self._fediverse_path_url, value)
+        if "x.com/" in low or "twitter.com/" in low:
+            if "/i/user/" in low:
+                value = _X_USER_ID_URL.sub(self._x_user_id_url, value)
+            if "screen_name=" in low or "user_id=" in low:
+                value = _X_INTENT.sub(self._x_intent, value)
             value = _X_URL.sub(lambda match: self._handle_url(match, "x"), value)
-        if "reddit.com/u" in value:
-            value = _REDDIT_URL.sub(lambda match: self._handle_url(match, "reddit"), value)
-        if "youtube.com/" in value:
+        if "nitter." in low:
+            value = _NITTER_URL.sub(lambda match: self._handle_url(match, "x"), value)
+        if "youtube.com/" in low:
             value = _YOUTUBE_CHANNEL_URL.sub(self._youtube_channel_url, value)
             value = _YOUTUBE_NAME_URL.sub(lambda match: self._handle_url(match, "youtube"), value)
-        # "in" first: most values have neither, and counting twice costs more.
-        if "bsky.app/profile/" in value and value.count("bsky.app/profile/") > value.count(
-            "bsky.app/profile/user-"
-        ):
-            value = _BLUESKY_URL.sub(lambda match: self._handle_url(match, "bluesky"), value)
-        if "at://" in value and value.count("at://") > value.count("at://user-"):
+        if "/p" in low:
+            # "in" first: most values have none, and counting twice costs more.
+            if "/profile/" in low and low.count("/profile/") > low.count("/profile/user-"):
+                value = _PROFILE_URL.sub(self._profile_url, value)
+            if "/p/" in low:
+                value = _PIXELFED_URL.sub(self._fediverse_path_url, value)
+        if "at://" in low and low.count("at://") > low.count("at://user-"):
             value = _AT_URI.sub(lambda match: self._handle_url(match, "bluesky"), value)
+        if ".com/" in low or ".me/" in low or "tg://" in low:
+            if "profile.php" in low:
+                value = _FACEBOOK_ID.sub(self._facebook_id, value)
+            if "tg://" in low:
+                value = _TELEGRAM_RESOLVE.sub(
+                    lambda match: self._handle_url(match, "telegram"), value
+                )
+            if (
+                "instagram.com/" in low
+                or "t.me/" in low
+                or "telegram.me/" in low
+                or "facebook.com/" in low
+                or "fb.com/" in low
+            ):
+                value = _NAME_FIRST_URL.sub(self._name_first_url, value)
         return value
 
     def _did(self, match):
@@ -486,12 +615,49 @@ class Pseudonymiser:
         self.stats.urls_rewritten += 1
         return self._hash("bluesky", did)
 
-    def _handle_url(self, match, family):
-        before, name = match.group(1, 2)
+    def _handle_url(self, match, family, name=None):
+        before, name = match[1], name or match[2]
         if is_pseudonym(name) or (family == "x" and name.lower() in X_RESERVED_PATHS):
             return match.group()
         self.stats.urls_rewritten += 1
         return before + self._handle(family, name.lower())
+
+    def _x_user_id_url(self, match):
+        self.stats.urls_rewritten += 1
+        return match[1] + self._id_pseudonym("x", match[2])
+
+    def _x_intent(self, match):
+        before, name = match.group(1, 2)
+        if before[1:].lower() == "user_id=":
+            return self._x_user_id_url(match)
+        return self._handle_url(match, "x")
+
+    def _facebook_id(self, match):
+        self.stats.urls_rewritten += 1
+        return match[1] + self._id_pseudonym("facebook", match[2])
+
+    def _name_first_url(self, match):
+        before, host, name = match.group(1, 2, 3)
+        family = NAME_FIRST_HOSTS[host.lower()]
+        dots = len(name) - len(name.rstrip("."))  # a full stop after the link
+        name = name[: len(name) - dots]
+        if not name or is_pseudonym(name) or name.lower() in NOT_NAMES[family]:
+            return match.group()
+        self.stats.urls_rewritten += 1
+        return before + self._handle(family, name.lower()) + "." * dots
+
+    def _profile_url(self, match):
+        name = match[3]
+        if is_pseudonym(name) or "." not in name:
+            return match.group()
+        return self._handle_url(match, "bluesky", name=name)
+
+    def _fediverse_path_url(self, match):
+        before, host, name = match.group(1, 2, 3)
+        if is_pseudonym(name) or host.lower().removeprefix("www.") == "reddit.com":
+            return match.group()
+        self.stats.urls_rewritten += 1
+        return before + self._hash("mastodon", f"{name}@{host}".lower())
 
     def _telegram_user(self, match):
         # As the person's own messages name them: `from_id` "user<id>".
@@ -526,12 +692,17 @@ class Pseudonymiser:
 
     def _link(self, link):
         url = self._urls(link.url)
+        if self.scrub_contacts and ("@" in url or url[:4].lower() == "tel:"):  # mailto:, tel:
+            url, count = scrub_contacts(url)
+            self.stats.contacts_scrubbed += count
         return link if url == link.url else Link(url=url, domain=link.domain)
 
-    def _media(self, media, family, local):
+    def _media(self, media, family, local, names):
         url = self._urls(media.url) if media.url else media.url
         preview_url = self._urls(media.preview_url) if media.preview_url else media.preview_url
-        alt_text = self._text(media.alt_text, family, local) if media.alt_text else media.alt_text
+        alt_text = (
+            self._text(media.alt_text, family, local, names) if media.alt_text else media.alt_text
+        )
         if (url, preview_url, alt_text) == (media.url, media.preview_url, media.alt_text):
             return media
         return msgspec.structs.replace(media, url=url, preview_url=preview_url, alt_text=alt_text)

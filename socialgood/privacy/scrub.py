@@ -6,7 +6,8 @@ and in the populations we study that is a direct identifier. The importer runs
 counts the replacements for the import report.
 
 **E-mail addresses** (`[email]`): the RFC 5322 dot-atom form, `local@domain.tld`,
-with every character RFC 5322 allows in the local part. Not matched: an `@` inside
+with every character RFC 5322 allows in the local part and letters of any script
+(`zoë@müller.de`), also inside a URL (`?email=…`). Not matched: an `@` inside
 a fediverse handle (`@ana@example.org` is a mention, pseudonymised elsewhere) and a
 URL path such as `https://host/@ana.example` (the `://` rules it out).
 
@@ -20,7 +21,8 @@ by one space, `-` or `.`, or parentheses) counts as a phone number only when:
   international dialling) and has 9-15 digits, e.g. `0612345678`, `06 12 34 56 78`,
   `(030) 1234567`, `0044 20 7946 0958`; or
 - it has the North American shape `(555) 123-4567`, `555-123-4567`, `555.123.4567`,
-  `1-800-555-0199`.
+  `1-800-555-0199`;
+- or it is a `tel:` link, whatever its shape.
 
 and none of these hold: it overlaps a date (`2026-01-31`, `31.01.2026`), it has a
 decimal like `0.5`, it is glued to letters, `/`, `=`, `#`, `&`, `%`, `_` or `-` (ids
@@ -41,15 +43,20 @@ import re
 EMAIL_MARK = "[email]"
 PHONE_MARK = "[phone]"
 
-_LOCAL_CHAR = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+# Letters of any script: internationalised addresses (RFC 6531) like zoë@müller.de.
+_LOCAL_CHAR = r"[\w!#$%&'*+\-/=?^`{|}~]"
+_LABEL = r"[^\W_](?:[\w\-]*[^\W_])?"
+_DOMAIN = rf"(?:{_LABEL}\.)+(?:[Xx][Nn]--[A-Za-z0-9\-]*[A-Za-z0-9]|[^\W\d_]{{2,63}})"
 _EMAIL = re.compile(
     # Start where the local part starts (not inside a longer run, not after the "@" of
     # a fediverse handle) and not at the "//" of a URL.
-    r"(?<![A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.@])(?:(?<!:)|(?!/))"
-    rf"{_LOCAL_CHAR}+(?:\.{_LOCAL_CHAR}+)*"
-    rf"@(?:{_LABEL}\.)+(?:[Xx][Nn]--[A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z]{{2,63}})"
+    r"(?<![\w!#$%&'*+\-/=?^`{|}~.@])(?:(?<!:)|(?!/))"
+    rf"{_LOCAL_CHAR}+(?:\.{_LOCAL_CHAR}+)*@{_DOMAIN}"
 )
+# Inside a URL (`?email=…`, `/invite/…`), where "/", "=" and "?" end the address.
+_EMAIL_IN_URL = re.compile(rf"(?<=[=/:?&])[\w.!#$%'*+\-^`{{|}}~]+@{_DOMAIN}")
+# A tel: link is a phone number whatever its shape.
+_TEL_URI = re.compile(r"(?<!\w)(tel:(?://)?)\+?[0-9(][0-9()\-.%]*[0-9)]", re.IGNORECASE)
 
 # A run of digit groups; which groups form a phone number is decided in code. Every
 # separator is required (or a parenthesis), so a run splits into groups one way only
@@ -60,7 +67,7 @@ _RUN = re.compile(rf"\+?{_GROUP}(?:{_SEPARATOR}{_GROUP})*(?![\w/=#&%@\-]|[.,:][0
 # Where a run may start: not inside a word, URL, id, decimal or time. A separate search
 # because a pattern that starts with a character class is scanned much faster.
 _RUN_START = re.compile(r"[+(0-9](?<![\w+/=#&%.,:@\-][+(0-9])")
-_EMAIL_HINT = re.compile(r"@(?<=[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]@)")
+_EMAIL_HINT = re.compile(r"@(?<=[\w!#$%&'*+\-/=?^`{|}~]@)")
 _GROUP_IN_RUN = re.compile(r"\+?" + _GROUP)
 _DATE = re.compile(
     r"(?<![0-9])(?:(?:19|20)[0-9]{2}[-./][0-9]{1,2}[-./][0-9]{1,2}"
@@ -83,6 +90,12 @@ def scrub_contacts(text: str) -> tuple[str, int]:
     count = 0
     if _EMAIL_HINT.search(text):
         text, count = _EMAIL.subn(EMAIL_MARK, text)
+        if "@" in text:
+            text, more = _EMAIL_IN_URL.subn(EMAIL_MARK, text)
+            count += more
+    if ":" in text and "tel:" in text.lower():
+        text, more = _TEL_URI.subn(r"\1" + PHONE_MARK, text)
+        count += more
     pieces = []
     done = 0  # text[:done] is already in pieces
     position = 0

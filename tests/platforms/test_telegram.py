@@ -6,6 +6,7 @@ from pathlib import Path
 from socialgood.platforms import telegram
 from socialgood.platforms.files import read_posts
 from socialgood.platforms.report import Report
+from socialgood.privacy.pseudonyms import Pseudonymiser
 
 EXPORT = Path(__file__).parents[1] / "fixtures/telegram/result.json"
 
@@ -37,6 +38,11 @@ def test_text_entities_give_text_tags_mentions_and_links():
     assert (welcome.author.id, welcome.author.display_name) == ("user111", "Ana")
     thanks = by_id["1234567890/3"]
     assert thanks.mentions[0].id == "user333"  # mention_name carries the user id
+    # The name as shown would stay in the text: the person's id stands in its place,
+    # and becomes the same pseudonym as the mention.
+    assert thanks.text.startswith("Thanks tg-user:333 ")
+    stored = Pseudonymiser(b"project key of the telegram test").apply(thanks)
+    assert stored.text.startswith(f"Thanks {stored.mentions[0].id} ")
     assert [link.url for link in thanks.links] == ["https://example.net"]
 
 

@@ -118,6 +118,18 @@ def test_tiktok_items(parsed):
     assert embedded.hashtags == ("respite",)
 
 
+def test_instagrams_own_alt_text_names_the_owner_by_handle_not_by_name():
+    record = records()[5]
+    record["data"]["carousel_media"][0]["accessibility_caption"] = (
+        "Photo by Carers Circle (example) on January 06, 2026. May be an image of a table."
+    )
+    (post,) = zeeschuimer.parse(record, Report())
+    # As a mention, the pseudonymiser replaces it; the name as shown would stay.
+    assert post.media[0].alt_text == (
+        "Photo by @carers.circle.example on January 06, 2026. May be an image of a table."
+    )
+
+
 def test_instagram_carousel_and_reel(parsed):
     posts, _ = parsed
     carousel = posts["3512345678901234567"]

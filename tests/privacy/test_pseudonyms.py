@@ -514,6 +514,7 @@ def x_post(author, mentioned, ends):
         text=" ".join(
             [f"@{person.handle}{end}" for person, end in zip(mentioned, ends, strict=False)]
             + [f"https://twitter.com/{mentioned[-1].handle}/status/17"]
+            + [f"https://Nitter.net/{mentioned[0].handle}", f"RT@{mentioned[0].handle}:"]
         ),
         mentions=tuple(mentioned),
     )
@@ -542,9 +543,11 @@ def reddit_post(author, mentioned, ends):
         "reddit",
         author,
         platform_id="t1_abc",
+        community=f"u_{author.handle}",
         text=" ".join(
             [f"u/{person.handle}{end}" for person, end in zip(mentioned, ends, strict=False)]
-            + [f"/u/{mentioned[-1].handle}", f"https://www.reddit.com/user/{mentioned[0].handle}"]
+            + [f"/u/{mentioned[-1].handle}", f"https://www.Reddit.com/user/{mentioned[0].handle}"]
+            + [f"https://reddit.com/r/u_{mentioned[0].handle}/comments/1/x"]
         ),
     )
 
@@ -610,3 +613,160 @@ def test_a_telegram_one_to_one_chat_id_is_the_other_persons_pseudonym():
     bo = pseudonym(KEY, "telegram", "user555000111")
     assert (stored.platform_id, stored.reply_to) == (f"{bo}/7", f"{bo}/6")
     assert stored.author.id == bo  # the same person, the same pseudonym
+
+
+# Profile links and mentions in every shape found by the privacy audit
+
+
+def x_id(number):
+    return pseudonym(KEY, "x", number)
+
+
+@pytest.mark.parametrize(
+    "platform, text, expected",
+    [
+        # Hosts in any case; handles longer than today's 15 characters; the X mirrors.
+        ("x", "Twitter.com/ZqUser/status/1 X.COM/zquser", "Twitter.com/{x}/status/1 X.COM/{x}"),
+        ("x", "x.com/zq_user_with_a_long_name/status/1", "x.com/{long}/status/1"),
+        (
+            "x",
+            "fxtwitter.com/zquser/status/1 nitter.net/ZqUser",
+            "fxtwitter.com/{x}/status/1 nitter.net/{x}",
+        ),
+        ("x", "x.com/intent/user?screen_name=zquser", "x.com/intent/user?screen_name={x}"),
+        (
+            "x",
+            "x.com/i/user/12345 and x.com/intent/follow?user_id=12345",
+            "x.com/i/user/{id} and x.com/intent/follow?user_id={id}",
+        ),
+        ("x", "RT@zquser: hello ＠ZqUser", "RT@{x}: hello ＠{x}"),
+        (
+            "instagram",
+            "instagram.com/zq.user. and Instagram.com/stories/zq.user/1",
+            "instagram.com/{ig}. and Instagram.com/stories/{ig}/1",
+        ),
+        (
+            "telegram",
+            "t.me/zquser, t.me/s/zquser/5 and tg://resolve?domain=zquser",
+            "t.me/{tg}, t.me/s/{tg}/5 and tg://resolve?domain={tg}",
+        ),
+        (
+            "x",
+            "facebook.com/zq.user fb.com/profile.php?id=1000123",
+            "facebook.com/{fb} fb.com/profile.php?id={fbid}",
+        ),
+        ("bluesky", "deer.social/profile/zq.bsky.social", "deer.social/profile/{bsky}"),
+        (
+            "mastodon",
+            "lemmy.example/u/zquser",
+            "lemmy.example/u/{lemmy}",
+        ),
+        (
+            "mastodon",
+            "https://pixelfed.example/p/zquser/123",
+            "https://pixelfed.example/p/{pixelfed}/123",
+        ),
+        (
+            "reddit",
+            "reddit.com/r/u_ZqUser/comments/1/x and [me](/user/zquser)",
+            "reddit.com/r/u_{reddit}/comments/1/x and [me](/user/{reddit})",
+        ),
+        ("youtube", "@ゾルブラックス thanks", "@{yt} thanks"),
+    ],
+)
+def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, text, expected):
+    stored = Pseudonymiser(KEY).apply(post(platform, Person(id="1"), text=text))
+    names = {
+        "x": x_id("@zquser"),
+        "long": x_id("@zq_user_with_a_long_name"),
+        "id": x_id("12345"),
+        "ig": pseudonym(KEY, "instagram", "@zq.user"),
+        "tg": pseudonym(KEY, "telegram", "@zquser"),
+        "fb": pseudonym(KEY, "facebook", "@zq.user"),
+        "fbid": pseudonym(KEY, "facebook", "1000123"),
+        "bsky": pseudonym(KEY, "bluesky", "@zq.bsky.social"),
+        "lemmy": pseudonym(KEY, "mastodon", "zquser@lemmy.example"),
+        "pixelfed": pseudonym(KEY, "mastodon", "zquser@pixelfed.example"),
+        "reddit": pseudonym(KEY, "reddit", "zquser"),
+        "yt": pseudonym(KEY, "youtube", "@ゾルブラックス"),
+    }
+    assert stored.text == expected.format(**names)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "instagram.com/p/C1a2B3c/ and instagram.com/explore/tags/carers",
+        "t.me/joinchat/AbCdEf and t.me/+AbCdEf",
+        "facebook.com/groups/123 and facebook.com/sharer.php?u=x",
+        "x.com/i/web/status/18 and x.com/search?q=carers",
+        "example.org/profile/settings and reddit.com/r/CaregiverSupport",
+        "write to ana@example.org",  # scrubbed as a contact, not taken for a mention
+    ],
+)
+def test_links_that_name_nobody_are_kept(text):
+    stored = Pseudonymiser(KEY, scrub_contacts=False).apply(post("x", Person(id="1"), text=text))
+    assert stored.text == text
+
+
+def test_a_reddit_post_on_a_users_own_profile_loses_the_username_from_its_community():
+    stored = Pseudonymiser(KEY).apply(
+        post("reddit", Person(handle="ZqUser"), community="u_ZqUser", text="hi")
+    )
+    assert stored.community == "u_" + pseudonym(KEY, "reddit", "zquser")
+    other = Pseudonymiser(KEY).apply(
+        post("reddit", Person(handle="a"), community="CaregiverSupport")
+    )
+    assert other.community == "CaregiverSupport"
+
+
+def test_a_known_mastodon_users_distinctive_name_is_replaced_when_written_bare():
+    pseudonymiser = Pseudonymiser(KEY)
+    author = Person(handle="zqmasto_314@origin.example")
+    stored = pseudonymiser.apply(post("mastodon", author, text="thanks all -- zqmasto_314"))
+    me = pseudonym(KEY, "mastodon", "zqmasto_314@origin.example")
+    assert stored.text == f"thanks all -- {me}"
+    # Known to the next import too, as a bare handle only: "@zqmasto_314" without its
+    # server may be someone else.
+    later = Pseudonymiser.from_document(KEY, pseudonymiser.document())
+    other = later.apply(
+        post("mastodon", Person(handle="bo@other.example"), text="zqmasto_314 said")
+    )
+    assert other.text == f"{me} said"
+
+
+def test_names_of_the_people_a_post_names_are_replaced_in_its_text_and_alt_text():
+    ana = Person(id="42", handle="ana_example", display_name="Ana Example")
+    hope = Person(id="43", handle="hope_example", display_name="Hope")
+    tweet = post(
+        "x",
+        ana,
+        text="Thanks Hope, from Ana Example",
+        mentions=(hope,),
+        media=(
+            Media(type="image", url="https://x.example/1.jpg", alt_text="Photo by Ana Example"),
+        ),
+    )
+    stored = Pseudonymiser(KEY).apply(tweet)
+    # "Hope" is also a word: a one-word name is left alone.
+    assert stored.text == f"Thanks Hope, from {x_id('42')}"
+    assert stored.media[0].alt_text == f"Photo by {x_id('42')}"
+
+
+def test_contact_links_lose_the_address_or_number():
+    stored = Pseudonymiser(KEY).apply(
+        post(
+            "mastodon",
+            Person(handle="ana@origin.example"),
+            links=(
+                Link(url="mailto:zq@example.org", domain=""),
+                Link(url="tel:+442079460958", domain=""),
+                Link(url="https://example.org/r?email=zq@example.org", domain="example.org"),
+            ),
+        )
+    )
+    assert [link.url for link in stored.links] == [
+        "mailto:[email]",
+        "tel:[phone]",
+        "https://example.org/r?email=[email]",
+    ]

@@ -23,6 +23,16 @@ from socialgood.privacy.scrub import scrub_contacts
         ("helpline 1-800-555-0199", "helpline [phone]"),
         ("on 2026-01-31 call 0612345678", "on 2026-01-31 call [phone]"),
         ("+49 30 1234567 0612345678", "[phone] [phone]"),
+        ("or TEL:+442079460959, or tel:020-7946-0958", "or TEL:[phone], or tel:[phone]"),
+        ("zoë.example@müller.de and ana@例え.jp", "[email] and [email]"),
+        (
+            "https://example.org/r?email=ana@example.org&x=1",
+            "https://example.org/r?email=[email]&x=1",
+        ),
+        (
+            "https://example.org/invite/ana.example@example.org",
+            "https://example.org/invite/[email]",
+        ),
     ],
 )
 def test_contacts_are_replaced(text, expected):
