@@ -163,6 +163,7 @@ def import_files(
     return run
 
 
+WRONG_TYPES = "post with a value of the wrong type (a number written as text, say)"
 DISK_FULL = "The disk is full, so the import stopped. Free some space first."
 
 
@@ -466,6 +467,7 @@ class _Importer:
         self.people = None
         self.pending = []  # posts received from the reader, stored BATCH_SIZE at a time
         self.pending_index = None
+        self.dropped = {}  # file index -> posts left out for values of the wrong type
         row = PersonDirectory.objects.filter(project=project).only("updated_at").first()
         self.directory_loaded_at = row.updated_at if row else None
         self.pseudonymiser = project_pseudonymiser(project)
@@ -518,6 +520,10 @@ class _Importer:
         return _from_child_process(plan, self.pseudonymiser, keep_raw, READ_LIMITS)
 
     def _handle(self, kind, *details):
+        if kind == "dropped":
+            index, count = details
+            self.dropped[index] = self.dropped.get(index, 0) + count
+            return
         if kind == "batch":
             index, posts = details
             self.pending.extend(posts)
@@ -619,6 +625,10 @@ class _Importer:
     def _report(self):
         totals = Report()
         files_report = []
+        for index, count in self.dropped.items():
+            report = self.reports.setdefault(index, Report())
+            report.skip(WRONG_TYPES, count=count)
+            report.posts -= count
         for index, entry in enumerate(self.entries):
             report = self.reports.get(index, Report())
             totals.records += report.records
@@ -681,13 +691,16 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
             if source[0] == "table":
                 _, mapping, platform = source
                 posts = _counted(tabular.iter_posts(path, mapping, platform, report), report)
+                posts = map(protect, posts)  # a table's cells are text: nothing odd to meet
                 yield ("file", index, "table", TABLE_MAPPER)
             else:
                 module = FORMATS[source[1]] if source[1] else files.sniff_format(path, **limits)
                 # A format named by the user is used for everything; else each archive
                 # member is read in its own.
                 on_format = None if source[1] else switches.append
-                posts = files.read_posts(path, report, module, on_format=on_format, **limits)
+                posts = files.read_posts(
+                    path, report, module, on_format=on_format, protect=protect, **limits
+                )
                 yield ("file", index, module.NAME, mapper_of(module))
         except files.UnreadableFile as error:
             failure.append(str(error))
@@ -695,9 +708,8 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
         # Each post is pseudonymised as it is parsed, so the parsed JSON it came from
         # (`raw`) is freed at once rather than held for a whole batch: 20,000 twarc2
         # posts held 318 MB that way.
-        protected = map(protect, _until_failure(posts, failure))
         batch, size = [], min(READ_CHUNK, ingest.BATCH_SIZE)
-        for post in protected:
+        for post in _until_failure(posts, failure):
             if switches:  # `post` is the first of an archive member in another format
                 if batch:
                     yield ("batch", index, batch)
@@ -772,7 +784,10 @@ def _from_child_process(plan, pseudonymiser, keep_raw, limits):
                 except EOFError:
                     raise RuntimeError("The file reader stopped unexpectedly.") from None
                 if message[0] == "batch":
-                    message = ("batch", message[1], decode(message[2]))
+                    posts, dropped = _decoded(decode, message[2])
+                    if dropped:
+                        yield ("dropped", message[1], dropped)
+                    message = ("batch", message[1], posts)
                 elif message[0] == "crashed":
                     raise RuntimeError(f"The file reader failed ({message[1]}).")
                 finished = message[0] == "people"
@@ -784,6 +799,23 @@ def _from_child_process(plan, pseudonymiser, keep_raw, limits):
             receiver.close()
 
     return messages()
+
+
+def _decoded(decode, chunk):
+    """(the posts of a chunk, how many were left out). A post holding a value of the
+    wrong type (a count written as text by the tool that saved the file) is converted
+    where it can be ("3" → 3) and left out where it can't: it could not be stored."""
+    try:
+        return decode(chunk), 0
+    except msgspec.ValidationError:
+        posts = []
+        items = msgspec.msgpack.decode(chunk)
+        for item in items:
+            try:
+                posts.append(msgspec.convert(item, Post, strict=False))
+            except msgspec.ValidationError:
+                continue
+        return posts, len(items) - len(posts)
 
 
 def _child_reader(sender, plan, pseudonymiser, keep_raw, limits):

@@ -126,11 +126,17 @@ def sniff_format(path, **limits):
     )
 
 
-def read_posts(path, report, module=None, *, on_format=None, **limits):
-    """Every Post in the file, parsed by `module` (sniffed when not given).
+# What a record of an unexpected shape raises in a parser or in `protect`: a number
+# where text belongs, a list for an object, a count too large for any integer.
+SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
 
-    Counts records and posts in `report`. A record the parser chokes on is skipped
-    and reported, so one odd record never ends an import.
+
+def read_posts(path, report, module=None, *, on_format=None, protect=None, **limits):
+    """Every Post in the file, parsed by `module` (sniffed when not given), and passed
+    through `protect` (the pseudonymiser) when given.
+
+    Counts records and posts in `report`. A record the parser (or a post `protect`)
+    chokes on is skipped and reported, so one odd record never ends an import.
 
     With `on_format`, an archive member whose first records are in another format than
     the one before is read in that format (a packed folder of files from several
@@ -159,12 +165,20 @@ def read_posts(path, report, module=None, *, on_format=None, **limits):
         for item in items:
             try:
                 for post in parse(item, report, line):
+                    if protect is not None:
+                        try:
+                            post = protect(post)
+                        except SHAPE_ERRORS as error:
+                            report.skip(_odd_shape(module, "post", error), line)
+                            continue
                     report.posts += 1
                     yield post
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
-                report.skip(
-                    f"{module.NAME}: record of an unexpected shape ({type(error).__name__})", line
-                )
+            except SHAPE_ERRORS as error:
+                report.skip(_odd_shape(module, "record", error), line)
+
+
+def _odd_shape(module, what, error):
+    return f"{module.NAME}: {what} of an unexpected shape ({type(error).__name__})"
 
 
 def _sniff_one(record):

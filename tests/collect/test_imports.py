@@ -235,6 +235,32 @@ def test_an_archive_member_is_known_by_its_first_records_not_only_its_first(worl
     assert run.skipped == 2
 
 
+def test_posts_with_values_of_the_wrong_type_are_kept_or_skipped_never_fatal(world, tmp_path):
+    # As a tool that round-tripped the data (pandas, a spreadsheet) may leave it.
+    pages = [json.loads(line) for line in (FIXTURES / "bluesky/search.jsonl").open()]
+    first, second, third, _ = pages[0]["posts"]
+    first["record"]["embed"]["images"][0]["aspectRatio"]["width"] = ""  # can't be stored
+    second["author"]["handle"] = 12345  # a number for a handle: that post is skipped
+    third["likeCount"] = "7"  # text that reads as the number: kept, as the number
+    path = tmp_path / "roundtripped.jsonl"
+    path.write_text("".join(json.dumps(page) + "\n" for page in pages))
+    later = bluesky_file(tmp_path / "later.jsonl", range(3))
+
+    run = import_files(world.project, [path, later])
+
+    assert run.status == ImportRun.Status.DONE, run.message
+    assert run.report["skipped"] == {
+        "bluesky: post of an unexpected shape (AttributeError)": 1,
+        imports.WRONG_TYPES: 1,
+    }
+    assert run.report["files"][0]["skipped_lines"] == {
+        "bluesky: post of an unexpected shape (AttributeError)": [1]
+    }
+    # 3kccc and 3kddd (3kaaa is left out, 3kbbb skipped), and the later file's 3.
+    assert run.imported == 2 + 3
+    assert Post.objects.get(platform_id__endswith="/3kccc").metrics["likes"] == 7
+
+
 def test_a_format_chosen_for_a_zip_is_used_for_every_member(world, tmp_path):
     run = import_files(world.project, [mixed_zip(tmp_path / "folder.zip")], format="mastodon")
 
