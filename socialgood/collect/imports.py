@@ -55,7 +55,8 @@ DAMAGE_REASONS = (
     "last line is cut off",
     "line longer than",
     "zip member",
-    "empty file in the zip",
+    "archive member",
+    "empty file in the",
     "zip inside the zip",
 )
 # Extra limits for socialgood.platforms.files (max_line_bytes=...); tests lower them.
@@ -468,18 +469,22 @@ class _Importer:
         self.pending = []  # posts received from the reader, stored BATCH_SIZE at a time
         self.pending_index = None
         self.dropped = {}  # file index -> posts left out for values of the wrong type
+        self.format_chosen = None
         row = PersonDirectory.objects.filter(project=project).only("updated_at").first()
         self.directory_loaded_at = row.updated_at if row else None
         self.pseudonymiser = project_pseudonymiser(project)
         self.people_before = len(self.pseudonymiser.people)
 
     def import_files(self, paths, format, mapping, platform):
+        self.format_chosen = format
         plan = []
         for path in paths:
             entry = {"name": path.name, "size": None, "sha256": None, "format": None}
             self.entries.append(entry)
             try:
                 entry["size"] = path.stat().st_size
+                with path.open("rb"):  # readable: stat() works without read permission
+                    pass
                 source = self._source(path, format, mapping, platform, entry)
             except OSError as error:
                 self._fail(entry, f"The file can't be opened ({error.strerror}).")
@@ -631,6 +636,8 @@ class _Importer:
             report.posts -= count
         for index, entry in enumerate(self.entries):
             report = self.reports.get(index, Report())
+            if report.records and not report.posts and report.skipped and "error" not in entry:
+                self._fail(entry, _nothing_read(report, self.format_chosen))
             totals.records += report.records
             totals.posts += report.posts
             totals.skipped.update(report.skipped)
@@ -660,6 +667,15 @@ class _Importer:
             if seconds
             else 0,
         }
+
+
+def _nothing_read(report, format_chosen):
+    skipped = sum(report.skipped.values())
+    reason = report.skipped.most_common(1)[0][0]
+    message = f"Nothing in it could be read as posts ({counted(skipped, 'record')} skipped: {reason})."
+    if format_chosen:
+        message += " It may be in another format: let socialgood recognise it instead."
+    return message
 
 
 # --- reading: parse and pseudonymise, no database ----------------------------------------

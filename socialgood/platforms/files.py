@@ -51,6 +51,11 @@ MAX_MEMBER_BYTES = 64 * 2**30  # per zip member, uncompressed
 ZIP_RATIO_LIMIT = 100  # JSON compresses 5-20:1; far more than that is a zip bomb
 ZIP_RATIO_FREE_BYTES = 16 * 2**20  # small members may compress as well as they like
 SNIFF_RECORDS = 5  # a file's first records may be empty pages or error lines
+NOT_DATA_EXTENSIONS = frozenset(
+    "jpg jpeg png gif webp heic bmp tif tiff svg ico mp4 mov webm mkv avi m4v mp3 m4a ogg oga "
+    "opus wav flac css html htm pdf txt md rtf doc docx odt ttf otf woff woff2".split()
+)
+PASSED_OVER = "files in an archive that hold no posts (photos, videos, web pages…), passed over"
 READ_CHUNK = 2**20
 DECOMPRESS_CHUNK = 2**16
 
@@ -232,6 +237,9 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
         members, owner = _x_archive_tweets(archive, members, report, limits)
     found_any = False
     for info in members:
+        if _holds_no_posts(info.filename):
+            report.warn(PASSED_OVER)
+            continue
         _check_not_bomb(info, max_member_bytes)
         try:
             with archive.open(info) as member:
@@ -314,6 +322,9 @@ def _tar_records(stream, report, limits, max_member_bytes, on_member=None):
                     f"“{info.name}” in the archive is {_size(info.size)}, more than the limit "
                     f"of {_size(max_member_bytes)}. It was not read."
                 )
+            if _holds_no_posts(info.name):
+                report.warn(PASSED_OVER)
+                continue
             if on_member is not None:
                 on_member(info.name)
             member = archive.extractfile(info)
@@ -343,6 +354,16 @@ def _is_data(name):
     """Not a folder's metadata: macOS's __MACOSX/ copies and hidden files (.DS_Store)."""
     base = name.rstrip("/").rpartition("/")[2]
     return not (name.startswith("__MACOSX/") or base.startswith("."))
+
+
+def _holds_no_posts(name):
+    """A photo, video, web page or document beside the data in an exported folder
+    (a Telegram export's photos/, css/ and messages.html, a README)."""
+    base = name.rpartition("/")[2].lower()
+    extension = base.rpartition(".")[2] if "." in base else ""
+    if extension == "js":  # JavaScript, but for an X archive's tweets
+        return _X_ARCHIVE_TWEETS.fullmatch("data/" + base) is None
+    return extension in NOT_DATA_EXTENSIONS
 
 
 def _check_not_bomb(info, max_member_bytes):

@@ -5,6 +5,7 @@ import json
 import tarfile
 import zipfile
 from collections import Counter
+from pathlib import Path
 
 import orjson
 import psycopg
@@ -259,6 +260,44 @@ def test_posts_with_values_of_the_wrong_type_are_kept_or_skipped_never_fatal(wor
     # 3kccc and 3kddd (3kaaa is left out, 3kbbb skipped), and the later file's 3.
     assert run.imported == 2 + 3
     assert Post.objects.get(platform_id__endswith="/3kccc").metrics["likes"] == 7
+
+
+def test_a_file_that_may_not_be_read_is_named_and_the_others_imported(world, tmp_path, monkeypatch):
+    locked = bluesky_file(tmp_path / "locked.jsonl", range(3))
+    other = bluesky_file(tmp_path / "other.jsonl", range(3, 5))
+    real_open = Path.open
+
+    def open_unless_locked(path, *args, **kwargs):
+        if path.name == "locked.jsonl":  # as chmod 000 does for anyone but root
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_unless_locked)
+    run = import_files(world.project, [locked, other])
+
+    assert run.status == ImportRun.Status.FAILED
+    assert run.message == "locked.jsonl: The file can't be opened (Permission denied)."
+    assert run.imported == 2
+
+
+def test_a_file_of_which_nothing_could_be_read_fails_and_says_why(world, tmp_path):
+    table = tmp_path / "dates.csv"
+    table.write_text("id,text,author,date\n1,hello,ana,31/01/2026 10:00\n2,hi,bo,01/02/2026\n")
+    twarc2 = FIXTURES / "twarc2/search.jsonl"
+
+    run = import_files(world.project, [table, twarc2], format=None)
+    assert run.status == ImportRun.Status.FAILED
+    assert run.message.startswith(
+        "dates.csv: Nothing in it could be read as posts (2 records skipped: row without"
+    )
+    assert run.imported == 5  # the other file
+
+    forced = import_files(
+        world.project, [bluesky_file(tmp_path / "b.jsonl", range(2))], format="reddit"
+    )
+    assert forced.message.endswith(
+        "It may be in another format: let socialgood recognise it instead."
+    )
 
 
 def test_a_format_chosen_for_a_zip_is_used_for_every_member(world, tmp_path):

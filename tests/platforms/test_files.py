@@ -131,11 +131,41 @@ def test_zstd_stream_of_several_frames_reads_to_the_end(tmp_path):
 def test_zip_member_that_is_not_json_is_skipped_and_the_rest_read(tmp_path):
     archive = tmp_path / "mixed.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("README.txt", "Exported by a tool\n")
+        zf.writestr("notes.dat", "Exported by a tool\n")
         zf.writestr("posts.jsonl", '{"a": 1}\n')
     got, report = records(archive)
     assert got == [{"a": 1}]
-    assert list(report.skipped_lines.values()) == [["README.txt"]]
+    assert list(report.skipped_lines.values()) == [["notes.dat"]]
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar.gz"])
+def test_photos_pages_and_readmes_beside_the_data_are_passed_over_not_damage(tmp_path, kind):
+    # A Telegram Desktop export folder, packed as people share it.
+    folder = {
+        "ChatExport/result.json": (FIXTURES / "telegram/result.json").read_bytes(),
+        "ChatExport/photos/photo_1.jpg": b"\xff\xd8\xff\xe0 not really a photo",
+        "ChatExport/css/style.css": b"body { margin: 0 }",
+        "ChatExport/js/script.js": b"function go() {}",
+        "ChatExport/messages.html": b"<!DOCTYPE html><html></html>",
+        "ChatExport/README.md": b"# Export",
+    }
+    archive = tmp_path / f"export.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(archive, "w") as zf:
+            for name, data in folder.items():
+                zf.writestr(name, data)
+    else:
+        with tarfile.open(archive, "w:gz") as tf:
+            for name, data in folder.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+    got, report = records(archive)
+    assert got == records(FIXTURES / "telegram/result.json")[0]
+    assert report.skipped_total == 0
+    assert report.warnings == {
+        "files in an archive that hold no posts (photos, videos, web pages…), passed over": 5
+    }
 
 
 def test_zip_bomb_by_ratio_is_refused_with_a_plain_message(tmp_path):
