@@ -672,7 +672,9 @@ class _Importer:
 def _nothing_read(report, format_chosen):
     skipped = sum(report.skipped.values())
     reason = report.skipped.most_common(1)[0][0]
-    message = f"Nothing in it could be read as posts ({counted(skipped, 'record')} skipped: {reason})."
+    message = (
+        f"Nothing in it could be read as posts ({counted(skipped, 'record')} skipped: {reason})."
+    )
     if format_chosen:
         message += " It may be in another format: let socialgood recognise it instead."
     return message

@@ -19,6 +19,8 @@ NAME = "bluesky"
 LABEL = "Bluesky API responses (searchPosts, getAuthorFeed, getPostThread)"
 PLATFORM = "bluesky"
 MAPPER_VERSION = 1
+# A large (or cut off) response saved as one document is read post by post.
+STREAM_KEYS = ("posts", "feed")
 
 _TAG = "app.bsky.richtext.facet#tag"
 _MENTION = "app.bsky.richtext.facet#mention"

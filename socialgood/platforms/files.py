@@ -17,8 +17,11 @@ A file's records are
 - or one JSON document, also after an X archive's `window.YTD.<name>.partN =` (never
   run as JavaScript): a top-level array yields its items one by one; a top-level
   object is one record when small, and when large it is streamed if a format
-  declares which key holds its items (`STREAM_KEY`, e.g. Telegram's `messages`): each
+  declares which key holds its items (`STREAM_KEYS`, e.g. Telegram's `messages`): each
   item then comes as a small document of the same shape, `{<header fields>, key: [item]}`.
+  A smaller document that is not valid JSON is read as far as it goes: several
+  documents one after another (`jq .` output) each, or a document cut off part-way
+  item by item up to the damage.
 
 Problems a person can fix (not JSON, truncated document, zip bomb) raise
 `UnreadableFile` with a message written for them. Iteration is lazy, so whatever was
@@ -626,10 +629,8 @@ def _object_document(stream, report, whole_document_bytes, member):
     if len(head) <= whole_document_bytes:
         record = _loads(head)
         if record is _INVALID:
-            raise UnreadableFile(
-                "The file starts like a JSON document but isn't valid JSON; it may be cut off "
-                "or damaged."
-            )
+            yield from _salvaged(head, report, member)
+            return
         report.records += 1
         yield _where(member, 1), record
         return
@@ -637,7 +638,7 @@ def _object_document(stream, report, whole_document_bytes, member):
 
 
 def _streamed_object(stream, report, member):
-    """A large object document, item by item of its format's STREAM_KEY."""
+    """A large (or damaged) object document, item by item of its format's STREAM_KEYS."""
     events = ijson.parse(stream, use_float=True)
     header = {}
     keys = _stream_keys()
@@ -663,11 +664,26 @@ def _streamed_object(stream, report, member):
         raise UnreadableFile(_broken_document_message(number)) from None
 
 
+def _salvaged(data, report, member):
+    """What can be read of a document that isn't valid JSON as a whole."""
+    number = 0
+    documents = ijson.items(io.BytesIO(data), "", multiple_values=True, use_float=True)
+    try:
+        for number, document in enumerate(documents, 1):
+            report.records += 1
+            yield _where(member, number), document
+        return  # several documents, one after another
+    except ijson.JSONError:
+        if number:
+            raise UnreadableFile(_broken_document_message(number)) from None
+    yield from _streamed_object(io.BytesIO(data), report, member)
+
+
 def _stream_keys():
     from socialgood import platforms
 
     return {
-        module.STREAM_KEY for module in platforms.FORMATS.values() if hasattr(module, "STREAM_KEY")
+        key for module in platforms.FORMATS.values() for key in getattr(module, "STREAM_KEYS", ())
     }
 
 
@@ -707,6 +723,11 @@ def _where(member, line_no):
 def _broken_document_message(items_read):
     # Never the parser's own message: it quotes the file around the damage, and that
     # may be someone's words or handle.
+    if not items_read:
+        return (
+            "The file starts like a JSON document but isn't valid JSON; it may be cut off "
+            "or damaged."
+        )
     return (
         f"The JSON document breaks off or is damaged after {counted(items_read, 'record')}. "
         "Those records were read; the rest of the file could not be."

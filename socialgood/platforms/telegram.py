@@ -2,7 +2,7 @@
 
 A chat export is `{name, type, id, messages: [...]}`. Large exports are streamed by
 `files.py`, which hands over the same shape with one message at a time
-(STREAM_KEY). Each `message` becomes a Post with `platform_id` "<chat id>/<message id>"
+(STREAM_KEYS). Each `message` becomes a Post with `platform_id` "<chat id>/<message id>"
 (message ids are unique per chat only); service messages are counted, not stored.
 
 In a one-to-one chat the chat id is the other person's user id and the chat name is
@@ -21,7 +21,7 @@ NAME = "telegram"
 LABEL = "Telegram Desktop chat export (result.json)"
 PLATFORM = "telegram"
 MAPPER_VERSION = 1
-STREAM_KEY = "messages"
+STREAM_KEYS = ("messages",)
 # Chat types whose id is a person's user id (Telegram Desktop's export names).
 PERSON_CHATS = {"personal_chat", "bot_chat", "saved_messages"}
 

@@ -25,6 +25,8 @@ NAME = "youtube"
 LABEL = "YouTube Data API v3 comments (commentThreads.list, comments.list)"
 PLATFORM = "youtube"
 MAPPER_VERSION = 1
+# A large (or cut off) response saved as one document is read item by item.
+STREAM_KEYS = ("items",)
 
 RESPONSE_KINDS = ("youtube#commentThreadListResponse", "youtube#commentListResponse")
 ITEM_KINDS = ("youtube#commentThread", "youtube#comment")

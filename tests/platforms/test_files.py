@@ -350,10 +350,39 @@ def test_large_object_document_is_streamed_by_its_formats_item_key():
 
 
 def test_large_object_document_without_a_stream_key_is_refused(tmp_path):
-    path = tmp_path / "feed.json"
-    path.write_text(json.dumps({"feed": [{"n": n} for n in range(50)]}, indent=2))
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"results": [{"n": n} for n in range(50)]}, indent=2))
     with pytest.raises(UnreadableFile, match="JSON Lines"):
         records(path, whole_document_bytes=100)
+
+
+def test_a_large_bluesky_feed_saved_as_one_document_is_streamed_post_by_post(tmp_path):
+    feed = {"feed": [{"post": {"n": n}} for n in range(3)], "cursor": "abc"}
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(feed, indent=2))
+    got, _ = records(path, whole_document_bytes=50)
+    assert got == [{"feed": [item]} for item in feed["feed"]]
+
+
+def test_a_cut_off_export_keeps_the_messages_before_the_cut(tmp_path):
+    whole = (FIXTURES / "telegram/result.json").read_text()
+    path = tmp_path / "result.json"
+    path.write_text(whole[: whole.index('"id": 4,')])  # cut inside the fourth message
+    seen = []
+    with pytest.raises(UnreadableFile, match="breaks off or is damaged after 3 records"):
+        for _, record in iter_records(path, Report()):
+            seen.append(record)
+    assert [record["messages"][0]["id"] for record in seen] == [1, 2, 3]
+
+
+def test_documents_one_after_another_are_read_each(tmp_path):
+    # What `jq . page1.json page2.json > pages.json` writes.
+    pages = [{"ancestors": [], "descendants": [{"n": n}]} for n in range(3)]
+    path = tmp_path / "pages.json"
+    path.write_text("".join(json.dumps(page, indent=2) + "\n" for page in pages))
+    got, report = records(path)
+    assert got == pages
+    assert report.records == 3
 
 
 # --- sniffing and reading posts -----------------------------------------------------
