@@ -120,13 +120,23 @@ def sniff_format(path, **limits):
     from socialgood import platforms  # the registry imports this module's users
 
     records = iter_records(path, _Discard(), **limits)
+    first = _NOTHING
     try:
         for _, record in islice(records, SNIFF_RECORDS):
             module = _sniff_one(record)
             if module is not None:
                 return module
+            if first is _NOTHING:
+                first = record
     finally:
         records.close()
+    if first in (None, [], {}):
+        raise UnreadableFile("The file holds no posts: it is an empty list or object.")
+    if isinstance(first, dict) and first and set(first) <= _ERROR_KEYS:
+        raise UnreadableFile(
+            "The file holds an error message from a platform, not posts: the request "
+            "that saved it failed (a wrong token, a rate limit?). Collect it again."
+        )
     raise UnreadableFile(
         "The file holds JSON, but not in a format socialgood knows. Supported formats: "
         + ", ".join(module.LABEL for module in platforms.FORMATS.values())
@@ -193,6 +203,13 @@ def _sniff_one(record):
     from socialgood import platforms  # the registry imports this module's users
 
     return platforms.sniff(record)
+
+
+_NOTHING = object()
+# What APIs answer instead of data: X's problems, Bluesky's and Mastodon's errors, OAuth's.
+_ERROR_KEYS = frozenset(
+    "error errors message status title detail type code error_description reason".split()
+)
 
 
 class _Discard:

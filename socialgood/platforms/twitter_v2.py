@@ -26,6 +26,7 @@ NAME = "twarc2"
 LABEL = "X/Twitter API v2 (twarc2 JSONL, pages or flattened)"
 PLATFORM = "x"
 MAPPER_VERSION = 1
+API_PROBLEMS = "https://api.twitter.com/2/problems/"
 
 _KINDS = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
 _MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "gif"}
@@ -49,6 +50,14 @@ def sniff(record):
     if "__twarc" in record:
         return True
     data = record.get("data")
+    if data is None:  # a page of errors only, as hydrating deleted tweets gives at first
+        errors = record.get("errors")
+        return (
+            isinstance(errors, list)
+            and bool(errors)
+            and isinstance(errors[0], dict)
+            and str(errors[0].get("type", "")).startswith(API_PROBLEMS)
+        )
     if isinstance(data, list):
         return bool(data) and isinstance(data[0], dict) and "author_id" in data[0]
     if isinstance(data, dict):

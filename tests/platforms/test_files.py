@@ -413,6 +413,38 @@ def test_unknown_json_format_is_named_as_such(tmp_path):
         sniff_format(path)
 
 
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"[]", "holds no posts: it is an empty list"),
+        (b"{}\n", "holds no posts: it is an empty list"),
+        (b'{"title": "Unauthorized", "type": "about:blank", "status": 401}', "an error message"),
+        (b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}', "an error message"),
+    ],
+)
+def test_empty_answers_and_api_errors_saved_as_files_are_named_as_such(tmp_path, content, words):
+    path = tmp_path / "saved.json"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFile, match=words):
+        sniff_format(path)
+
+
+def test_a_twarc2_file_that_starts_with_pages_of_errors_is_known(tmp_path):
+    # Hydrating old tweet ids: the first pages may hold nothing but "not found" errors.
+    problem = {
+        "value": "1", "detail": "Could not find tweet with ids: [1].", "title": "Not Found Error",
+        "resource_type": "tweet", "parameter": "ids", "resource_id": "1",
+        "type": "https://api.twitter.com/2/problems/resource-not-found",
+    }  # fmt: skip
+    errors = [json.dumps({"errors": [problem]}).encode()] * 8
+    path = write_lines(tmp_path / "hydrated.jsonl", *errors, *TWARC2.read_bytes().splitlines())
+    assert sniff_format(path) is twitter_v2
+    report = Report()
+    posts = list(read_posts(path, report))
+    assert len(posts) == len(list(read_posts(TWARC2, Report())))
+    assert report.skipped["twarc2: page without data (failed request)"] >= 8
+
+
 def test_read_posts_counts_records_and_posts_in_the_report():
     report = Report()
     posts = list(read_posts(TWARC2, report))
