@@ -50,14 +50,10 @@ def sniff(record):
     if "__twarc" in record:
         return True
     data = record.get("data")
-    if data is None:  # a page of errors only, as hydrating deleted tweets gives at first
-        errors = record.get("errors")
-        return (
-            isinstance(errors, list)
-            and bool(errors)
-            and isinstance(errors[0], dict)
-            and str(errors[0].get("type", "")).startswith(API_PROBLEMS)
-        )
+    errors = record.get("errors")
+    if data is None and isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        # A page of errors only, as hydrating deleted tweets gives at first.
+        return str(errors[0].get("type", "")).startswith(API_PROBLEMS)
     if isinstance(data, list):
         return bool(data) and isinstance(data[0], dict) and "author_id" in data[0]
     if isinstance(data, dict):
