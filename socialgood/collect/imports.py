@@ -19,6 +19,8 @@ import errno
 import gc
 import hashlib
 import multiprocessing
+import os
+import pickle
 import queue
 import signal
 import sys
@@ -80,6 +82,10 @@ READ_CHUNK = 5000
 # Chunks the reader may have ready (encoded, ~3 MB each) while the importer is busy:
 # a batch's worth keeps both at work (8 gave the same wall time on 100k posts).
 READ_AHEAD = 4
+# Asked to stop early (the import was interrupted), the reader sends what it learnt
+# about people instead of reading on; the importer waits this long for it.
+STOP_SIGNAL = signal.SIGUSR1
+STOP_TIMEOUT = 60
 
 
 class ImportProblem(Exception):
@@ -503,6 +509,12 @@ class _Importer:
             try:
                 for message in messages:
                     self._handle(*message)
+            except BaseException:
+                # Interrupted (Ctrl-C, a full disk): the people of the posts stored so far
+                # must still reach the directory and the re-identification table.
+                if self.people is None:
+                    self.people = self._people_so_far(messages)
+                raise
             finally:
                 messages.close()  # on a failure too: the reader stops now, not at exit
             for (index, _, _), digest in zip(plan, hashes, strict=True):
@@ -518,11 +530,16 @@ class _Importer:
         remember_mapping(self.project, path, mapping, platform)
         return ("table", mapping, platform)
 
+    def _people_so_far(self, messages):
+        if READ_IN_CHILD_PROCESS:
+            return messages.people_when_stopped()
+        return _people_message(self.pseudonymiser)[1:]
+
     def _messages(self, plan):
         keep_raw = self.project.keep_raw
         if not READ_IN_CHILD_PROCESS:
             return read_files(plan, self.pseudonymiser, keep_raw, READ_LIMITS)
-        return _from_child_process(plan, self.pseudonymiser, keep_raw, READ_LIMITS)
+        return _ReaderProcess(plan, self.pseudonymiser, keep_raw, READ_LIMITS)
 
     def _handle(self, kind, *details):
         if kind == "dropped":
@@ -746,9 +763,13 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
         if failure:
             yield ("failed", index, failure[0])
         yield ("report", index, report)
+    yield _people_message(pseudonymiser)
+
+
+def _people_message(pseudonymiser):
     # As JSON bytes: far smaller than the objects, for the pipe and the importer's memory.
     parts = people_learnt(pseudonymiser.document())
-    yield ("people", parts, pseudonymiser.stats.as_dict(), len(pseudonymiser.people))
+    return ("people", parts, pseudonymiser.stats.as_dict(), len(pseudonymiser.people))
 
 
 def _deletions(index, module, report, pseudonymiser):
@@ -770,53 +791,78 @@ def _until_failure(posts, failure):
         failure.append(f"The column mapping doesn't fit this table: {error}.")
 
 
-def _from_child_process(plan, pseudonymiser, keep_raw, limits):
+class _ReaderProcess:
     """read_files run in a forked process, so parsing and storing use two cores.
 
-    Posts cross over a pipe (msgpack), never a file. The child needs no database; it
-    inherits the project's key and person directory by fork and sends back what it
-    learnt at the end. It ignores Ctrl-C: the importer decides, and ends it. Besides
-    read_files' messages, ("waiting",) says the reader has nothing ready yet.
+    Iterate for read_files' messages; besides them, ("waiting",) says the reader has
+    nothing ready yet. Posts cross over a pipe (msgpack), never a file. The child needs
+    no database; it inherits the project's key and person directory by fork and sends
+    back what it learnt at the end, or when asked to stop early (people_when_stopped).
+    It ignores Ctrl-C: the importer decides, and ends it.
     """
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_child_reader, args=(sender, plan, pseudonymiser, keep_raw, limits), daemon=True
-    )
-    child.start()
-    sender.close()
-    decode = msgspec.msgpack.Decoder(list[Post]).decode
 
-    def messages():
-        finished = False
+    def __init__(self, plan, pseudonymiser, keep_raw, limits):
+        context = multiprocessing.get_context("fork")
+        self.receiver, sender = context.Pipe(duplex=False)
+        self.child = context.Process(
+            target=_child_reader,
+            args=(sender, plan, pseudonymiser, keep_raw, limits),
+            daemon=True,
+        )
+        self.child.start()
+        sender.close()
+        self.finished = False
+
+    def __iter__(self):
+        decode = msgspec.msgpack.Decoder(list[Post]).decode
+        while not self.finished:
+            if not self.receiver.poll():
+                yield ("waiting",)
+            try:
+                message = self._receive()
+            except EOFError:
+                raise RuntimeError("The file reader stopped unexpectedly.") from None
+            if message[0] == "batch":
+                posts, dropped = _decoded(decode, message[2])
+                if dropped:
+                    yield ("dropped", message[1], dropped)
+                message = ("batch", message[1], posts)
+            elif message[0] == "crashed":
+                raise RuntimeError(f"The file reader failed ({message[1]}).")
+            self.finished = message[0] == "people"
+            yield message
+
+    def _receive(self):
+        message = self.receiver.recv()
+        if message[0] == "people":  # the directory and originals follow as bytes
+            directory = self.receiver.recv_bytes()
+            originals = [self.receiver.recv_bytes() for _ in range(ORIGINALS_SHARDS)]
+            message = ("people", (directory, originals), *message[2:])
+        return message
+
+    def people_when_stopped(self, timeout=STOP_TIMEOUT):
+        """The people the reader learnt, once it stops reading at the next batch (what
+        it read ahead is dropped), or None when it does not answer in time."""
+        if self.finished:
+            return None
+        if self.child.is_alive():  # else what it sent last is still in the pipe
+            os.kill(self.child.pid, STOP_SIGNAL)
+        deadline = time.monotonic() + timeout
         try:
-            while not finished:
-                if not receiver.poll():
-                    yield ("waiting",)
-                try:
-                    message = receiver.recv()
-                    if message[0] == "people":  # the directory and originals follow as bytes
-                        directory = receiver.recv_bytes()
-                        originals = [receiver.recv_bytes() for _ in range(ORIGINALS_SHARDS)]
-                        message = ("people", (directory, originals), *message[2:])
-                except EOFError:
-                    raise RuntimeError("The file reader stopped unexpectedly.") from None
-                if message[0] == "batch":
-                    posts, dropped = _decoded(decode, message[2])
-                    if dropped:
-                        yield ("dropped", message[1], dropped)
-                    message = ("batch", message[1], posts)
-                elif message[0] == "crashed":
-                    raise RuntimeError(f"The file reader failed ({message[1]}).")
-                finished = message[0] == "people"
-                yield message
-        finally:
-            if child.is_alive() and not finished:
-                child.kill()
-            child.join()
-            receiver.close()
+            while self.receiver.poll(max(0, deadline - time.monotonic())):
+                message = self._receive()
+                if message[0] == "people":
+                    self.finished = True
+                    return message[1:]
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+            pass  # the pipe was cut mid-message by the interruption
+        return None
 
-    return messages()
+    def close(self):
+        if self.child.is_alive() and not self.finished:
+            self.child.kill()
+        self.child.join()
+        self.receiver.close()
 
 
 def _decoded(decode, chunk):
@@ -838,6 +884,8 @@ def _decoded(decode, chunk):
 
 def _child_reader(sender, plan, pseudonymiser, keep_raw, limits):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop = threading.Event()
+    signal.signal(STOP_SIGNAL, lambda number, frame: stop.set())
     # What the fork inherited (Django, the person directory) lives as long as the
     # child: the collector need never scan it.
     gc.freeze()
@@ -850,6 +898,8 @@ def _child_reader(sender, plan, pseudonymiser, keep_raw, limits):
     writer.start()
     try:
         for message in read_files(plan, pseudonymiser, keep_raw, limits):
+            if stop.is_set():
+                message = _people_message(pseudonymiser)
             if message[0] == "batch":
                 message = ("batch", message[1], encode(message[2]))
             elif message[0] == "people":
@@ -859,6 +909,8 @@ def _child_reader(sender, plan, pseudonymiser, keep_raw, limits):
                 directory, originals = message[1]
                 for part in (directory, *originals):
                     outbox.put(part)
+                if stop.is_set():
+                    break
                 continue
             outbox.put(message)
     except Exception as error:

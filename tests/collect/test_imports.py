@@ -36,6 +36,7 @@ from tests.collect.conftest import (
     FIXTURES,
     MIXED,
     bluesky_file,
+    bluesky_view,
     mixed_zip,
     stored_counts,
     write_jsonl,
@@ -329,9 +330,11 @@ def test_the_same_post_twice_in_one_import_is_one_duplicate(world, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("in_child_process", [True, False])
 def test_a_crash_keeps_whole_batches_and_a_rerun_completes(
-    world, tmp_path, monkeypatch, small_batches
+    world, tmp_path, monkeypatch, small_batches, in_child_process
 ):
+    monkeypatch.setattr(imports, "READ_IN_CHILD_PROCESS", in_child_process)
     path = bluesky_file(tmp_path / "posts.jsonl", range(45))
     store = ingest.store_posts
     calls = []
@@ -351,6 +354,10 @@ def test_a_crash_keeps_whole_batches_and_a_rerun_completes(
     assert crashed.status == ImportRun.Status.FAILED
     assert crashed.imported == 2 * small_batches
     assert "importing the same files again adds the rest" in crashed.message
+    # The people of the stored posts are in the directory and the owner's table,
+    # though the reader never reached the end.
+    authors = set(Post.objects.values_list("author", flat=True))
+    assert len(authors) == 3 and authors <= set(load_originals(world.project))
 
     monkeypatch.setattr(ingest, "store_posts", store)
     run = import_files(world.project, [path])
@@ -359,6 +366,37 @@ def test_a_crash_keeps_whole_batches_and_a_rerun_completes(
     assert (run.imported, run.duplicates) == (45 - 2 * small_batches, 2 * small_batches)
     assert stored_counts(world.project)["posts"] == 45
     assert stored_counts(world.project)["hashtags"] == 22
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_stopped_while_the_reader_reads_on_keeps_its_people(
+    world, tmp_path, monkeypatch, small_batches
+):
+    monkeypatch.setattr(imports, "READ_CHUNK", 10)
+    people = [(f"did:plc:someone{n:020d}", f"someone-{n}.example.org") for n in range(20_000)]
+    views = [bluesky_view(n, person) for n, person in enumerate(people)]
+    path = write_jsonl(
+        tmp_path / "posts.jsonl", [{"posts": views[n : n + 10]} for n in range(0, 20_000, 10)]
+    )
+    store = ingest.store_posts
+    calls = []
+
+    def stop_on_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "store_posts", stop_on_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        import_files(world.project, [path])
+
+    # The reader was far from the end (20,000 posts, chunks of 10 and a few ahead):
+    # asked to stop, it handed over whom it had met.
+    assert Post.objects.count() == small_batches
+    authors = set(Post.objects.values_list("author", flat=True))
+    assert authors <= set(load_originals(world.project))
+    assert len(load_directory(world.project)["people"]) < 20_000  # it did not read on
 
 
 @pytest.mark.django_db(transaction=True)
