@@ -54,6 +54,10 @@ MAX_MEMBER_BYTES = 64 * 2**30  # per zip member, uncompressed
 ZIP_RATIO_LIMIT = 100  # JSON compresses 5-20:1; far more than that is a zip bomb
 ZIP_RATIO_FREE_BYTES = 16 * 2**20  # small members may compress as well as they like
 SNIFF_RECORDS = 5  # a file's first records may be empty pages or error lines
+# A document's list of items starts after a few fields (Telegram's chat name and id,
+# YouTube's page tokens): a line longer than a line may be is taken for one only when
+# its list starts this early.
+KEY_SEARCH_BYTES = 2**20
 NOT_DATA_EXTENSIONS = frozenset(
     "jpg jpeg png gif webp heic bmp tif tiff svg ico mp4 mov webm mkv avi m4v mp3 m4a ogg oga "
     "opus wav flac css html htm pdf txt md rtf doc docx odt ttf otf woff woff2".split()
@@ -530,6 +534,9 @@ def _stream_records(stream, report, limits, member):
         yield from _document(first, stream, report, whole_document_bytes, member)
         return
     overlong = len(first) > max_line_bytes and not first.endswith(b"\n")
+    if overlong and first.lstrip()[:1] == b"{":
+        yield from _long_first_line(first, stream, report, limits, member)
+        return
     if not overlong:
         record = _loads(first)
         if record is not _INVALID:
@@ -546,6 +553,68 @@ def _stream_records(stream, report, limits, member):
         raise UnreadableFile(_not_json_message(first))
     report.skip("line is not valid JSON", _where(member, line_no))
     yield from _lines(stream, second, record, line_no + second_no, report, max_line_bytes, member)
+
+
+def _long_first_line(first, stream, report, limits, member):
+    """A first line longer than a line may be: one large document written on one line
+    (a minified API response), read by its format's STREAM_KEYS, if its first
+    KEY_SEARCH_BYTES show one; else a JSON Lines record far too long, skipped like any
+    other (a 10 GB line must not be read whole, nor kept in memory)."""
+    max_line_bytes, _ = limits
+    budget = _Budget(_Prepended(first, stream), KEY_SEARCH_BYTES)
+    try:
+        yield from _streamed_object(budget, report, member, budget.lift)
+        return
+    except (_OverBudget, UnreadableFile):
+        if budget.lifted:  # a document after all, damaged on the way
+            raise
+    report.skip(f"line longer than {_size(max_line_bytes)}", _where(member, 1))
+    if budget.after_newline is None:
+        _skip_rest_of_line(stream)
+    rest = _Prepended(budget.after_newline or b"", stream)
+    line_no = 1
+    while True:
+        line, skipped = _first_content_line(rest, max_line_bytes)
+        if line is None:
+            return
+        line_no += skipped
+        record = _loads(line)
+        if record is not _INVALID:
+            yield from _lines(rest, line, record, line_no, report, max_line_bytes, member)
+            return
+        report.skip("line is not valid JSON", _where(member, line_no))
+
+
+class _OverBudget(Exception):
+    pass
+
+
+class _Budget:
+    """A read()-able stream that raises _OverBudget past `limit` bytes, until lifted,
+    and keeps what it passed on after the first newline (where the next line starts)."""
+
+    def __init__(self, stream, limit):
+        self._stream = stream
+        self._left = limit
+        self.lifted = False
+        self.after_newline = None
+
+    def lift(self):
+        self.lifted = True
+        self.after_newline = None
+
+    def read(self, size=-1):
+        data = self._stream.read(size)
+        if self.lifted:
+            return data
+        self._left -= len(data)
+        if self.after_newline is not None:
+            self.after_newline += data
+        elif (at := data.find(b"\n")) >= 0:
+            self.after_newline = data[at + 1 :]
+        if self._left < 0:
+            raise _OverBudget
+        return data
 
 
 def _cut_off(first):
@@ -654,8 +723,9 @@ def _object_document(stream, report, whole_document_bytes, member):
     yield from _streamed_object(_Prepended(head, stream), report, member)
 
 
-def _streamed_object(stream, report, member):
-    """A large (or damaged) object document, item by item of its format's STREAM_KEYS."""
+def _streamed_object(stream, report, member, on_key=None):
+    """A large (or damaged) object document, item by item of its format's STREAM_KEYS.
+    `on_key()` is called when the key is found."""
     events = ijson.parse(stream, use_float=True)
     header = {}
     keys = _stream_keys()
@@ -668,6 +738,8 @@ def _streamed_object(stream, report, member):
             elif prefix == key and event in ("string", "number", "boolean", "null"):
                 header[key] = value
             elif prefix == key and event == "start_array" and key in keys:
+                if on_key is not None:
+                    on_key()
                 break
         else:
             raise UnreadableFile(
@@ -721,6 +793,17 @@ class _Prepended:
     def __init__(self, head, stream):
         self._head = memoryview(head)  # slices of a memoryview don't copy
         self._stream = stream
+
+    def readline(self, limit=-1):
+        if not self._head:
+            return self._stream.readline(limit)
+        head = bytes(self._head if limit < 0 else self._head[:limit])
+        end = head.find(b"\n") + 1 or len(head)
+        self._head = self._head[end:]
+        line = head[:end]
+        if line.endswith(b"\n") or (0 <= limit <= len(line)):
+            return line
+        return line + self._stream.readline(-1 if limit < 0 else limit - len(line))
 
     def read(self, size=-1):
         if not self._head:

@@ -226,6 +226,31 @@ def test_an_enormous_line_is_skipped_without_reading_it_whole(tmp_path):
     assert report.skipped_lines == {"line longer than 1000 bytes": [2, 4]}
 
 
+@pytest.mark.parametrize("length", [1_500, 100_000])
+def test_an_enormous_first_line_is_skipped_without_reading_it_whole(tmp_path, length):
+    # Longer than a line may be (1,000 here), and than a document's start is searched
+    # for its items (5,000 here), or not.
+    path = tmp_path / "huge.jsonl"
+    huge = b'{"data": [{"text": "' + b"x" * length + b'"}]}'
+    write_lines(path, huge, b"", b'{"a": 1}', b"junk", b'{"a": 2}')
+    got, report = records(path, max_line_bytes=1000, whole_document_bytes=5000)
+    assert got == [{"a": 1}, {"a": 2}]
+    assert report.skipped_lines == {
+        "line longer than 1000 bytes": [1],
+        "line is not valid JSON": [4],
+    }
+
+
+def test_a_large_document_on_one_line_is_still_read_item_by_item(tmp_path):
+    export = json.loads((FIXTURES / "telegram/result.json").read_text())
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(export))  # minified: one line
+    got, report = records(path, max_line_bytes=100, whole_document_bytes=1000)
+    header = {key: value for key, value in export.items() if key != "messages"}
+    assert got == [{**header, "messages": [item]} for item in export["messages"]]
+    assert report.skipped_total == 0
+
+
 def test_first_line_that_is_junk_is_skipped_when_json_lines_follow(tmp_path):
     path = write_lines(tmp_path / "x.jsonl", b"garbage before the data", b'{"a": 1}', b'{"a": 2}')
     got, report = records(path)
