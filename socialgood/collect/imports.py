@@ -54,6 +54,7 @@ TABLE_MAPPER = f"table/{getattr(tabular, 'MAPPER_VERSION', 1)}"
 # (as opposed to records that are fine but are not posts, e.g. Jetstream likes).
 DAMAGE_REASONS = (
     "line is not valid JSON",
+    "line is not UTF-8 text",
     "last line is cut off",
     "line longer than",
     "zip member",

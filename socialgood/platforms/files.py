@@ -58,6 +58,11 @@ SNIFF_RECORDS = 5  # a file's first records may be empty pages or error lines
 # YouTube's page tokens): a line longer than a line may be is taken for one only when
 # its list starts this early.
 KEY_SEARCH_BYTES = 2**20
+ENCODING_SAMPLE = 2**16
+WINDOWS_1252 = (
+    "the file is not UTF-8 text: read as Windows-1252 (Western European), as Notepad and "
+    "Excel save “ANSI”"
+)
 NOT_DATA_EXTENSIONS = frozenset(
     "jpg jpeg png gif webp heic bmp tif tiff svg ico mp4 mov webm mkv avi m4v mp3 m4a ogg oga "
     "opus wav flac css html htm pdf txt md rtf doc docx odt ttf otf woff woff2".split()
@@ -475,10 +480,11 @@ class _Raw(io.RawIOBase):
         return len(data)
 
 
-def _utf8(stream):
+def _utf8(stream, report):
     """`stream` as UTF-8. Windows tools write UTF-16: PowerShell 5's `>` and `Out-File`,
     Notepad's "Unicode"; JSON can only start with `{` or `[` then, so without a byte
-    order mark a zero byte beside one tells the byte order."""
+    order mark a zero byte beside one tells the byte order. JSON whose start is not
+    UTF-8 was re-saved as Notepad's or Excel's "ANSI": Windows-1252."""
     head = stream.peek(2)[:2]
     if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         encoding = "utf-16"
@@ -487,7 +493,11 @@ def _utf8(stream):
     elif head in (b"\x00{", b"\x00["):
         encoding = "utf-16-be"
     else:
-        return stream
+        sample = stream.peek(ENCODING_SAMPLE)[:ENCODING_SAMPLE]
+        if sample.lstrip()[:1] not in (b"{", b"[") or b"\x00" in sample or _is_text(sample):
+            return stream
+        report.warn(WINDOWS_1252)
+        encoding = "cp1252"
     return io.BufferedReader(_Transcoded(stream, encoding), READ_CHUNK)
 
 
@@ -519,7 +529,7 @@ class _Transcoded(io.RawIOBase):
 
 def _stream_records(stream, report, limits, member):
     max_line_bytes, whole_document_bytes = limits
-    stream = _utf8(stream)
+    stream = _utf8(stream, report)
     first, line_no = _first_content_line(stream, max_line_bytes)
     if first is None:
         raise UnreadableFile("The file is empty.")
@@ -678,7 +688,9 @@ def _lines(stream, first, first_record, line_no, report, max_line_bytes, member)
         except orjson.JSONDecodeError:
             if not line.strip():
                 continue
-            if line.endswith(b"\n"):
+            if not _is_text(line):
+                report.skip("line is not UTF-8 text", _where(member, line_no))
+            elif line.endswith(b"\n"):
                 report.skip("line is not valid JSON", _where(member, line_no))
             else:
                 report.skip("last line is cut off (incomplete file?)", _where(member, line_no))

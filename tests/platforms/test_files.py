@@ -210,10 +210,12 @@ def test_bad_lines_are_skipped_with_their_line_numbers(tmp_path):
     assert got == [{"a": 1}, [{"b": 2}]]
     assert report.records == 2
     assert report.skipped == {
-        "line is not valid JSON": 2,
+        "line is not valid JSON": 1,
+        "line is not UTF-8 text": 1,
         "last line is cut off (incomplete file?)": 1,
     }
-    assert report.skipped_lines["line is not valid JSON"] == [3, 4]
+    assert report.skipped_lines["line is not valid JSON"] == [3]
+    assert report.skipped_lines["line is not UTF-8 text"] == [4]
     assert report.skipped_lines["last line is cut off (incomplete file?)"] == [6]
 
 
@@ -278,6 +280,23 @@ def test_a_document_whose_items_stand_on_their_own_lines_is_still_a_document(tmp
     items = ",\n".join(json.dumps({"n": n}, indent=indent) for n in range(2))
     path.write_text('{"meta": {"count": 2},\n"data": [\n' + items + "\n]}")
     assert records(path)[0] == [{"meta": {"count": 2}, "data": [{"n": 0}, {"n": 1}]}]
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_json_saved_as_windows_1252_is_read_with_a_note(tmp_path, indent):
+    records_ = [{"text": "Café für Pflegende – “Respite”", "n": n} for n in range(3)]
+    path = tmp_path / "ansi.json"
+    if indent:  # one document, as Notepad re-saves a pretty-printed response
+        path.write_bytes(json.dumps(records_, indent=indent, ensure_ascii=False).encode("cp1252"))
+    else:
+        lines = [json.dumps(record, ensure_ascii=False).encode("cp1252") for record in records_]
+        write_lines(path, *lines)
+    got, report = records(path)
+    assert got == records_
+    assert list(report.warnings) == [
+        "the file is not UTF-8 text: read as Windows-1252 (Western European), as Notepad "
+        "and Excel save “ANSI”"
+    ]
 
 
 def test_byte_order_mark_is_ignored(tmp_path):
