@@ -8,6 +8,12 @@ and offer it again for the next file with the same columns, in whatever order.
 Rows are streamed, never loaded whole. Row numbers in the report are the ones a
 spreadsheet shows (the header is row 1), also when a CSV cell spans several lines.
 `report.records` counts the rows read; the caller counts posts, as for parse().
+
+Dates as spreadsheets and people write them are read: ISO 8601, X's own form, epoch
+seconds, Excel's date cells, "31.01.2026 10:00", "Jan 31, 2026 10:30 AM", "31 January
+2026", and "01/02/2026", whose order (day or month first) the column itself tells: the
+first date with a day above 12 decides it for the file. Until then such rows wait (at
+most PENDING_DATES of them); a file that never tells is read day first, with a note.
 """
 
 import codecs
@@ -92,6 +98,26 @@ EXCEL_SERIAL_LIMIT = 100_000  # day 100,000 is in 2173; epoch seconds are far la
 EPOCH_MS_LIMIT = 100_000_000_000  # larger "epoch seconds" would be after year 5000
 # Epoch seconds have 9+ digits since 1973; shorter numbers ("2024", "20240501") are not times.
 EPOCH_DIGITS = re.compile(r"\d{9,}(?:\.\d+)?")
+_CLOCK = r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([AaPp][Mm])?)?\s*"
+# 31/01/2026, 01-31-26 (order decided per file), 2026/01/31, 31.01.2026 (day first).
+NUMERIC_DATE = re.compile(rf"(\d{{1,2}})([/\-.])(\d{{1,2}})\2(\d{{4}}|\d{{2}}){_CLOCK}")
+YEAR_FIRST_DATE = re.compile(rf"(\d{{4}})/(\d{{1,2}})/(\d{{1,2}}){_CLOCK}")
+# Jan 31, 2026 / January 31 2026 / 31 January 2026 / 31. Jan. 2026
+MONTH_FIRST_NAMED = re.compile(rf"([A-Za-z]{{3,9}})\.?\s+(\d{{1,2}}),?\s+(\d{{4}}){_CLOCK}")
+DAY_FIRST_NAMED = re.compile(rf"(\d{{1,2}})\.?\s+([A-Za-z]{{3,9}})\.?,?\s+(\d{{4}}){_CLOCK}")
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+DAY_FIRST, MONTH_FIRST = "day first", "month first"
+PENDING_DATES = 10_000
+DAY_FIRST_ASSUMED = (
+    "dates like 03/04/2026 could be day or month first, and none in the file told: "
+    "read as day first (3 April)"
+)
+NO_DATE = "row without a readable date and time"
 
 HASHTAGS_FROM_TEXT = "hashtags found in the text by regex: no hashtag column was mapped"
 MENTIONS_FROM_TEXT = "mentions found in the text by regex: no mentions column was mapped"
@@ -167,6 +193,8 @@ def iter_posts(path, mapping, platform, report, timezone="UTC"):
         if field not in mapping and "text" in mapping:
             report.warn(warning)
 
+    order = None  # of day and month in "01/02/2026", once a date in the file tells
+    waiting = []  # rows whose date could be read either way, while the order is unknown
     for row_number, cells in enumerate(rows, start=2):
         if not any(cell_text(cell) for cell in cells):
             continue  # blank rows are layout, not data
@@ -175,9 +203,27 @@ def iter_posts(path, mapping, platform, report, timezone="UTC"):
             field: cells[position] if position < len(cells) else None
             for field, position in positions.items()
         }
-        post = row_post(
-            values, platform, zone, report, row_number, dict(zip(header, cells, strict=False))
-        )
+        row = (values, platform, zone, report, row_number, dict(zip(header, cells, strict=False)))
+        if order is None:
+            order = date_order(values["created_at"])
+            if order is None:
+                waiting.append(row)
+                if len(waiting) < PENDING_DATES:
+                    continue
+        if order is not None and waiting:
+            yield from _rows_to_posts(waiting, order)
+            waiting = []
+        post = row_post(*row, order)
+        if post is not None:
+            yield post
+    if waiting:
+        report.warn(DAY_FIRST_ASSUMED)
+        yield from _rows_to_posts(waiting, DAY_FIRST)
+
+
+def _rows_to_posts(rows, order):
+    for row in rows:
+        post = row_post(*row, order)
         if post is not None:
             yield post
 
@@ -194,13 +240,13 @@ def check_mapping(mapping, platform):
         raise ValueError(f"unknown platform {platform!r}")
 
 
-def row_post(values, platform, zone, report, row_number, raw):
+def row_post(values, platform, zone, report, row_number, raw, order=DAY_FIRST):
     platform_id = exact_id(values["platform_id"], report, row_number)
     if platform_id is None:
         return None
-    created_at = parse_time(values["created_at"], zone)
+    created_at = parse_time(values["created_at"], zone, order)
     if created_at is None:
-        report.skip("row without a readable date and time", row_number)
+        report.skip(NO_DATE, row_number)
         return None
     text = cell_text(values.get("text"))
     reply_to = cell_text(values.get("reply_to")) or None
@@ -279,8 +325,24 @@ def exact_id(value, report, row_number, required=True):
     return None
 
 
-def parse_time(value, zone):
-    """A time from whatever a table holds, as aware UTC; naive times are in `zone`."""
+def date_order(value):
+    """DAY_FIRST or MONTH_FIRST when this cell's date tells ("13/01/2026", "01/13/2026"),
+    None when it could be either ("03/04/2026"); DAY_FIRST for anything else, where
+    the order does not matter."""
+    match = NUMERIC_DATE.fullmatch(cell_text(value)) if isinstance(value, str) else None
+    if match is None or match[2] == ".":
+        return DAY_FIRST
+    first, second = int(match[1]), int(match[3])
+    if first > 12:
+        return DAY_FIRST
+    if second > 12:
+        return MONTH_FIRST
+    return DAY_FIRST if first == second else None
+
+
+def parse_time(value, zone, order=DAY_FIRST):
+    """A time from whatever a table holds, as aware UTC; naive times are in `zone`.
+    `order` says how to read "01/02/2026"."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -300,10 +362,44 @@ def parse_time(value, zone):
             try:
                 moment = datetime.fromisoformat(text.removesuffix(" UTC").replace(" UTC+", "+"))
             except ValueError:
-                return None
+                moment = written_date(text, order)
+                if moment is None:
+                    return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
+
+
+def written_date(text, order):
+    """A date as people and spreadsheets write it (see the module docstring), or None."""
+    if match := NUMERIC_DATE.fullmatch(text):
+        first, second, year = int(match[1]), int(match[3]), match[4]
+        day, month = (first, second) if order == DAY_FIRST or match[2] == "." else (second, first)
+        clock = match.groups()[4:]
+    elif match := YEAR_FIRST_DATE.fullmatch(text):
+        year, month, day = match[1], int(match[2]), int(match[3])
+        clock = match.groups()[3:]
+    elif match := MONTH_FIRST_NAMED.fullmatch(text):
+        month, day, year = MONTHS.get(match[1][:3].lower()), int(match[2]), match[3]
+        clock = match.groups()[3:]
+    elif match := DAY_FIRST_NAMED.fullmatch(text):
+        day, month, year = int(match[1]), MONTHS.get(match[2][:3].lower()), match[3]
+        clock = match.groups()[3:]
+    else:
+        return None
+    if len(year) == 2:  # 26 is 2026, 99 is 1999
+        year = ("20" if int(year) < 70 else "19") + year
+    year = int(year)
+    hour, minute, second, half = clock
+    hour, minute, second = int(hour or 0), int(minute or 0), int(second or 0)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half.lower() == "pm" else 0)
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except (TypeError, ValueError):  # no such month name, day or time
+        return None
 
 
 def epoch_time(number):

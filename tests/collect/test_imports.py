@@ -283,7 +283,7 @@ def test_a_file_that_may_not_be_read_is_named_and_the_others_imported(world, tmp
 
 def test_a_file_of_which_nothing_could_be_read_fails_and_says_why(world, tmp_path):
     table = tmp_path / "dates.csv"
-    table.write_text("id,text,author,date\n1,hello,ana,31/01/2026 10:00\n2,hi,bo,01/02/2026\n")
+    table.write_text("id,text,author,date\n1,hello,ana,yesterday\n2,hi,bo,last week\n")
     twarc2 = FIXTURES / "twarc2/search.jsonl"
 
     run = import_files(world.project, [table, twarc2], format=None)

@@ -128,6 +128,60 @@ def test_times_in_every_supported_form():
     ]
 
 
+DATE_MAPPING = {"platform_id": "id", "created_at": "date"}
+
+
+def dated(tmp_path, *dates):
+    path = tmp_path / "dates.csv"
+    path.write_text("id,date\n" + "".join(f'{n},"{date}"\n' for n, date in enumerate(dates, 1)))
+    return path
+
+
+@pytest.mark.parametrize(
+    "written, meant",
+    [
+        ("31.01.2026 10:30", datetime(2026, 1, 31, 10, 30)),
+        ("Jan 31, 2026 10:30 PM", datetime(2026, 1, 31, 22, 30)),
+        ("January 31 2026", datetime(2026, 1, 31)),
+        ("31 January 2026 08:05:09", datetime(2026, 1, 31, 8, 5, 9)),
+        ("31. Jan. 2026", datetime(2026, 1, 31)),
+        ("2026/01/31 10:30", datetime(2026, 1, 31, 10, 30)),
+        ("31/01/26 12:15 AM", datetime(2026, 1, 31, 0, 15)),
+    ],
+)
+def test_dates_as_spreadsheets_and_people_write_them(tmp_path, written, meant):
+    (post,), report = read(dated(tmp_path, written), DATE_MAPPING, timezone="Europe/Berlin")
+    assert post.created_at == meant.replace(tzinfo=tabular.ZoneInfo("Europe/Berlin")).astimezone(
+        UTC
+    )
+    assert not report.skipped
+
+
+def test_the_column_tells_whether_the_day_or_the_month_comes_first(tmp_path):
+    # The first two could be either; the third can only be day first, so all are.
+    posts, report = read(dated(tmp_path, "03/04/2026", "05/06/2026", "13/04/2026"), DATE_MAPPING)
+    assert sorted(post.created_at.date().isoformat() for post in posts) == [
+        "2026-04-03", "2026-04-13", "2026-06-05",
+    ]  # fmt: skip
+    posts, _ = read(dated(tmp_path, "03/04/2026", "04/13/2026"), DATE_MAPPING)
+    assert sorted(post.created_at.date().isoformat() for post in posts) == [
+        "2026-03-04", "2026-04-13",
+    ]  # fmt: skip
+    assert not report.warnings
+
+
+def test_a_file_that_never_tells_the_order_is_read_day_first_with_a_note(tmp_path):
+    (post, _), report = read(dated(tmp_path, "03/04/2026", "05/06/2026"), DATE_MAPPING)
+    assert post.created_at.date().isoformat() == "2026-04-03"
+    assert list(report.warnings) == [tabular.DAY_FIRST_ASSUMED]
+
+
+def test_dates_that_are_no_dates_are_skipped(tmp_path):
+    posts, report = read(dated(tmp_path, "13/13/2026", "Foo 2, 2026", "31/02/2026"), DATE_MAPPING)
+    assert posts == []
+    assert report.skipped_lines == {tabular.NO_DATE: [2, 3, 4]}
+
+
 def test_windows_1252_file_and_entities_from_text():
     mapping = tabular.guess_mapping(tabular.read_header(WINDOWS))
     posts, report = read(WINDOWS, mapping, platform="other")
