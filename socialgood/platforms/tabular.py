@@ -37,7 +37,7 @@ FIELDS = (
     "kind", "reply_to", "hashtags", "mentions", "links",
     "likes", "reposts", "replies", "quotes", "views",
 )  # fmt: skip
-REQUIRED = ("platform_id", "created_at")
+REQUIRED = {"platform_id": "the post's id", "created_at": "its date and time"}
 METRICS = ("likes", "reposts", "replies", "quotes", "views")
 
 # Suggested columns per field, best first, as normalised header names.
@@ -183,7 +183,10 @@ def iter_posts(path, mapping, platform, report, timezone="UTC"):
     header = [cell_text(name) for name in next(rows, [])]
     missing = [column for column in mapping.values() if column not in header]
     if missing:
-        raise ValueError(f"columns not in the file: {', '.join(missing)}")
+        raise ValueError(
+            f"columns not in the file: {', '.join(missing)} (its first row has: "
+            f"{', '.join(name for name in header if name) or 'nothing'})"
+        )
     positions = {field: header.index(column) for field, column in mapping.items()}
     for warning, field in (
         (HASHTAGS_FROM_TEXT, "hashtags"),
@@ -235,7 +238,8 @@ def check_mapping(mapping, platform):
         raise ValueError(f"not post fields: {', '.join(sorted(unknown))}")
     absent = [field for field in REQUIRED if field not in mapping]
     if absent:
-        raise ValueError(f"the mapping needs a column for: {', '.join(absent)}")
+        needed = ", ".join(f"{field} ({REQUIRED[field]})" for field in absent)
+        raise ValueError(f"the mapping needs a column for: {needed}")
     if platform not in PLATFORMS:
         raise ValueError(f"unknown platform {platform!r}")
 

@@ -2,6 +2,7 @@
 
 import io
 import json
+import zipfile
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -79,6 +80,20 @@ def test_damaged_lines_exit_non_zero_after_importing_the_rest(world, tmp_path):
     assert failure.value.returncode == 2
     assert "skipped 1: last line is cut off (incomplete file?) (line 2)" in out.getvalue()
     assert Post.objects.filter(project=world.project).count() == 5
+
+
+def test_a_damaged_archive_member_is_named_and_the_failure_said_once(world, tmp_path):
+    archive = tmp_path / "folder.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(FIXTURES / "bluesky/search.jsonl", "folder/posts.jsonl")
+        zf.writestr("folder/notes.dat", b"\x00\x01 not JSON")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import", str(archive), "--project", world.project.slug, stdout=out, stderr=err
+        )
+    assert "(in folder/notes.dat)" in out.getvalue()
+    assert err.getvalue() == ""  # the reason is said once, by the error that ends the command
 
 
 def test_missing_files_and_unknown_formats_are_refused_plainly(world, tmp_path):

@@ -161,7 +161,9 @@ class Command(BaseCommand):
                 if lines:
                     shown = ", ".join(str(line) for line in lines[:SHOW_LINES])
                     more = " …" if count > SHOW_LINES else ""
-                    where = f" (line {shown}{more})"
+                    # A line number, "member:line", or a whole archive member's name.
+                    word = "line" if all(str(line)[-1:].isdigit() for line in lines) else "in"
+                    where = f" ({word} {shown}{more})"
                 self.stdout.write(f"  {entry['name']}: skipped {count:,}: {reason}{where}")
             for message, count in entry.get("warnings", {}).items():
                 self.stdout.write(f"  {entry['name']}: note ({count:,}×): {message}")
@@ -177,8 +179,6 @@ class Command(BaseCommand):
                 scrubbed, "e-mail address or phone number", "e-mail addresses and phone numbers"
             )
             self.stdout.write(f"  {what} removed from texts.")
-        if run.status == run.Status.FAILED:
-            self.stderr.write(run.message)
 
 
 def parse_map(pairs):
