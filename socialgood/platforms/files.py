@@ -255,8 +255,12 @@ def _decompressed(raw, head):
 def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
     try:
         archive = zipfile.ZipFile(raw)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise UnreadableFile(f"The zip file is damaged and can't be opened ({error}).") from None
+    except (zipfile.BadZipFile, OSError):
+        # A zip's table of contents is at its end: a cut-off download loses it first.
+        raise UnreadableFile(
+            "The zip file is cut off or damaged: its list of contents, at its end, can't be "
+            "read. Was the download or copy complete? Nothing in it could be read."
+        ) from None
     members = sorted(
         (info for info in archive.infolist() if not info.is_dir() and _is_data(info.filename)),
         key=lambda info: info.filename,

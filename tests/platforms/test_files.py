@@ -168,6 +168,15 @@ def test_photos_pages_and_readmes_beside_the_data_are_passed_over_not_damage(tmp
     }
 
 
+def test_a_cut_off_zip_says_so(tmp_path):
+    archive = tmp_path / "x-archive.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("posts.jsonl", TWARC2.read_bytes())
+    archive.write_bytes(archive.read_bytes()[:-30])  # an interrupted download
+    with pytest.raises(UnreadableFile, match="cut off or damaged.*download or copy complete"):
+        records(archive)
+
+
 def test_zip_bomb_by_ratio_is_refused_with_a_plain_message(tmp_path):
     archive = tmp_path / "bomb.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
