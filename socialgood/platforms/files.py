@@ -564,7 +564,8 @@ def _stream_records(stream, report, limits, member):
         yield from _document(first + (second or b""), stream, report, whole_document_bytes, member)
         return
     if record is _INVALID:
-        raise UnreadableFile(_not_json_message(first))
+        # The start of the file, for what it is instead: a page's title may come later.
+        raise UnreadableFile(_not_json_message(first + (second or b"") + stream.read(4096)))
     report.skip("line is not valid JSON", _where(member, line_no))
     yield from _lines(stream, second, record, line_no + second_no, report, max_line_bytes, member)
 
@@ -855,7 +856,7 @@ def _not_json_message(first):
     if start.startswith(b"%PDF"):
         kind = "a PDF document"
     elif start.startswith(b"<"):
-        kind = "an HTML or XML page (a 'My Activity' export? ask for JSON instead)"
+        kind = _page_kind(first.lower())
     elif b"\x00" in first[:4096] or not _is_text(first[:4096]):
         kind = "binary data"
     elif any(separator in first for separator in (b",", b";", b"\t")):
@@ -863,6 +864,23 @@ def _not_json_message(first):
     else:
         kind = "text that is not JSON"
     return f"This file is not JSON or JSON Lines; it looks like {kind}."
+
+
+def _page_kind(page):
+    """What an HTML page saved in place of data is, by the first few KiB of it."""
+    if b"exported data" in page or b"telegram" in page:
+        return (
+            "a Telegram chat export in HTML: export it again in Telegram Desktop and choose "
+            "“Machine-readable JSON”"
+        )
+    if b"my activity" in page or b"takeout" in page:
+        return "a Google 'My Activity' page: ask Google Takeout for JSON instead"
+    title = page.partition(b"<title")[2].partition(b"</title>")[0]
+    if any(
+        word in title for word in (b"error", b"too many", b"denied", b"forbidden", b"40", b"50")
+    ):
+        return "a web page with an error message, saved instead of the data"
+    return "an HTML or XML page, not data: save or export the data as JSON instead"
 
 
 def _is_text(data):

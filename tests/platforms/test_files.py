@@ -334,7 +334,13 @@ def test_utf16_as_windows_tools_write_it_reads_as_utf8(tmp_path, encoding, compr
         (b"\n  \n\t\n", "empty"),
         (bytes(range(256)) * 40, "binary data"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
-        (b"<!DOCTYPE html>\n<html><body>My Activity</body></html>\n", "HTML"),
+        (b"<!DOCTYPE html>\n<html><body>My Activity</body></html>\n", "Google 'My Activity'"),
+        (
+            b"<!DOCTYPE html>\n<html>\n<head><title>Exported Data</title></head></html>\n",
+            "Telegram chat export in HTML: export it again",
+        ),
+        (b"<html>\n<head><title>429 Too Many Requests</title></head>\n", "an error message"),
+        (b"<?xml version='1.0'?>\n<rss></rss>\n", "HTML or XML page, not data"),
         (b"id,text,author\n1,hello,ana\n", "CSV"),
     ],
 )
