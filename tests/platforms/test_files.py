@@ -342,13 +342,17 @@ def test_utf16_as_windows_tools_write_it_reads_as_utf8(tmp_path, encoding, compr
         (b"<html>\n<head><title>429 Too Many Requests</title></head>\n", "an error message"),
         (b"<?xml version='1.0'?>\n<rss></rss>\n", "HTML or XML page, not data"),
         (b"id,text,author\n1,hello,ana\n", "CSV"),
+        (b"[]", "holds no posts: it is an empty list"),
+        (b"{}\n", "holds no posts: it is an empty list"),
+        (b'{"title": "Unauthorized", "type": "about:blank", "status": 401}', "an error message"),
+        (b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}', "an error message"),
     ],
 )
-def test_files_that_are_not_json_raise_a_message_for_people(tmp_path, content, words):
+def test_files_that_are_not_json_or_no_posts_raise_a_message_for_people(tmp_path, content, words):
     path = tmp_path / "input.jsonl"
     path.write_bytes(content)
     with pytest.raises(UnreadableFile, match=words):
-        records(path)
+        sniff_format(path)
 
 
 # --- JSON documents ---------------------------------------------------------------
@@ -469,22 +473,6 @@ def test_sniffing_picks_the_format_of_each_fixture(fixture, module):
 def test_unknown_json_format_is_named_as_such(tmp_path):
     path = write_lines(tmp_path / "other.jsonl", b'{"temperature": 21.5}')
     with pytest.raises(UnreadableFile, match="not in a format socialgood knows"):
-        sniff_format(path)
-
-
-@pytest.mark.parametrize(
-    "content, words",
-    [
-        (b"[]", "holds no posts: it is an empty list"),
-        (b"{}\n", "holds no posts: it is an empty list"),
-        (b'{"title": "Unauthorized", "type": "about:blank", "status": 401}', "an error message"),
-        (b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}', "an error message"),
-    ],
-)
-def test_empty_answers_and_api_errors_saved_as_files_are_named_as_such(tmp_path, content, words):
-    path = tmp_path / "saved.json"
-    path.write_bytes(content)
-    with pytest.raises(UnreadableFile, match=words):
         sniff_format(path)
 
 
