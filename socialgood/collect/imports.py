@@ -654,7 +654,12 @@ class _Importer:
             report.posts -= count
         for index, entry in enumerate(self.entries):
             report = self.reports.get(index, Report())
-            if report.records and not report.posts and report.skipped and "error" not in entry:
+            if (
+                report.records
+                and not report.posts
+                and report.skipped
+                and not ("error" in entry or entry.get("deleted_on_platform"))
+            ):
                 self._fail(entry, _nothing_read(report, self.format_chosen))
             totals.records += report.records
             totals.posts += report.posts
