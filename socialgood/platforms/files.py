@@ -270,9 +270,6 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
         members, owner = _x_archive_tweets(archive, members, report, limits)
     found_any = False
     for info in members:
-        if _holds_no_posts(info.filename):
-            report.warn(PASSED_OVER)
-            continue
         _check_not_bomb(info, max_member_bytes)
         try:
             with archive.open(info) as member:
@@ -282,6 +279,9 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
             report.skip(f"zip member can't be opened ({error})", info.filename)
             continue
         with member:
+            if _holds_no_posts(info.filename, head):
+                report.warn(PASSED_OVER)
+                continue
             if on_member is not None:
                 on_member(info.filename)
             if not head:
@@ -355,13 +355,13 @@ def _tar_records(stream, report, limits, max_member_bytes, on_member=None):
                     f"“{info.name}” in the archive is {_size(info.size)}, more than the limit "
                     f"of {_size(max_member_bytes)}. It was not read."
                 )
-            if _holds_no_posts(info.name):
+            member = archive.extractfile(info)
+            head = member.peek(8)[:8]
+            if _holds_no_posts(info.name, head):
                 report.warn(PASSED_OVER)
                 continue
             if on_member is not None:
                 on_member(info.name)
-            member = archive.extractfile(info)
-            head = member.peek(8)[:8]
             if not head:
                 report.skip("empty file in the archive", info.name)
                 continue
@@ -389,9 +389,12 @@ def _is_data(name):
     return not (name.startswith("__MACOSX/") or base.startswith("."))
 
 
-def _holds_no_posts(name):
+def _holds_no_posts(name, head):
     """A photo, video, web page or document beside the data in an exported folder
-    (a Telegram export's photos/, css/ and messages.html, a README)."""
+    (a Telegram export's photos/, css/ and messages.html, a README), by its name, unless
+    it starts like JSON (some tools save JSON Lines as .txt)."""
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return False
     base = name.rpartition("/")[2].lower()
     extension = base.rpartition(".")[2] if "." in base else ""
     if extension == "js":  # JavaScript, but for an X archive's tweets

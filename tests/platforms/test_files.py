@@ -148,6 +148,7 @@ def test_photos_pages_and_readmes_beside_the_data_are_passed_over_not_damage(tmp
         "ChatExport/js/script.js": b"function go() {}",
         "ChatExport/messages.html": b"<!DOCTYPE html><html></html>",
         "ChatExport/README.md": b"# Export",
+        "ChatExport/z-notes.txt": b'{"a": 1}\n',  # JSON Lines saved as .txt: read
     }
     archive = tmp_path / f"export.{kind}"
     if kind == "zip":
@@ -161,7 +162,7 @@ def test_photos_pages_and_readmes_beside_the_data_are_passed_over_not_damage(tmp
                 info.size = len(data)
                 tf.addfile(info, io.BytesIO(data))
     got, report = records(archive)
-    assert got == records(FIXTURES / "telegram/result.json")[0]
+    assert got == [*records(FIXTURES / "telegram/result.json")[0], {"a": 1}]
     assert report.skipped_total == 0
     assert report.warnings == {
         "files in an archive that hold no posts (photos, videos, web pages…), passed over": 5
