@@ -627,8 +627,7 @@ class Pseudonymiser:
         return match[1] + self._id_pseudonym("x", match[2])
 
     def _x_intent(self, match):
-        before, name = match.group(1, 2)
-        if before[1:].lower() == "user_id=":
+        if match[1][1:].lower() == "user_id=":
             return self._x_user_id_url(match)
         return self._handle_url(match, "x")
 
@@ -654,7 +653,7 @@ class Pseudonymiser:
 
     def _fediverse_path_url(self, match):
         before, host, name = match.group(1, 2, 3)
-        if is_pseudonym(name) or host.lower().removeprefix("www.") == "reddit.com":
+        if is_pseudonym(name) or host.lower().endswith("reddit.com"):
             return match.group()
         self.stats.urls_rewritten += 1
         return before + self._hash("mastodon", f"{name}@{host}".lower())
