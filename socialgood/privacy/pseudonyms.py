@@ -157,7 +157,10 @@ _DID = re.compile(
 # but a tool may build a URL from an older or a made-up one; the X mirrors (fxtwitter,
 # nitter…) take the same paths.
 _X_HANDLE = r"([A-Za-z0-9_]{1,50})(?![\w\-])"
-_X_URL = re.compile(rf"(?<![\w\-])((?i:(?:fx|vx|fixup|fixv)?(?:twitter|x)\.com/)){_X_HANDLE}")
+_X_URL = re.compile(rf"(?<![\w\-])((?:twitter|x)\.com/){_X_HANDLE}")  # the usual: fast
+_ANY_X_URL = re.compile(
+    rf"(?<![\w\-])((?i:(?:fx|vx|fixup|fixv)?(?:twitter|x)\.com/)){_X_HANDLE}"
+)
 _NITTER_URL = re.compile(rf"(?<![\w\-])((?i:nitter(?:\.[a-z0-9\-]+)+/)){_X_HANDLE}")
 _X_USER_ID_URL = re.compile(r"(?<![\w\-])((?i:(?:twitter|x)\.com/i/user/))([0-9]+)")
 _X_INTENT = re.compile(r"((?i:[?&](?:screen_name|user_id)=))([A-Za-z0-9_]{1,50})")
@@ -498,11 +501,12 @@ class Pseudonymiser:
             if count:
                 self.stats.contacts_scrubbed += count
         text = self._urls(text)
-        if "@" in text or "＠" in text:
-            patterns = _UNICODE_MENTIONS if family == "youtube" else (_MENTION, _WIDE_MENTION)
-            for pattern, sign in zip(patterns, "@＠", strict=True):
-                if sign in text:
-                    text = pattern.sub(lambda match: self._mention(match, family, local), text)
+        if "@" in text:
+            pattern = _UNICODE_MENTIONS[0] if family == "youtube" else _MENTION
+            text = pattern.sub(lambda match: self._mention(match, family, local), text)
+        if "＠" in text:
+            pattern = _UNICODE_MENTIONS[1] if family == "youtube" else _WIDE_MENTION
+            text = pattern.sub(lambda match: self._mention(match, family, local), text)
         if "u/" in text or "/user/" in text:
             text = _REDDIT_MENTION.sub(
                 lambda match: self._reddit_mention(match, family, local), text
@@ -557,13 +561,13 @@ class Pseudonymiser:
         # Each pattern runs only when a substring check says it can match: most values
         # need none, and a Bluesky URI only the DID pass. Checks share a common part
         # ("/u" for /users/, /u/ and Reddit's forms) so a long text is scanned less often.
-        low = value.lower()
-        if "did:" in low or "did%3" in low:
+        if "did:" in value or "did%3" in value:
             value = _DID.sub(self._did, value)
-        if "tg-user:" in low:
+        if "tg-user:" in value:  # written by platforms.telegram, in lower case
             value = _TELEGRAM_USER.sub(self._telegram_user, value)
         if "/" not in value:
             return value
+        low = value.lower()
         if "/@" in low:
             value = _FEDIVERSE_URL.sub(self._fediverse_url, value)
         if "/u" in low:
@@ -576,11 +580,17 @@ class Pseudonymiser:
         if "x.com/" in low or "twitter.com/" in low:
             if "/i/user/" in low:
                 value = _X_USER_ID_URL.sub(self._x_user_id_url, value)
-            if "screen_name=" in low or "user_id=" in low:
+            if "=" in low and ("screen_name=" in low or "user_id=" in low):
                 value = _X_INTENT.sub(self._x_intent, value)
             value = _X_URL.sub(lambda match: self._handle_url(match, "x"), value)
-        if "nitter." in low:
-            value = _NITTER_URL.sub(lambda match: self._handle_url(match, "x"), value)
+            if (
+                "xtwitter.com/" in low  # fxtwitter, vxtwitter
+                or "fixupx.com/" in low
+                or "fixvx.com/" in low
+                or low.count("x.com/") + low.count("twitter.com/")
+                != value.count("x.com/") + value.count("twitter.com/")  # in capitals
+            ):
+                value = _ANY_X_URL.sub(lambda match: self._handle_url(match, "x"), value)
         if "youtube.com/" in low:
             value = _YOUTUBE_CHANNEL_URL.sub(self._youtube_channel_url, value)
             value = _YOUTUBE_NAME_URL.sub(lambda match: self._handle_url(match, "youtube"), value)
@@ -592,21 +602,21 @@ class Pseudonymiser:
                 value = _PIXELFED_URL.sub(self._fediverse_path_url, value)
         if "at://" in low and low.count("at://") > low.count("at://user-"):
             value = _AT_URI.sub(lambda match: self._handle_url(match, "bluesky"), value)
-        if ".com/" in low or ".me/" in low or "tg://" in low:
+        if ".com/" in low or ".me/" in low or "nitter." in low or "tg://" in low:
+            value = self._rarer_urls(value, low)
+        return value
+
+    def _rarer_urls(self, value, low):
+        if "nitter." in low:
+            value = _NITTER_URL.sub(lambda match: self._handle_url(match, "x"), value)
+        if "instagram.com/" in low or "t.me/" in low or "telegram.me/" in low:
+            value = _NAME_FIRST_URL.sub(self._name_first_url, value)
+        if "facebook.com/" in low or "fb.com/" in low:
             if "profile.php" in low:
                 value = _FACEBOOK_ID.sub(self._facebook_id, value)
-            if "tg://" in low:
-                value = _TELEGRAM_RESOLVE.sub(
-                    lambda match: self._handle_url(match, "telegram"), value
-                )
-            if (
-                "instagram.com/" in low
-                or "t.me/" in low
-                or "telegram.me/" in low
-                or "facebook.com/" in low
-                or "fb.com/" in low
-            ):
-                value = _NAME_FIRST_URL.sub(self._name_first_url, value)
+            value = _NAME_FIRST_URL.sub(self._name_first_url, value)
+        if "tg://" in low:
+            value = _TELEGRAM_RESOLVE.sub(lambda match: self._handle_url(match, "telegram"), value)
         return value
 
     def _did(self, match):

@@ -93,7 +93,7 @@ def scrub_contacts(text: str) -> tuple[str, int]:
         if "@" in text:
             text, more = _EMAIL_IN_URL.subn(EMAIL_MARK, text)
             count += more
-    if ":" in text and "tel:" in text.lower():
+    if "tel:" in text or "TEL:" in text or "Tel:" in text:
         text, more = _TEL_URI.subn(r"\1" + PHONE_MARK, text)
         count += more
     pieces = []
