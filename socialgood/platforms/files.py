@@ -268,7 +268,7 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
     owner = None
     if any(_X_ARCHIVE_MARKS.fullmatch(info.filename) for info in members):
         members, owner = _x_archive_tweets(archive, members, report, limits)
-    found_any = False
+    found_any = nested = False
     for info in members:
         _check_not_bomb(info, max_member_bytes)
         try:
@@ -289,6 +289,7 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
                 continue
             if head.startswith(_ZIP_MAGICS):
                 report.skip("zip inside the zip (unpack it first)", info.filename)
+                nested = True
                 continue
             stream = _decompressed(_Limited(member, max_member_bytes, info.filename), head)
             try:
@@ -302,6 +303,8 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
             except UnreadableFile as error:
                 report.skip(f"zip member not read: {error}", info.filename)
     if not found_any:
+        if nested:
+            raise UnreadableFile("The zip file holds other zip files: unpack it first.")
         raise UnreadableFile("The zip file holds no JSON records.")
 
 

@@ -158,9 +158,7 @@ _DID = re.compile(
 # nitter…) take the same paths.
 _X_HANDLE = r"([A-Za-z0-9_]{1,50})(?![\w\-])"
 _X_URL = re.compile(rf"(?<![\w\-])((?:twitter|x)\.com/){_X_HANDLE}")  # the usual: fast
-_ANY_X_URL = re.compile(
-    rf"(?<![\w\-])((?i:(?:fx|vx|fixup|fixv)?(?:twitter|x)\.com/)){_X_HANDLE}"
-)
+_ANY_X_URL = re.compile(rf"(?<![\w\-])((?i:(?:fx|vx|fixup|fixv)?(?:twitter|x)\.com/)){_X_HANDLE}")
 _NITTER_URL = re.compile(rf"(?<![\w\-])((?i:nitter(?:\.[a-z0-9\-]+)+/)){_X_HANDLE}")
 _X_USER_ID_URL = re.compile(r"(?<![\w\-])((?i:(?:twitter|x)\.com/i/user/))([0-9]+)")
 _X_INTENT = re.compile(r"((?i:[?&](?:screen_name|user_id)=))([A-Za-z0-9_]{1,50})")

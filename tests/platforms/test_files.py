@@ -178,6 +178,17 @@ def test_a_cut_off_zip_says_so(tmp_path):
         records(archive)
 
 
+def test_a_zip_of_zips_asks_to_be_unpacked(tmp_path):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("posts.jsonl", TWARC2.read_bytes())
+    archive = tmp_path / "outer.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("inner.zip", inner.getvalue())
+    with pytest.raises(UnreadableFile, match="holds other zip files: unpack it first"):
+        sniff_format(archive)
+
+
 def test_zip_bomb_by_ratio_is_refused_with_a_plain_message(tmp_path):
     archive = tmp_path / "bomb.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
