@@ -101,6 +101,7 @@ def import_files(
     format=None,
     mapping=None,
     platform=None,
+    dates=None,
     progress=None,
     run=None,
     job=None,
@@ -109,7 +110,8 @@ def import_files(
 
     `format` forces a format name (see socialgood.platforms.FORMATS, or "csv"/"xlsx");
     tables use `mapping` ({post field: column}) and `platform`, else the mapping
-    remembered for the same columns, else a guess. `progress(done, total, message)` is
+    remembered for the same columns, else a guess; `dates` (tabular.DAY_FIRST or
+    MONTH_FIRST) says how their "01/02/2026" reads, else the file tells. `progress(done, total, message)` is
     called after every batch (total is None: a stream's length is unknown). `run` continues
     an existing ImportRun (a retried job).
     """
@@ -131,7 +133,7 @@ def import_files(
             raise
     importer = _Importer(project, run, progress)
     try:
-        importer.import_files(paths, format, mapping, platform)
+        importer.import_files(paths, format, mapping, platform, dates)
     except BaseException as error:
         disk_full = is_disk_full(error)
         why = None
@@ -482,7 +484,7 @@ class _Importer:
         self.pseudonymiser = project_pseudonymiser(project)
         self.people_before = len(self.pseudonymiser.people)
 
-    def import_files(self, paths, format, mapping, platform):
+    def import_files(self, paths, format, mapping, platform, dates=None):
         self.format_chosen = format
         plan = []
         for path in paths:
@@ -492,7 +494,7 @@ class _Importer:
                 entry["size"] = path.stat().st_size
                 with path.open("rb"):  # readable: stat() works without read permission
                     pass
-                source = self._source(path, format, mapping, platform, entry)
+                source = self._source(path, format, mapping, platform, dates, entry)
             except OSError as error:
                 self._fail(entry, f"The file can't be opened ({error.strerror}).")
             except ImportProblem as error:
@@ -521,7 +523,7 @@ class _Importer:
             for (index, _, _), digest in zip(plan, hashes, strict=True):
                 self.entries[index]["sha256"] = digest.result()
 
-    def _source(self, path, format, mapping, platform, entry):
+    def _source(self, path, format, mapping, platform, dates, entry):
         """What the reader needs to know about a file; tables are mapped here (it takes the DB)."""
         if not is_table(path, format):
             return ("json", format)
@@ -529,7 +531,7 @@ class _Importer:
         entry.update(mapping=mapping, mapping_source=how, platform=platform)
         tabular.check_mapping(mapping, platform)
         remember_mapping(self.project, path, mapping, platform)
-        return ("table", mapping, platform)
+        return ("table", mapping, platform, dates)
 
     def _people_so_far(self, messages):
         if READ_IN_CHILD_PROCESS:
@@ -730,8 +732,9 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
         module = None
         try:
             if source[0] == "table":
-                _, mapping, platform = source
-                posts = _counted(tabular.iter_posts(path, mapping, platform, report), report)
+                _, mapping, platform, dates = source
+                rows = tabular.iter_posts(path, mapping, platform, report, dates=dates)
+                posts = _counted(rows, report)
                 posts = map(protect, posts)  # a table's cells are text: nothing odd to meet
                 yield ("file", index, "table", TABLE_MAPPER)
             else:

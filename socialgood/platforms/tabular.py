@@ -171,11 +171,12 @@ def guess_mapping(headers):
 # Posts --------------------------------------------------------------------------
 
 
-def iter_posts(path, mapping, platform, report, timezone="UTC"):
+def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None):
     """Posts from the rows of a CSV or XLSX file, read through `mapping`.
 
     Times without a zone are taken to be in `timezone` (an IANA name such as
-    "Europe/Berlin"). Rows without an id or a readable time are skipped and reported.
+    "Europe/Berlin"). `dates` (DAY_FIRST or MONTH_FIRST) says how to read "01/02/2026";
+    None lets the file tell. Rows without an id or a readable time are skipped and reported.
     """
     check_mapping(mapping, platform)
     zone = ZoneInfo(timezone)
@@ -196,7 +197,7 @@ def iter_posts(path, mapping, platform, report, timezone="UTC"):
         if field not in mapping and "text" in mapping:
             report.warn(warning)
 
-    order = None  # of day and month in "01/02/2026", once a date in the file tells
+    order = dates  # of day and month in "01/02/2026", once a date in the file tells
     waiting = []  # rows whose date could be read either way, while the order is unknown
     for row_number, cells in enumerate(rows, start=2):
         if not any(cell_text(cell) for cell in cells):

@@ -133,6 +133,14 @@ def test_a_table_uses_the_given_mapping_explains_it_and_remembers_it(world, tmp_
     assert Post.objects.get(platform_id="9002").platform == "x"
 
 
+def test_the_order_of_day_and_month_can_be_given(world, tmp_path):
+    table = tmp_path / "us.csv"
+    table.write_text("id,text,date\n1,hello,03/04/2026 10:00\n2,hi,05/06/2026 11:00\n")
+    run(table, "--project", world.project.slug, "--dates", "month-first")
+    dates = Post.objects.order_by("platform_id").values_list("created_at", flat=True)
+    assert [moment.date().isoformat() for moment in dates] == ["2026-03-04", "2026-05-06"]
+
+
 def test_a_guessed_mapping_is_printed(world, tmp_path):
     path = tmp_path / "posts.csv"
     path.write_text("id,created_at,text\n1,2026-01-02 10:00,hello\n")

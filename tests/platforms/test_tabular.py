@@ -176,6 +176,14 @@ def test_a_file_that_never_tells_the_order_is_read_day_first_with_a_note(tmp_pat
     assert list(report.warnings) == [tabular.DAY_FIRST_ASSUMED]
 
 
+def test_the_order_can_be_given(tmp_path):
+    report = Report()
+    path = dated(tmp_path, "03/04/2026", "05/06/2026")
+    posts = list(tabular.iter_posts(path, DATE_MAPPING, "x", report, dates=tabular.MONTH_FIRST))
+    assert [post.created_at.date().isoformat() for post in posts] == ["2026-03-04", "2026-05-06"]
+    assert not report.warnings
+
+
 def test_dates_that_are_no_dates_are_skipped(tmp_path):
     posts, report = read(dated(tmp_path, "13/13/2026", "Foo 2, 2026", "31/02/2026"), DATE_MAPPING)
     assert posts == []

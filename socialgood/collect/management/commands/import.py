@@ -18,6 +18,7 @@ from socialgood.platforms.report import counted
 from socialgood.projects.models import Project
 
 SHOW_LINES = 5  # line numbers shown per skip reason; the --report file has more
+DATE_ORDERS = {"day-first": tabular.DAY_FIRST, "month-first": tabular.MONTH_FIRST}
 
 
 class Command(BaseCommand):
@@ -50,6 +51,12 @@ class Command(BaseCommand):
             help=f"Tables only: the platform the rows come from: one of {', '.join(PLATFORMS)}.",
         )
         parser.add_argument(
+            "--dates",
+            choices=sorted(DATE_ORDERS),
+            help="Tables only: how to read a date like 03/04/2026 (default: as the file "
+            "shows by a date like 13/04/2026 or 04/13/2026; day first if none does).",
+        )
+        parser.add_argument(
             "--map",
             action="append",
             default=[],
@@ -58,7 +65,7 @@ class Command(BaseCommand):
             f"Fields: {', '.join(tabular.FIELDS)}.",
         )
 
-    def handle(self, *args, paths, project, format, report, owner, platform, map, **options):
+    def handle(self, *args, paths, project, format, report, owner, platform, dates, map, **options):
         paths = [Path(path) for path in paths]
         for path in paths:
             if path.is_dir():
@@ -86,6 +93,7 @@ class Command(BaseCommand):
                 format=format,
                 mapping=mapping or None,
                 platform=platform,
+                dates=DATE_ORDERS.get(dates),
                 progress=progress,
             )
         except ImportProblem as problem:
