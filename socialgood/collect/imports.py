@@ -57,10 +57,9 @@ DAMAGE_REASONS = (
     "line is not UTF-8 text",
     "last line is cut off",
     "line longer than",
-    "zip member",
     "archive member",
-    "empty file in the",
-    "zip inside the zip",
+    "empty file in the archive",
+    "zip inside the archive",
 )
 # Extra limits for socialgood.platforms.files (max_line_bytes=...); tests lower them.
 READ_LIMITS = {}

@@ -276,32 +276,17 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
                 head = member.read(8)
             member = archive.open(info)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as error:
-            report.skip(f"zip member can't be opened ({error})", info.filename)
+            report.skip(f"archive member can't be opened ({error})", info.filename)
             continue
+        nested = nested or head.startswith(_ZIP_MAGICS)
         with member:
-            if _holds_no_posts(info.filename, head):
-                report.warn(PASSED_OVER)
-                continue
-            if on_member is not None:
-                on_member(info.filename)
-            if not head:
-                report.skip("empty file in the zip", info.filename)
-                continue
-            if head.startswith(_ZIP_MAGICS):
-                report.skip("zip inside the zip (unpack it first)", info.filename)
-                nested = True
-                continue
-            stream = _decompressed(_Limited(member, max_member_bytes, info.filename), head)
-            try:
-                for line, record in _stream_records(stream, report, limits, info.filename):
-                    found_any = True
-                    if owner is not None and isinstance(record, dict):
-                        record = {**record, "owner": owner}
-                    yield line, record
-            except ZipBomb:
-                raise
-            except UnreadableFile as error:
-                report.skip(f"zip member not read: {error}", info.filename)
+            stream = _Limited(member, max_member_bytes, info.filename)
+            records = _member_records(info.filename, head, stream, report, limits, on_member)
+            for line, record in records:
+                found_any = True
+                if owner is not None and isinstance(record, dict):
+                    record = {**record, "owner": owner}
+                yield line, record
     if not found_any:
         if nested:
             raise UnreadableFile("The zip file holds other zip files: unpack it first.")
@@ -360,23 +345,9 @@ def _tar_records(stream, report, limits, max_member_bytes, on_member=None):
                 )
             member = archive.extractfile(info)
             head = member.peek(8)[:8]
-            if _holds_no_posts(info.name, head):
-                report.warn(PASSED_OVER)
-                continue
-            if on_member is not None:
-                on_member(info.name)
-            if not head:
-                report.skip("empty file in the archive", info.name)
-                continue
-            try:
-                records = _stream_records(_decompressed(member, head), report, limits, info.name)
-                for line, record in records:
-                    found_any = True
-                    yield line, record
-            except ZipBomb:
-                raise
-            except UnreadableFile as error:
-                report.skip(f"archive member not read: {error}", info.name)
+            for line, record in _member_records(info.name, head, member, report, limits, on_member):
+                found_any = True
+                yield line, record
     except tarfile.TarError as error:
         raise UnreadableFile(
             f"The tar archive is damaged or cut off ({error}). Everything before the damage "
@@ -384,6 +355,28 @@ def _tar_records(stream, report, limits, max_member_bytes, on_member=None):
         ) from None
     if not found_any:
         raise UnreadableFile("The archive holds no JSON records.")
+
+
+def _member_records(name, head, stream, report, limits, on_member):
+    """The records of one file in a zip or tar archive (`stream`, which starts with
+    `head`), or a note or a skip saying what it is instead."""
+    if _holds_no_posts(name, head):
+        report.warn(PASSED_OVER)
+        return
+    if on_member is not None:
+        on_member(name)
+    if not head:
+        report.skip("empty file in the archive", name)
+        return
+    if head.startswith(_ZIP_MAGICS):
+        report.skip("zip inside the archive (unpack it first)", name)
+        return
+    try:
+        yield from _stream_records(_decompressed(stream, head), report, limits, name)
+    except ZipBomb:
+        raise
+    except UnreadableFile as error:
+        report.skip(f"archive member not read: {error}", name)
 
 
 def _is_data(name):
