@@ -184,9 +184,9 @@ def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None):
     header = [cell_text(name) for name in next(rows, [])]
     missing = [column for column in mapping.values() if column not in header]
     if missing:
+        # Not the columns it has: without a header row, its first row is someone's post.
         raise ValueError(
-            f"columns not in the file: {', '.join(missing)} (its first row has: "
-            f"{', '.join(name for name in header if name) or 'nothing'})"
+            f"columns not in the file: {', '.join(missing)} (is its first row the column names?)"
         )
     positions = {field: header.index(column) for field, column in mapping.items()}
     for warning, field in (

@@ -244,6 +244,14 @@ def test_mapping_mistakes_raise():
         read(WINDOWS, {"platform_id": "id", "created_at": "when"})
 
 
+def test_columns_not_found_never_quote_a_first_row_that_is_a_post(tmp_path):
+    path = tmp_path / "no_header.csv"
+    path.write_text("1,Thanks @ana_example,2026-01-31 10:00\n")
+    with pytest.raises(ValueError, match="is its first row the column names") as raised:
+        read(path, {"platform_id": "id", "created_at": "date"})
+    assert "ana_example" not in str(raised.value)
+
+
 def write_xlsx(path, rows):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
