@@ -99,6 +99,11 @@ PLATFORM_LABELS = {
     "tiktok": "TikTok",
     "other": "Other or unknown",
 }
+DATE_CHOICES = [
+    ("", "As the file shows"),
+    (tabular.DAY_FIRST, "Day first: 03/04/2026 is 3 April"),
+    (tabular.MONTH_FIRST, "Month first: 03/04/2026 is 4 March (as in the US)"),
+]
 MAPPING_SOURCES = {
     "remembered": "remembered for tables with these columns",
     "guessed": "guessed from the column names — please check it",
@@ -386,11 +391,14 @@ class _Table:
         self.names = []
         self.mapping = {}
         self.platform = "other"
+        self.dates = ""  # how "03/04/2026" reads, as chosen; empty: the file tells
         self.source = ""
         self.error = None  # the file can't be read as a table
         self.problem = None  # the mapping can't be used
         self.preview = []
         self.preview_skips = []
+        self.numeric_dates = False  # the preview's dates are like 03/04/2026
+        self.dates_told = None  # the order a date in the preview's rows tells
         self.sheets_note = None  # a workbook's sheets after the first are not read
 
     def check(self):
@@ -439,7 +447,8 @@ def _tables(project, manifest, directory):
             if path.suffix.lower() in (".xlsx", ".xlsm"):
                 table.sheets_note = tabular.other_sheets(tabular.sheet_titles(path))
             if headers:
-                mapping, table.platform, table.source = table_mapping(project, path)
+                mapping, table.platform, dates, table.source = table_mapping(project, path)
+                table.dates = dates or ""
                 # A remembered mapping may spell a column differently ("Tweet ID", "tweet id").
                 table.mapping = {field: col for field, col in mapping.items() if col in headers}
                 table.check()
@@ -459,6 +468,8 @@ def _take_posted(table, data):
     }
     platform = data.get(f"{table.prefix}-platform")
     table.platform = platform if platform in PLATFORMS else "other"
+    dates = data.get(f"{table.prefix}-dates")
+    table.dates = dates if dates in dict(DATE_CHOICES) else ""
     table.source = "given"
     table.problem = None
     table.check()
@@ -472,24 +483,31 @@ def _preview(table, pseudonymiser):
     ever showing a name from the file.
     """
     report = Report()
+    scanned = []
     rows = tabular.iter_rows(table.path)
     try:
         header = [tabular.cell_text(name) for name in next(rows, [])]
         positions = {field: header.index(column) for field, column in table.mapping.items()}
         for row_number, cells in enumerate(islice(rows, PREVIEW_SCAN_ROWS), start=2):
-            if not any(tabular.cell_text(cell) for cell in cells):
-                continue
-            values = {
-                field: cells[position] if position < len(cells) else None
-                for field, position in positions.items()
-            }
-            post = tabular.row_post(values, table.platform, UTC, report, row_number, {})
-            if post is not None:
-                table.preview.append((row_number, pseudonymiser.apply(post)))
-                if len(table.preview) == PREVIEW_POSTS:
-                    break
+            if any(tabular.cell_text(cell) for cell in cells):
+                values = {
+                    field: cells[position] if position < len(cells) else None
+                    for field, position in positions.items()
+                }
+                scanned.append((row_number, values))
     finally:
         rows.close()
+    dates = [values["created_at"] for _, values in scanned]
+    dates = [date for date in dates if tabular.reads_by_order(date)]
+    table.numeric_dates = bool(dates)
+    table.dates_told = next(filter(None, map(tabular.date_order, dates)), None)
+    order = table.dates or table.dates_told or tabular.DAY_FIRST
+    for row_number, values in scanned:
+        post = tabular.row_post(values, table.platform, UTC, report, row_number, {}, order)
+        if post is not None:
+            table.preview.append((row_number, pseudonymiser.apply(post)))
+            if len(table.preview) == PREVIEW_POSTS:
+                break
     table.preview_skips = [
         (reason, ", ".join(str(line) for line in report.skipped_lines.get(reason, [])))
         for reason in report.skipped
@@ -520,7 +538,7 @@ def columns(request, slug, token):
             _take_posted(table, request.POST)
         if action == "start" and not any(table.problem for table in readable):
             for table in readable:
-                remember_mapping(project, table.path, table.mapping, table.platform)
+                remember_mapping(project, table.path, table.mapping, table.platform, table.dates)
             run = start_import(project, request.user, token, manifest)
             return redirect("import_report", slug=slug, run_id=run.pk)
 
@@ -542,6 +560,7 @@ def columns(request, slug, token):
         "tables": tables,
         "others": others,
         "platforms": [(name, PLATFORM_LABELS.get(name, name)) for name in PLATFORMS],
+        "date_choices": DATE_CHOICES,
         "can_start": not any(table.error for table in tables),
     }
     template = "collect/import_columns.html"

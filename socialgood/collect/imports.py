@@ -110,7 +110,8 @@ def import_files(
     `format` forces a format name (see socialgood.platforms.FORMATS, or "csv"/"xlsx");
     tables use `mapping` ({post field: column}) and `platform`, else the mapping
     remembered for the same columns, else a guess; `dates` (tabular.DAY_FIRST or
-    MONTH_FIRST) says how their "01/02/2026" reads, else the file tells. `progress(done, total, message)` is
+    MONTH_FIRST) says how their "01/02/2026" reads, else as remembered for the same
+    columns, else the file tells. `progress(done, total, message)` is
     called after every batch (total is None: a stream's length is unknown). `run` continues
     an existing ImportRun (a retried job).
     """
@@ -242,25 +243,29 @@ def is_table(path, format=None):
     )
 
 
-def table_mapping(project, path, mapping=None, platform=None):
-    """(mapping, platform, how) for a CSV/XLSX file; `how` is given, remembered or guessed."""
+def table_mapping(project, path, mapping=None, platform=None, dates=None):
+    """(mapping, platform, dates, how) for a CSV/XLSX file; `how` is given, remembered or
+    guessed. `dates` (how "03/04/2026" reads) is the one given, else the one remembered
+    for these columns, else None: the file tells."""
     try:
         headers = tabular.read_header(path)
     except files.UnreadableFile as error:
         raise ImportProblem(str(error)) from None
     if not headers:
         raise ImportProblem("The table is empty: it has no header row.")
-    if mapping:
-        return mapping, platform or "other", "given"
     remembered = ColumnMapping.objects.filter(
         project=project, signature=tabular.header_signature(headers)
     ).first()
+    if dates is None and remembered is not None:
+        dates = remembered.dates or None
+    if mapping:
+        return mapping, platform or "other", dates, "given"
     if remembered is not None:
-        return remembered.mapping, platform or remembered.platform, "remembered"
-    return tabular.guess_mapping(headers), platform or "other", "guessed"
+        return remembered.mapping, platform or remembered.platform, dates, "remembered"
+    return tabular.guess_mapping(headers), platform or "other", dates, "guessed"
 
 
-def remember_mapping(project, path, mapping, platform):
+def remember_mapping(project, path, mapping, platform, dates=None):
     headers = tabular.read_header(path)
     ColumnMapping.objects.update_or_create(
         project=project,
@@ -269,6 +274,7 @@ def remember_mapping(project, path, mapping, platform):
             "headers": headers,
             "mapping": mapping,
             "platform": platform,
+            "dates": dates or "",
             "updated_at": timezone.now(),
         },
     )
@@ -526,10 +532,12 @@ class _Importer:
         """What the reader needs to know about a file; tables are mapped here (it takes the DB)."""
         if not is_table(path, format):
             return ("json", format)
-        mapping, platform, how = table_mapping(self.project, path, mapping, platform)
+        mapping, platform, dates, how = table_mapping(self.project, path, mapping, platform, dates)
         entry.update(mapping=mapping, mapping_source=how, platform=platform)
+        if dates:
+            entry["dates"] = dates
         tabular.check_mapping(mapping, platform)
-        remember_mapping(self.project, path, mapping, platform)
+        remember_mapping(self.project, path, mapping, platform, dates)
         return ("table", mapping, platform, dates)
 
     def _people_so_far(self, messages):

@@ -256,6 +256,8 @@ class ColumnMapping(models.Model):
     headers = models.JSONField(default=list)
     platform = models.CharField(max_length=16, default="other")
     mapping = models.JSONField(default=dict)
+    # How "03/04/2026" reads (tabular.DAY_FIRST or MONTH_FIRST); empty: the file tells.
+    dates = models.CharField(max_length=12, blank=True, default="")
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

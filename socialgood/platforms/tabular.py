@@ -330,12 +330,23 @@ def exact_id(value, report, row_number, required=True):
     return None
 
 
+def _order_dependent(value):
+    """The match of a date like 03/04/2026, which reads by the order of day and month
+    (31.01.2026, with dots, is always day first)."""
+    match = NUMERIC_DATE.fullmatch(cell_text(value)) if isinstance(value, str) else None
+    return match if match and match[2] != "." else None
+
+
+def reads_by_order(value):
+    return _order_dependent(value) is not None
+
+
 def date_order(value):
     """DAY_FIRST or MONTH_FIRST when this cell's date tells ("13/01/2026", "01/13/2026"),
     None when it could be either ("03/04/2026"); DAY_FIRST for anything else, where
     the order does not matter."""
-    match = NUMERIC_DATE.fullmatch(cell_text(value)) if isinstance(value, str) else None
-    if match is None or match[2] == ".":
+    match = _order_dependent(value)
+    if match is None:
         return DAY_FIRST
     first, second = int(match[1]), int(match[3])
     if first > 12:

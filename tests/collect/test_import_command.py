@@ -136,9 +136,16 @@ def test_a_table_uses_the_given_mapping_explains_it_and_remembers_it(world, tmp_
 def test_the_order_of_day_and_month_can_be_given(world, tmp_path):
     table = tmp_path / "us.csv"
     table.write_text("id,text,date\n1,hello,03/04/2026 10:00\n2,hi,05/06/2026 11:00\n")
-    run(table, "--project", world.project.slug, "--dates", "month-first")
+    output = run(table, "--project", world.project.slug, "--dates", "month-first")
+    assert "Dates like 03/04/2026 are read month first" in output
     dates = Post.objects.order_by("platform_id").values_list("created_at", flat=True)
     assert [moment.date().isoformat() for moment in dates] == ["2026-03-04", "2026-05-06"]
+
+    # The next table with these columns is read the same way without being told again.
+    later = tmp_path / "us-later.csv"
+    later.write_text("id,text,date\n3,hello,07/08/2026 10:00\n")
+    assert "read month first" in run(later, "--project", world.project.slug)
+    assert Post.objects.get(platform_id="3").created_at.date().isoformat() == "2026-07-08"
 
 
 def test_a_guessed_mapping_is_printed(world, tmp_path):

@@ -390,6 +390,67 @@ def test_the_preview_follows_the_form_through_htmx(client, world, upload_dir):
     assert "row without a readable date and time" in html
 
 
+# Dates as a European or an American spreadsheet writes them: "03/04/2026" is either.
+AMBIGUOUS_ROWS = [["201", "03/04/2026 10:00", "ana_example", "Hello", "1", ""],
+                  ["202", "05/06/2026 11:00", "ben_example", "Again", "2", ""]]  # fmt: skip
+MAPPED = {"t1-platform_id": "post id", "t1-created_at": "posted at", "t1-platform": "x"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_researcher_says_how_dates_like_03_04_read_and_it_is_remembered(
+    client, world, upload_dir
+):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, AMBIGUOUS_ROWS))
+    )
+    columns_url = response["Location"]
+    page = client.get(columns_url).content.decode()
+    assert "Dates like 03/04/2026" in page
+    assert "could be read either way" in page
+    assert "3 Apr 2026 10:00" in page  # day first until told otherwise
+
+    fragment = client.post(
+        columns_url, {**MAPPED, "t1-dates": "month first"}, HTTP_HX_REQUEST="true"
+    )
+    html = fragment.content.decode()
+    assert "4 Mar 2026 10:00" in html and "6 May 2026 11:00" in html
+    assert '<option value="month first" selected>' in html
+
+    client.post(columns_url, {**MAPPED, "t1-dates": "month first", "action": "start"})
+    assert ColumnMapping.objects.get(project=world.project).dates == "month first"
+    call_command("worker", batch=True, interval=0)
+    stored = world.project.posts.order_by("platform_id")
+    assert [(post.created_at.month, post.created_at.day) for post in stored] == [(3, 4), (5, 6)]
+    run = ImportRun.objects.get()
+    report = client.get(reverse("import_report", args=[world.project.slug, run.pk]))
+    assert "Dates like 03/04/2026 read month first." in report.content.decode()
+
+    # The next file with these columns comes with the same reading already chosen.
+    response = upload(
+        client, world, SimpleUploadedFile("carers-2.csv", table(TABLE_HEADER, AMBIGUOUS_ROWS))
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert '<option value="month first" selected>' in page
+    assert "4 Mar 2026 10:00" in page
+
+
+def test_a_date_that_can_only_be_read_one_way_decides_the_preview(client, world, upload_dir):
+    rows = [*AMBIGUOUS_ROWS, ["203", "04/13/2026 09:00", "ana_example", "Third", "0", ""]]
+    response = upload(client, world, SimpleUploadedFile("us.csv", table(TABLE_HEADER, rows)))
+    page = client.get(response["Location"]).content.decode()
+    assert "can only be read month first" in page
+    assert "4 Mar 2026 10:00" in page and "13 Apr 2026 09:00" in page
+
+
+def test_iso_dates_need_no_choice(client, world, upload_dir):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "Dates like 03/04/2026" not in page
+    assert 'type="hidden" name="t1-dates" value=""' in page
+
+
 def test_cancelling_the_mapping_step_deletes_the_upload(client, world, upload_dir):
     response = upload(
         client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))

@@ -195,7 +195,7 @@ def identifiers_in(path, project=None):
     """
     values = set()
     if is_table(path):
-        mapping, platform, _ = table_mapping(project, path)
+        mapping, platform, _, _ = table_mapping(project, path)
         posts = tabular.iter_posts(path, mapping, platform, Report())
     else:
         posts = read_posts(path, Report())

@@ -79,7 +79,7 @@ class Command(BaseCommand):
         project = self.get_or_create_project(project, owner)
         for path in paths:
             if is_table(path, format):
-                self.explain_mapping(project, path, mapping, platform)
+                self.explain_mapping(project, path, mapping, platform, DATE_ORDERS.get(dates))
 
         bar = tqdm(unit=" posts", desc="Importing", disable=None, dynamic_ncols=True)
 
@@ -142,9 +142,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Created the project “{slug}”, owned by {owner.username}.")
         return project
 
-    def explain_mapping(self, project, path, mapping, platform):
+    def explain_mapping(self, project, path, mapping, platform, dates):
         try:
-            mapping, platform, how = table_mapping(project, path, mapping, platform)
+            mapping, platform, dates, how = table_mapping(project, path, mapping, platform, dates)
         except ImportProblem:
             return  # the import reports it
         source = {
@@ -155,6 +155,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Columns used for {path.name} ({source}), platform “{platform}”:")
         for field, column in mapping.items():
             self.stdout.write(f"  {field:<14} ← {column}")
+        if dates:
+            self.stdout.write(f"Dates like 03/04/2026 are read {dates} (change with --dates).")
 
     def print_summary(self, run):
         self.stdout.write(
