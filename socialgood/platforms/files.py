@@ -72,6 +72,8 @@ READ_CHUNK = 2**20
 DECOMPRESS_CHUNK = 2**16
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+# A zstd file that gives nothing and is larger than this is not a compressed empty file.
+_ZSTD_CHECK_BYTES = 2**20
 _GZIP_MAGIC = b"\x1f\x8b"
 _BZIP2_MAGIC = b"BZh"
 _XZ_MAGIC = b"\xfd7zXZ\x00"
@@ -115,6 +117,8 @@ def iter_records(
             yield from _zip_records(raw, report, limits, max_member_bytes, on_member)
             return
         stream = _decompressed(raw, head)
+        if head.startswith(_ZSTD_MAGIC) and not stream.peek(1):
+            _check_zstd_complete(raw)
         if stream.peek(_TAR_MAGIC_AT + 5)[_TAR_MAGIC_AT : _TAR_MAGIC_AT + 5] == b"ustar":
             yield from _tar_records(stream, report, limits, max_member_bytes, on_member)
             return
@@ -250,6 +254,24 @@ def _decompressed(raw, head):
     else:  # plain JSON: read the file directly, the fastest path
         return io.BufferedReader(raw, READ_CHUNK)
     return _guarded(stream)
+
+
+def _check_zstd_complete(raw):
+    """A zstd file of which nothing was decompressed: empty, or cut off in its first
+    block (python-zstandard ends such a stream quietly, as if it were empty)."""
+    raw.seek(0)
+    data = raw.read(_ZSTD_CHECK_BYTES + 1)
+    decompressor = zstandard.ZstdDecompressor(max_window_size=2**31).decompressobj()
+    try:
+        decompressor.decompress(data[:_ZSTD_CHECK_BYTES])
+        complete = decompressor.eof
+    except zstandard.ZstdError:
+        complete = False
+    if not complete or len(data) > _ZSTD_CHECK_BYTES:
+        raise UnreadableFile(
+            "The compressed file is cut off or damaged: nothing in it could be read. "
+            "Was the download or copy complete?"
+        )
 
 
 def _zip_records(raw, report, limits, max_member_bytes, on_member=None):

@@ -121,6 +121,19 @@ def test_a_cut_off_tar_gz_keeps_the_records_before_the_damage(tmp_path):
     assert seen[:100_000] == [{"n": n} for n in range(100_000)]  # all of the first file
 
 
+def test_a_zstd_file_cut_in_its_first_block_is_not_called_empty(tmp_path):
+    data = b"".join(json.dumps({"n": n, "text": f"post {n}"}).encode() + b"\n" for n in range(500))
+    compressed = zstandard.ZstdCompressor().compress(data)
+    path = tmp_path / "dump.zst"
+    path.write_bytes(compressed[: len(compressed) // 2])
+    with pytest.raises(UnreadableFile, match="cut off or damaged: nothing in it could be read"):
+        records(path)
+    # A compressed empty file is still just empty.
+    path.write_bytes(zstandard.ZstdCompressor().compress(b""))
+    with pytest.raises(UnreadableFile, match="The file is empty"):
+        records(path)
+
+
 def test_zstd_stream_of_several_frames_reads_to_the_end(tmp_path):
     compressor = zstandard.ZstdCompressor()
     path = tmp_path / "RS_2026-01.zst"
