@@ -46,8 +46,9 @@ from socialgood.collect.imports import (
 from socialgood.collect.models import ImportRun
 from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS, tabular
+from socialgood.platforms.files import FILE_ENDINGS
 from socialgood.platforms.model import PLATFORMS
-from socialgood.platforms.report import Report
+from socialgood.platforms.report import Report, counted
 from socialgood.privacy.pseudonyms import Pseudonymiser
 from socialgood.projects.views import get_project
 
@@ -199,20 +200,17 @@ class LimitedUploadHandler(FileUploadHandler):
             self.file.close()  # a NamedTemporaryFile: closing deletes it
 
 
-def disk_name(name, taken):
-    """A safe file name for an uploaded file, kept close to the researcher's own name.
-
-    The name stays recognisable in the report and keeps its suffixes (.jsonl.gz),
-    which format detection uses.
-    """
-    name = re.sub(r"[\x00-\x1f/\\]", "", Path(name).name).lstrip(". ")[:150] or "upload"
-    candidate, number = name, 1
-    while candidate.lower() in taken:
-        number += 1
-        stem, dot, suffixes = name.partition(".")
-        candidate = f"{stem}-{number}{dot}{suffixes}"
-    taken.add(candidate.lower())
-    return candidate
+def disk_name(name, number):
+    """The name an uploaded file is stored under: its number and the endings that tell
+    its format (.jsonl.gz, .csv). Not the researcher's name for it, which may hold a
+    handle ("ana_example.jsonl"): that stays in the upload's manifest, on disk beside
+    the file, and reaches the database only pseudonymised, when the import ends."""
+    endings = []
+    for suffix in reversed(Path(name).suffixes):
+        if suffix.lower().lstrip(".") not in FILE_ENDINGS:
+            break
+        endings.insert(0, suffix.lower())
+    return f"{number}{''.join(endings)}"
 
 
 def read_manifest(directory):
@@ -317,9 +315,9 @@ def _receive(request, project, token, handler):
             request, project, "Choose at least one file to import.", 400, chosen_format
         )
     directory = upload_dir(project, token)
-    taken, files = set(), []
-    for file in uploaded:
-        name = disk_name(file.name, taken)
+    files = []
+    for number, file in enumerate(uploaded, start=1):
+        name = disk_name(file.name, number)
         Path(file.temporary_file_path()).rename(directory / "files" / name)
         files.append({"name": file.name, "stored": name, "size": file.size})
     manifest = {
@@ -343,12 +341,12 @@ def _receive(request, project, token, handler):
 def start_import(project, user, token, manifest):
     """Create the ImportRun (so its report page exists at once) and the job that fills it."""
     directory = upload_dir(project, token)
-    label = ", ".join(entry["name"] for entry in manifest["files"])
+    label = counted(len(manifest["files"]), "uploaded file")  # named when the import ends
     with transaction.atomic():
-        run = ImportRun.objects.create(project=project, created_by=user, label=label[:300])
+        run = ImportRun.objects.create(project=project, created_by=user, label=label)
         run.job = Job.start(
             UPLOAD_JOB,
-            title=f"Import of {label}"[:200],
+            title=f"Import of {label}",
             project=project,
             user=user,
             params={
@@ -371,7 +369,9 @@ def run_uploaded_import(job):
 
     When the import fails, run_import_job raises and the files stay for another try.
     """
-    result = run_import_job(job)
+    manifest = read_manifest(upload_dir(job.project, job.params["upload"]))
+    names = [entry["name"] for entry in manifest["files"]] if manifest else None
+    result = run_import_job(job, names)
     delete_upload(job.project, job.params["upload"])
     job.message = f"{job.message} The uploaded files were deleted."
     return {**result, "files_deleted": True}

@@ -101,6 +101,7 @@ def import_files(
     mapping=None,
     platform=None,
     dates=None,
+    names=None,
     progress=None,
     run=None,
     job=None,
@@ -113,7 +114,11 @@ def import_files(
     MONTH_FIRST) says how their "01/02/2026" reads, else as remembered for the same
     columns, else the file tells. `progress(done, total, message)` is
     called after every batch (total is None: a stream's length is unknown). `run` continues
-    an existing ImportRun (a retried job).
+    an existing ImportRun (a retried job). `names` are the files' names as the user
+    knows them (an upload's files are stored under other names), else their own.
+
+    File names reach the database only at the end, with the handles in them of people
+    the project then knows pseudonymised: tools name a timeline after its account.
     """
     paths = [Path(path) for path in paths]
     if format and format not in FORMATS and format not in TABLE_FORMATS:
@@ -125,7 +130,7 @@ def import_files(
                 project=project,
                 job=job,
                 created_by=user,
-                label=", ".join(path.name for path in paths)[:300],
+                label=counted(len(paths), "file"),  # named at the end
             )
         except DatabaseError as error:
             if is_disk_full(error):
@@ -133,7 +138,9 @@ def import_files(
             raise
     importer = _Importer(project, run, progress)
     try:
-        importer.import_files(paths, format, mapping, platform, dates)
+        importer.import_files(
+            paths, names or [path.name for path in paths], format, mapping, platform, dates
+        )
     except BaseException as error:
         disk_full = is_disk_full(error)
         why = None
@@ -187,8 +194,9 @@ def is_disk_full(error):
     return False
 
 
-def run_import_job(job):
-    """The "import" job: params {paths, format?, mapping?, platform?, import_run?}."""
+def run_import_job(job, names=None):
+    """The "import" job: params {paths, format?, mapping?, platform?, import_run?};
+    `names`, the files' own names (see import_files)."""
     from socialgood.jobs.models import PermanentJobError
 
     params = job.params
@@ -203,6 +211,7 @@ def run_import_job(job):
             format=params.get("format"),
             mapping=params.get("mapping"),
             platform=params.get("platform"),
+            names=names,
             progress=job.progress,
             run=run,
             job=job,
@@ -489,11 +498,11 @@ class _Importer:
         self.pseudonymiser = project_pseudonymiser(project)
         self.people_before = len(self.pseudonymiser.people)
 
-    def import_files(self, paths, format, mapping, platform, dates=None):
+    def import_files(self, paths, names, format, mapping, platform, dates=None):
         self.format_chosen = format
         plan = []
-        for path in paths:
-            entry = {"name": path.name, "size": None, "sha256": None, "format": None}
+        for path, name in zip(paths, names, strict=True):
+            entry = {"name": name, "size": None, "sha256": None, "format": None}
             self.entries.append(entry)
             try:
                 entry["size"] = path.stat().st_size
@@ -543,13 +552,15 @@ class _Importer:
     def _people_so_far(self, messages):
         if READ_IN_CHILD_PROCESS:
             return messages.people_when_stopped()
-        return _people_message(self.pseudonymiser)[1:]
+        names = [entry["name"] for entry in self.entries]
+        return _people_message(self.pseudonymiser, names)[1:]
 
     def _messages(self, plan):
         keep_raw = self.project.keep_raw
+        names = [entry["name"] for entry in self.entries]
         if not READ_IN_CHILD_PROCESS:
-            return read_files(plan, self.pseudonymiser, keep_raw, READ_LIMITS)
-        return _ReaderProcess(plan, self.pseudonymiser, keep_raw, READ_LIMITS)
+            return read_files(plan, self.pseudonymiser, keep_raw, READ_LIMITS, names)
+        return _ReaderProcess(plan, self.pseudonymiser, keep_raw, READ_LIMITS, names)
 
     def _handle(self, kind, *details):
         if kind == "dropped":
@@ -623,16 +634,17 @@ class _Importer:
 
     def finish(self, interrupted=False, why=None):
         if self.people is not None:
-            (directory, originals), _, _ = self.people
+            (directory, originals), *_ = self.people
             save_people(self.project, directory, originals, self.directory_loaded_at)
         run = self.run
         report = self._report()
         report["interrupted"] = interrupted
-        run.report = report
+        run.report = self._without_handles(report)
         run.files = [
-            {key: entry[key] for key in ("name", "size", "sha256", "format")}
+            {key: self._without_handles(entry[key]) for key in ("name", "size", "sha256", "format")}
             for entry in self.entries
         ]
+        run.label = ", ".join(entry["name"] for entry in run.files)[:300]
         formats = sorted({entry["format"] for entry in self.entries if entry["format"]})
         run.format = ", ".join(formats)[:40]
         run.records = report["records"]
@@ -648,11 +660,31 @@ class _Importer:
             )
         elif self.errors:
             run.status = ImportRun.Status.FAILED
-            run.message = " ".join(self.errors)
+            run.message = self._without_handles(" ".join(self.errors))
         else:
             run.status = ImportRun.Status.DONE
             run.message = summary(run)
         run.save()
+        if run.job_id is not None:
+            from socialgood.jobs.models import Job
+
+            Job.objects.filter(pk=run.job_id).update(title=f"Import of {run.label}"[:200])
+
+    def _without_handles(self, value):
+        """`value` (the report, a file name) with the names of files named after someone
+        the project knows ("ana_example.jsonl") as pseudonymised by the reader."""
+        renamed = self.people[3] if self.people else None
+        if not renamed:
+            return value
+        if isinstance(value, str):
+            for name, safe in renamed.items():
+                value = value.replace(name, safe)
+            return value
+        if isinstance(value, dict):
+            return {self._without_handles(k): self._without_handles(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._without_handles(item) for item in value]
+        return value
 
     def _report(self):
         totals = Report()
@@ -682,7 +714,7 @@ class _Importer:
         seconds = time.monotonic() - self.started
         stats = {}
         if self.people:
-            _, stats, people = self.people
+            _, stats, people, _ = self.people
             stats = {**stats, "new_people": people - self.people_before}
         return {
             **totals.as_dict(),
@@ -715,14 +747,15 @@ def _nothing_read(report, format_chosen):
 # --- reading: parse and pseudonymise, no database ----------------------------------------
 
 
-def read_files(plan, pseudonymiser, keep_raw, limits):
+def read_files(plan, pseudonymiser, keep_raw, limits, names=()):
     """Messages for the importer, file by file, batch by batch.
 
     ("file", index, format, mapper) when a file's format is known; ("batch", index,
     posts) of pseudonymised posts; ("failed", index, message) when the file can't be
     read on (after the posts read before the problem); ("report", index, Report) at the
     end of each file; and finally ("people", people_learnt(…) (JSON bytes), stats, people
-    count).
+    count, {file name: pseudonymised}) for the `names` of the files (and the archive
+    members the reports name) that hold a known handle.
     """
     apply = pseudonymiser.apply
     if keep_raw:
@@ -732,6 +765,7 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
 
     else:
         protect = apply
+    names = set(names)
     for index, path, source in plan:
         report = Report()
         failure = []
@@ -778,14 +812,23 @@ def read_files(plan, pseudonymiser, keep_raw, limits):
         yield from _deletions(index, module, report, pseudonymiser)
         if failure:
             yield ("failed", index, failure[0])
+        names.update(
+            line.rpartition(":")[0] or line
+            for lines in report.skipped_lines.values()
+            for line in lines
+            if isinstance(line, str)
+        )
         yield ("report", index, report)
-    yield _people_message(pseudonymiser)
+    yield _people_message(pseudonymiser, names)
 
 
-def _people_message(pseudonymiser):
+def _people_message(pseudonymiser, names):
+    """What the reader learnt about people, and the file and member `names` that hold a
+    known handle, pseudonymised (for the report)."""
     # As JSON bytes: far smaller than the objects, for the pipe and the importer's memory.
     parts = people_learnt(pseudonymiser.document())
-    return ("people", parts, pseudonymiser.stats.as_dict(), len(pseudonymiser.people))
+    stats = pseudonymiser.stats.as_dict()
+    return ("people", parts, stats, len(pseudonymiser.people), pseudonymiser.file_names(names))
 
 
 def _deletions(index, module, report, pseudonymiser):
@@ -817,12 +860,12 @@ class _ReaderProcess:
     It ignores Ctrl-C: the importer decides, and ends it.
     """
 
-    def __init__(self, plan, pseudonymiser, keep_raw, limits):
+    def __init__(self, plan, pseudonymiser, keep_raw, limits, names):
         context = multiprocessing.get_context("fork")
         self.receiver, sender = context.Pipe(duplex=False)
         self.child = context.Process(
             target=_child_reader,
-            args=(sender, plan, pseudonymiser, keep_raw, limits),
+            args=(sender, plan, pseudonymiser, keep_raw, limits, names),
             daemon=True,
         )
         self.child.start()
@@ -898,7 +941,7 @@ def _decoded(decode, chunk):
         return posts, len(items) - len(posts)
 
 
-def _child_reader(sender, plan, pseudonymiser, keep_raw, limits):
+def _child_reader(sender, plan, pseudonymiser, keep_raw, limits, names):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stop = threading.Event()
     signal.signal(STOP_SIGNAL, lambda number, frame: stop.set())
@@ -913,9 +956,9 @@ def _child_reader(sender, plan, pseudonymiser, keep_raw, limits):
     writer = threading.Thread(target=_write_messages, args=(sender, outbox), daemon=True)
     writer.start()
     try:
-        for message in read_files(plan, pseudonymiser, keep_raw, limits):
+        for message in read_files(plan, pseudonymiser, keep_raw, limits, names):
             if stop.is_set():
-                message = _people_message(pseudonymiser)
+                message = _people_message(pseudonymiser, names)
             if message[0] == "batch":
                 message = ("batch", message[1], encode(message[2]))
             elif message[0] == "people":

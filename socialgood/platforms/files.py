@@ -68,6 +68,11 @@ NOT_DATA_EXTENSIONS = frozenset(
     "opus wav flac css html htm pdf txt md rtf doc docx odt ttf otf woff woff2".split()
 )
 PASSED_OVER = "files in an archive that hold no posts (photos, videos, web pages…), passed over"
+# The endings of the files socialgood reads (tables, data, archives, compression).
+FILE_ENDINGS = frozenset(
+    {"json", "jsonl", "ndjson", "js", "txt", "csv", "xlsx", "xlsm"}
+    | {"zip", "tar", "tgz", "gz", "zst", "bz2", "xz"}
+)
 READ_CHUNK = 2**20
 DECOMPRESS_CHUNK = 2**16
 

@@ -96,7 +96,8 @@ import re
 
 import msgspec
 
-from socialgood.platforms.model import Link, Person, Post
+from socialgood.platforms.files import FILE_ENDINGS
+from socialgood.platforms.model import PLATFORMS, Link, Person, Post
 from socialgood.privacy.scrub import scrub_contacts
 
 PREFIX = "user-"
@@ -212,6 +213,17 @@ _TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 # distinctive handle, and rare enough in prose to check each one.
 _MIXED_TOKEN = re.compile(r"(?<![a-z0-9_.\-])(?!user-[0-9a-f]{16})[a-z]*+[0-9_.\-][a-z0-9_.\-]*+")
 _NOBODY = Person()
+# Where a file name may hold a handle: words, dotted names (Bluesky), user@domain.
+_FILE_NAME_PARTS = (
+    re.compile(r"[A-Za-z0-9_]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"),
+    re.compile(r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"),
+    re.compile(r"[A-Za-z0-9_]+"),
+)
+# Words of a file name that are its ending, or name a platform or a tool, not someone on
+# it (@x, @reddit).
+FILE_WORDS = FILE_ENDINGS | {"html", "result", "twarc", "twarc2", "zeeschuimer"}
+FILE_WORDS |= {"x", "twitter", "bluesky", "bsky", "mastodon", "reddit", "youtube", "telegram"}
+FILE_WORDS |= {"tiktok", "instagram", "facebook"}
 
 
 def _is_shown_name(name: str) -> bool:
@@ -373,6 +385,52 @@ class Pseudonymiser:
             (what, self._id_pseudonym(family, value) if what == "author" else self._urls(value))
             for what, value in notices
         ]
+
+    def file_names(self, names):
+        """{name: name with handles replaced} for the file and folder names that hold the
+        handle of someone the project knows: tools name a timeline after its account
+        ("ana_example.jsonl", "ana.bsky.social-feed.json"). Other names are left out."""
+        renamed = {}
+        for name in names:
+            safe = self._file_name(name)
+            if safe != name:
+                renamed[name] = safe
+        return renamed
+
+    def _file_name(self, name):
+        candidates = set()  # (start, end) of every part that could be a handle
+        for pattern in _FILE_NAME_PARTS:
+            for match in pattern.finditer(name):
+                # Any run of a dotted name's parts: "ana.bsky.social" in
+                # "feed-ana.bsky.social-2026.jsonl".
+                cuts = [match.start() + at for at, char in enumerate(match[0]) if char in ".-"]
+                starts = [match.start(), *(cut + 1 for cut in cuts)]
+                ends = [*cuts, match.end()]
+                candidates.update((start, end) for start in starts for end in ends if start < end)
+        taken = []  # the longest known parts first, not overlapping
+        for start, end in sorted(candidates, key=lambda span: span[0] - span[1]):
+            if any(start < other_end and other_start < end for other_start, other_end, _ in taken):
+                continue
+            value = self._known_handle(name[start:end].lower())
+            if value:
+                taken.append((start, end, value))
+        for start, end, value in sorted(taken, reverse=True):
+            name = name[:start] + value + name[end:]
+        return name
+
+    def _known_handle(self, handle):
+        """The pseudonym of someone known in the project by this handle, on any platform."""
+        if handle in FILE_WORDS or handle.isdigit() or is_pseudonym(handle):
+            return None
+        for family in {platform_family(platform) for platform in PLATFORMS} | {BARE_ONLY}:
+            value = self._directory.get(f"{family}:{handle}")
+            if value is None:
+                plain = family == "reddit" or (family == "mastodon" and "@" in handle)
+                value = self._hash(family, handle if plain else "@" + handle)
+                if value not in self.people:
+                    continue
+            return value
+        return None
 
     # People
 

@@ -18,7 +18,9 @@ from socialgood.collect.import_views import LimitedUploadHandler, disk_name
 from socialgood.collect.models import ColumnMapping, ImportRun
 from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS
+from socialgood.privacy.pseudonyms import pseudonym
 from tests.collect.conftest import mixed_zip
+from tests.collect.test_privacy_on_disk import everything_stored_as_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BLUESKY = FIXTURES / "bluesky" / "search.jsonl"  # 2 API pages, 4 posts
@@ -149,15 +151,14 @@ def test_the_upload_handler_deletes_its_partial_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_uploaded_names_stay_recognisable_but_safe():
-    taken = set()
-    names = ["tweets.jsonl.gz", "Tweets.jsonl.gz", "../../secrets.json", ".env", "a\x00b.csv"]
-    assert [disk_name(name, taken) for name in names] == [
-        "tweets.jsonl.gz",
-        "Tweets-2.jsonl.gz",
-        "secrets.json",
-        "env",
-        "ab.csv",
+def test_uploaded_files_are_stored_by_number_with_the_endings_that_tell_their_format():
+    names = ["ana_example.jsonl.GZ", "ana.bsky.social.json", "../../secrets.csv", ".env", "x"]
+    assert [disk_name(name, number) for number, name in enumerate(names, start=1)] == [
+        "1.jsonl.gz",
+        "2.json",
+        "3.csv",
+        "4",
+        "5",
     ]
 
 
@@ -226,6 +227,26 @@ def test_upload_runs_a_job_and_the_report_tells_what_happened(client, world, upl
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_file_named_after_an_account_is_reported_under_its_pseudonym(client, world, upload_dir):
+    # A tool named the file after the account it collected (a fixture author's handle).
+    upload(client, world, SimpleUploadedFile("ana.example.org-search.jsonl", BLUESKY.read_bytes()))
+    assert all("ana.example.org" not in path.name for path in stored_files(upload_dir)[:-1])
+    run = ImportRun.objects.get()
+    assert run.label == "1 uploaded file"
+    call_command("worker", batch=True, interval=0)
+
+    run.refresh_from_db()
+    ana = pseudonym(world.project.secret_key, "bluesky", "did:plc:anaexample0000000000000a")
+    assert run.label == f"{ana}-search.jsonl"
+    assert run.report["files"][0]["name"] == f"{ana}-search.jsonl"
+    assert Job.objects.get().title == f"Import of {ana}-search.jsonl"
+    page = client.get(reverse("import_report", args=[world.project.slug, run.pk]))
+    assert f"{ana}-search.jsonl" in page.content.decode()
+    assert "ana.example.org" not in page.content.decode()
+    assert "ana.example.org" not in everything_stored_as_text()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_failed_import_keeps_the_files_for_another_try(client, world, upload_dir):
     slug = world.project.slug
     upload(client, world, SimpleUploadedFile("notes.json", b"Dear diary, this is not JSON.\n"))
@@ -239,7 +260,7 @@ def test_a_failed_import_keeps_the_files_for_another_try(client, world, upload_d
     assert "The uploaded files are kept on the server so that you can try again." in page
     assert "Import these files again" in page
     kept = [path.name for path in stored_files(upload_dir)]
-    assert "notes.json" in kept
+    assert sorted(kept) == ["1.json", "upload.json"]  # the file, and its own name beside it
 
     client.post(reverse("import_retry", args=[slug, run.pk]), {"format": ""})
     run.refresh_from_db()

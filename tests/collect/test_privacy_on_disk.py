@@ -75,7 +75,8 @@ def test_no_original_identifier_is_stored_or_exported(
         text = f"Thank you for the respite tips, @{mentioned[1]}! See bsky.app/profile/{mentioned[1]} — {author[1]}"
         views.append(bluesky_view(number, author, text, tags=("caregiving",), mention=mentioned))
     directory = tmp_path_factory.mktemp("import")
-    path = write_jsonl(directory / "posts.jsonl", [{"posts": views}])
+    # Named after an account, as tools name a timeline: the name is someone's handle.
+    path = write_jsonl(directory / f"{people[0][1]}-feed.jsonl", [{"posts": views}])
 
     run = import_files(project, [path], user=world.owner)
     out = directory / "export.ndjson"

@@ -770,3 +770,39 @@ def test_contact_links_lose_the_address_or_number():
         "tel:[phone]",
         "https://example.org/r?email=[email]",
     ]
+
+
+def test_file_names_lose_the_handles_of_people_the_project_knows():
+    pseudonymiser = Pseudonymiser(KEY)
+    for platform, author, text in [
+        ("x", Person(id="42", handle="ana_example"), "hello @mentioned_only"),
+        ("bluesky", Person(id=ANA_DID, handle="ana.bsky.social"), ""),
+        ("mastodon", Person(handle="bo@masto.example"), ""),
+        ("reddit", Person(handle="carer_uk"), ""),
+        ("x", Person(id="44", handle="x"), ""),  # someone whose handle is a platform's name
+    ]:
+        pseudonymiser.apply(post(platform, author, text=text))
+    ana = pseudonym(KEY, "x", "42")
+    ana_bluesky = pseudonym(KEY, "bluesky", ANA_DID)
+    # Later imports know them from the stored directory.
+    later = Pseudonymiser.from_document(KEY, pseudonymiser.document())
+    names = [
+        "Ana_Example.jsonl",
+        "timeline-ana_example-2026-11.jsonl.gz",
+        "export/ana_example/tweets.js",
+        "feed-ana.bsky.social-2026.json",
+        "bo@masto.example.jsonl",
+        "carer_uk.zst",
+        "mentioned_only.csv",
+        "x-search-2026.jsonl",  # not @x's
+        "carers-week.jsonl",  # nobody's
+    ]
+    assert later.file_names(names) == {
+        "Ana_Example.jsonl": f"{ana}.jsonl",
+        "timeline-ana_example-2026-11.jsonl.gz": f"timeline-{ana}-2026-11.jsonl.gz",
+        "export/ana_example/tweets.js": f"export/{ana}/tweets.js",
+        "feed-ana.bsky.social-2026.json": f"feed-{ana_bluesky}-2026.json",
+        "bo@masto.example.jsonl": pseudonym(KEY, "mastodon", "bo@masto.example") + ".jsonl",
+        "carer_uk.zst": pseudonym(KEY, "reddit", "carer_uk") + ".zst",
+        "mentioned_only.csv": pseudonym(KEY, "x", "@mentioned_only") + ".csv",
+    }
