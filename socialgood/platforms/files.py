@@ -36,6 +36,7 @@ import codecs
 import io
 import lzma
 import re
+import struct
 import tarfile
 import zipfile
 import zlib
@@ -91,6 +92,21 @@ _X_ARCHIVE_ACCOUNT = re.compile(r"(?:.*/)?data/account\.js")
 _X_ARCHIVE_TWEETS = re.compile(r"(?:.*/)?data/tweets?(?:-part[0-9]+)?\.js")
 _X_ARCHIVE_MARKS = re.compile(r"(?:.*/)?data/(?:account|manifest|tweets?)\.js")
 _X_ARCHIVE_OWNER = ("accountId", "username", "accountDisplayName")
+_X_ARCHIVE_DATA = re.compile(r"(?:.*/)?data/[^/]+\.js")
+# A zip member's local header: signature, version, flags, method, time, date, crc,
+# compressed and uncompressed size, name and extra field lengths.
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+_LOCAL_MAGIC = b"PK\x03\x04"
+_DESCRIPTOR_MAGIC = b"PK\x07\x08"
+_NEXT_MAGICS = (b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06", b"")
+X_ARCHIVE_UNREAD = (
+    "X archive: a file left unread (only the tweets are imported, never likes, direct "
+    "messages, login records or media)"
+)
+CUT_ZIP = (
+    "zip file cut off (its list of contents, at its end, is missing): its files were read "
+    "from its start up to the cut. Was the download or copy complete?"
+)
 
 
 class UnreadableFile(Exception):
@@ -284,6 +300,11 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
         archive = zipfile.ZipFile(raw)
     except (zipfile.BadZipFile, OSError):
         # A zip's table of contents is at its end: a cut-off download loses it first.
+        raw.seek(0)
+        if raw.read(4) == _LOCAL_MAGIC:
+            raw.seek(0)
+            yield from _cut_zip_records(raw, report, limits, max_member_bytes, on_member)
+            return
         raise UnreadableFile(
             "The zip file is cut off or damaged: its list of contents, at its end, can't be "
             "read. Was the download or copy complete? Nothing in it could be read."
@@ -320,6 +341,138 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
         raise UnreadableFile("The zip file holds no JSON records.")
 
 
+def _cut_zip_records(raw, report, limits, max_member_bytes, on_member):
+    """The records of a zip whose list of contents is lost: each file is found by the
+    header before it, from the start of the zip up to the cut."""
+    report.warn(CUT_ZIP)
+    found_any = False
+    for name, member in _members_from_start(raw):
+        if name.endswith("/") or not _is_data(name):
+            continue
+        if _X_ARCHIVE_DATA.fullmatch(name) and not _X_ARCHIVE_TWEETS.fullmatch(name):
+            # Never read, not even to look (see _x_archive_tweets); nor is the owner's
+            # account.js, so the tweets' author is unknown.
+            report.warn(X_ARCHIVE_UNREAD)
+            continue
+        stream = io.BufferedReader(_Limited(member, max_member_bytes, name), READ_CHUNK)
+        head = stream.peek(8)[:8]
+        for line, record in _member_records(name, head, stream, report, limits, on_member):
+            found_any = True
+            yield line, record
+    if not found_any:
+        raise UnreadableFile(
+            "The zip file is cut off or damaged: its list of contents, at its end, is "
+            "missing, and nothing could be read from its start. Was the download or copy "
+            "complete?"
+        )
+
+
+def _members_from_start(raw):
+    """(name, raw stream) of each file of a zip, read from the local header before it;
+    what the caller leaves unread is passed over. Ends at the first header that is not
+    there (the cut) or a file whose end can't be found (stored with a data descriptor)."""
+    while True:
+        header = raw.read(_LOCAL_HEADER.size)
+        if len(header) < _LOCAL_HEADER.size or not header.startswith(_LOCAL_MAGIC):
+            return
+        fields = _LOCAL_HEADER.unpack(header)
+        flags, method, compressed, name_length, extra_length = (
+            fields[2], fields[3], fields[7], fields[9], fields[10]
+        )  # fmt: skip
+        name = raw.read(name_length).decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        extra = raw.read(extra_length)
+        if compressed == 0xFFFFFFFF:
+            compressed = _zip64_compressed_size(extra)
+        described = bool(flags & 0x08)  # sizes in a descriptor after the data
+        if flags & 0x01 or method not in (0, 8) or (described and method == 0):
+            return  # encrypted or packed otherwise: where the next file starts is unknown
+        start = raw.tell()
+        member = _InflatedMember(raw) if method == 8 else _StoredMember(raw, compressed)
+        yield name, member
+        if described:
+            member.read_to_end()
+            _skip_descriptor(raw)
+        else:
+            raw.seek(start + compressed)
+
+
+def _zip64_compressed_size(extra):
+    while len(extra) >= 4:
+        tag, size = struct.unpack("<HH", extra[:4])
+        if tag == 0x0001 and size >= 16:
+            return struct.unpack("<Q", extra[12:20])[0]
+        extra = extra[4 + size :]
+    return 0
+
+
+def _skip_descriptor(raw):
+    """Past the data descriptor after a file's data: crc and sizes, with or without its
+    signature, sizes of 4 or 8 bytes; the one followed by a header is the one."""
+    at = raw.tell()
+    signed = raw.read(4) == _DESCRIPTOR_MAGIC
+    for length in (16, 24) if signed else (12, 20):
+        raw.seek(at + length)
+        if raw.read(4) in _NEXT_MAGICS:
+            raw.seek(at + length)
+            return
+    raw.seek(at + (16 if signed else 12))
+
+
+class _StoredMember(io.RawIOBase):
+    """The bytes of a file stored in a zip without compression."""
+
+    def __init__(self, raw, size):
+        self._raw = raw
+        self._left = size
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self._raw.read(min(len(buffer), self._left))
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _InflatedMember(io.RawIOBase):
+    """A deflated file in a zip, inflated until its stream ends or the zip does."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+        self._pending = b""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while not self._pending and not self._inflate.eof:
+            chunk = self._raw.read(DECOMPRESS_CHUNK)
+            if not chunk:
+                break  # the zip is cut off here
+            try:
+                self._pending = self._inflate.decompress(chunk, DECOMPRESS_CHUNK)
+            except zlib.error:
+                raise UnreadableFile("A file in the zip is damaged.") from None
+            inflate = self._inflate
+            # At the end both name the bytes after the stream; before it, only the tail.
+            self._unread(inflate.unused_data if inflate.eof else inflate.unconsumed_tail)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _unread(self, data):
+        # The stream reads ahead of the end of its file: give that back to the zip.
+        if data:
+            self._raw.seek(-len(data), io.SEEK_CUR)
+
+    def read_to_end(self):
+        while self.read(DECOMPRESS_CHUNK):
+            pass
+
+
 def _x_archive_tweets(archive, members, report, limits):
     """(the members holding the tweets, their owner or None) of an X archive.
 
@@ -332,11 +485,7 @@ def _x_archive_tweets(archive, members, report, limits):
     accounts = [info for info in members if _X_ARCHIVE_ACCOUNT.fullmatch(info.filename)]
     others = len(members) - len(tweets) - len(accounts)
     if others:
-        report.warn(
-            "X archive: a file left unread (only the tweets are imported, never likes, "
-            "direct messages, login records or media)",
-            count=others,
-        )
+        report.warn(X_ARCHIVE_UNREAD, count=others)
     if not accounts:
         return tweets, None  # x_archive notes that the author is unknown
     account = accounts[0]

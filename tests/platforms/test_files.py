@@ -15,6 +15,8 @@ import zstandard
 
 from socialgood.platforms import bluesky, jetstream, mastodon, telegram, twitter_v1, twitter_v2
 from socialgood.platforms.files import (
+    CUT_ZIP,
+    X_ARCHIVE_UNREAD,
     UnreadableFile,
     ZipBomb,
     iter_records,
@@ -22,6 +24,7 @@ from socialgood.platforms.files import (
     sniff_format,
 )
 from socialgood.platforms.report import Report
+from tests.collect.conftest import x_archive_zip
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 TWARC2 = FIXTURES / "twarc2/search.jsonl"
@@ -182,13 +185,79 @@ def test_photos_pages_and_readmes_beside_the_data_are_passed_over_not_damage(tmp
     }
 
 
-def test_a_cut_off_zip_says_so(tmp_path):
-    archive = tmp_path / "x-archive.zip"
+class Unseekable(io.RawIOBase):
+    """Where a zip is written as a stream (a download being zipped, macOS's Finder):
+    the sizes of each file follow its data, in a data descriptor."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.data += data
+        return len(data)
+
+
+def lines_of(count, start=0):
+    return b"".join(
+        json.dumps({"n": n, "text": f"post number {n} " * 20}).encode() + b"\n"
+        for n in range(start, start + count)
+    )
+
+
+@pytest.mark.parametrize(
+    "written, compression",
+    [("seekable", zipfile.ZIP_DEFLATED), ("seekable", zipfile.ZIP_STORED),
+     ("stream", zipfile.ZIP_DEFLATED)],
+)  # fmt: skip
+def test_a_cut_off_zip_is_read_from_its_start_up_to_the_cut(tmp_path, written, compression):
+    out = Unseekable() if written == "stream" else io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as zf:
+        zf.writestr("export/first.jsonl", lines_of(300))
+        zf.writestr("export/photo.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40)
+        zf.writestr("export/second.jsonl", lines_of(300, start=300))
+    data = bytes(out.data) if written == "stream" else out.getvalue()
+    second = data.index(b"export/second.jsonl")
+    archive = tmp_path / "export.zip"
+    archive.write_bytes(data[: second + (len(data) - second) // 2])  # a download cut off
+
+    got, report = records(archive)
+
+    numbers = [record["n"] for record in got]
+    assert numbers[:300] == list(range(300))  # the first file whole
+    assert 300 < len(numbers) < 600 and numbers[300:] == list(range(300, len(numbers)))
+    assert report.warnings[CUT_ZIP] == 1
+    assert report.skipped == {"last line is cut off (incomplete file?)": 1}
+
+
+def test_a_zip_cut_before_its_first_file_ends_says_nothing_could_be_read(tmp_path):
+    archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("posts.jsonl", TWARC2.read_bytes())
-    archive.write_bytes(archive.read_bytes()[:-30])  # an interrupted download
-    with pytest.raises(UnreadableFile, match="cut off or damaged.*download or copy complete"):
+    archive.write_bytes(archive.read_bytes()[:40])
+    with pytest.raises(UnreadableFile, match="cut off.*nothing could be read.*download or copy"):
         records(archive)
+    archive.write_bytes(b"PK\x05\x06" + bytes(5))  # only the cut end of a list of contents
+    with pytest.raises(UnreadableFile, match="cut off or damaged.*Nothing in it could be read"):
+        records(archive)
+
+
+def test_a_cut_off_x_archive_still_reads_only_the_tweets(tmp_path):
+    whole = x_archive_zip(tmp_path / "archive.zip")
+    data = whole.read_bytes()
+    whole.write_bytes(data[: data.index(b"PK\x01\x02")])  # everything but the list of contents
+
+    got, report = records(whole)
+
+    text = json.dumps(got)
+    assert "a private message from a friend" not in text  # direct-messages.js
+    assert "somebody else's words" not in text  # like.js
+    assert "203.0.113.77" not in text  # ip-audit.js
+    assert len(got) == len(records(x_archive_zip(tmp_path / "whole.zip"))[0])
+    # account (so the author is unknown), manifest, deletions, DMs, logins and likes
+    assert report.warnings[X_ARCHIVE_UNREAD] == 6
 
 
 def test_a_zip_of_zips_asks_to_be_unpacked(tmp_path):
