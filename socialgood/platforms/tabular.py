@@ -474,7 +474,7 @@ def xlsx_rows(path, report=None):
     except (*BROKEN_WORKBOOK, InvalidFileException) as error:
         raise UnreadableFile(NOT_A_WORKBOOK) from error
     sheets = workbook.worksheets
-    note = other_sheets([sheet.title for sheet in sheets])
+    note = other_sheets([sheet.title for sheet in sheets], named=False)
     if report is not None and note:
         report.warn(note)
     try:
@@ -499,14 +499,17 @@ def sheet_titles(path):
     return titles
 
 
-def other_sheets(titles):
+def other_sheets(titles, named=True):
     """What to tell people when a workbook has sheets after the first, which is all that
-    is read (the report's row numbers are that sheet's), or None."""
+    is read (the report's row numbers are that sheet's), or None. `named`: with the
+    first sheet's title, for the page that shows it, not for the stored report (a title
+    may be anything, someone's handle too)."""
     if len(titles) < 2:
         return None
+    first = f"the first, “{titles[0]}”," if named else "the first"
     return (
-        f"workbook with {len(titles)} sheets: only the first, “{titles[0]}”, is read. Save "
-        "each other sheet as its own file (or as CSV) to import it"
+        f"workbook with {len(titles)} sheets: only {first} is read. Save each other sheet "
+        "as its own file (or as CSV) to import it"
     )
 
 

@@ -231,7 +231,8 @@ def test_a_workbook_with_several_sheets_says_which_one_was_read(tmp_path):
 
     assert [post.text for post in posts] == ["first month"]
     [(warning, count)] = [(w, n) for w, n in report.warnings.items() if "sheets" in w]
-    assert warning.startswith("workbook with 2 sheets: only the first, “January”, is read")
+    # Not named in the stored report: a sheet may be titled with someone's handle.
+    assert warning.startswith("workbook with 2 sheets: only the first is read")
     assert count == 1
 
 
