@@ -713,8 +713,16 @@ class Pseudonymiser:
 
     def _profile_url(self, match):
         name = match[3]
-        if is_pseudonym(name) or "." not in name:
+        if is_pseudonym(name):
             return match.group()
+        if "." not in name:
+            # Not a Bluesky handle; Friendica's profiles are /profile/<user> too, but so
+            # are other sites' pages: only a fediverse account the project knows goes.
+            value = self._hash("mastodon", f"{name}@{match[2]}".lower())
+            if value not in self.people:
+                return match.group()
+            self.stats.urls_rewritten += 1
+            return match[1] + value
         return self._handle_url(match, "bluesky", name=name)
 
     def _fediverse_path_url(self, match):

@@ -806,3 +806,20 @@ def test_file_names_lose_the_handles_of_people_the_project_knows():
         "carer_uk.zst": pseudonym(KEY, "reddit", "carer_uk") + ".zst",
         "mentioned_only.csv": pseudonym(KEY, "x", "@mentioned_only") + ".csv",
     }
+
+
+def test_a_friendica_profile_link_of_a_known_fediverse_account_loses_the_person():
+    pseudonymiser = Pseudonymiser(KEY)
+    # Friendica accounts reach Mastodon data as user@server, their profiles /profile/user.
+    pseudonymiser.apply(post("mastodon", Person(handle="ana@friendica.example"), text="hi"))
+    ana = pseudonym(KEY, "mastodon", "ana@friendica.example")
+    stored = pseudonymiser.apply(
+        post(
+            "mastodon",
+            Person(handle="bo@masto.example"),
+            text="see https://friendica.example/profile/ana and example.org/profile/settings",
+        )
+    )
+    assert stored.text == (
+        f"see https://friendica.example/profile/{ana} and example.org/profile/settings"
+    )
