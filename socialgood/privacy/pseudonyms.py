@@ -22,12 +22,16 @@ temporary files. What it does to a post:
   and their mirrors (fxtwitter, nitter…), `x.com/i/user/<id>`, `?screen_name=`,
   `reddit.com/user/<name>`, `/u/<name>` and `/r/u_<name>`, `youtube.com/channel/<id>`,
   `youtube.com/@handle`, `tiktok.com/@name`, `instagram.com/<name>`, `t.me/<name>`,
-  `tg://resolve?domain=`, `facebook.com/<name>` and `profile.php?id=`) has its person
+  `tg://resolve?domain=`, `facebook.com/<name>` and `profile.php?id=`, and Friendica's
+  `host/profile/user` when user@host is known) has its person
   part replaced and the rest kept, so thread links still join and `platform_id` stays
   a stable dedup key across re-imports. Links to `mailto:` and `tel:` lose the
   address or number; so do e-mail addresses inside URLs.
 - A Reddit post on someone's own profile has `community` "u_<name>": the name goes too.
 - `raw` is set to None: the caller encrypts it first when the project opts in.
+
+`file_names` does the same for the names of the files a run read (a timeline is often
+named after its account): the handles of people the project knows are replaced.
 
 **The pseudonym** is "user-" + the first 16 hex digits of HMAC-SHA256(project key,
 "<platform family>:<identity>"). A keyed hash, so nobody without the key can confirm
