@@ -71,7 +71,7 @@ NOT_DATA_EXTENSIONS = frozenset(
 PASSED_OVER = "files in an archive that hold no posts (photos, videos, web pages…), passed over"
 # The endings of the files socialgood reads (tables, data, archives, compression).
 FILE_ENDINGS = frozenset(
-    {"json", "jsonl", "ndjson", "js", "txt", "csv", "xlsx", "xlsm"}
+    {"json", "jsonl", "ndjson", "js", "txt", "csv", "tsv", "xlsx", "xlsm"}
     | {"zip", "tar", "tgz", "gz", "zst", "bz2", "xz"}
 )
 READ_CHUNK = 2**20

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from socialgood.collect.import_views import LimitedUploadHandler, disk_name
+from socialgood.collect.imports import TABLE_SUFFIXES, is_table
 from socialgood.collect.models import ColumnMapping, ImportRun
 from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS
@@ -160,6 +161,9 @@ def test_uploaded_files_are_stored_by_number_with_the_endings_that_tell_their_fo
         "4",
         "5",
     ]
+    # A table is known by its ending: every one must survive.
+    for suffix in TABLE_SUFFIXES:
+        assert is_table(disk_name(f"ana_example{suffix.upper()}", 1))
 
 
 def test_an_upload_without_files_says_so(client, world, upload_dir):
