@@ -640,10 +640,12 @@ class _Importer:
         report = self._report()
         report["interrupted"] = interrupted
         run.report = self._without_handles(report)
-        run.files = [
-            {key: self._without_handles(entry[key]) for key in ("name", "size", "sha256", "format")}
-            for entry in self.entries
-        ]
+        run.files = self._without_handles(
+            [
+                {key: entry[key] for key in ("name", "size", "sha256", "format")}
+                for entry in self.entries
+            ]
+        )
         run.label = ", ".join(entry["name"] for entry in run.files)[:300]
         formats = sorted({entry["format"] for entry in self.entries if entry["format"]})
         run.format = ", ".join(formats)[:40]
