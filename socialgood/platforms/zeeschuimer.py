@@ -100,7 +100,11 @@ def x_post(tweet, report, line, retweeted=None):
     source_legacy = source["legacy"]
     note = (((source.get("note_tweet") or {}).get("note_tweet_results") or {}).get("result")) or {}
     text = unescape_entities(note.get("text") or source_legacy.get("full_text") or "")
-    entities = source_legacy.get("entities") or {}
+    # A long post's entities cover its whole text; the legacy ones only the first 280
+    # characters, with a link to the rest ("x.com/i/web/status/…") in place of its links.
+    entities = (note.get("entity_set") if note.get("text") else None) or (
+        source_legacy.get("entities") or {}
+    )
     reply_to = legacy.get("in_reply_to_status_id_str")
     quote_of = legacy.get("quoted_status_id_str") or (
         (tweet.get("quoted_status_result") or {}).get("result") or {}

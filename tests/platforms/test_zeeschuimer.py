@@ -186,3 +186,35 @@ OTHER_FORMATS = {
 @pytest.mark.parametrize("record", OTHER_FORMATS.values(), ids=OTHER_FORMATS.keys())
 def test_sniff_rejects_other_formats(record):
     assert not zeeschuimer.sniff(record)
+
+
+def test_a_long_x_post_takes_its_tags_mentions_and_links_from_the_whole_text():
+    record = records()[0]
+    legacy = record["data"]["legacy"]
+    # X shows the first 280 characters with a link to the rest; entities cover only those.
+    legacy["full_text"] = "Long thread about #carers … https://t.co/more"
+    legacy["entities"] = {
+        "hashtags": [{"text": "carers", "indices": [0, 0]}],
+        "user_mentions": [],
+        "urls": [{"url": "https://t.co/more", "expanded_url": "https://x.com/i/web/status/9"}],
+    }
+    record["data"]["note_tweet"] = {
+        "note_tweet_results": {
+            "result": {
+                "text": "Long thread about #carers and #housing, with @ben_example: "
+                "https://t.co/late",
+                "entity_set": {
+                    "hashtags": [{"text": "carers"}, {"text": "Housing"}],
+                    "user_mentions": [{"id_str": "2222222222", "screen_name": "ben_example"}],
+                    "urls": [
+                        {"url": "https://t.co/late", "expanded_url": "https://example.org/late"}
+                    ],
+                },
+            }
+        }
+    }
+    [post] = zeeschuimer.parse(record, Report())
+    assert post.text.startswith("Long thread about #carers and #housing")
+    assert post.hashtags == ("carers", "housing")
+    assert [person.handle for person in post.mentions] == ["ben_example"]
+    assert [link.url for link in post.links] == ["https://example.org/late"]
