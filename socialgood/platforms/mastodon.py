@@ -54,6 +54,12 @@ def _is_status(value):
     )
 
 
+PARENT_UNKNOWN = (
+    "mastodon: reply whose parent is not in the same response, left unlinked (servers "
+    "number posts each their own way; collect the thread's context to link it)"
+)
+
+
 def parse(record, report, line=None):
     statuses, thread_root = _statuses(record)
     if statuses is None:
@@ -139,7 +145,7 @@ def _post(status, uri_by_id, thread_root, report):
     if created is None:
         return None
     uri = status["uri"]
-    text, anchors = html_to_text(status.get("content") or "")
+    text, links = html_to_text(status.get("content") or "")
     spoiler = status.get("spoiler_text")
     if spoiler:  # the content warning is part of what readers see first
         text = f"{spoiler}\n\n{text}" if text else spoiler
@@ -147,15 +153,17 @@ def _post(status, uri_by_id, thread_root, report):
     parent_id = status.get("in_reply_to_id")
     if parent_id:
         # Ids are local to the server that answered; the parent's uri is global. When
-        # the parent is not in this response, the local id is all there is.
-        reply_to = uri_by_id.get(parent_id) or str(parent_id)
+        # the parent is not in this response, it is unknown: a local id would name
+        # another post on every other server.
+        reply_to = uri_by_id.get(parent_id)
+        if reply_to is None:
+            report.warn(PARENT_UNKNOWN)
     quote = status.get("quote")
     quote_of = None
     if isinstance(quote, dict) and quote.get("state") == "accepted":
         quoted = quote.get("quoted_status")
         if isinstance(quoted, dict):
             quote_of = quoted.get("uri")
-    links = [href for href, classes in anchors if "mention" not in classes]
     card = status.get("card")
     if isinstance(card, dict) and card.get("url"):
         links.append(card["url"])
@@ -167,7 +175,7 @@ def _post(status, uri_by_id, thread_root, report):
         text=text,
         url=status.get("url") or uri,
         lang=status.get("language"),
-        kind="reply" if reply_to else "quote" if quote_of else "post",
+        kind="reply" if parent_id else "quote" if quote_of else "post",
         reply_to=reply_to,
         quote_of=quote_of,
         thread_root=thread_root if thread_root != uri else None,
@@ -228,7 +236,8 @@ def _metrics(status):
 
 
 def html_to_text(content):
-    """Plain text of a status' HTML and its anchors as (href, class) pairs.
+    """Plain text of a status' HTML and the targets of its links, not of its mentions
+    or hashtags.
 
     Servers sanitise `content` to a few tags (p, br, a, span and some inline markup)
     with quoted attributes and escaped text, so tag patterns read it exactly, at five
@@ -240,19 +249,22 @@ def html_to_text(content):
         return html.unescape(content), []
     if "quote-inline" in content:
         content = _QUOTE_INLINE.sub("", content)
-    anchors = []
+    links = []
     for attributes in _ANCHOR.findall(content):
         found = {
             key.lower(): value or other for key, value, other in _ATTRIBUTE.findall(attributes)
         }
-        if found.get("href"):
-            anchors.append((html.unescape(found["href"]), found.get("class", "")))
+        # Mastodon marks both "mention" (hashtags: "mention hashtag"); Pleroma and
+        # Akkoma "hashtag" only, Misskey only rel="tag".
+        marks = f"{found.get('class', '')} {found.get('rel', '')}".split()
+        if found.get("href") and not {"mention", "hashtag", "tag"} & set(marks):
+            links.append(html.unescape(found["href"]))
     text = _LINE_BREAK.sub("\n", content)
     text = _BLOCK_START.sub("\n\n", text)
     text = _ANY_TAG.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    return text.strip(), anchors
+    return text.strip(), links
 
 
 _QUOTE_INLINE = re.compile(r"<p[^>]*quote-inline[^>]*>.*?</p>", re.DOTALL | re.IGNORECASE)

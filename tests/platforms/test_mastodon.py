@@ -58,7 +58,7 @@ def test_status_text_tags_mentions_links_media():
 
 
 def test_boost_quote_and_replies():
-    by_id, _, _ = read("mastodon/timeline.jsonl")
+    by_id, _, report = read("mastodon/timeline.jsonl")
     boost = by_id["https://other.example/users/bo/statuses/901/activity"]
     assert (boost.kind, boost.repost_of, boost.author.id) == ("repost", S1, "bo@other.example")
     assert boost.url == boost.platform_id  # a boost has no web page
@@ -70,7 +70,9 @@ def test_boost_quote_and_replies():
     assert reply.text == "mental health\n\n@ana agreed"  # content warning first
     pending = by_id["https://other.example/users/bo/statuses/115"]
     assert pending.quote_of is None  # only accepted quotes count
-    assert pending.reply_to == "999"  # parent not in the response: the server's local id
+    # Parent not in the response: unknown (its local id would name another post elsewhere).
+    assert (pending.kind, pending.reply_to) == ("reply", None)
+    assert report.warnings[mastodon.PARENT_UNKNOWN] == 1
 
 
 def test_same_account_seen_from_two_servers_gets_one_id():
@@ -93,9 +95,20 @@ def test_context_resolves_parents_and_thread_root():
 
 
 def test_html_to_text_keeps_breaks_and_decodes_entities():
-    text, anchors = mastodon.html_to_text(
+    text, links = mastodon.html_to_text(
         "<p>a &lt;b&gt; &amp; c<br />d</p><p>e <a href='https://x.example/?a=1&amp;b=2'>x</a></p>"
     )
     assert text == "a <b> & c\nd\n\ne x"
-    assert anchors == [("https://x.example/?a=1&b=2", "")]
+    assert links == ["https://x.example/?a=1&b=2"]
     assert mastodon.html_to_text("plain &amp; simple") == ("plain & simple", [])
+
+
+def test_hashtag_and_mention_anchors_of_every_server_are_not_links():
+    _, links = mastodon.html_to_text(
+        '<p><a href="https://m.example/tags/care" class="mention hashtag" rel="tag">#care</a> '
+        '<a href="https://pl.example/tag/remote" class="hashtag" rel="tag">#remote</a> '
+        '<a href="https://mk.example/tags/misskey" rel="tag">#misskey</a> '
+        '<span class="h-card"><a href="https://m.example/@bo" class="u-url mention">@bo</a></span> '
+        '<a href="https://example.org/respite" rel="nofollow noopener">example.org/respite</a></p>'
+    )
+    assert links == ["https://example.org/respite"]
