@@ -25,6 +25,15 @@ _MONTHS = {
 }
 
 
+# X's codes for no language or none detected, and for posts of only media, mentions,
+# hashtags or cashtags: not languages.
+_X_NO_LANGUAGE = frozenset({"und", "zxx", "qme", "qam", "qct", "qht", "qst"})
+
+
+def x_language(code):
+    return None if code in _X_NO_LANGUAGE else code
+
+
 def as_utc(moment, report=None):
     """An aware UTC datetime; a zone-less one is taken as UTC (and counted)."""
     if moment.tzinfo is UTC:

@@ -377,6 +377,8 @@ def parse_time(value, zone, order=DAY_FIRST):
         if moment is None:
             try:
                 moment = datetime.fromisoformat(text.removesuffix(" UTC").replace(" UTC+", "+"))
+                if text.endswith(" UTC") and moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=UTC)  # said so: not the table's zone
             except ValueError:
                 moment = written_date(text, order)
                 if moment is None:

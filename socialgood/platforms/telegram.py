@@ -14,6 +14,8 @@ and links come from `text_entities`. Forwards keep their origin (`forwarded_from
 name) in `raw` only. Exports have no view counts and no alt texts.
 """
 
+import re
+
 from socialgood.platforms.model import Media, Person, Post
 from socialgood.platforms.normalise import from_epoch, hashtag, link, parse_iso, unique
 
@@ -24,6 +26,7 @@ MAPPER_VERSION = 1
 STREAM_KEYS = ("messages",)
 # Chat types whose id is a person's user id (Telegram Desktop's export names).
 PERSON_CHATS = {"personal_chat", "bot_chat", "saved_messages"}
+_PEER = re.compile(r"(user|chat|channel)?([0-9]+)")
 
 _NOT_INCLUDED = "(File not included."  # media left out of the export
 _MEDIA_TYPES = {
@@ -75,6 +78,14 @@ def parse(record, report, line=None):
         yield post
 
 
+def _peer_chat(peer):
+    """The chat id a peer ("channel1500000002", "user123", "chat456") is exported under."""
+    match = _PEER.fullmatch(str(peer))
+    if match is None:
+        return None
+    return f"tg-user:{match[2]}" if match[1] == "user" else match[2]
+
+
 def _post(message, chat_id, chat_name, report):
     created = from_epoch(message.get("date_unixtime"))
     if created is None:
@@ -83,6 +94,9 @@ def _post(message, chat_id, chat_name, report):
         return None
     text, tags, mentions, links = _text(message)
     reply_id = message.get("reply_to_message_id")
+    reply_chat = chat_id
+    if message.get("reply_to_peer_id") is not None:  # a message of another chat
+        reply_chat = _peer_chat(message["reply_to_peer_id"])
     if message.get("forwarded_from") is not None:
         report.warn("telegram: forwarded messages (origin kept in raw only)")
     return Post(
@@ -92,7 +106,7 @@ def _post(message, chat_id, chat_name, report):
         author=Person(id=message.get("from_id"), display_name=message.get("from") or None),
         text=text,
         kind="reply" if reply_id is not None else "post",
-        reply_to=None if reply_id is None else f"{chat_id}/{reply_id}",
+        reply_to=None if reply_id is None or reply_chat is None else f"{reply_chat}/{reply_id}",
         hashtags=unique(hashtag(tag) for tag in tags),
         mentions=tuple(mentions),
         links=unique(link(url) for url in links),

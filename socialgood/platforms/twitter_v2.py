@@ -20,6 +20,7 @@ from socialgood.platforms.normalise import (
     parse_iso,
     unescape_entities,
     unique,
+    x_language,
 )
 
 NAME = "twarc2"
@@ -30,7 +31,6 @@ API_PROBLEMS = "https://api.twitter.com/2/problems/"
 
 _KINDS = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
 _MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "gif"}
-_NO_LANGUAGE = ("und", "zxx", "qme", "qam", "qct", "qht", "qst")  # X's "no/undetected" codes
 KNOWN_TWEET_FIELDS = frozenset(
     (
         "id text author_id created_at lang conversation_id in_reply_to_user_id referenced_tweets "
@@ -147,7 +147,7 @@ def _posts(tweet, users, tweets_by_id, media_by_key, report):
         author=author,
         text=unescape_entities(text),
         url=_url(author, tweet_id),
-        lang=None if lang in _NO_LANGUAGE else lang,
+        lang=x_language(lang),
         kind=kind,
         reply_to=reply_to,
         quote_of=quote_of,

@@ -20,6 +20,7 @@ from socialgood.platforms.normalise import (
     parse_twitter_date,
     unescape_entities,
     unique,
+    x_language,
 )
 from socialgood.platforms.textscan import at_mentions_in, hashtags_in
 from socialgood.platforms.values import count
@@ -125,7 +126,7 @@ def x_post(tweet, report, line, retweeted=None):
         author=user,
         text=text,
         url=f"https://x.com/{user.handle}/status/{tweet_id}" if user.handle else None,
-        lang=None if lang in (None, "und", "qme", "zxx") else lang,
+        lang=x_language(lang),
         kind=kind,
         reply_to=reply_to,
         quote_of=quote_of,

@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -321,3 +322,14 @@ def test_header_signature_of_a_letter_that_case_folding_decomposes():
 @given(header_names, st.text(alphabet="xyz", min_size=1, max_size=5))
 def test_header_signature_changes_when_a_column_is_added(names, extra):
     assert tabular.header_signature(names + [f"{extra}_extra_"]) != tabular.header_signature(names)
+
+
+def test_a_time_that_says_utc_is_utc_whatever_the_tables_zone():
+    # Reddit's data download writes "2023-01-15 12:34:56 UTC".
+    berlin = ZoneInfo("Europe/Berlin")
+    assert tabular.parse_time("2023-01-15 12:34:56 UTC", berlin) == datetime(
+        2023, 1, 15, 12, 34, 56, tzinfo=UTC
+    )
+    assert tabular.parse_time("2023-01-15 12:34:56", berlin) == datetime(
+        2023, 1, 15, 11, 34, 56, tzinfo=UTC
+    )

@@ -90,3 +90,25 @@ def test_a_one_to_one_chat_marks_its_id_as_a_person_and_drops_their_name(tmp_pat
     assert [post.platform_id for post in posts] == ["tg-user:555000111/6", "tg-user:555000111/7"]
     assert posts[1].reply_to == "tg-user:555000111/6"
     assert {post.community for post in posts} == {None}  # "Bo Example" is not kept
+
+
+def test_a_reply_to_a_message_of_another_chat_points_to_that_chat():
+    message = {"type": "message", "date_unixtime": "1706781600", "text": "see above",
+               "from": "Carers Group", "from_id": "channel1500000001"}  # fmt: skip
+    export = {
+        "name": "Carers Group",
+        "type": "public_channel",
+        "id": 1500000001,
+        "messages": [
+            {**message, "id": 10, "reply_to_message_id": 77,
+             "reply_to_peer_id": "channel1500000002"},
+            {**message, "id": 11, "reply_to_message_id": 5, "reply_to_peer_id": "user4242"},
+            {**message, "id": 12, "reply_to_message_id": 10},
+        ],
+    }  # fmt: skip
+    posts = list(telegram.parse(export, Report()))
+    assert [post.reply_to for post in posts] == [
+        "1500000002/77",  # message 77 of the other channel, not of this one
+        "tg-user:4242/5",  # a one-to-one chat is exported under its person's id
+        "1500000001/10",
+    ]

@@ -5,6 +5,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from socialgood.platforms import twitter_v1, twitter_v2
 from socialgood.platforms.files import read_posts
 from socialgood.platforms.normalise import parse_twitter_date
@@ -154,3 +156,14 @@ def test_twarc2_stream_line_with_a_single_tweet():
     assert twitter_v2.sniff(line)
     (post,) = twitter_v2.parse(line, Report())
     assert (post.author.handle, post.hashtags) == ("fay_example", ("care",))
+
+
+@pytest.mark.parametrize("code", ["und", "zxx", "qme", "qht"])
+def test_xs_codes_for_no_language_are_no_language_in_every_x_format(code):
+    tweet = {"id_str": "1", "full_text": "#carers", "lang": code,
+             "created_at": "Fri Jan 02 09:30:00 +0000 2026",
+             "user": {"id_str": "9", "screen_name": "ana_example"}}  # fmt: skip
+    [post] = twitter_v1.parse(tweet, Report())
+    assert post.lang is None
+    [german] = twitter_v1.parse({**tweet, "lang": "de"}, Report())
+    assert german.lang == "de"
