@@ -218,11 +218,10 @@ _TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 _MIXED_TOKEN = re.compile(r"(?<![a-z0-9_.\-])(?!user-[0-9a-f]{16})[a-z]*+[0-9_.\-][a-z0-9_.\-]*+")
 _NOBODY = Person()
 # Where a file name may hold a handle: words, dotted names (Bluesky), user@domain.
-_FILE_NAME_PARTS = (
-    re.compile(r"[A-Za-z0-9_]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"),
-    re.compile(r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"),
-    re.compile(r"[A-Za-z0-9_]+"),
-)
+# The words of a file or folder name: what separators (space . _ - @ /) leave.
+_FILE_NAME_WORD = re.compile(r"[^\s/\\._\-@]+")
+_FILE_NAME_SEPARATORS = re.compile(r"[\s._\-]+")
+FILE_NAME_MAX_WORDS = 8  # a handle or a name is a few words of a file name, not more
 # Words of a file name that are its ending, or name a platform or a tool, not someone on
 # it (@x, @reddit).
 FILE_WORDS = FILE_ENDINGS | {"html", "result", "twarc", "twarc2", "zeeschuimer"}
@@ -391,31 +390,36 @@ class Pseudonymiser:
         ]
 
     def file_names(self, names):
-        """{name: name with handles replaced} for the file and folder names that hold the
-        handle of someone the project knows: tools name a timeline after its account
-        ("ana_example.jsonl", "ana.bsky.social-feed.json"). Other names are left out."""
+        """{name: name with people replaced} for the file and folder names that hold the
+        handle or the display name of someone the project knows: tools and people name
+        a timeline after its account ("ana_example_timeline.jsonl",
+        "feed-ana.bsky.social.json", "Ana Example/tweets.js"). Other names are left out."""
+        shown = {}  # display names of this run's people (as a file name writes them)
+        for value, seen in self.originals.items():
+            name = seen.get("display_name") if seen else None
+            if name and _is_shown_name(name):
+                shown[_FILE_NAME_SEPARATORS.sub(" ", name.lower()).strip()] = value
         renamed = {}
         for name in names:
-            safe = self._file_name(name)
+            safe = self._file_name(name, shown)
             if safe != name:
                 renamed[name] = safe
         return renamed
 
-    def _file_name(self, name):
-        candidates = set()  # (start, end) of every part that could be a handle
-        for pattern in _FILE_NAME_PARTS:
-            for match in pattern.finditer(name):
-                # Any run of a dotted name's parts: "ana.bsky.social" in
-                # "feed-ana.bsky.social-2026.jsonl".
-                cuts = [match.start() + at for at, char in enumerate(match[0]) if char in ".-"]
-                starts = [match.start(), *(cut + 1 for cut in cuts)]
-                ends = [*cuts, match.end()]
-                candidates.update((start, end) for start in starts for end in ends if start < end)
+    def _file_name(self, name, shown):
+        words = [match.span() for match in _FILE_NAME_WORD.finditer(name)]
+        spans = [  # every run of words within one folder or file name
+            (words[first][0], words[last][1])
+            for first in range(len(words))
+            for last in range(first, min(first + FILE_NAME_MAX_WORDS, len(words)))
+            if "/" not in name[words[first][0] : words[last][1]]
+        ]
         taken = []  # the longest known parts first, not overlapping
-        for start, end in sorted(candidates, key=lambda span: span[0] - span[1]):
+        for start, end in sorted(spans, key=lambda span: span[0] - span[1]):
             if any(start < other_end and other_start < end for other_start, other_end, _ in taken):
                 continue
-            value = self._known_handle(name[start:end].lower())
+            part = name[start:end].lower()
+            value = self._known_handle(part) or shown.get(_FILE_NAME_SEPARATORS.sub(" ", part))
             if value:
                 taken.append((start, end, value))
         for start, end, value in sorted(taken, reverse=True):

@@ -775,7 +775,11 @@ def test_contact_links_lose_the_address_or_number():
 def test_file_names_lose_the_handles_of_people_the_project_knows():
     pseudonymiser = Pseudonymiser(KEY)
     for platform, author, text in [
-        ("x", Person(id="42", handle="ana_example"), "hello @mentioned_only"),
+        (
+            "x",
+            Person(id="42", handle="ana_example", display_name="Ana Example"),
+            "hi @mentioned_only",
+        ),
         ("bluesky", Person(id=ANA_DID, handle="ana.bsky.social"), ""),
         ("mastodon", Person(handle="bo@masto.example"), ""),
         ("reddit", Person(handle="carer_uk"), ""),
@@ -784,11 +788,16 @@ def test_file_names_lose_the_handles_of_people_the_project_knows():
         pseudonymiser.apply(post(platform, author, text=text))
     ana = pseudonym(KEY, "x", "42")
     ana_bluesky = pseudonym(KEY, "bluesky", ANA_DID)
-    # Later imports know them from the stored directory.
+    # The run that saw Ana knows her display name too: a folder may be named after it.
+    assert pseudonymiser.file_names(["exports/Ana Example/tweets.js"]) == {
+        "exports/Ana Example/tweets.js": f"exports/{ana}/tweets.js"
+    }
+    # Later imports know the handles from the stored directory.
     later = Pseudonymiser.from_document(KEY, pseudonymiser.document())
     names = [
         "Ana_Example.jsonl",
         "timeline-ana_example-2026-11.jsonl.gz",
+        "ana_example_timeline.jsonl",  # "_" is part of X handles, and joins words too
         "export/ana_example/tweets.js",
         "feed-ana.bsky.social-2026.json",
         "bo@masto.example.jsonl",
@@ -800,6 +809,7 @@ def test_file_names_lose_the_handles_of_people_the_project_knows():
     assert later.file_names(names) == {
         "Ana_Example.jsonl": f"{ana}.jsonl",
         "timeline-ana_example-2026-11.jsonl.gz": f"timeline-{ana}-2026-11.jsonl.gz",
+        "ana_example_timeline.jsonl": f"{ana}_timeline.jsonl",
         "export/ana_example/tweets.js": f"export/{ana}/tweets.js",
         "feed-ana.bsky.social-2026.json": f"feed-{ana_bluesky}-2026.json",
         "bo@masto.example.jsonl": pseudonym(KEY, "mastodon", "bo@masto.example") + ".jsonl",
