@@ -208,16 +208,19 @@ def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None):
             for field, position in positions.items()
         }
         row = (values, platform, zone, report, row_number, dict(zip(header, cells, strict=False)))
-        if order is None:
+        if order is None and reads_by_order(values["created_at"]):
             order = date_order(values["created_at"])
-            if order is None:
+            if order is None:  # "03/04/2026": wait for a date that tells
                 waiting.append(row)
                 if len(waiting) < PENDING_DATES:
                     continue
-        if order is not None and waiting:
-            yield from _rows_to_posts(waiting, order)
+                report.warn(DAY_FIRST_ASSUMED)
+                yield from _rows_to_posts(waiting, DAY_FIRST)
+                waiting, order = [], DAY_FIRST
+                continue
+            yield from _rows_to_posts(waiting, order)  # this date told how they read
             waiting = []
-        post = row_post(*row, order)
+        post = row_post(*row, order or DAY_FIRST)  # no order yet: this date needs none
         if post is not None:
             yield post
     if waiting:
@@ -343,8 +346,8 @@ def reads_by_order(value):
 
 def date_order(value):
     """DAY_FIRST or MONTH_FIRST when this cell's date tells ("13/01/2026", "01/13/2026"),
-    None when it could be either ("03/04/2026"); DAY_FIRST for anything else, where
-    the order does not matter."""
+    None when it does not ("03/04/2026", "05/05/2026"); DAY_FIRST for anything else,
+    where the order does not matter."""
     match = _order_dependent(value)
     if match is None:
         return DAY_FIRST
@@ -353,7 +356,7 @@ def date_order(value):
         return DAY_FIRST
     if second > 12:
         return MONTH_FIRST
-    return DAY_FIRST if first == second else None
+    return None  # 03/04/2026, and 05/05/2026, which reads the same either way
 
 
 def parse_time(value, zone, order=DAY_FIRST):

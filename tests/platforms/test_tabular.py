@@ -171,6 +171,41 @@ def test_the_column_tells_whether_the_day_or_the_month_comes_first(tmp_path):
     assert not report.warnings
 
 
+def test_a_date_that_reads_the_same_either_way_tells_nothing(tmp_path):
+    # 05/05 is 5 May whichever comes first: the American 04/13 decides (found by an audit).
+    path = dated(tmp_path, "05/05/2026", "04/13/2026", "03/04/2026")
+    posts, report = read(path, DATE_MAPPING)
+    assert sorted(post.created_at.date().isoformat() for post in posts) == [
+        "2026-03-04", "2026-04-13", "2026-05-05",
+    ]  # fmt: skip
+    assert not report.skipped and not report.warnings
+
+
+def test_iso_dates_beside_ambiguous_ones_wait_for_nothing(tmp_path):
+    path = dated(tmp_path, "2026-01-02 10:00", "03/04/2026", "2026-01-03 10:00", "04/13/2026")
+    report = Report()
+    posts = tabular.iter_posts(path, DATE_MAPPING, "x", report)
+    first = next(posts)  # the ISO date is read at once, not after the file tells
+    assert first.created_at.date().isoformat() == "2026-01-02"
+    assert sorted(post.created_at.date().isoformat() for post in [first, *posts]) == [
+        "2026-01-02", "2026-01-03", "2026-03-04", "2026-04-13",
+    ]  # fmt: skip
+    assert not report.warnings
+
+
+def test_rows_waiting_for_the_order_are_each_read_once_when_too_many_wait(tmp_path, monkeypatch):
+    monkeypatch.setattr(tabular, "PENDING_DATES", 3)
+    path = dated(tmp_path, *[f"0{day}/04/2026" for day in range(1, 6)], "04/13/2026")
+    posts, report = read(path, DATE_MAPPING)
+    # Day first, as no date told within 3 rows: 04/13 then can't be read.
+    assert sorted(post.platform_id for post in posts) == ["1", "2", "3", "4", "5"]
+    assert sorted(post.created_at.date().isoformat() for post in posts) == [
+        f"2026-04-0{day}" for day in range(1, 6)
+    ]
+    assert report.warnings == {tabular.DAY_FIRST_ASSUMED: 1}
+    assert report.skipped == {tabular.NO_DATE: 1}
+
+
 def test_a_file_that_never_tells_the_order_is_read_day_first_with_a_note(tmp_path):
     (post, _), report = read(dated(tmp_path, "03/04/2026", "05/06/2026"), DATE_MAPPING)
     assert post.created_at.date().isoformat() == "2026-04-03"
