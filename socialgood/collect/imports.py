@@ -53,6 +53,7 @@ TABLE_MAPPER = f"table/{getattr(tabular, 'MAPPER_VERSION', 1)}"
 # Skip reasons of socialgood.platforms.files that mean the file itself is damaged
 # (as opposed to records that are fine but are not posts, e.g. Jetstream likes).
 DAMAGE_REASONS = (
+    "compressed file cut off",
     "line is not valid JSON",
     "line is not UTF-8 text",
     "last line is cut off",

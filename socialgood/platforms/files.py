@@ -103,6 +103,10 @@ X_ARCHIVE_UNREAD = (
     "X archive: a file left unread (only the tweets are imported, never likes, direct "
     "messages, login records or media)"
 )
+CUT_COMPRESSED = (
+    "compressed file cut off or damaged: what came after could not be read (was the "
+    "download or copy complete?)"
+)
 CUT_ZIP = (
     "zip file cut off (its list of contents, at its end, is missing): its files were read "
     "from its start up to the cut. Was the download or copy complete?"
@@ -137,7 +141,7 @@ def iter_records(
         if head.startswith(_ZIP_MAGICS):
             yield from _zip_records(raw, report, limits, max_member_bytes, on_member)
             return
-        stream = _decompressed(raw, head)
+        stream = _decompressed(raw, head, report)
         if head.startswith(_ZSTD_MAGIC) and not stream.peek(1):
             _check_zstd_complete(raw)
         if stream.peek(_TAR_MAGIC_AT + 5)[_TAR_MAGIC_AT : _TAR_MAGIC_AT + 5] == b"ustar":
@@ -261,7 +265,7 @@ class _Discard:
 # --- opening -----------------------------------------------------------------------
 
 
-def _decompressed(raw, head):
+def _decompressed(raw, head, report):
     """A buffered binary stream of the file's content, decompressed by magic bytes."""
     if head.startswith(_GZIP_MAGIC):
         stream = GzipFile(fileobj=raw, mode="rb")
@@ -274,7 +278,7 @@ def _decompressed(raw, head):
         stream = lzma.LZMAFile(raw)
     else:  # plain JSON: read the file directly, the fastest path
         return io.BufferedReader(raw, READ_CHUNK)
-    return _guarded(stream)
+    return _guarded(stream, report)
 
 
 def _check_zstd_complete(raw):
@@ -548,7 +552,7 @@ def _member_records(name, head, stream, report, limits, on_member):
         report.skip("zip inside the archive (unpack it first)", name)
         return
     try:
-        yield from _stream_records(_decompressed(stream, head), report, limits, name)
+        yield from _stream_records(_decompressed(stream, head, report), report, limits, name)
     except ZipBomb:
         raise
     except UnreadableFile as error:
@@ -625,36 +629,41 @@ class _Limited(io.RawIOBase):
         return count
 
 
-def _guarded(stream):
-    """A buffered stream on which decompression errors become UnreadableFile."""
-    return io.BufferedReader(_Raw(stream), READ_CHUNK)
+def _guarded(stream, report):
+    """A buffered stream that ends where decompression fails (a cut-off .gz, a corrupt
+    .zst), telling `report`; UnreadableFile when nothing came out before."""
+    return io.BufferedReader(_Raw(stream, report), READ_CHUNK)
 
 
 class _Raw(io.RawIOBase):
-    """Adapts a decompressing reader to RawIOBase, translating its errors
-    (a cut-off .gz, a corrupt .zst) to UnreadableFile."""
-
-    def __init__(self, stream):
+    def __init__(self, stream, report):
         self._stream = stream
+        self._report = report
+        self._given = 0
+        self._ended = False
 
     def readable(self):
         return True
 
     def readinto(self, buffer):
+        if self._ended:
+            return 0
         try:
-            # small reads: an error loses only the piece being read, not a whole buffer
-            data = self._stream.read(min(len(buffer), DECOMPRESS_CHUNK))
-        except (
-            EOFError,
-            OSError,
-            zlib.error,
-            lzma.LZMAError,
-            zstandard.ZstdError,
-        ) as error:
-            raise UnreadableFile(
-                f"The compressed file is damaged or cut off ({error}). "
-                "Everything before the damage was read."
-            ) from None
+            # read1: one step of decompression, so what came out before an error has
+            # been given (read() loses it when a later step fails: a cut-off .gz lost
+            # its last 64 KiB, a small one everything)
+            data = self._stream.read1(min(len(buffer), DECOMPRESS_CHUNK))
+        except (EOFError, OSError, zlib.error, lzma.LZMAError, zstandard.ZstdError):
+            if not self._given:
+                raise UnreadableFile(
+                    "The compressed file is cut off or damaged: nothing in it could be "
+                    "read. Was the download or copy complete?"
+                ) from None
+            # What came before is kept, as for a cut-off file that is not compressed.
+            self._report.skip(CUT_COMPRESSED)
+            self._ended = True
+            return 0
+        self._given += len(data)
         buffer[: len(data)] = data
         return len(data)
 

@@ -15,6 +15,7 @@ import zstandard
 
 from socialgood.platforms import bluesky, jetstream, mastodon, telegram, twitter_v1, twitter_v2
 from socialgood.platforms.files import (
+    CUT_COMPRESSED,
     CUT_ZIP,
     X_ARCHIVE_UNREAD,
     UnreadableFile,
@@ -292,15 +293,22 @@ def test_zip_member_larger_than_the_limit_is_refused(tmp_path):
     assert seen == [{"a": 1}]  # what came before the refusal was read
 
 
-def test_cut_off_gzip_raises_after_the_records_before_the_damage(tmp_path):
+@pytest.mark.parametrize("lines", [20, 100_000])
+def test_a_cut_off_gzip_keeps_every_line_before_the_cut(tmp_path, lines):
     path = tmp_path / "cut.jsonl.gz"
-    data = gzip.compress(b"".join(b'{"n": %d}\n' % n for n in range(100_000)))
-    path.write_bytes(data[: len(data) // 2])
-    seen = []
-    with pytest.raises(UnreadableFile, match="damaged or cut off"):
-        for _, record in iter_records(path, Report()):
-            seen.append(record)
-    assert seen[:3] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    data = gzip.compress(b"".join(b'{"n": %d}\n' % n for n in range(lines)))
+    path.write_bytes(data[: len(data) - 8])  # only the checksum and size are missing
+    got, report = records(path)
+    assert got == [{"n": n} for n in range(lines)]  # a small file was lost whole before
+    assert report.skipped == {CUT_COMPRESSED: 1}
+    if lines > 20:  # (cut in the middle of a tiny file, not even a line is left)
+        path.write_bytes(data[: len(data) // 2])
+        got, report = records(path)
+        assert got == [{"n": n} for n in range(len(got))] and 0 < len(got) < lines
+        assert report.skipped[CUT_COMPRESSED] == 1
+    path.write_bytes(data[:12])  # cut in its header: nothing to keep
+    with pytest.raises(UnreadableFile, match="cut off or damaged: nothing in it could be read"):
+        records(path)
 
 
 # --- JSON Lines -----------------------------------------------------------------------
