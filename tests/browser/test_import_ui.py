@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from socialgood.collect.models import ImportRun
 from tests.conftest import PASSWORD, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -89,3 +90,19 @@ def test_the_form_works_by_keyboard_and_stops_a_too_large_drop_at_once(live_serv
     page.get_by_role("button", name="Upload and import").click()
     expect(page).to_have_url(re.compile(r"/import/$"))
     expect(alert).to_contain_text("too large for the browser")
+
+
+def test_an_upload_after_the_login_expired_says_so(live_server, page, upload_dir):
+    world = World()
+    log_in(page, live_server, "arun")
+    page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
+    page.wait_for_load_state()
+    page.context.clear_cookies()  # the session ended while the page was open
+    page.get_by_label("Files to import").set_input_files(str(BLUESKY))
+    page.get_by_role("button", name="Upload and import").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("you may have been logged out")
+    expect(alert).to_contain_text("Nothing was imported")
+    expect(page.get_by_role("button", name="Upload and import")).to_be_enabled()
+    assert not ImportRun.objects.exists()

@@ -17,6 +17,9 @@
   var maxBytes = Number(form.getAttribute("data-max-bytes"));
   var maxLabel = form.getAttribute("data-max-label");
   var request = null;
+  var tooLargeForServer = "These files are too large for the server to take at once. " +
+    "Upload fewer files at a time, or import large files on the server with the command " +
+    "“socialgood import”.";
 
   function size(bytes) {
     var units = ["bytes", "KB", "MB", "GB", "TB"];
@@ -75,6 +78,24 @@
     listChosen();
   });
 
+  // What to say when the server answered with a page, not a result.
+  function withoutAnswer(status) {
+    if (status < 300) {
+      return "The upload did not go through: you may have been logged out. Reload this " +
+        "page, log in again if asked, and upload the files again. Nothing was imported.";
+    }
+    if (status === 403) {
+      return "The server refused the upload (error 403). Reload this page and try again; " +
+        "if it happens again, ask the project's owner whether your role may import files.";
+    }
+    if (status === 413) return tooLargeForServer;
+    if (status >= 500) {
+      return "The server had a problem (error " + status + ") and nothing was imported. " +
+        "Try again in a few minutes.";
+    }
+    return "The server could not take the upload (error " + status + "). Try again.";
+  }
+
   function finished() {
     request = null;
     progressBox.hidden = true;
@@ -112,9 +133,10 @@
       progressText.textContent = "Uploaded. Starting the import…";
     });
     request.addEventListener("load", function () {
+      var status = this.status;
       var answer = null;
       try {
-        answer = JSON.parse(request.responseText);
+        answer = JSON.parse(this.responseText);
       } catch (e) {
         answer = null;
       }
@@ -123,8 +145,7 @@
         return;
       }
       finished();
-      showError((answer && answer.error) ||
-        "The server could not take the upload (error " + request.status + "). Try again.");
+      showError((answer && answer.error) || withoutAnswer(status));
     });
     request.addEventListener("error", function () {
       finished();
