@@ -311,7 +311,7 @@ class Pseudonymiser:
         self.originals = {}
         # "<family>:<id>" -> the handle-based pseudonym that id adopted
         self.aliases = {} if aliases is None else aliases
-        self.stats = PseudonymStats(self.people)
+        self.stats = PseudonymStats(self.originals)  # this run's people, not the project's
         for entry, value in (directory or {}).items():
             family, _, handle = entry.partition(":")
             self._remember(family, handle, value)

@@ -32,7 +32,7 @@ from socialgood.platforms.model import Person
 from socialgood.platforms.model import Post as ParsedPost
 from socialgood.platforms.report import Report
 from socialgood.privacy.pseudonyms import pseudonym
-from socialgood.projects.models import AuditEvent
+from socialgood.projects.models import AuditEvent, Project
 from tests.collect.conftest import (
     FIXTURES,
     MIXED,
@@ -922,3 +922,18 @@ def test_a_large_import_leaves_the_query_planner_statistics(world, tmp_path, mon
     monkeypatch.setattr(imports, "OPTIMISE_INDEX_AFTER", 10)
     import_files(world.project, [bluesky_file(tmp_path / "large.jsonl", range(20))])
     assert planner_statistics() > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_report_counts_the_people_of_this_import_not_of_the_project(world):
+    bluesky = FIXTURES / "bluesky/search.jsonl"
+    alone = import_files(world.project, [bluesky]).report["pseudonyms"]
+    assert alone["people"] == alone["new_people"] > 0
+
+    other = Project.create(name="Another study", owner=world.owner)
+    import_files(other, [FIXTURES / "twarc2/search.jsonl"])
+    after = import_files(other, [bluesky]).report["pseudonyms"]
+    assert after["people"] == alone["people"]  # not the twarc2 file's people too
+    assert after["new_people"] == alone["new_people"]
+    again = import_files(other, [bluesky]).report["pseudonyms"]
+    assert (again["people"], again["new_people"]) == (alone["people"], 0)
