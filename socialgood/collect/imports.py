@@ -484,6 +484,8 @@ class _Importer:
         # A retried job reads its files again: the posts its earlier attempt stored
         # come back as duplicates and are subtracted at the end.
         self.resumed_imported = run.imported
+        # ... file by file, as far as the earlier attempt reported them
+        self.resumed_files = [file.get("imported", 0) for file in run.report.get("files", [])]
         self.imported = self.duplicates = self.deleted_on_platform = 0
         self.entries = []
         self.reports = {}
@@ -713,7 +715,15 @@ class _Importer:
                     totals.skip(reason, f"{entry['name']}:{line}", count=0)
             totals.warnings.update(report.warnings)
             totals.unknown_fields.update(report.unknown_fields)
-            files_report.append({"imported": 0, "duplicates": 0, **entry, **report.as_dict()})
+            counts = {
+                "imported": entry.get("imported", 0),
+                "duplicates": entry.get("duplicates", 0),
+            }
+            if index < len(self.resumed_files):  # stored by the earlier attempt: new still
+                earlier = min(self.resumed_files[index], counts["duplicates"])
+                counts = {"imported": counts["imported"] + earlier,
+                          "duplicates": counts["duplicates"] - earlier}  # fmt: skip
+            files_report.append({**entry, **counts, **report.as_dict()})
         seconds = time.monotonic() - self.started
         stats = {}
         if self.people:

@@ -708,6 +708,30 @@ def test_a_retried_job_continues_its_run_with_exact_counts(world, tmp_path, smal
     assert (run.imported, run.duplicates) == (25, 0)
 
 
+def test_a_retried_import_reports_each_file_as_its_totals(world, tmp_path):
+    # The first try stored the first file's posts, then failed on the second file.
+    first = bluesky_file(tmp_path / "first.jsonl", range(6))
+    second = tmp_path / "second.jsonl"
+    second.write_bytes(b"not posts at all\n")
+    run = import_files(world.project, [first, second])
+    assert run.status == ImportRun.Status.FAILED and run.imported == 6
+    second.unlink()
+    bluesky_file(second, range(6, 10))  # mended, and tried again into the same run
+    job = Job.objects.create(
+        kind="import",
+        title="Import",
+        project=world.project,
+        params={"paths": [str(first), str(second)], "import_run": run.pk},
+    )
+
+    imports.run_import_job(job)
+
+    run.refresh_from_db()
+    files = [(file["imported"], file["duplicates"]) for file in run.report["files"]]
+    assert files == [(6, 0), (4, 0)]
+    assert (run.report["imported"], run.report["duplicates"]) == (10, 0)
+
+
 def test_a_large_import_merges_the_search_index(world, tmp_path, monkeypatch):
     monkeypatch.setattr(imports, "OPTIMISE_INDEX_AFTER", 10)
     merged = []
