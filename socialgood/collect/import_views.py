@@ -66,6 +66,9 @@ FORMAT_CHOICES = [
     *((name, module.LABEL) for name, module in FORMATS.items()),
     (TABLE_CHOICE, "Table: CSV or Excel (XLSX), with a column mapping"),
 ]
+# Trying a failed import again reads the same files: a table needs the column step,
+# which only an upload has.
+RETRY_FORMAT_CHOICES = [choice for choice in FORMAT_CHOICES if choice[0] != TABLE_CHOICE]
 FORMAT_LABELS = {name: module.LABEL for name, module in FORMATS.items()}
 FORMAT_LABELS.update(dict.fromkeys(TABLE_FORMATS, "Table (CSV or Excel)"))
 
@@ -684,7 +687,7 @@ def import_report(request, slug, run_id):
         "uploaded": run.job is not None and run.job.kind == UPLOAD_JOB,
         "duration": _duration(report.get("duration_seconds")),
         "pseudonyms": report.get("pseudonyms", {}),
-        "format_choices": FORMAT_CHOICES,
+        "format_choices": RETRY_FORMAT_CHOICES,
     }
     return render(request, "collect/import_report.html", context)
 
@@ -712,7 +715,7 @@ def import_retry(request, slug, run_id):
         messages.info(request, "This import can't be run again: its files are gone.")
         return redirect("import_report", slug=slug, run_id=run.pk)
     chosen_format = request.POST.get("format", "")
-    if chosen_format not in dict(FORMAT_CHOICES):
+    if chosen_format not in dict(RETRY_FORMAT_CHOICES):
         chosen_format = ""
     params = {**run.job.params, "format": chosen_format or None}
     with transaction.atomic():

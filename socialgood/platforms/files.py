@@ -103,6 +103,10 @@ X_ARCHIVE_UNREAD = (
     "X archive: a file left unread (only the tweets are imported, never likes, direct "
     "messages, login records or media)"
 )
+TABLE_IN_ARCHIVE = (
+    "table (CSV or Excel) in an archive, not read: unpack the archive and import the "
+    "table on its own, to choose which column is which"
+)
 CUT_COMPRESSED = (
     "compressed file cut off or damaged: what came after could not be read (was the "
     "download or copy complete?)"
@@ -330,7 +334,7 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as error:
             report.skip(f"archive member can't be opened ({error})", info.filename)
             continue
-        nested = nested or head.startswith(_ZIP_MAGICS)
+        nested = nested or (head.startswith(_ZIP_MAGICS) and not _is_table_name(info.filename))
         with member:
             stream = _Limited(member, max_member_bytes, info.filename)
             records = _member_records(info.filename, head, stream, report, limits, on_member)
@@ -342,7 +346,7 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
     if not found_any:
         if nested:
             raise UnreadableFile("The zip file holds other zip files: unpack it first.")
-        raise UnreadableFile("The zip file holds no JSON records.")
+        _no_records_in_archive("zip file", [info.filename for info in members])
 
 
 def _cut_zip_records(raw, report, limits, max_member_bytes, on_member):
@@ -513,11 +517,13 @@ def _x_archive_tweets(archive, members, report, limits):
 def _tar_records(stream, report, limits, max_member_bytes, on_member=None):
     """The records of every file in a tar archive, in the order they stream by."""
     found_any = False
+    names = []
     try:
         archive = tarfile.open(fileobj=stream, mode="r|")
         for info in archive:
             if not info.isfile() or not _is_data(info.name):
                 continue
+            names.append(info.name)
             if info.size > max_member_bytes:  # tar reads exactly the size its header gives
                 raise ZipBomb(
                     f"“{info.name}” in the archive is {_size(info.size)}, more than the limit "
@@ -534,7 +540,7 @@ def _tar_records(stream, report, limits, max_member_bytes, on_member=None):
             "was read."
         ) from None
     if not found_any:
-        raise UnreadableFile("The archive holds no JSON records.")
+        _no_records_in_archive("archive", names)
 
 
 def _member_records(name, head, stream, report, limits, on_member):
@@ -548,6 +554,9 @@ def _member_records(name, head, stream, report, limits, on_member):
     if not head:
         report.skip("empty file in the archive", name)
         return
+    if _is_table_name(name):
+        report.skip(TABLE_IN_ARCHIVE, name)
+        return
     if head.startswith(_ZIP_MAGICS):
         report.skip("zip inside the archive (unpack it first)", name)
         return
@@ -557,6 +566,19 @@ def _member_records(name, head, stream, report, limits, on_member):
         raise
     except UnreadableFile as error:
         report.skip(f"archive member not read: {error}", name)
+
+
+def _is_table_name(name):
+    return name.lower().endswith((".csv", ".tsv", ".xlsx", ".xlsm"))
+
+
+def _no_records_in_archive(what, names):
+    if names and all(map(_is_table_name, names)):
+        raise UnreadableFile(
+            f"The {what} holds tables (CSV or Excel) only: unpack it and import the tables "
+            "themselves, so that you can choose which column is which."
+        )
+    raise UnreadableFile(f"The {what} holds no JSON records.")
 
 
 def _is_data(name):
@@ -1044,7 +1066,11 @@ def _not_json_message(first):
     elif b"\x00" in first[:4096] or not _is_text(first[:4096]):
         kind = "binary data"
     elif any(separator in first for separator in (b",", b";", b"\t")):
-        kind = "a table (CSV?); import it as a table instead"
+        kind = (
+            "a table (columns separated by commas, semicolons or tabs). Import it as a "
+            "table: on the upload page, choose the format “Table: CSV or Excel”; with "
+            "socialgood import, add --format csv"
+        )
     else:
         kind = "text that is not JSON"
     return f"This file is not JSON or JSON Lines; it looks like {kind}."

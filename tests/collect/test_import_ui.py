@@ -266,6 +266,8 @@ def test_a_failed_import_keeps_the_files_for_another_try(client, world, upload_d
     kept = [path.name for path in stored_files(upload_dir)]
     assert sorted(kept) == ["1.json", "upload.json"]  # the file, and its own name beside it
 
+    # A table can't be chosen here: it needs the column step of a new upload.
+    assert 'value="table"' not in page and "upload it again</a> with the format" in page
     client.post(reverse("import_retry", args=[slug, run.pk]), {"format": ""})
     run.refresh_from_db()
     assert Job.objects.count() == 2 and run.job.is_active

@@ -17,6 +17,7 @@ from socialgood.platforms import bluesky, jetstream, mastodon, telegram, twitter
 from socialgood.platforms.files import (
     CUT_COMPRESSED,
     CUT_ZIP,
+    TABLE_IN_ARCHIVE,
     X_ARCHIVE_UNREAD,
     UnreadableFile,
     ZipBomb,
@@ -634,3 +635,22 @@ def test_sniffing_and_reading_gen_posts_output(tmp_path, name, module):
     assert report.skipped_total == 0
     assert not report.unknown_fields
     assert all(post.created_at.utcoffset().total_seconds() == 0 for post in posts)
+
+
+def test_tables_in_an_archive_are_named_and_the_way_to_import_them_said(tmp_path):
+    archive = tmp_path / "study.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("study/posts.jsonl", TWARC2.read_bytes())
+        zf.writestr("study/more.csv", b"id,text,date\n1,hello,2026-01-02\n")
+        zf.writestr("study/sheet.xlsx", b"PK\x03\x04 an Excel workbook is a zip")
+    got, report = records(archive)
+    assert got == records(TWARC2)[0]
+    assert report.skipped == {TABLE_IN_ARCHIVE: 2}
+    assert report.skipped_lines[TABLE_IN_ARCHIVE] == ["study/more.csv", "study/sheet.xlsx"]
+
+    only_tables = tmp_path / "tables.zip"
+    with zipfile.ZipFile(only_tables, "w") as zf:
+        zf.writestr("a.csv", b"id,text\n1,hello\n")
+        zf.writestr("b.xlsx", b"PK\x03\x04 an Excel workbook is a zip")
+    with pytest.raises(UnreadableFile, match="holds tables .* only: unpack it and import"):
+        records(only_tables)
