@@ -569,6 +569,8 @@ def columns(request, slug, token):
     template = "collect/import_columns.html"
     if request.htmx:
         return render(request, f"{template}#previews", context)
+    if action == "start":  # it could not: say why at the top, where the eyes are
+        context["problems"] = [table for table in readable if table.problem]
     has_problem = request.method == "POST" and any(table.problem for table in readable)
     return render(request, template, context, status=400 if has_problem else 200)
 

@@ -405,6 +405,20 @@ def test_a_mapping_without_a_date_column_is_explained(client, world, upload_dir)
     assert not ImportRun.objects.exists()
 
 
+def test_starting_with_a_column_missing_says_why_at_the_top(client, world, upload_dir):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    form = {"t1-platform_id": "post id", "t1-platform": "x", "action": "start"}
+    response = client.post(response["Location"], form)
+    assert response.status_code == 400 and not ImportRun.objects.exists()
+    page = response.content.decode()
+    summary = page.index('class="error-summary" role="alert"')
+    assert summary < page.index('class="columns-form"')
+    assert "The import can't start yet" in page
+    assert "carers.csv</a>: " + escape("This mapping can't be used yet: choose the column") in page
+
+
 def test_the_preview_follows_the_form_through_htmx(client, world, upload_dir):
     response = upload(
         client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
