@@ -615,6 +615,25 @@ def _explain(reason):
     return ""
 
 
+def _where(lines, count, unit):
+    """Where the skipped records are: "lines 2, 5", "line 12 of export/a.jsonl" or, for a
+    file in an archive, its name."""
+    shown = lines[:SHOW_LINES]
+    if all(isinstance(line, int) for line in shown):
+        text = ", ".join(str(line) for line in shown)
+        if text:
+            text = f"{unit}s {text}" if len(lines) > 1 else f"{unit} {text}"
+    else:
+        parts = []
+        for line in shown:
+            member, _, number = str(line).rpartition(":")
+            parts.append(
+                f"{unit} {number} of {member}" if member and number.isdigit() else str(line)
+            )
+        text = ", ".join(parts)
+    return text + ", …" if text and count > len(shown) else text
+
+
 def _file_rows(run):
     """What the report page says per file, from the stored report."""
     rows = []
@@ -622,14 +641,9 @@ def _file_rows(run):
         unit = "row" if entry.get("format") in TABLE_FORMATS else "line"
         skips = []
         for reason, count in entry.get("skipped", {}).items():
-            where = entry.get("skipped_lines", {}).get(reason, [])
-            shown = ", ".join(str(line) for line in where[:SHOW_LINES])
-            if shown and count > len(where[:SHOW_LINES]):
-                shown += ", …"
-            if shown:
-                shown = f"{unit}s {shown}" if len(where) > 1 else f"{unit} {shown}"
+            where = _where(entry.get("skipped_lines", {}).get(reason, []), count, unit)
             skips.append(
-                {"reason": reason, "count": count, "where": shown, "explanation": _explain(reason)}
+                {"reason": reason, "count": count, "where": where, "explanation": _explain(reason)}
             )
         unknown = sorted(entry.get("unknown_fields", {}))
         rows.append(

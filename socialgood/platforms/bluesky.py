@@ -36,6 +36,11 @@ KNOWN_POST_VIEW_FIELDS = frozenset(
 KNOWN_RECORD_FIELDS = frozenset(
     "$type text createdAt facets reply embed langs labels tags entities via".split()
 )
+# A facet marks a link, mention or hashtag by byte range; some clients get it wrong.
+MISPLACED_FACET = (
+    "bluesky: a link, mention or hashtag marked outside the post's text (the mark was "
+    "left out, the text kept)"
+)
 
 
 def sniff(record):
@@ -206,7 +211,7 @@ def _facets(facets, text, report):
     for facet in facets:
         byte_range = _byte_range(facet.get("index"), len(encoded))
         if byte_range is None:
-            report.warn("bluesky: misaligned facet (byte range outside the text)")
+            report.warn(MISPLACED_FACET)
         for feature in facet.get("features") or ():
             kind = feature.get("$type")
             if kind == _TAG:

@@ -119,9 +119,9 @@ DAY_FIRST_ASSUMED = (
 )
 NO_DATE = "row without a readable date and time"
 
-HASHTAGS_FROM_TEXT = "hashtags found in the text by regex: no hashtag column was mapped"
-MENTIONS_FROM_TEXT = "mentions found in the text by regex: no mentions column was mapped"
-LINKS_FROM_TEXT = "links found in the text by regex: no links column was mapped"
+HASHTAGS_FROM_TEXT = "hashtags taken from the text (#words), as no column was chosen for them"
+MENTIONS_FROM_TEXT = "mentions taken from the text (@names), as no column was chosen for them"
+LINKS_FROM_TEXT = "links taken from the text, as no column was chosen for them"
 
 
 # Header and mapping -------------------------------------------------------------
@@ -242,7 +242,7 @@ def check_mapping(mapping, platform):
         raise ValueError(f"not post fields: {', '.join(sorted(unknown))}")
     absent = [field for field in REQUIRED if field not in mapping]
     if absent:
-        needed = ", ".join(f"{field} ({REQUIRED[field]})" for field in absent)
+        needed = ", ".join(f"{REQUIRED[field]} ({field})" for field in absent)
         raise ValueError(f"the mapping needs a column for: {needed}")
     if platform not in PLATFORMS:
         raise ValueError(f"unknown platform {platform!r}")

@@ -26,6 +26,10 @@ MAPPER_VERSION = 1
 STREAM_KEYS = ("messages",)
 # Chat types whose id is a person's user id (Telegram Desktop's export names).
 PERSON_CHATS = {"personal_chat", "bot_chat", "saved_messages"}
+NOT_POSTS = {
+    "service": "notice, not a post (someone joined, a message was pinned…)",
+    "unsupported": "message of a kind Telegram Desktop could not export",
+}
 _PEER = re.compile(r"(user|chat|channel)?([0-9]+)")
 
 _NOT_INCLUDED = "(File not included."  # media left out of the export
@@ -65,7 +69,7 @@ def parse(record, report, line=None):
             continue
         kind = message.get("type")
         if kind != "message":
-            report.skip(f"telegram: {kind} message (not a post)")
+            report.skip(f"telegram: {NOT_POSTS.get(kind, f'{kind} message (not a post)')}")
             continue
         try:
             post = _post(message, chat_id, chat_name, report)

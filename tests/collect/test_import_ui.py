@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 
-from socialgood.collect.import_views import LimitedUploadHandler, disk_name
+from socialgood.collect.import_views import LimitedUploadHandler, _where, disk_name
 from socialgood.collect.imports import TABLE_SUFFIXES, is_table
 from socialgood.collect.models import ColumnMapping, ImportRun
 from socialgood.jobs.models import Job
@@ -208,7 +208,7 @@ def test_upload_runs_a_job_and_the_report_tells_what_happened(client, world, upl
     assert "(line 2): line is not valid JSON." in page
     assert "(line 4): last line is cut off (incomplete file?)." in page
     assert "the download or copy was probably not complete" in page
-    assert "misaligned facet" in page
+    assert "marked outside the post" in page
     assert "The uploaded files have been deleted from the server." in page
     assert stored_files(upload_dir) == []
     assert world.project.posts.count() == 4
@@ -503,3 +503,11 @@ def test_cancelling_the_mapping_step_deletes_the_upload(client, world, upload_di
     assert not ImportRun.objects.exists()
     page = client.get(columns_url, follow=True).content.decode()
     assert "Those uploaded files are gone: they were imported or cancelled." in page
+
+
+def test_the_report_says_where_skipped_records_are_in_plain_words():
+    assert _where([2, 5], 2, "line") == "lines 2, 5"
+    assert _where([7], 3, "row") == "row 7, …"
+    assert _where(["export/a.jsonl:12"], 1, "line") == "line 12 of export/a.jsonl"
+    assert _where(["study/sheet.xlsx"], 1, "line") == "study/sheet.xlsx"  # a file, not a line
+    assert _where([], 4, "line") == ""

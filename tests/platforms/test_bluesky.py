@@ -18,7 +18,7 @@ CY = "did:plc:cyexample00000000000000c"
 P1 = f"at://{ANA}/app.bsky.feed.post/3kaaa"
 P2 = f"at://{BO}/app.bsky.feed.post/3kbbb"
 P3 = f"at://{CY}/app.bsky.feed.post/3kccc"
-MISALIGNED = "bluesky: misaligned facet (byte range outside the text)"
+MISALIGNED = bluesky.MISPLACED_FACET
 
 
 def read(name):

@@ -20,7 +20,9 @@ def read(**limits):
 def test_known_counts():
     by_id, posts, report = read()
     assert list(by_id) == ["1234567890/2", "1234567890/3", "1234567890/4", "1234567890/6"]
-    assert report.skipped == {"telegram: service message (not a post)": 2}
+    assert report.skipped == {
+        "telegram: notice, not a post (someone joined, a message was pinned…)": 2
+    }
     assert report.warnings == {"telegram: forwarded messages (origin kept in raw only)": 1}
     assert sum(len(post.hashtags) for post in posts) == 3
     assert sum(len(post.mentions) for post in posts) == 2
