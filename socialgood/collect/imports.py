@@ -789,7 +789,8 @@ def read_files(plan, pseudonymiser, keep_raw, limits, names=()):
                 _, mapping, platform, dates = source
                 rows = tabular.iter_posts(path, mapping, platform, report, dates=dates)
                 posts = _counted(rows, report)
-                posts = map(protect, posts)  # a table's cells are text: nothing odd to meet
+                # A table's cells are text: nothing odd to meet but their length.
+                posts = (protect(files.cut_text(post, report)) for post in posts)
                 yield ("file", index, "table", TABLE_MAPPER)
             else:
                 module = FORMATS[source[1]] if source[1] else files.sniff_format(path, **limits)

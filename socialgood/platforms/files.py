@@ -44,6 +44,7 @@ from gzip import GzipFile
 from itertools import islice
 
 import ijson
+import msgspec
 import orjson
 import zstandard
 
@@ -103,6 +104,9 @@ X_ARCHIVE_UNREAD = (
     "X archive: a file left unread (only the tweets are imported, never likes, direct "
     "messages, login records or media)"
 )
+# Longer than any platform allows (X's long posts: 25,000; Reddit's: 40,000).
+MAX_TEXT_CHARACTERS = 100_000
+TEXT_CUT = f"post text longer than {MAX_TEXT_CHARACTERS:,} characters, cut there"
 TABLE_IN_ARCHIVE = (
     "table (CSV or Excel) in an archive, not read: unpack the archive and import the "
     "table on its own, to choose which column is which"
@@ -191,6 +195,16 @@ def sniff_format(path, **limits):
 SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
 
 
+def cut_text(post, report):
+    """`post` with its text cut to MAX_TEXT_CHARACTERS: a longer one is damaged data or
+    not a post (a whole document pasted into a cell), and would make every page that
+    shows it as large."""
+    if not post.text or len(post.text) <= MAX_TEXT_CHARACTERS:
+        return post
+    report.warn(TEXT_CUT)
+    return msgspec.structs.replace(post, text=post.text[:MAX_TEXT_CHARACTERS])
+
+
 def read_posts(path, report, module=None, *, on_format=None, protect=None, **limits):
     """Every Post in the file, parsed by `module` (sniffed when not given), and passed
     through `protect` (the pseudonymiser) when given.
@@ -225,6 +239,8 @@ def read_posts(path, report, module=None, *, on_format=None, protect=None, **lim
         for item in items:
             try:
                 for post in parse(item, report, line):
+                    if post.text and len(post.text) > MAX_TEXT_CHARACTERS:
+                        post = cut_text(post, report)
                     if protect is not None:
                         try:
                             post = protect(post)

@@ -263,6 +263,8 @@ def test_a_failed_import_keeps_the_files_for_another_try(client, world, upload_d
     assert "notes.json" in page and "not JSON" in page
     assert "The uploaded files are kept on the server so that you can try again." in page
     assert "Import these files again" in page
+    project_page = client.get(reverse("project", args=[slug])).content.decode()
+    assert "had problems</strong>, 0 new posts" in project_page
     kept = [path.name for path in stored_files(upload_dir)]
     assert sorted(kept) == ["1.json", "upload.json"]  # the file, and its own name beside it
 

@@ -17,7 +17,9 @@ from socialgood.platforms import bluesky, jetstream, mastodon, telegram, twitter
 from socialgood.platforms.files import (
     CUT_COMPRESSED,
     CUT_ZIP,
+    MAX_TEXT_CHARACTERS,
     TABLE_IN_ARCHIVE,
+    TEXT_CUT,
     X_ARCHIVE_UNREAD,
     UnreadableFile,
     ZipBomb,
@@ -654,3 +656,13 @@ def test_tables_in_an_archive_are_named_and_the_way_to_import_them_said(tmp_path
         zf.writestr("b.xlsx", b"PK\x03\x04 an Excel workbook is a zip")
     with pytest.raises(UnreadableFile, match="holds tables .* only: unpack it and import"):
         records(only_tables)
+
+
+def test_a_post_text_longer_than_any_platform_allows_is_cut_with_a_note(tmp_path):
+    page = json.loads(TWARC2.read_text().splitlines()[0])
+    page["data"][0]["text"] = "words " * 50_000  # 300,000 characters
+    path = write_lines(tmp_path / "long.jsonl", json.dumps(page).encode())
+    report = Report()
+    posts = list(read_posts(path, report))
+    assert len(posts[0].text) == MAX_TEXT_CHARACTERS
+    assert report.warnings[TEXT_CUT] == 1
