@@ -448,7 +448,7 @@ def _tables(project, manifest, directory):
         if signature not in tables:
             table = tables[signature] = _Table(len(tables) + 1, path, headers or [])
             if path.suffix.lower() in (".xlsx", ".xlsm"):
-                table.sheets_note = tabular.other_sheets(tabular.sheet_titles(path))
+                table.sheets_note = tabular.workbook_note(path)
             if headers:
                 mapping, table.platform, dates, table.source = table_mapping(project, path)
                 table.dates = dates or ""

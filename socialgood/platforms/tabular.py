@@ -470,7 +470,8 @@ def iter_rows(path, report=None):
 
 
 def xlsx_rows(path, report=None):
-    """The first sheet's rows; `report` is told of any other sheet, which is not read."""
+    """The rows of the workbook's first sheet that holds a table; `report` is told of
+    the other sheets, which are not read."""
     import openpyxl  # only XLSX imports need it
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -478,12 +479,13 @@ def xlsx_rows(path, report=None):
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (*BROKEN_WORKBOOK, InvalidFileException) as error:
         raise UnreadableFile(NOT_A_WORKBOOK) from error
-    sheets = workbook.worksheets
-    note = other_sheets([sheet.title for sheet in sheets], named=False)
-    if report is not None and note:
-        report.warn(note)
     try:
-        for row in sheets[0].iter_rows(values_only=True):
+        sheets = workbook.worksheets
+        sheet = _table_sheet(sheets)
+        note = other_sheets(len(sheets))
+        if report is not None and note:
+            report.warn(note)
+        for row in sheet.iter_rows(values_only=True):
             yield list(row)
     except BROKEN_WORKBOOK as error:
         raise UnreadableFile(NOT_A_WORKBOOK + " The rows before the damage were read.") from error
@@ -491,29 +493,43 @@ def xlsx_rows(path, report=None):
         workbook.close()
 
 
-def sheet_titles(path):
-    """The sheets of an XLSX workbook, in order ([] when it can't be opened)."""
+def _table_sheet(sheets):
+    """The first sheet whose first row has two columns or more: a workbook often starts
+    with a sheet of notes about the data."""
+    for sheet in sheets:
+        first = next(sheet.iter_rows(values_only=True, max_row=1), ())
+        if sum(1 for cell in first if cell_text(cell)) >= 2:
+            return sheet
+    return sheets[0]
+
+
+def workbook_note(path):
+    """For the page that maps the columns: which sheet of a workbook of several is read,
+    by its title, or None."""
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True)
     except Exception:  # noqa: BLE001 - a damaged file: reading it says what is wrong
-        return []
-    titles = workbook.sheetnames
-    workbook.close()
-    return titles
-
-
-def other_sheets(titles, named=True):
-    """What to tell people when a workbook has sheets after the first, which is all that
-    is read (the report's row numbers are that sheet's), or None. `named`: with the
-    first sheet's title, for the page that shows it, not for the stored report (a title
-    may be anything, someone's handle too)."""
-    if len(titles) < 2:
         return None
-    first = f"the first, “{titles[0]}”," if named else "the first"
+    try:
+        return other_sheets(len(workbook.worksheets), _table_sheet(workbook.worksheets).title)
+    except BROKEN_WORKBOOK:
+        return None
+    finally:
+        workbook.close()
+
+
+def other_sheets(count, title=None):
+    """What to tell people when a workbook has more than one sheet, of which only one is
+    read (the report's row numbers are that sheet's), or None. With the sheet's `title`
+    for the page that shows it; not in the stored report (a title may be anything,
+    someone's handle too)."""
+    if count < 2:
+        return None
+    which = f"“{title}”" if title else "the first that holds a table"
     return (
-        f"workbook with {len(titles)} sheets: only {first} is read. Save each other sheet "
+        f"workbook with {count} sheets: only one is read, {which}. Save each other sheet "
         "as its own file (or as CSV) to import it"
     )
 

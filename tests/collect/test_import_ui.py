@@ -381,17 +381,21 @@ def test_an_excel_file_gets_the_mapping_step_too(client, world, upload_dir):
     assert "sheets" not in page
 
 
-def test_the_mapping_step_says_which_sheet_of_a_workbook_is_read(client, world, upload_dir):
+def test_the_first_sheet_that_holds_a_table_is_read_and_named(client, world, upload_dir):
     workbook = openpyxl.Workbook()
     workbook.active.title = "Notes on the study"  # the posts are on the second sheet
     workbook.active.append(["About this file"])
     posts = workbook.create_sheet("Posts")
     posts.append(TABLE_HEADER)
+    for row in TABLE_ROWS:
+        posts.append(row)
     content = io.BytesIO()
     workbook.save(content)
     response = upload(client, world, SimpleUploadedFile("carers.xlsx", content.getvalue()))
     page = client.get(response["Location"]).content.decode()
-    assert "workbook with 2 sheets: only the first, “Notes on the study”, is read" in page
+    assert "workbook with 2 sheets: only one is read, “Posts”" in page
+    assert '<option value="posted at" selected>' in page  # the Posts sheet's columns
+    assert "Thanks #carers" in page
 
 
 def test_a_mapping_without_a_date_column_is_explained(client, world, upload_dir):

@@ -268,7 +268,7 @@ def test_a_workbook_with_several_sheets_says_which_one_was_read(tmp_path):
     assert [post.text for post in posts] == ["first month"]
     [(warning, count)] = [(w, n) for w, n in report.warnings.items() if "sheets" in w]
     # Not named in the stored report: a sheet may be titled with someone's handle.
-    assert warning.startswith("workbook with 2 sheets: only the first is read")
+    assert warning.startswith("workbook with 2 sheets: only one is read, the first that holds")
     assert count == 1
 
 
@@ -368,3 +368,17 @@ def test_a_time_that_says_utc_is_utc_whatever_the_tables_zone():
     assert tabular.parse_time("2023-01-15 12:34:56", berlin) == datetime(
         2023, 1, 15, 11, 34, 56, tzinfo=UTC
     )
+
+
+def test_a_workbook_that_starts_with_a_sheet_of_notes_is_read_from_its_table(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "README"
+    workbook.active.append(["Posts collected for the carers study, January 2026"])
+    data = workbook.create_sheet("Data")
+    data.append(["id", "date", "text"])
+    data.append(["1", "2026-01-05T10:00:00Z", "the posts"])
+    path = tmp_path / "study.xlsx"
+    workbook.save(path)
+    assert tabular.read_header(path) == ["id", "date", "text"]
+    posts, _ = read(path, {"platform_id": "id", "created_at": "date", "text": "text"})
+    assert [post.text for post in posts] == ["the posts"]
