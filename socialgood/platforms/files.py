@@ -104,8 +104,10 @@ X_ARCHIVE_UNREAD = (
     "X archive: a file left unread (only the tweets are imported, never likes, direct "
     "messages, login records or media)"
 )
-# Longer than any platform allows (X's long posts: 25,000; Reddit's: 40,000).
-MAX_TEXT_CHARACTERS = 100_000
+# Far longer than any platform allows (X's long posts: 25,000; Reddit's: 40,000), not
+# too long for a table cell holding a long story (tests: 216,000), short of a damaged
+# line that became one post (an audit's 60 MB).
+MAX_TEXT_CHARACTERS = 1_000_000
 TEXT_CUT = f"post text longer than {MAX_TEXT_CHARACTERS:,} characters, cut there"
 TABLE_IN_ARCHIVE = (
     "table (CSV or Excel) in an archive, not read: unpack the archive and import the "

@@ -63,7 +63,11 @@ def parse(record, report, line=None):
     chat_name = record.get("name")
     if record.get("type") in PERSON_CHATS:
         chat_id, chat_name = f"tg-user:{chat_id}", None
-    for message in record["messages"]:
+    messages = record["messages"]
+    # A chat's records are its messages, whether the export is read whole or streamed
+    # (then each record holds one).
+    report.records += len(messages) - 1
+    for message in messages:
         if not isinstance(message, dict):
             report.skip("telegram: message is not a JSON object", line)
             continue

@@ -965,7 +965,7 @@ def test_the_report_counts_the_people_of_this_import_not_of_the_project(world):
 
 def test_a_table_cell_longer_than_any_post_is_cut_with_a_note(world, tmp_path):
     table = tmp_path / "pasted.csv"
-    table.write_text("id,date,text\n1,2026-01-02 10:00," + "word " * 30_000 + "\n")
+    table.write_text("id,date,text\n1,2026-01-02 10:00," + "word " * 300_000 + "\n")
     run = import_files(world.project, [table])
     assert len(Post.objects.get().text) == files.MAX_TEXT_CHARACTERS
     assert run.report["warnings"][files.TEXT_CUT] == 1

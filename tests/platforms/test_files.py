@@ -660,7 +660,7 @@ def test_tables_in_an_archive_are_named_and_the_way_to_import_them_said(tmp_path
 
 def test_a_post_text_longer_than_any_platform_allows_is_cut_with_a_note(tmp_path):
     page = json.loads(TWARC2.read_text().splitlines()[0])
-    page["data"][0]["text"] = "words " * 50_000  # 300,000 characters
+    page["data"][0]["text"] = "words " * 200_000  # 1,200,000 characters
     path = write_lines(tmp_path / "long.jsonl", json.dumps(page).encode())
     report = Report()
     posts = list(read_posts(path, report))
