@@ -15,6 +15,7 @@ reported with their line numbers. Importing the same files again stores only wha
 missing, so a re-run after a crash or Ctrl-C completes the import.
 """
 
+import contextlib
 import errno
 import gc
 import hashlib
@@ -153,7 +154,8 @@ def import_files(
                 else "Nothing was imported."
             )
         try:
-            importer.finish(interrupted=True, why=why)
+            with _ctrl_c_ignored():
+                importer.finish(interrupted=True, why=why)
         except (DatabaseError, OSError):
             if not disk_full:
                 raise
@@ -183,6 +185,21 @@ def import_files(
 
 WRONG_TYPES = "post with a value of the wrong type (a number written as text, say)"
 DISK_FULL = "The disk is full, so the import stopped. Free some space first."
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored():
+    """A second Ctrl-C must not cut short saving what an interrupted import learnt (its
+    people, the run's report): the import is stopping anyway."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread, where no Ctrl-C arrives
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def is_disk_full(error):
@@ -533,7 +550,8 @@ class _Importer:
                 # Interrupted (Ctrl-C, a full disk): the people of the posts stored so far
                 # must still reach the directory and the re-identification table.
                 if self.people is None:
-                    self.people = self._people_so_far(messages)
+                    with _ctrl_c_ignored():
+                        self.people = self._people_so_far(messages)
                 raise
             finally:
                 messages.close()  # on a failure too: the reader stops now, not at exit
@@ -677,8 +695,14 @@ class _Importer:
 
     def _without_handles(self, value):
         """`value` (the report, a file name) with the names of files named after someone
-        the project knows ("ana_example.jsonl") as pseudonymised by the reader."""
-        renamed = self.people[3] if self.people else None
+        the project knows ("ana_example.jsonl") as pseudonymised by the reader; when the
+        reader never said whom it saw, "file 1", "file 2"…: they can't be checked."""
+        if self.people is not None:
+            renamed = self.people[3]
+        else:
+            renamed = {
+                entry["name"]: f"file {number}" for number, entry in enumerate(self.entries, 1)
+            }
         if not renamed:
             return value
         if isinstance(value, str):

@@ -2,6 +2,8 @@
 
 import gzip
 import json
+import os
+import signal
 import tarfile
 import zipfile
 from collections import Counter
@@ -969,3 +971,34 @@ def test_a_table_cell_longer_than_any_post_is_cut_with_a_note(world, tmp_path):
     run = import_files(world.project, [table])
     assert len(Post.objects.get().text) == files.MAX_TEXT_CHARACTERS
     assert run.report["warnings"][files.TEXT_CUT] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_ctrl_c_does_not_lose_the_people_of_an_interrupted_import(
+    world, tmp_path, monkeypatch, small_batches
+):
+    path = bluesky_file(tmp_path / "posts.jsonl", range(45))
+    store = ingest.store_posts
+    calls = []
+
+    def interrupted_on_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return store(*args, **kwargs)
+
+    people_when_stopped = imports._ReaderProcess.people_when_stopped
+
+    def impatient(self, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # pressed again while the reader hands over
+        return people_when_stopped(self, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "store_posts", interrupted_on_second_batch)
+    monkeypatch.setattr(imports._ReaderProcess, "people_when_stopped", impatient)
+    with pytest.raises(KeyboardInterrupt):
+        import_files(world.project, [path])
+
+    authors = set(Post.objects.values_list("author", flat=True))
+    assert authors and authors <= set(load_originals(world.project))
+    run = ImportRun.objects.get()
+    assert run.label == "posts.jsonl" and run.status == ImportRun.Status.FAILED
