@@ -55,6 +55,8 @@ TABLE_MAPPER = f"table/{getattr(tabular, 'MAPPER_VERSION', 1)}"
 # (as opposed to records that are fine but are not posts, e.g. Jetstream likes).
 DAMAGE_REASONS = (
     "compressed file cut off",
+    "zip file cut off",
+    "JSON document cut off",
     "line is not valid JSON",
     "line is not UTF-8 text",
     "last line is cut off",
@@ -828,6 +830,9 @@ def read_files(plan, pseudonymiser, keep_raw, limits, names=()):
         except files.UnreadableFile as error:
             failure.append(str(error))
             posts = ()
+        except Exception as error:  # noqa: BLE001 - see _fault
+            failure.append(_fault(error))
+            posts = ()
         # Each post is pseudonymised as it is parsed, so the parsed JSON it came from
         # (`raw`) is freed at once rather than held for a whole batch: 20,000 twarc2
         # posts held 318 MB that way.
@@ -886,6 +891,18 @@ def _until_failure(posts, failure):
         failure.append(str(error))
     except ValueError as error:  # tabular: cells the mapping can't read
         failure.append(f"The column mapping doesn't fit this table: {error}.")
+    except Exception as error:  # noqa: BLE001 - see _fault
+        failure.append(_fault(error))
+
+
+def _fault(error):
+    """A fault of socialgood's while reading a file: this file's posts read so far are
+    stored and the other files read, not lost with the reader. The error's name only:
+    its message might quote the file."""
+    return (
+        f"socialgood could not read on in this file ({type(error).__name__}), a fault of "
+        "socialgood's. The posts before it were kept; please report this."
+    )
 
 
 class _ReaderProcess:

@@ -48,8 +48,6 @@ import msgspec
 import orjson
 import zstandard
 
-from socialgood.platforms.report import counted
-
 MAX_LINE_BYTES = 64 * 2**20  # far above any real API page; a longer line is skipped
 WHOLE_DOCUMENT_BYTES = 64 * 2**20  # a JSON object up to this size is read in one go
 MAX_MEMBER_BYTES = 64 * 2**30  # per zip member, uncompressed
@@ -113,13 +111,17 @@ TABLE_IN_ARCHIVE = (
     "table (CSV or Excel) in an archive, not read: unpack the archive and import the "
     "table on its own, to choose which column is which"
 )
+DOCUMENT_CUT = (
+    "JSON document cut off or damaged here: the records after it could not be read (was "
+    "the download or copy complete?)"
+)
 CUT_COMPRESSED = (
     "compressed file cut off or damaged: what came after could not be read (was the "
     "download or copy complete?)"
 )
 CUT_ZIP = (
     "zip file cut off (its list of contents, at its end, is missing): its files were read "
-    "from its start up to the cut. Was the download or copy complete?"
+    "from its start up to the cut (was the download or copy complete?)"
 )
 
 
@@ -370,7 +372,7 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
 def _cut_zip_records(raw, report, limits, max_member_bytes, on_member):
     """The records of a zip whose list of contents is lost: each file is found by the
     header before it, from the start of the zip up to the cut."""
-    report.warn(CUT_ZIP)
+    report.skip(CUT_ZIP)
     found_any = False
     for name, member in _members_from_start(raw):
         if name.endswith("/") or not _is_data(name):
@@ -410,6 +412,8 @@ def _members_from_start(raw):
         if compressed == 0xFFFFFFFF:
             compressed = _zip64_compressed_size(extra)
         described = bool(flags & 0x08)  # sizes in a descriptor after the data
+        if compressed is None or len(extra) < extra_length:
+            return  # the cut is in this header
         if flags & 0x01 or method not in (0, 8) or (described and method == 0):
             return  # encrypted or packed otherwise: where the next file starts is unknown
         start = raw.tell()
@@ -423,12 +427,13 @@ def _members_from_start(raw):
 
 
 def _zip64_compressed_size(extra):
+    """The compressed size in a zip64 extra field, or None (the field is cut off too)."""
     while len(extra) >= 4:
         tag, size = struct.unpack("<HH", extra[:4])
-        if tag == 0x0001 and size >= 16:
+        if tag == 0x0001 and size >= 16 and len(extra) >= 20:
             return struct.unpack("<Q", extra[12:20])[0]
         extra = extra[4 + size :]
-    return 0
+    return None
 
 
 def _skip_descriptor(raw):
@@ -948,7 +953,7 @@ def _array_items(stream, report, member):
             report.records += 1
             yield _where(member, number), item
     except ijson.JSONError:
-        raise UnreadableFile(_broken_document_message(number)) from None
+        _broken_document(number, report, member)
 
 
 def _object_document(stream, report, whole_document_bytes, member):
@@ -991,7 +996,7 @@ def _streamed_object(stream, report, member, on_key=None):
             report.records += 1
             yield _where(member, number), {**header, key: [item]}
     except ijson.JSONError:
-        raise UnreadableFile(_broken_document_message(number)) from None
+        _broken_document(number, report, member)
 
 
 def _salvaged(data, report, member):
@@ -1005,7 +1010,8 @@ def _salvaged(data, report, member):
         return  # several documents, one after another
     except ijson.JSONError:
         if number:
-            raise UnreadableFile(_broken_document_message(number)) from None
+            _broken_document(number, report, member)
+            return
     yield from _streamed_object(io.BytesIO(data), report, member)
 
 
@@ -1061,18 +1067,16 @@ def _where(member, line_no):
     return line_no if member is None else f"{member}:{line_no}"
 
 
-def _broken_document_message(items_read):
-    # Never the parser's own message: it quotes the file around the damage, and that
-    # may be someone's words or handle.
+def _broken_document(items_read, report, member):
+    """A JSON document that breaks off: what came before is kept, as for a cut-off file
+    of lines; when nothing did, the file can't be read. Never the parser's own message:
+    it quotes the file around the damage, and that may be someone's words or handle."""
     if not items_read:
-        return (
+        raise UnreadableFile(
             "The file starts like a JSON document but isn't valid JSON; it may be cut off "
             "or damaged."
         )
-    return (
-        f"The JSON document breaks off or is damaged after {counted(items_read, 'record')}. "
-        "Those records were read; the rest of the file could not be."
-    )
+    report.skip(DOCUMENT_CUT, _where(member, items_read + 1))
 
 
 def _not_json_message(first):

@@ -4,6 +4,7 @@ import gzip
 import json
 import os
 import signal
+import struct
 import tarfile
 import zipfile
 from collections import Counter
@@ -1002,3 +1003,26 @@ def test_a_second_ctrl_c_does_not_lose_the_people_of_an_interrupted_import(
     assert authors and authors <= set(load_originals(world.project))
     run = ImportRun.objects.get()
     assert run.label == "posts.jsonl" and run.status == ImportRun.Status.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fault_in_one_file_keeps_its_posts_and_reads_the_other_files(
+    world, tmp_path, monkeypatch
+):
+    first = bluesky_file(tmp_path / "first.jsonl", range(5))
+    second = bluesky_file(tmp_path / "second.jsonl", range(5, 8))
+    parse = files.read_posts
+
+    def faulty(path, *args, **kwargs):
+        for number, post in enumerate(parse(path, *args, **kwargs)):
+            if path.name == "first.jsonl" and number == 3:
+                raise struct.error("a bug of ours")
+            yield post
+
+    monkeypatch.setattr(files, "read_posts", faulty)
+    run = import_files(world.project, [first, second])
+
+    assert Post.objects.count() == 3 + 3
+    assert run.status == ImportRun.Status.FAILED
+    [entry, other] = run.report["files"]
+    assert "a fault of socialgood's" in entry["error"] and "error" not in other

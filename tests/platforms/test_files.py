@@ -17,6 +17,7 @@ from socialgood.platforms import bluesky, jetstream, mastodon, telegram, twitter
 from socialgood.platforms.files import (
     CUT_COMPRESSED,
     CUT_ZIP,
+    DOCUMENT_CUT,
     MAX_TEXT_CHARACTERS,
     TABLE_IN_ARCHIVE,
     TEXT_CUT,
@@ -232,8 +233,7 @@ def test_a_cut_off_zip_is_read_from_its_start_up_to_the_cut(tmp_path, written, c
     numbers = [record["n"] for record in got]
     assert numbers[:300] == list(range(300))  # the first file whole
     assert 300 < len(numbers) < 600 and numbers[300:] == list(range(300, len(numbers)))
-    assert report.warnings[CUT_ZIP] == 1
-    assert report.skipped == {"last line is cut off (incomplete file?)": 1}
+    assert report.skipped == {CUT_ZIP: 1, "last line is cut off (incomplete file?)": 1}
 
 
 def test_a_zip_cut_before_its_first_file_ends_says_nothing_could_be_read(tmp_path):
@@ -483,11 +483,10 @@ def test_one_line_array_longer_than_a_line_may_be_is_streamed(tmp_path):
 def test_truncated_array_document_keeps_what_was_read(tmp_path):
     path = tmp_path / "array.json"
     path.write_text(json.dumps([{"n": n} for n in range(3)], indent=2)[:-20])
-    seen = []
-    with pytest.raises(UnreadableFile, match="breaks off"):
-        for _, record in iter_records(path, Report()):
-            seen.append(record)
+    seen, report = records(path)
     assert seen == [{"n": 0}, {"n": 1}]
+    assert report.skipped == {DOCUMENT_CUT: 1}  # as for a cut-off file of lines
+    assert report.skipped_lines[DOCUMENT_CUT] == [3]
 
 
 @pytest.mark.parametrize("stream_key", [None, "messages"])
@@ -497,10 +496,9 @@ def test_a_damaged_document_is_reported_without_quoting_it(tmp_path, stream_key)
     damaged = json.dumps(items if stream_key is None else {"name": "g", stream_key: items})
     path = tmp_path / "damaged.json"
     path.write_text(damaged.replace("\\\\q", "\\q"))
-    with pytest.raises(UnreadableFile) as raised:
-        records(path, whole_document_bytes=10)
-    assert "breaks off or is damaged after 1 record." in str(raised.value)
-    assert "ana_example" not in str(raised.value)
+    seen, report = records(path, whole_document_bytes=10)
+    assert len(seen) == 1 and report.skipped == {DOCUMENT_CUT: 1}
+    assert "ana_example" not in json.dumps(report.as_dict())
 
 
 def test_small_object_document_is_one_record(tmp_path):
@@ -536,11 +534,9 @@ def test_a_cut_off_export_keeps_the_messages_before_the_cut(tmp_path):
     whole = (FIXTURES / "telegram/result.json").read_text()
     path = tmp_path / "result.json"
     path.write_text(whole[: whole.index('"id": 4,')])  # cut inside the fourth message
-    seen = []
-    with pytest.raises(UnreadableFile, match="breaks off or is damaged after 3 records"):
-        for _, record in iter_records(path, Report()):
-            seen.append(record)
+    seen, report = records(path)
     assert [record["messages"][0]["id"] for record in seen] == [1, 2, 3]
+    assert report.skipped == {DOCUMENT_CUT: 1}
 
 
 def test_documents_one_after_another_are_read_each(tmp_path):
@@ -666,3 +662,19 @@ def test_a_post_text_longer_than_any_platform_allows_is_cut_with_a_note(tmp_path
     posts = list(read_posts(path, report))
     assert len(posts[0].text) == MAX_TEXT_CHARACTERS
     assert report.warnings[TEXT_CUT] == 1
+
+
+def test_a_zip64_cut_inside_a_header_keeps_the_files_before_it(tmp_path):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, start in (("a.jsonl", 0), ("b.jsonl", 300)):
+            with zf.open(name, "w", force_zip64=True) as member:
+                member.write(lines_of(300, start=start))
+    data = out.getvalue()
+    second = data.index(b"PK\x03\x04", 4)
+    for cut in range(second + 30, second + 30 + len("b.jsonl") + 20):  # name, zip64 field
+        archive = tmp_path / "export.zip"
+        archive.write_bytes(data[:cut])
+        got, report = records(archive)
+        assert [record["n"] for record in got] == list(range(300))
+        assert report.skipped == {CUT_ZIP: 1}
