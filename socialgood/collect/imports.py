@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import re
 import signal
 import sys
 import threading
@@ -185,6 +186,8 @@ def import_files(
     return run
 
 
+# How messages quote a file's name ("“export/a.jsonl” in the zip would unpack to…").
+QUOTED = re.compile(r"“([^”]+)”")
 WRONG_TYPES = "post with a value of the wrong type (a number written as text, say)"
 DISK_FULL = "The disk is full, so the import stopped. Free some space first."
 
@@ -855,6 +858,7 @@ def read_files(plan, pseudonymiser, keep_raw, limits, names=()):
         yield from _deletions(index, module, report, pseudonymiser)
         if failure:
             yield ("failed", index, failure[0])
+            names.update(QUOTED.findall(failure[0]))  # an archive member's name (a zip bomb)
         names.update(
             line.rpartition(":")[0] or line
             for lines in report.skipped_lines.values()

@@ -218,9 +218,9 @@ _TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 _MIXED_TOKEN = re.compile(r"(?<![a-z0-9_.\-])(?!user-[0-9a-f]{16})[a-z]*+[0-9_.\-][a-z0-9_.\-]*+")
 _NOBODY = Person()
 # Where a file name may hold a handle: words, dotted names (Bluesky), user@domain.
-# The words of a file or folder name: what separators (space . _ - @ /) leave.
-_FILE_NAME_WORD = re.compile(r"[^\s/\\._\-@]+")
-_FILE_NAME_SEPARATORS = re.compile(r"[\s._\-]+")
+# The words of a file or folder name: its runs of letters and digits.
+_FILE_NAME_WORD = re.compile(r"[^\W_]+")
+_FILE_NAME_DID = re.compile(r"did[:_]plc[:_]([a-z2-7]{24})")
 FILE_NAME_MAX_WORDS = 8  # a handle or a name is a few words of a file name, not more
 # Words of a file name that are its ending, or name a platform or a tool, not someone on
 # it (@x, @reddit).
@@ -394,11 +394,11 @@ class Pseudonymiser:
         handle or the display name of someone the project knows: tools and people name
         a timeline after its account ("ana_example_timeline.jsonl",
         "feed-ana.bsky.social.json", "Ana Example/tweets.js"). Other names are left out."""
-        shown = {}  # display names of this run's people (as a file name writes them)
+        shown = {}  # display names of this run's people, by their words
         for value, seen in self.originals.items():
             name = seen.get("display_name") if seen else None
             if name and _is_shown_name(name):
-                shown[_FILE_NAME_SEPARATORS.sub(" ", name.lower()).strip()] = value
+                shown[" ".join(_FILE_NAME_WORD.findall(name.lower()))] = value
         renamed = {}
         for name in names:
             safe = self._file_name(name, shown)
@@ -412,14 +412,14 @@ class Pseudonymiser:
             (words[first][0], words[last][1])
             for first in range(len(words))
             for last in range(first, min(first + FILE_NAME_MAX_WORDS, len(words)))
-            if "/" not in name[words[first][0] : words[last][1]]
+            if not {"/", "\\"} & set(name[words[first][0] : words[last][1]])
         ]
         taken = []  # the longest known parts first, not overlapping
         for start, end in sorted(spans, key=lambda span: span[0] - span[1]):
             if any(start < other_end and other_start < end for other_start, other_end, _ in taken):
                 continue
             part = name[start:end].lower()
-            value = self._known_handle(part) or shown.get(_FILE_NAME_SEPARATORS.sub(" ", part))
+            value = self._known_handle(part) or shown.get(" ".join(_FILE_NAME_WORD.findall(part)))
             if value:
                 taken.append((start, end, value))
         for start, end, value in sorted(taken, reverse=True):
@@ -430,6 +430,9 @@ class Pseudonymiser:
         """The pseudonym of someone known in the project by this handle, on any platform."""
         if handle in FILE_WORDS or handle.isdigit() or is_pseudonym(handle):
             return None
+        if did := _FILE_NAME_DID.fullmatch(handle):
+            value = self._id_pseudonym("bluesky", "did:plc:" + did[1])
+            return value if value in self.people else None
         for family in {platform_family(platform) for platform in PLATFORMS} | {BARE_ONLY}:
             value = self._directory.get(f"{family}:{handle}")
             if value is None:

@@ -1026,3 +1026,19 @@ def test_a_fault_in_one_file_keeps_its_posts_and_reads_the_other_files(
     assert run.status == ImportRun.Status.FAILED
     [entry, other] = run.report["files"]
     assert "a fault of socialgood's" in entry["error"] and "error" not in other
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_zip_bomb_named_after_someone_is_reported_under_their_pseudonym(world, tmp_path):
+    views = [bluesky_view(n, ("did:plc:" + "q" * 24, "quill.example.org")) for n in range(3)]
+    bomb = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.jsonl", json.dumps({"posts": views}))
+        archive.writestr("quill.example.org-dump.jsonl", b" " * (40 * 2**20))
+
+    run = import_files(world.project, [bomb])
+
+    assert run.status == ImportRun.Status.FAILED and "zip bomb" in run.message
+    stored = json.dumps([run.message, run.report, run.label])
+    assert "quill.example.org" not in stored
+    assert pseudonym(world.project.secret_key, "bluesky", "did:plc:" + "q" * 24) in run.message

@@ -803,6 +803,9 @@ def test_file_names_lose_the_handles_of_people_the_project_knows():
         "bo@masto.example.jsonl",
         "carer_uk.zst",
         "mentioned_only.csv",
+        "from:ana_example.jsonl",  # a search written into the name
+        "ana_example's tweets, ana_example+mentioned_only.csv",
+        f"{ANA_DID}.json",
         "x-search-2026.jsonl",  # not @x's
         "carers-week.jsonl",  # nobody's
     ]
@@ -815,6 +818,11 @@ def test_file_names_lose_the_handles_of_people_the_project_knows():
         "bo@masto.example.jsonl": pseudonym(KEY, "mastodon", "bo@masto.example") + ".jsonl",
         "carer_uk.zst": pseudonym(KEY, "reddit", "carer_uk") + ".zst",
         "mentioned_only.csv": pseudonym(KEY, "x", "@mentioned_only") + ".csv",
+        "from:ana_example.jsonl": f"from:{ana}.jsonl",
+        "ana_example's tweets, ana_example+mentioned_only.csv": (
+            f"{ana}'s tweets, {ana}+" + pseudonym(KEY, "x", "@mentioned_only") + ".csv"
+        ),
+        f"{ANA_DID}.json": f"{ana_bluesky}.json",
     }
 
 
