@@ -57,6 +57,7 @@ TABLE_MAPPER = f"table/{getattr(tabular, 'MAPPER_VERSION', 1)}"
 DAMAGE_REASONS = (
     "compressed file cut off",
     "zip file cut off",
+    "tar archive cut off",
     "JSON document cut off",
     "line is not valid JSON",
     "line is not UTF-8 text",

@@ -115,6 +115,10 @@ DOCUMENT_CUT = (
     "JSON document cut off or damaged here: the records after it could not be read (was "
     "the download or copy complete?)"
 )
+CUT_TAR = (
+    "tar archive cut off or damaged: what came after could not be read (was the download "
+    "or copy complete?)"
+)
 CUT_COMPRESSED = (
     "compressed file cut off or damaged: what came after could not be read (was the "
     "download or copy complete?)"
@@ -296,6 +300,8 @@ def _decompressed(raw, head, report):
     elif head.startswith(_ZSTD_MAGIC):
         decompressor = zstandard.ZstdDecompressor(max_window_size=2**31)
         stream = decompressor.stream_reader(raw, read_across_frames=True)
+        if raw.seekable():  # python-zstandard ends a cut-off file quietly: check its frames
+            return _guarded(stream, report, lambda: _zstd_frames_complete(raw))
     elif head.startswith(_BZIP2_MAGIC):
         stream = bz2.BZ2File(raw)
     elif head.startswith(_XZ_MAGIC):
@@ -303,6 +309,48 @@ def _decompressed(raw, head, report):
     else:  # plain JSON: read the file directly, the fastest path
         return io.BufferedReader(raw, READ_CHUNK)
     return _guarded(stream, report)
+
+
+def _zstd_frames_complete(raw):
+    """Whether a zstd file's frames all end (by their headers and block headers, without
+    decompressing), so a cut-off download is told from a whole one."""
+    position = raw.tell()
+    try:
+        raw.seek(0)
+        while magic := raw.read(4):
+            if magic[1:] == b"\x2a\x4d\x18" and magic[0] & 0xF0 == 0x50:  # skippable frame
+                size = raw.read(4)
+                if len(size) < 4:
+                    return False
+                raw.seek(int.from_bytes(size, "little"), io.SEEK_CUR)
+                continue
+            if magic != _ZSTD_MAGIC or not _zstd_frame_ends(raw):
+                return False
+        return raw.tell() == raw.seek(0, io.SEEK_END)
+    finally:
+        raw.seek(position)
+
+
+def _zstd_frame_ends(raw):
+    descriptor = raw.read(1)
+    if not descriptor:
+        return False
+    flags = descriptor[0]
+    single_segment = flags & 0x20
+    header = (0 if single_segment else 1) + (0, 1, 2, 4)[flags & 0x03]
+    header += (1 if single_segment else 0, 2, 4, 8)[flags >> 6]
+    raw.seek(header, io.SEEK_CUR)
+    while True:
+        block = raw.read(3)
+        if len(block) < 3:
+            return False
+        value = int.from_bytes(block, "little")
+        size = 1 if (value >> 1) & 0x03 == 1 else value >> 3  # an RLE block holds one byte
+        raw.seek(size, io.SEEK_CUR)
+        if value & 0x01:  # the last block
+            break
+    end = raw.seek(0, io.SEEK_CUR) + (4 if flags & 0x04 else 0)  # and its checksum
+    return end <= raw.seek(0, io.SEEK_END) and raw.seek(end) == end
 
 
 def _check_zstd_complete(raw):
@@ -552,16 +600,25 @@ def _tar_records(stream, report, limits, max_member_bytes, on_member=None):
                     f"“{info.name}” in the archive is {_size(info.size)}, more than the limit "
                     f"of {_size(max_member_bytes)}. It was not read."
                 )
-            member = archive.extractfile(info)
-            head = member.peek(8)[:8]
+            # Read a step at a time, so the lines before a cut are not lost with it.
+            member = _guarded(archive.extractfile(info), report, cut=CUT_TAR)
+            try:
+                head = member.peek(8)[:8]
+            except UnreadableFile:  # the cut is at this file's start
+                raise tarfile.ReadError from None
             for line, record in _member_records(info.name, head, member, report, limits, on_member):
                 found_any = True
                 yield line, record
-    except tarfile.TarError as error:
-        raise UnreadableFile(
-            f"The tar archive is damaged or cut off ({error}). Everything before the damage "
-            "was read."
-        ) from None
+            if member.raw.cut_off:
+                return
+    except tarfile.TarError:
+        if not found_any:
+            raise UnreadableFile(
+                "The tar archive is cut off or damaged, and nothing could be read from its "
+                "start. Was the download or copy complete?"
+            ) from None
+        report.skip(CUT_TAR)
+        return
     if not found_any:
         _no_records_in_archive("archive", names)
 
@@ -674,18 +731,23 @@ class _Limited(io.RawIOBase):
         return count
 
 
-def _guarded(stream, report):
+def _guarded(stream, report, complete=None, cut=None):
     """A buffered stream that ends where decompression fails (a cut-off .gz, a corrupt
-    .zst), telling `report`; UnreadableFile when nothing came out before."""
-    return io.BufferedReader(_Raw(stream, report), READ_CHUNK)
+    .zst, a tar archive's file cut short), telling `report` (`cut`: the reason);
+    UnreadableFile when nothing came out before. `complete()` says at the end whether the
+    file was whole, when its decompressor can't tell."""
+    return io.BufferedReader(_Raw(stream, report, complete, cut or CUT_COMPRESSED), READ_CHUNK)
 
 
 class _Raw(io.RawIOBase):
-    def __init__(self, stream, report):
+    def __init__(self, stream, report, complete, cut):
         self._stream = stream
         self._report = report
+        self._complete = complete
+        self._cut = cut
         self._given = 0
         self._ended = False
+        self.cut_off = False
 
     def readable(self):
         return True
@@ -698,16 +760,28 @@ class _Raw(io.RawIOBase):
             # been given (read() loses it when a later step fails: a cut-off .gz lost
             # its last 64 KiB, a small one everything)
             data = self._stream.read1(min(len(buffer), DECOMPRESS_CHUNK))
-        except (EOFError, OSError, zlib.error, lzma.LZMAError, zstandard.ZstdError):
+        except (
+            EOFError,
+            OSError,
+            zlib.error,
+            lzma.LZMAError,
+            zstandard.ZstdError,
+            tarfile.TarError,
+        ):
             if not self._given:
                 raise UnreadableFile(
                     "The compressed file is cut off or damaged: nothing in it could be "
                     "read. Was the download or copy complete?"
                 ) from None
             # What came before is kept, as for a cut-off file that is not compressed.
-            self._report.skip(CUT_COMPRESSED)
-            self._ended = True
+            self._report.skip(self._cut)
+            self._ended = self.cut_off = True
             return 0
+        if not data:
+            self._ended = True
+            if self._given and self._complete is not None and not self._complete():
+                self._report.skip(self._cut)
+                self.cut_off = True
         self._given += len(data)
         buffer[: len(data)] = data
         return len(data)
