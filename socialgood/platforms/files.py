@@ -98,6 +98,7 @@ _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _LOCAL_MAGIC = b"PK\x03\x04"
 _DESCRIPTOR_MAGIC = b"PK\x07\x08"
 _NEXT_MAGICS = (b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06", b"")
+X_ARCHIVE_NO_OWNER = "X archive: its account.js could not be read (the tweets' author is unknown)"
 X_ARCHIVE_UNREAD = (
     "X archive: a file left unread (only the tweets are imported, never likes, direct "
     "messages, login records or media)"
@@ -422,18 +423,28 @@ def _cut_zip_records(raw, report, limits, max_member_bytes, on_member):
     header before it, from the start of the zip up to the cut."""
     report.skip(CUT_ZIP)
     found_any = False
+    owner = None  # of an X archive's tweets, once one is seen
     for name, member in _members_from_start(raw):
         if name.endswith("/") or not _is_data(name):
             continue
-        if _X_ARCHIVE_DATA.fullmatch(name) and not _X_ARCHIVE_TWEETS.fullmatch(name):
-            # Never read, not even to look (see _x_archive_tweets); nor is the owner's
-            # account.js, so the tweets' author is unknown.
-            report.warn(X_ARCHIVE_UNREAD)
-            continue
+        if _X_ARCHIVE_DATA.fullmatch(name):
+            if not _X_ARCHIVE_TWEETS.fullmatch(name):
+                # Never read, not even to look, as in _x_archive_tweets.
+                if not _X_ARCHIVE_ACCOUNT.fullmatch(name):
+                    report.warn(X_ARCHIVE_UNREAD)
+                continue
+            if owner is None:
+                position = raw.tell()
+                owner = _x_archive_owner_from_start(raw, limits)
+                raw.seek(position)
+                if not owner.get("accountId"):
+                    report.warn(X_ARCHIVE_NO_OWNER)
         stream = io.BufferedReader(_Limited(member, max_member_bytes, name), READ_CHUNK)
         head = stream.peek(8)[:8]
         for line, record in _member_records(name, head, stream, report, limits, on_member):
             found_any = True
+            if owner and isinstance(record, dict) and _X_ARCHIVE_TWEETS.fullmatch(name):
+                record = {**record, "owner": owner}
             yield line, record
     if not found_any:
         raise UnreadableFile(
@@ -443,10 +454,11 @@ def _cut_zip_records(raw, report, limits, max_member_bytes, on_member):
         )
 
 
-def _members_from_start(raw):
+def _members_from_start(raw, skim=False):
     """(name, raw stream) of each file of a zip, read from the local header before it;
     what the caller leaves unread is passed over. Ends at the first header that is not
-    there (the cut) or a file whose end can't be found (stored with a data descriptor)."""
+    there (the cut) or a file whose end can't be found (stored with a data descriptor);
+    when skimming, at any file whose end is found only by reading it through."""
     while True:
         header = raw.read(_LOCAL_HEADER.size)
         if len(header) < _LOCAL_HEADER.size or not header.startswith(_LOCAL_MAGIC):
@@ -462,7 +474,7 @@ def _members_from_start(raw):
         described = bool(flags & 0x08)  # sizes in a descriptor after the data
         if compressed is None or len(extra) < extra_length:
             return  # the cut is in this header
-        if flags & 0x01 or method not in (0, 8) or (described and method == 0):
+        if flags & 0x01 or method not in (0, 8) or (described and (method == 0 or skim)):
             return  # encrypted or packed otherwise: where the next file starts is unknown
         start = raw.tell()
         member = _InflatedMember(raw) if method == 8 else _StoredMember(raw, compressed)
@@ -567,22 +579,40 @@ def _x_archive_tweets(archive, members, report, limits):
         report.warn(X_ARCHIVE_UNREAD, count=others)
     if not accounts:
         return tweets, None  # x_archive notes that the author is unknown
-    account = accounts[0]
-    owner = {}
     try:
-        with archive.open(account) as member:
-            stream = io.BufferedReader(_Limited(member, WHOLE_DOCUMENT_BYTES, account.filename))
-            for _, record in _stream_records(stream, _Discard(), limits, account.filename):
-                details = record.get("account") if isinstance(record, dict) else None
-                if isinstance(details, dict):
-                    # Only who wrote the tweets: never the e-mail address next to it.
-                    owner = {key: details.get(key) for key in _X_ARCHIVE_OWNER}
-                    break
-    except (zipfile.BadZipFile, OSError, UnreadableFile):
-        pass
+        with archive.open(accounts[0]) as member:
+            owner = _x_archive_owner(member, limits, accounts[0].filename)
+    except (zipfile.BadZipFile, OSError):
+        owner = {}
     if not owner.get("accountId"):
-        report.warn("X archive: its account.js could not be read")
+        report.warn(X_ARCHIVE_NO_OWNER)
     return tweets, owner
+
+
+def _x_archive_owner(member, limits, name):
+    """Who wrote an X archive's tweets, from its account.js: only that, never the e-mail
+    address beside it ({} when it can't be read)."""
+    stream = io.BufferedReader(_Limited(member, WHOLE_DOCUMENT_BYTES, name))
+    try:
+        for _, record in _stream_records(stream, _Discard(), limits, name):
+            details = record.get("account") if isinstance(record, dict) else None
+            if isinstance(details, dict):
+                return {key: details.get(key) for key in _X_ARCHIVE_OWNER}
+    except (OSError, UnreadableFile):
+        pass
+    return {}
+
+
+def _x_archive_owner_from_start(raw, limits):
+    """The owner of a cut-off X archive's tweets, from its account.js wherever it lies
+    before the cut (found by skimming the headers; {} when it is not there)."""
+    owner = {}
+    raw.seek(0)
+    for name, member in _members_from_start(raw, skim=True):
+        if _X_ARCHIVE_ACCOUNT.fullmatch(name):
+            owner = _x_archive_owner(member, limits, name)
+            break
+    return owner
 
 
 def _tar_records(stream, report, limits, max_member_bytes, on_member=None):

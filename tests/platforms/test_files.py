@@ -250,8 +250,10 @@ def test_a_cut_off_x_archive_still_reads_only_the_tweets(tmp_path):
     assert "somebody else's words" not in text  # like.js
     assert "203.0.113.77" not in text  # ip-audit.js
     assert len(got) == len(records(x_archive_zip(tmp_path / "whole.zip"))[0])
-    # account (so the author is unknown), manifest, deletions, DMs, logins and likes
-    assert report.warnings[X_ARCHIVE_UNREAD] == 6
+    assert report.warnings[X_ARCHIVE_UNREAD] == 5  # manifest, deletions, DMs, logins, likes
+    # The owner's account.js is read for who wrote the tweets, as from a whole archive.
+    assert all(record["owner"]["username"] == "maple_carer_77" for record in got)
+    assert set(got[0]["owner"]) == {"accountId", "username", "accountDisplayName"}  # no e-mail
 
 
 def test_a_zip_of_zips_asks_to_be_unpacked(tmp_path):
