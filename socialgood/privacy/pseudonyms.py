@@ -217,6 +217,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 # distinctive handle, and rare enough in prose to check each one.
 _MIXED_TOKEN = re.compile(r"(?<![a-z0-9_.\-])(?!user-[0-9a-f]{16})[a-z]*+[0-9_.\-][a-z0-9_.\-]*+")
 _NOBODY = Person()
+_NAME_CORE = re.compile(r"[^\w]*([\w'’.\- ]+)")
 # Where a file name may hold a handle: words, dotted names (Bluesky), user@domain.
 # The words of a file or folder name: its runs of letters and digits.
 _FILE_NAME_WORD = re.compile(r"[^\W_]+")
@@ -227,6 +228,13 @@ FILE_NAME_MAX_WORDS = 8  # a handle or a name is a few words of a file name, not
 FILE_WORDS = FILE_ENDINGS | {"html", "result", "twarc", "twarc2", "zeeschuimer"}
 FILE_WORDS |= {"x", "twitter", "bluesky", "bsky", "mastodon", "reddit", "youtube", "telegram"}
 FILE_WORDS |= {"tiktok", "instagram", "facebook"}
+
+
+def _name_core(name: str) -> str:
+    """A display name without what decorates it: "Quilla Marrow 🌿" → "Quilla Marrow",
+    "Quilla M (she/her)" → "Quilla M"."""
+    core = _NAME_CORE.match(name)
+    return core[1].strip() if core else ""
 
 
 def _is_shown_name(name: str) -> bool:
@@ -396,7 +404,7 @@ class Pseudonymiser:
         "feed-ana.bsky.social.json", "Ana Example/tweets.js"). Other names are left out."""
         shown = {}  # display names of this run's people, by their words
         for value, seen in self.originals.items():
-            name = seen.get("display_name") if seen else None
+            name = _name_core(seen.get("display_name") or "") if seen else None
             if name and _is_shown_name(name):
                 shown[" ".join(_FILE_NAME_WORD.findall(name.lower()))] = value
         renamed = {}
@@ -488,8 +496,12 @@ class Pseudonymiser:
         local.update(handles)
         name = person.display_name
         self._record(value, family, pid, handle, name)
+        if not name:  # a mention: the name this run saw them with, if any
+            name = (self.originals.get(value) or {}).get("display_name")
         # A display name that can't be an ordinary word ("Ana Example", "ana_ex", but
-        # not "Hope") is replaced where the post's text shows it (a signature, "by …").
+        # not "Hope") is replaced where the post's text shows it (a signature, "by …"),
+        # as people write it: without its emoji or pronouns, in any case.
+        name = _name_core(name) if name else None
         shown = (name, value) if name and _is_shown_name(name) else None
         if shown:
             names.append(shown)
@@ -581,9 +593,12 @@ class Pseudonymiser:
         if self._bare and self._mentions_known_handle(text):
             text = _TOKEN.sub(lambda match: self._bare_handle(match, family), text)
         for name, value in names:
-            if name in text:
-                self.stats.mentions_replaced += text.count(name)
-                text = text.replace(name, value)
+            # As written, or all in one case ("QUILLA MARROW"): cheaper than lowering
+            # every text, and what people write.
+            if name in text or name.lower() in text or name.upper() in text:
+                pattern = rf"(?<!\w){re.escape(name)}(?!\w)"
+                text, count = re.subn(pattern, value, text, flags=re.IGNORECASE)
+                self.stats.mentions_replaced += count
         return text
 
     def _mentions_known_handle(self, text):

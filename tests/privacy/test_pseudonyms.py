@@ -841,3 +841,19 @@ def test_a_friendica_profile_link_of_a_known_fediverse_account_loses_the_person(
     assert stored.text == (
         f"see https://friendica.example/profile/{ana} and example.org/profile/settings"
     )
+
+
+def test_display_names_are_replaced_as_people_write_them():
+    pseudonymiser = Pseudonymiser(KEY)
+    quilla = Person(id="51", handle="zq_marlow_77", display_name="Quilla Marrow 🌿")
+    orrin = Person(id="52", handle="orrin_v", display_name="Orrin Vexbrindle (he/him)")
+    first = pseudonymiser.apply(post("x", quilla, text="Quilla Marrow here, with ORRIN VEXBRINDLE",
+                                     mentions=(orrin,)))  # fmt: skip
+    assert first.text == f"{x_id('51')} here, with {x_id('52')}"
+    # Later, Quilla is only mentioned, by id and handle (as X gives mentions): the name
+    # this run saw her with still goes; a name inside a longer word stays.
+    reply = post("x", orrin, text="@zq_marlow_77 agreed, quilla marrow is right; Quilla Marrowby",
+                 mentions=(Person(id="51", handle="zq_marlow_77"),))  # fmt: skip
+    assert pseudonymiser.apply(reply).text == (
+        f"@{x_id('51')} agreed, {x_id('51')} is right; Quilla Marrowby"
+    )
