@@ -197,7 +197,7 @@ def parse_item(kind, data, report, line):
     # unescape_entities undoes exactly those, and finds nothing to undo in raw_json text.
     if kind == "t3":
         title = unescape_entities(data.get("title") or "")
-        selftext = unescape_entities(data.get("selftext") or "")
+        selftext = _markdown_text(data.get("selftext"))
         text = f"{title}\n\n{selftext}" if selftext else title
         crosspost_parent = data.get("crosspost_parent")
         fields = {
@@ -208,7 +208,7 @@ def parse_item(kind, data, report, line):
             "metrics": submission_metrics(data),
         }
     else:
-        text = unescape_entities(data.get("body") or "")
+        text = _markdown_text(data.get("body"))
         fields = {
             "kind": "comment",
             "reply_to": data.get("parent_id"),
@@ -358,3 +358,10 @@ def without_replies(data):
     if isinstance(data.get("replies"), dict):
         return {key: value for key, value in data.items() if key != "replies"}
     return data
+
+
+def _markdown_text(value):
+    """A body as readers see it: Reddit's editor writes a name's underscores as "\\_"
+    (u/ana\\_ex, x.com/ana\\_ex), which would also hide the name from the pseudonymiser."""
+    text = unescape_entities(value or "")
+    return text.replace("\\_", "_") if "\\_" in text else text

@@ -299,3 +299,14 @@ def test_generated_reddit_file_parses_without_skips(tmp_path):
     assert all(post.created_at.tzinfo is UTC for post in posts)
     assert {post.kind for post in posts} <= {"post", "repost", "comment"}
     assert all(post.author.handle != "[deleted]" for post in posts)
+
+
+def test_names_with_underscores_escaped_by_reddits_editor_are_read_whole():
+    comment = {"kind": "t1", "data": {
+        "id": "k9", "name": "t1_k9", "author": "carer_kit", "created_utc": 1767430000,
+        "parent_id": "t3_a1", "link_id": "t3_a1", "subreddit": "CaregiverSupport",
+        "body": "ask u/Brask\\_Hollow\\_9, or see https://x.com/zq\\_marlow\\_77",
+    }}  # fmt: skip
+    [post] = reddit.parse(comment, Report())
+    assert post.text == "ask u/Brask_Hollow_9, or see https://x.com/zq_marlow_77"
+    assert [person.handle for person in post.mentions] == ["Brask_Hollow_9"]
