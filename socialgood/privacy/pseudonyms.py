@@ -179,7 +179,8 @@ _AT_URI = re.compile(rf"((?i:at)://)({_DOMAIN})")
 # Sites whose first path segment (or t.me/s/<name>, instagram.com/stories/<name>) is a
 # user name, with the paths that are not.
 _NAME_FIRST_URL = re.compile(
-    r"(?<![\w.\-])((?i:www\.|m\.)?((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com))/"
+    r"(?<![\w.\-])((?i:www\.|m\.|web\.|mbasic\.|touch\.)?"
+    r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com))/"
     r"(?i:s/|stories/)?)([A-Za-z0-9_.]{1,50})(?![\w\-])"
 )
 NAME_FIRST_HOSTS = {
@@ -198,18 +199,25 @@ NOT_NAMES = {
     "facebook": frozenset(
         "groups pages events watch photo photos story.php permalink.php profile.php share "
         "sharer sharer.php login help marketplace gaming reel reels hashtag notes media "
-        "l.php dialog plugins policies privacy business ads tr video.php stories".split()
+        "l.php dialog plugins policies privacy business ads tr video.php stories people".split()
     ),
 }
 _TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})")
-_FACEBOOK_ID = re.compile(r"((?i:(?:facebook|fb)\.com/profile\.php\?id=))([0-9]+)")
+# Facebook's people by their number: profile.php?id=, people/<their name>/<id>, and a
+# group's member page groups/<group>/user/<id>.
+_FACEBOOK_ID = re.compile(
+    r"((?i:(?:facebook|fb)\.com/)(?:(?i:profile\.php\?id=)|((?i:people)/)[^/?#\s]+/"
+    r"|(?i:groups)/[^/?#\s]+/(?i:user)/))([0-9]+)"
+)
 # Pixelfed's status URLs name their author: host/p/<name>/<status id>.
 _PIXELFED_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/p/))({_NAME})(?=/[0-9])")
 # Lemmy's people: host/u/<name> (reddit.com's are Reddit's, replaced before).
 _LEMMY_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/u/))({_NAME})")
 _TELEGRAM_USER = re.compile(r"tg-user:([0-9]+)")  # a one-to-one chat's id (platforms/telegram)
 # host/@user, host/@user@domain (a remote account seen on host), host/users/user
-_FEDIVERSE_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?/@)({_NAME}(?:@{_DOMAIN})?)")
+_FEDIVERSE_URL = re.compile(
+    rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?:/web)?/@)({_NAME}(?:@{_DOMAIN})?)"
+)
 _ACTIVITYPUB_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/users/))({_NAME})")
 _ACCOUNT_URL = re.compile(rf"https?://([^/:]+)(?::[0-9]+)?/(?:users/|@)({_NAME})")
 _TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
@@ -614,7 +622,15 @@ class Pseudonymiser:
             handle_family, handle = "mastodon", f"{user}@{domain}".lower()
         else:
             handle_family, handle = family, user
-            if family in WORD_HANDLES and ("." in user or "-" in user):
+            whole = user.lower()
+            if (
+                family in WORD_HANDLES
+                and ("." in user or "-" in user)
+                # unless the post names them so, or the project knows them so (some
+                # fediverse servers allow "quilla-marrow" or "quilla.marrow")
+                and not (local and whole in local)
+                and f"{family}:{whole}" not in self._directory
+            ):
                 end = _WORD_HANDLE.match(user).end()
                 handle, rest = user[:end], user[end:]
             handle = handle.lower()
@@ -694,7 +710,7 @@ class Pseudonymiser:
         if "instagram.com/" in low or "t.me/" in low or "telegram.me/" in low:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
         if "facebook.com/" in low or "fb.com/" in low:
-            if "profile.php" in low:
+            if "profile.php" in low or "people/" in low or "/user/" in low:
                 value = _FACEBOOK_ID.sub(self._facebook_id, value)
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
         if "tg://" in low:
@@ -725,7 +741,10 @@ class Pseudonymiser:
 
     def _facebook_id(self, match):
         self.stats.urls_rewritten += 1
-        return match[1] + self._id_pseudonym("facebook", match[2])
+        before = match[1]
+        if match[2]:  # people/<their name>/: the name goes with the number
+            before = before[: match.start(2) - match.start(1) + len(match[2])]
+        return before + self._id_pseudonym("facebook", match[3])
 
     def _name_first_url(self, match):
         before, host, name = match.group(1, 2, 3)

@@ -655,6 +655,13 @@ def x_id(number):
             "facebook.com/zq.user fb.com/profile.php?id=1000123",
             "facebook.com/{fb} fb.com/profile.php?id={fbid}",
         ),
+        (
+            "x",
+            "web.facebook.com/zq.user, facebook.com/people/Zq-User/1000123/ and "
+            "facebook.com/groups/4455/user/1000123/",
+            "web.facebook.com/{fb}, facebook.com/people/{fbid}/ and "
+            "facebook.com/groups/4455/user/{fbid}/",
+        ),
         ("bluesky", "deer.social/profile/zq.bsky.social", "deer.social/profile/{bsky}"),
         (
             "mastodon",
@@ -857,3 +864,14 @@ def test_display_names_are_replaced_as_people_write_them():
     assert pseudonymiser.apply(reply).text == (
         f"@{x_id('51')} agreed, {x_id('51')} is right; Quilla Marrowby"
     )
+
+
+def test_fediverse_names_with_hyphens_or_dots_are_replaced_whole():
+    quilla = Person(handle="quilla-marrow@blog.example")
+    text = "thanks @quilla-marrow! see https://fedi.example/web/@kelvaro_33 too"
+    stored = Pseudonymiser(KEY).apply(
+        post("mastodon", Person(handle="bo@masto.example"), text=text, mentions=(quilla,))
+    )
+    marrow = pseudonym(KEY, "mastodon", "quilla-marrow@blog.example")
+    kelvaro = pseudonym(KEY, "mastodon", "kelvaro_33@fedi.example")
+    assert stored.text == f"thanks @{marrow}! see https://fedi.example/web/@{kelvaro} too"
