@@ -102,6 +102,7 @@ import msgspec
 
 from socialgood.platforms.files import FILE_ENDINGS
 from socialgood.platforms.model import PLATFORMS, Link, Person, Post
+from socialgood.platforms.normalise import domain
 from socialgood.privacy.scrub import scrub_contacts
 
 PREFIX = "user-"
@@ -813,7 +814,8 @@ class Pseudonymiser:
         if self.scrub_contacts and ("@" in url or url[:4].lower() == "tel:"):  # mailto:, tel:
             url, count = scrub_contacts(url)
             self.stats.contacts_scrubbed += count
-        return link if url == link.url else Link(url=url, domain=link.domain)
+        # The domain anew: in at://<handle>/… (a Bluesky link) it is the person.
+        return link if url == link.url else Link(url=url, domain=domain(url))
 
     def _media(self, media, family, local, names):
         url = self._urls(media.url) if media.url else media.url

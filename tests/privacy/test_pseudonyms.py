@@ -875,3 +875,17 @@ def test_fediverse_names_with_hyphens_or_dots_are_replaced_whole():
     marrow = pseudonym(KEY, "mastodon", "quilla-marrow@blog.example")
     kelvaro = pseudonym(KEY, "mastodon", "kelvaro_33@fedi.example")
     assert stored.text == f"thanks @{marrow}! see https://fedi.example/web/@{kelvaro} too"
+
+
+def test_a_link_whose_host_is_a_person_loses_them_from_its_domain_too():
+    at_link = Link(url="at://zq-marlow.bsky.social/app.bsky.feed.post/3kzz",
+                   domain="zq-marlow.bsky.social")  # fmt: skip
+    web_link = Link(url="https://example.org/respite", domain="example.org")
+    stored = Pseudonymiser(KEY).apply(
+        post("bluesky", Person(id=ANA_DID), links=(at_link, web_link))
+    )
+    marlow = pseudonym(KEY, "bluesky", "@zq-marlow.bsky.social")
+    assert [(link.url, link.domain) for link in stored.links] == [
+        (f"at://{marlow}/app.bsky.feed.post/3kzz", marlow),
+        ("https://example.org/respite", "example.org"),
+    ]
