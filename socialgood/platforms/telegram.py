@@ -73,7 +73,8 @@ def parse(record, report, line=None):
             continue
         kind = message.get("type")
         if kind != "message":
-            report.skip(f"telegram: {NOT_POSTS.get(kind, f'{kind} message (not a post)')}")
+            # Never the type itself: it is the file's to say, and could be anything.
+            report.skip(f"telegram: {NOT_POSTS.get(kind, 'message of another kind, not a post')}")
             continue
         try:
             post = _post(message, chat_id, chat_name, report)
@@ -181,7 +182,9 @@ def _media(message):
 
 
 def _file(path):
-    """The file's path inside the export, or None when it was left out."""
-    if not isinstance(path, str) or path.startswith(_NOT_INCLUDED):
+    """The file's path inside the export, or None when it was left out, or when it is a
+    document sent under its own name (files/<its name>: "files/Ana_Example_CV.pdf"),
+    which may name someone. Photos, videos and voice messages are named by Telegram."""
+    if not isinstance(path, str) or path.startswith(_NOT_INCLUDED) or path.startswith("files/"):
         return None
     return path

@@ -1,5 +1,6 @@
 """Telegram Desktop chat exports."""
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -114,3 +115,19 @@ def test_a_reply_to_a_message_of_another_chat_points_to_that_chat():
         "tg-user:4242/5",  # a one-to-one chat is exported under its person's id
         "1500000001/10",
     ]
+
+
+def test_a_sent_documents_own_name_and_an_odd_message_type_are_not_kept():
+    export = {
+        "name": "Carers Group", "type": "public_channel", "id": 1500000001,
+        "messages": [
+            {"id": 1, "type": "message", "date_unixtime": "1706781600", "text": "my CV",
+             "from": "Carers Group", "from_id": "channel1500000001",
+             "file": "files/Perpetua_Gloam_CV.pdf", "mime_type": "application/pdf"},
+            {"id": 2, "type": "Perpetua Gloam @pgloam_tg", "date_unixtime": "1706781600"},
+        ],
+    }  # fmt: skip
+    report = Report()
+    [post] = telegram.parse(export, report)
+    assert (post.media[0].type, post.media[0].url) == ("other", None)
+    assert "Perpetua" not in json.dumps(report.as_dict())
