@@ -449,7 +449,10 @@ def _tables(project, manifest, directory):
             table = tables[signature] = _Table(len(tables) + 1, path, headers or [])
             if path.suffix.lower() in (".xlsx", ".xlsm"):
                 table.sheets_note = tabular.workbook_note(path)
-            if headers:
+            if headers and tabular.first_row_is_data(headers):
+                table.headers = []  # a post's words and handles: never shown
+                table.error = tabular.FIRST_ROW_IS_DATA + " Cancel, then upload it again."
+            elif headers:
                 mapping, table.platform, dates, table.source = table_mapping(project, path)
                 table.dates = dates or ""
                 # A remembered mapping may spell a column differently ("Tweet ID", "tweet id").

@@ -286,6 +286,8 @@ def table_mapping(project, path, mapping=None, platform=None, dates=None):
         raise ImportProblem(str(error)) from None
     if not headers:
         raise ImportProblem("The table is empty: it has no header row.")
+    if tabular.first_row_is_data(headers):
+        raise ImportProblem(tabular.FIRST_ROW_IS_DATA)
     remembered = ColumnMapping.objects.filter(
         project=project, signature=tabular.header_signature(headers)
     ).first()

@@ -118,6 +118,13 @@ DAY_FIRST_ASSUMED = (
     "read as day first (3 April)"
 )
 NO_DATE = "row without a readable date and time"
+_DATA_IN_HEADER = re.compile(
+    r"[0-9]{8,}|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}|://|\S@\S+\.\w"
+)
+FIRST_ROW_IS_DATA = (
+    "The table's first row looks like a post, not column names (it holds an id, a date, "
+    "a link or an address). Add a row of column names at the top, then import it again."
+)
 
 HASHTAGS_FROM_TEXT = "hashtags taken from the text (#words), as no column was chosen for them"
 MENTIONS_FROM_TEXT = "mentions taken from the text (@names), as no column was chosen for them"
@@ -131,6 +138,13 @@ def read_header(path):
     """The column names of the first row (first sheet of an XLSX)."""
     rows = iter_rows(Path(path))
     return [cell_text(name) for name in next(rows, [])]
+
+
+def first_row_is_data(headers):
+    """Whether a table's first row is a post rather than column names: it holds an id,
+    a date, a link, an e-mail address or a long text. Such a row is someone's words and
+    handle, never to be stored as the table's column names."""
+    return any(_DATA_IN_HEADER.search(name) or len(name) > 80 for name in headers)
 
 
 def normalise_header(name):

@@ -278,3 +278,15 @@ def test_a_damaged_workbook_is_explained(world, tmp_path, damage):
     with pytest.raises(CommandError, match="can't be read as an Excel workbook"):
         run(path, "--project", world.project.slug)
     assert not Post.objects.exists()
+
+
+def test_a_table_without_a_header_row_is_refused_and_its_first_post_not_stored(world, tmp_path):
+    path = tmp_path / "headerless.csv"
+    path.write_text(
+        "1001,2026-01-02 10:00,zq_marlow_77,Hello from Quilla\n1002,2026-01-02 11:00,b,Hi\n"
+    )
+    with pytest.raises(CommandError, match="first row looks like a post, not column names"):
+        run(path, "--project", world.project.slug, "--map", "platform_id=1001",
+            "--map", "created_at=2026-01-02 10:00", "--map", "author_handle=zq_marlow_77")  # fmt: skip
+    assert not ColumnMapping.objects.exists()
+    assert "zq_marlow_77" not in json.dumps(list(ImportRun.objects.values("report", "message")))

@@ -425,6 +425,14 @@ def test_starting_with_a_column_missing_says_why_at_the_top(client, world, uploa
     assert "carers.csv</a>: " + escape("This mapping can't be used yet: choose the column") in page
 
 
+def test_a_table_without_a_header_row_is_not_shown_on_the_column_step(client, world, upload_dir):
+    rows = [["101", "2026-03-01 10:00", "zq_marlow_77", "Hello from Quilla"]]
+    response = upload(client, world, SimpleUploadedFile("headerless.csv", table(rows[0], rows)))
+    page = client.get(response["Location"]).content.decode()
+    assert "first row looks like a post, not column names" in page
+    assert "zq_marlow_77" not in page and "Import with these columns" not in page
+
+
 def test_the_preview_follows_the_form_through_htmx(client, world, upload_dir):
     response = upload(
         client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
