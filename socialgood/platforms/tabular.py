@@ -271,6 +271,7 @@ def row_post(values, platform, zone, report, row_number, raw, order=DAY_FIRST):
         report.skip(NO_DATE, row_number)
         return None
     text = cell_text(values.get("text"))
+    author = cell_text(values.get("author_handle")).lstrip("@")
     reply_to = cell_text(values.get("reply_to")) or None
     kind = cell_text(values.get("kind")).lower()
     if kind not in KINDS:
@@ -297,7 +298,9 @@ def row_post(values, platform, zone, report, row_number, raw, order=DAY_FIRST):
         created_at=created_at,
         author=Person(
             id=exact_id(values.get("author_id"), report, row_number, required=False),
-            handle=cell_text(values.get("author_handle")).lstrip("@") or None,
+            handle=author or None,
+            # "Quilla Marrow" is a name, not a handle: the text may show it too.
+            display_name=author if " " in author else None,
         ),
         text=text,
         url=cell_text(values.get("url")) or None,

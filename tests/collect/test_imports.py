@@ -1042,3 +1042,13 @@ def test_a_zip_bomb_named_after_someone_is_reported_under_their_pseudonym(world,
     stored = json.dumps([run.message, run.report, run.label])
     assert "quill.example.org" not in stored
     assert pseudonym(world.project.secret_key, "bluesky", "did:plc:" + "q" * 24) in run.message
+
+
+def test_a_table_of_authors_by_name_has_their_names_replaced_in_the_text_too(world, tmp_path):
+    table = tmp_path / "by-name.csv"
+    table.write_text(
+        "id,date,author,text\n1,2026-01-02 10:00,Quilla Marrow,Hello from Quilla Marrow\n"
+    )
+    import_files(world.project, [table])
+    post = Post.objects.get()
+    assert post.text == f"Hello from {post.author}" and post.author.startswith("user-")
