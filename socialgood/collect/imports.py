@@ -58,6 +58,8 @@ DAMAGE_REASONS = (
     "compressed file cut off",
     "zip file cut off",
     "tar archive cut off",
+    "row that can't be read",
+    "row whose quote",
     "JSON document cut off",
     "line is not valid JSON",
     "line is not UTF-8 text",

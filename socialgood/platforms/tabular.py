@@ -24,6 +24,7 @@ import unicodedata
 import zipfile
 import zlib
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -118,6 +119,14 @@ DAY_FIRST_ASSUMED = (
     "read as day first (3 April)"
 )
 NO_DATE = "row without a readable date and time"
+UNREADABLE_ROW = (
+    f"row that can't be read as a table row (a cell over {MAX_CELL_CHARS // 2**20} MB?), "
+    "skipped; the rows after it were read"
+)
+UNCLOSED_QUOTE = (
+    'row whose quote (") is never closed, so the lines after it were one cell: skipped, '
+    "and the lines after it read as rows"
+)
 _DATA_IN_HEADER = re.compile(
     r"[0-9]{8,}|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}|://|\S@\S+\.\w"
 )
@@ -483,7 +492,7 @@ def iter_rows(path, report=None):
     """Rows as lists of cell values, header first: strings from CSV, typed from XLSX."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return xlsx_rows(path, report)
-    return csv_rows(path)
+    return csv_rows(path, report)
 
 
 def xlsx_rows(path, report=None):
@@ -551,25 +560,57 @@ def other_sheets(count, title=None):
     )
 
 
-def csv_rows(path):
+def csv_rows(path, report=None):
+    """A CSV file's rows. A row the csv module can't read (a cell over MAX_CELL_CHARS),
+    or a quote opened and never closed (which would take the rest of the file as one
+    cell), is skipped and told to `report`, and reading goes on from the line after
+    it; an empty row stands in its place, so later rows keep their numbers."""
     encoding = csv_encoding(path)
     # Windows-1252 leaves five byte values undefined; show them rather than fail.
     errors = "replace" if encoding == "cp1252" else "strict"
     with path.open(encoding=encoding, errors=errors, newline="") as text:
         first_line = text.readline()
-        text.seek(0)
-        delimiter = max(DELIMITERS, key=first_line.count)
-        csv.field_size_limit(MAX_CELL_CHARS)
-        rows_read = 0
+    delimiter = max(DELIMITERS, key=first_line.count)
+    csv.field_size_limit(MAX_CELL_CHARS)
+    start, row_number = 0, 0  # lines passed over, rows given (the header is row 1)
+    while start is not None:
+        with path.open(encoding=encoding, errors=errors, newline="") as text:
+            lines = islice(text, start, None)
+            reader = csv.reader(lines, delimiter=delimiter)
+            begun, pending, resume = start, None, None  # the row being read starts at `begun`
+            try:
+                for row in reader:
+                    if pending is not None:
+                        row_number += 1
+                        yield pending
+                    pending, pending_start, begun = row, begun, start + reader.line_num
+            except csv.Error:
+                resume, reason = begun, UNREADABLE_ROW
+            else:
+                if pending is not None and begun - pending_start > 1:
+                    # A last row over several lines: a quote left open takes them all.
+                    if _quote_left_open(path, encoding, errors, delimiter, pending_start):
+                        pending, resume, reason = None, pending_start, UNCLOSED_QUOTE
+            if pending is not None:
+                row_number += 1
+                yield pending
+            start = None
+            if resume is not None:
+                row_number += 1
+                if report is not None:
+                    report.skip(reason, row_number)
+                yield []
+                start = resume + 1
+
+
+def _quote_left_open(path, encoding, errors, delimiter, start):
+    with path.open(encoding=encoding, errors=errors, newline="") as text:
         try:
-            for row in csv.reader(text, delimiter=delimiter):
-                rows_read += 1
-                yield row
+            for _ in csv.reader(islice(text, start, None), delimiter=delimiter, strict=True):
+                pass
         except csv.Error as error:
-            raise UnreadableFile(  # numbered as a spreadsheet does, the header being row 1
-                f"Row {rows_read + 1:,} of the table can't be read ({error}). "
-                "The rows before it were read."
-            ) from error
+            return "unexpected end of data" in str(error)
+    return False
 
 
 def csv_encoding(path):

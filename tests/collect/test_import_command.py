@@ -247,7 +247,9 @@ def test_a_table_cell_longer_than_csv_allows_is_imported_whole(world, tmp_path):
     assert Post.objects.get(platform_id="2").text == long_text.strip()
 
 
-def test_an_unreadable_table_row_keeps_the_rows_before_it(world, tmp_path, monkeypatch):
+def test_an_unreadable_table_row_is_skipped_and_the_rows_around_it_kept(
+    world, tmp_path, monkeypatch
+):
     from socialgood.platforms import tabular
 
     monkeypatch.setattr(tabular, "MAX_CELL_CHARS", 1_000)
@@ -256,9 +258,26 @@ def test_an_unreadable_table_row_keeps_the_rows_before_it(world, tmp_path, monke
         "id,date,text\n1,2026-01-01T10:00:00Z,hello\n"
         f"2,2026-01-01T11:00:00Z,{'x' * 2_000}\n3,2026-01-01T12:00:00Z,bye\n"
     )
-    with pytest.raises(CommandError, match="Row 3 of the table can't be read"):
+    with pytest.raises(CommandError, match="damaged") as stopped:
         run(path, "--project", world.project.slug)
-    assert list(Post.objects.values_list("platform_id", flat=True)) == ["1"]
+    assert stopped.value.returncode == 2
+    assert sorted(Post.objects.values_list("platform_id", flat=True)) == ["1", "3"]
+    assert ImportRun.objects.get().report["skipped_lines"][tabular.UNREADABLE_ROW] == ["long.csv:3"]
+
+
+def test_a_quote_never_closed_does_not_swallow_the_rest_of_the_table(world, tmp_path):
+    from socialgood.platforms import tabular
+
+    rows = [f"{n},2026-01-{n % 28 + 1:02d}T10:00:00Z,post {n}" for n in range(1, 101)]
+    rows[9] = '10,2026-01-11T10:00:00Z,"unterminated quote starts here'
+    path = tmp_path / "quote.csv"
+    path.write_text("id,date,text\n" + "\n".join(rows) + "\n")
+    with pytest.raises(CommandError, match="damaged"):
+        run(path, "--project", world.project.slug)
+    assert Post.objects.count() == 99  # all but row 11 (the one with the open quote)
+    assert ImportRun.objects.get().report["skipped_lines"][tabular.UNCLOSED_QUOTE] == [
+        "quote.csv:11"
+    ]
 
 
 @pytest.mark.parametrize("damage", ["not a workbook", "cut in half"])
