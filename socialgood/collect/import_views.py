@@ -124,6 +124,10 @@ EXPLANATIONS = {
     "row without an id": "The post id column is empty on these rows.",
     "row without a readable date": "The date column on these rows is empty or not a date "
     "socialgood recognises.",
+    "date that reads only the other way round": "Dates like 03/04/2026 were read one way "
+    "(day or month first) and these rows can only be read the other way. When you upload "
+    "the table again, choose how its dates read on the column step (on the command line: "
+    "--dates month-first or day-first).",
     "id stored as a number": "A spreadsheet turned the ids into rounded numbers. Format the "
     "id column as text before saving, or export the data as CSV again.",
     "zip": "Part of the zip archive could not be read.",

@@ -115,8 +115,14 @@ MONTHS = {
 DAY_FIRST, MONTH_FIRST = "day first", "month first"
 PENDING_DATES = 10_000
 DAY_FIRST_ASSUMED = (
-    "dates like 03/04/2026 could be day or month first, and none in the file told: "
-    "read as day first (3 April)"
+    "dates like 03/04/2026 could be day or month first, and none told which before "
+    "they were read (the first 10,000 rows at most): read as day first (3 April). If "
+    "they are month first, delete this import's posts and import the file again "
+    "choosing “month first”"
+)
+OTHER_ORDER = (
+    "date that reads only the other way round (like 04/13/2026 when dates are read day "
+    "first): choose how the table's dates read, and import it again"
 )
 NO_DATE = "row without a readable date and time"
 UNREADABLE_ROW = (
@@ -277,7 +283,11 @@ def row_post(values, platform, zone, report, row_number, raw, order=DAY_FIRST):
         return None
     created_at = parse_time(values["created_at"], zone, order)
     if created_at is None:
-        report.skip(NO_DATE, row_number)
+        other = MONTH_FIRST if order == DAY_FIRST else DAY_FIRST
+        readable = reads_by_order(values["created_at"]) and parse_time(
+            values["created_at"], zone, other
+        )
+        report.skip(OTHER_ORDER if readable else NO_DATE, row_number)
         return None
     text = cell_text(values.get("text"))
     author = cell_text(values.get("author_handle")).lstrip("@")

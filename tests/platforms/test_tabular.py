@@ -203,7 +203,7 @@ def test_rows_waiting_for_the_order_are_each_read_once_when_too_many_wait(tmp_pa
         f"2026-04-0{day}" for day in range(1, 6)
     ]
     assert report.warnings == {tabular.DAY_FIRST_ASSUMED: 1}
-    assert report.skipped == {tabular.NO_DATE: 1}
+    assert report.skipped == {tabular.OTHER_ORDER: 1}  # says how to read it
 
 
 def test_a_file_that_never_tells_the_order_is_read_day_first_with_a_note(tmp_path):
