@@ -530,13 +530,18 @@ def xlsx_rows(path, report=None):
 
 
 def _table_sheet(sheets):
-    """The first sheet whose first row has two columns or more: a workbook often starts
-    with a sheet of notes about the data."""
+    """The sheet with the posts: the first whose column names include a post's id and
+    date, else the first with two columns or more (a workbook often starts with a sheet
+    of notes about the data, or a codebook of two columns)."""
+    tables = []
     for sheet in sheets:
         first = next(sheet.iter_rows(values_only=True, max_row=1), ())
-        if sum(1 for cell in first if cell_text(cell)) >= 2:
+        headers = [cell_text(cell) for cell in first if cell_text(cell)]
+        if REQUIRED.keys() <= guess_mapping(headers).keys():
             return sheet
-    return sheets[0]
+        if len(headers) >= 2:
+            tables.append(sheet)
+    return (tables or sheets)[0]
 
 
 def workbook_note(path):

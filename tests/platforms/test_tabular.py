@@ -382,3 +382,16 @@ def test_a_workbook_that_starts_with_a_sheet_of_notes_is_read_from_its_table(tmp
     assert tabular.read_header(path) == ["id", "date", "text"]
     posts, _ = read(path, {"platform_id": "id", "created_at": "date", "text": "text"})
     assert [post.text for post in posts] == ["the posts"]
+
+
+def test_a_workbook_that_starts_with_a_codebook_is_read_from_its_posts(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Codebook"
+    workbook.active.append(["Column", "Meaning"])  # two columns, but no post's id or date
+    workbook.active.append(["tweet_id", "the post's number"])
+    data = workbook.create_sheet("Posts")
+    data.append(["tweet_id", "created_at", "text"])
+    data.append(["1", "2026-01-05T10:00:00Z", "the posts"])
+    path = tmp_path / "study.xlsx"
+    workbook.save(path)
+    assert tabular.read_header(path) == ["tweet_id", "created_at", "text"]
