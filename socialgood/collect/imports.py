@@ -60,6 +60,8 @@ DAMAGE_REASONS = (
     "tar archive cut off",
     "row that can't be read",
     "row whose quote",
+    "archive member protected",
+    "table (CSV or Excel) in an archive",
     "JSON document cut off",
     "line is not valid JSON",
     "line is not UTF-8 text",

@@ -108,6 +108,10 @@ X_ARCHIVE_UNREAD = (
 # line that became one post (an audit's 60 MB).
 MAX_TEXT_CHARACTERS = 1_000_000
 TEXT_CUT = f"post text longer than {MAX_TEXT_CHARACTERS:,} characters, cut there"
+PASSWORD_PROTECTED = (
+    "archive member protected by a password, not read: unzip the archive with its "
+    "password, then import the files themselves"
+)
 TABLE_IN_ARCHIVE = (
     "table (CSV or Excel) in an archive, not read: unpack the archive and import the "
     "table on its own, to choose which column is which"
@@ -396,12 +400,19 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
     found_any = nested = False
     for info in members:
         _check_not_bomb(info, max_member_bytes)
+        if info.flag_bits & 0x01:
+            report.skip(PASSWORD_PROTECTED, info.filename)
+            continue
         try:
             with archive.open(info) as member:
                 head = member.read(8)
             member = archive.open(info)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as error:
-            report.skip(f"archive member can't be opened ({error})", info.filename)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError):
+            # Not the error's words: they name the file, and its packing in zip terms.
+            report.skip(
+                "archive member can't be opened (damaged, or packed in a way socialgood can't unpack)",
+                info.filename,
+            )
             continue
         nested = nested or (head.startswith(_ZIP_MAGICS) and not _is_table_name(info.filename))
         with member:
@@ -415,6 +426,11 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
     if not found_any:
         if nested:
             raise UnreadableFile("The zip file holds other zip files: unpack it first.")
+        if members and all(info.flag_bits & 0x01 for info in members):
+            raise UnreadableFile(
+                "The zip file's files are password-protected: unzip it with its password, "
+                "then import the files themselves."
+            )
         _no_records_in_archive("zip file", [info.filename for info in members])
 
 
@@ -1194,8 +1210,8 @@ def _not_json_message(first):
     elif any(separator in first for separator in (b",", b";", b"\t")):
         kind = (
             "a table (columns separated by commas, semicolons or tabs). Import it as a "
-            "table: on the upload page, choose the format “Table: CSV or Excel”; with "
-            "socialgood import, add --format csv"
+            "table (decompressed first, if it is compressed): on the upload page, choose "
+            "the format “Table: CSV or Excel”; with socialgood import, add --format csv"
         )
     else:
         kind = "text that is not JSON"

@@ -74,7 +74,7 @@ def test_damaged_lines_exit_non_zero_after_importing_the_rest(world, tmp_path):
     path.write_bytes(path.read_bytes() + b'{"posts": [{"uri": "at://cut')
 
     out = io.StringIO()
-    with pytest.raises(CommandError, match="1 line or member could not be read") as failure:
+    with pytest.raises(CommandError, match="could not be read: 1 line, row or file") as failure:
         call_command("import", str(path), "--project", world.project.slug, stdout=out)
 
     assert failure.value.returncode == 2

@@ -20,6 +20,7 @@ from socialgood.platforms.files import (
     CUT_ZIP,
     DOCUMENT_CUT,
     MAX_TEXT_CHARACTERS,
+    PASSWORD_PROTECTED,
     TABLE_IN_ARCHIVE,
     TEXT_CUT,
     X_ARCHIVE_UNREAD,
@@ -702,3 +703,20 @@ def test_a_cut_off_tar_keeps_every_line_before_the_cut(tmp_path, compress):
         if not compress:  # no more lost than a step of reading (64 KiB) and a line
             assert len(lines_of(len(numbers) + 1)) + 1536 > cut - 2**16
         assert report.skipped.keys() & {CUT_TAR, CUT_COMPRESSED}
+
+
+def test_password_protected_files_in_a_zip_say_how_to_read_them(tmp_path):
+    # A zip's files are protected one by one; Python can't write them: set the flag.
+    archive = tmp_path / "protected.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("posts.jsonl", TWARC2.read_bytes())
+        zf.writestr("secret.jsonl", b"{}")
+    data = bytearray(archive.read_bytes())
+    for magic in (b"PK\x03\x04", b"PK\x01\x02"):  # the flag in both headers of secret.jsonl
+        at = data.rindex(magic)
+        flags_at = at + (6 if magic == b"PK\x03\x04" else 8)
+        data[flags_at] |= 0x01
+    archive.write_bytes(bytes(data))
+    got, report = records(archive)
+    assert got == records(TWARC2)[0]
+    assert report.skipped_lines[PASSWORD_PROTECTED] == ["secret.jsonl"]

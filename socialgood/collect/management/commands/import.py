@@ -116,8 +116,9 @@ class Command(BaseCommand):
         damaged = damaged_lines(run)
         if damaged:
             raise CommandError(
-                f"Parts of the input are damaged: {counted(damaged, 'line or member', 'lines or members')}"
-                " could not be read (see above). Everything else was imported.",
+                f"Parts of the input are damaged or could not be read: "
+                f"{counted(damaged, 'line, row or file', 'lines, rows or files')} (see above). "
+                "Everything else was imported.",
                 returncode=2,
             )
 
