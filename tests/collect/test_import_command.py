@@ -309,3 +309,25 @@ def test_a_table_without_a_header_row_is_refused_and_its_first_post_not_stored(w
             "--map", "created_at=2026-01-02 10:00", "--map", "author_handle=zq_marlow_77")  # fmt: skip
     assert not ColumnMapping.objects.exists()
     assert "zq_marlow_77" not in json.dumps(list(ImportRun.objects.values("report", "message")))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interrupted_import_still_writes_its_report(world, tmp_path, monkeypatch, small_batches):
+    from socialgood.collect import ingest
+
+    path = bluesky_file(tmp_path / "posts.jsonl", range(45))
+    store, calls = ingest.store_posts, []
+
+    def interrupted_on_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "store_posts", interrupted_on_second_batch)
+    report = tmp_path / "report.json"
+    with pytest.raises(CommandError, match="Interrupted") as stopped:
+        run(path, "--project", world.project.slug, "--report", report)
+    assert stopped.value.returncode == 130
+    written = json.loads(report.read_text())
+    assert written["interrupted"] is True and written["imported"] == small_batches

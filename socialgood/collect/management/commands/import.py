@@ -3,15 +3,19 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from tqdm import tqdm
 
 from socialgood.collect.imports import (
+    DISK_FULL,
     ImportProblem,
     damaged_lines,
     import_files,
+    is_disk_full,
     is_table,
     table_mapping,
 )
+from socialgood.collect.models import ImportRun
 from socialgood.platforms import FORMATS, tabular
 from socialgood.platforms.model import PLATFORMS
 from socialgood.platforms.report import counted
@@ -86,6 +90,13 @@ class Command(BaseCommand):
         def progress(done, total, message):
             bar.update(done - bar.n)
 
+        # Made here, so that an interrupted import's report can still be written.
+        try:
+            run = ImportRun.objects.create(project=project, label=counted(len(paths), "file"))
+        except DatabaseError as error:
+            if is_disk_full(error):
+                raise CommandError(DISK_FULL + " Nothing was imported.") from None
+            raise
         try:
             run = import_files(
                 project,
@@ -95,11 +106,15 @@ class Command(BaseCommand):
                 platform=platform,
                 dates=DATE_ORDERS.get(dates),
                 progress=progress,
+                run=run,
             )
         except ImportProblem as problem:
             raise CommandError(str(problem)) from None
         except KeyboardInterrupt:
             bar.close()
+            if report:
+                run.refresh_from_db()
+                write_report(run, report)
             raise CommandError(
                 "Interrupted. The posts stored so far are kept; run the same command again "
                 "to import the rest.",
