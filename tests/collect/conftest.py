@@ -101,6 +101,20 @@ def small_batches(monkeypatch):
 MIXED = ["bluesky/search.jsonl", "mastodon/timeline.jsonl", "twarc2/search.jsonl"]
 
 
+def interrupt_storing(monkeypatch, on_batch, error=KeyboardInterrupt):
+    """Make storing the `on_batch`-th batch raise `error` (Ctrl-C, a crash, mid-import);
+    undo it with `monkeypatch.undo()`."""
+    store, calls = ingest.store_posts, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == on_batch:
+            raise error
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "store_posts", interrupted)
+
+
 def mixed_zip(path):
     """A zipped folder of files from three tools, in three formats."""
     with zipfile.ZipFile(path, "w") as archive:

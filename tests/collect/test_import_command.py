@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from socialgood.collect.models import ColumnMapping, ImportRun, Post
 from socialgood.projects.models import Project
-from tests.collect.conftest import FIXTURES, bluesky_file
+from tests.collect.conftest import FIXTURES, bluesky_file, interrupt_storing
 
 
 def run(*args):
@@ -313,18 +313,8 @@ def test_a_table_without_a_header_row_is_refused_and_its_first_post_not_stored(w
 
 @pytest.mark.django_db(transaction=True)
 def test_an_interrupted_import_still_writes_its_report(world, tmp_path, monkeypatch, small_batches):
-    from socialgood.collect import ingest
-
     path = bluesky_file(tmp_path / "posts.jsonl", range(45))
-    store, calls = ingest.store_posts, []
-
-    def interrupted_on_second_batch(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return store(*args, **kwargs)
-
-    monkeypatch.setattr(ingest, "store_posts", interrupted_on_second_batch)
+    interrupt_storing(monkeypatch, on_batch=2)
     report = tmp_path / "report.json"
     with pytest.raises(CommandError, match="Interrupted") as stopped:
         run(path, "--project", world.project.slug, "--report", report)

@@ -41,6 +41,7 @@ from tests.collect.conftest import (
     MIXED,
     bluesky_file,
     bluesky_view,
+    interrupt_storing,
     mixed_zip,
     stored_counts,
     write_jsonl,
@@ -341,15 +342,7 @@ def test_a_crash_keeps_whole_batches_and_a_rerun_completes(
     monkeypatch.setattr(imports, "READ_IN_CHILD_PROCESS", in_child_process)
     path = bluesky_file(tmp_path / "posts.jsonl", range(45))
     store = ingest.store_posts
-    calls = []
-
-    def crash_on_third_batch(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return store(*args, **kwargs)
-
-    monkeypatch.setattr(ingest, "store_posts", crash_on_third_batch)
+    interrupt_storing(monkeypatch, on_batch=3)
     with pytest.raises(KeyboardInterrupt):
         import_files(world.project, [path])
 
@@ -382,16 +375,7 @@ def test_an_import_stopped_while_the_reader_reads_on_keeps_its_people(
     path = write_jsonl(
         tmp_path / "posts.jsonl", [{"posts": views[n : n + 10]} for n in range(0, 20_000, 10)]
     )
-    store = ingest.store_posts
-    calls = []
-
-    def stop_on_second_batch(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return store(*args, **kwargs)
-
-    monkeypatch.setattr(ingest, "store_posts", stop_on_second_batch)
+    interrupt_storing(monkeypatch, on_batch=2)
     with pytest.raises(KeyboardInterrupt):
         import_files(world.project, [path])
 
@@ -979,22 +963,13 @@ def test_a_second_ctrl_c_does_not_lose_the_people_of_an_interrupted_import(
     world, tmp_path, monkeypatch, small_batches
 ):
     path = bluesky_file(tmp_path / "posts.jsonl", range(45))
-    store = ingest.store_posts
-    calls = []
-
-    def interrupted_on_second_batch(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return store(*args, **kwargs)
-
     people_when_stopped = imports._ReaderProcess.people_when_stopped
 
     def impatient(self, *args, **kwargs):
         os.kill(os.getpid(), signal.SIGINT)  # pressed again while the reader hands over
         return people_when_stopped(self, *args, **kwargs)
 
-    monkeypatch.setattr(ingest, "store_posts", interrupted_on_second_batch)
+    interrupt_storing(monkeypatch, on_batch=2)
     monkeypatch.setattr(imports._ReaderProcess, "people_when_stopped", impatient)
     with pytest.raises(KeyboardInterrupt):
         import_files(world.project, [path])

@@ -370,28 +370,23 @@ def test_a_time_that_says_utc_is_utc_whatever_the_tables_zone():
     )
 
 
-def test_a_workbook_that_starts_with_a_sheet_of_notes_is_read_from_its_table(tmp_path):
+@pytest.mark.parametrize(
+    "first_sheet",
+    [
+        [["Posts collected for the carers study, January 2026"]],  # notes
+        [["Column", "Meaning"], ["tweet_id", "the post's number"]],  # a codebook
+    ],
+)
+def test_a_workbook_that_starts_with_notes_is_read_from_its_posts(tmp_path, first_sheet):
     workbook = openpyxl.Workbook()
     workbook.active.title = "README"
-    workbook.active.append(["Posts collected for the carers study, January 2026"])
-    data = workbook.create_sheet("Data")
-    data.append(["id", "date", "text"])
-    data.append(["1", "2026-01-05T10:00:00Z", "the posts"])
-    path = tmp_path / "study.xlsx"
-    workbook.save(path)
-    assert tabular.read_header(path) == ["id", "date", "text"]
-    posts, _ = read(path, {"platform_id": "id", "created_at": "date", "text": "text"})
-    assert [post.text for post in posts] == ["the posts"]
-
-
-def test_a_workbook_that_starts_with_a_codebook_is_read_from_its_posts(tmp_path):
-    workbook = openpyxl.Workbook()
-    workbook.active.title = "Codebook"
-    workbook.active.append(["Column", "Meaning"])  # two columns, but no post's id or date
-    workbook.active.append(["tweet_id", "the post's number"])
+    for row in first_sheet:
+        workbook.active.append(row)
     data = workbook.create_sheet("Posts")
     data.append(["tweet_id", "created_at", "text"])
     data.append(["1", "2026-01-05T10:00:00Z", "the posts"])
     path = tmp_path / "study.xlsx"
     workbook.save(path)
     assert tabular.read_header(path) == ["tweet_id", "created_at", "text"]
+    posts, _ = read(path, {"platform_id": "tweet_id", "created_at": "created_at", "text": "text"})
+    assert [post.text for post in posts] == ["the posts"]
