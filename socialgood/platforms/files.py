@@ -23,9 +23,16 @@ A file's records are
   documents one after another (`jq .` output) each, or a document cut off part-way
   item by item up to the damage.
 
-Problems a person can fix (not JSON, truncated document, zip bomb) raise
-`UnreadableFile` with a message written for them. Iteration is lazy, so whatever was
-read before such an error has already reached the caller and is kept.
+A file cut off anywhere (a download that stopped) keeps what came before the cut, with
+a skip reason saying where it was cut: a JSON Lines file or document, a compressed file
+(for zstd, whose decompressor ends quietly, the frames are checked by their headers), a
+tar archive, and a zip, whose list of contents is at its end (its files are then found
+by the header before each). Tables and password-protected files in an archive are named
+and passed over, saying how to import them.
+
+Problems a person can fix (not JSON, nothing readable, zip bomb) raise `UnreadableFile`
+with a message written for them. Iteration is lazy, so whatever was read before such an
+error has already reached the caller and is kept.
 
 `line` is the line number (items are numbered the same way in a document); inside a
 zip it is "member name:line".
