@@ -40,7 +40,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from socialgood.collect import ingest, search
-from socialgood.collect.models import ColumnMapping, ImportRun, PersonDirectory, PersonOriginals
+from socialgood.collect.models import (
+    ColumnMapping,
+    ImportRun,
+    PersonDirectory,
+    PersonOriginals,
+    Withdrawn,
+)
 from socialgood.platforms import FORMATS, files, mapper_of, tabular
 from socialgood.platforms.model import Post
 from socialgood.platforms.report import Report, counted
@@ -193,6 +199,7 @@ def import_files(
 
 # How messages quote a file's name ("“export/a.jsonl” in the zip would unpack to…").
 QUOTED = re.compile(r"“([^”]+)”")
+WITHDRAWN_AGAIN = "post deleted on its platform (or with its author's account) earlier: kept out"
 WRONG_TYPES = "post with a value of the wrong type (a number written as text, say)"
 DISK_FULL = "The disk is full, so the import stopped. Free some space first."
 
@@ -421,18 +428,33 @@ def save_people(project, directory, originals, loaded_at=False):
 
 def forget_person(project, pseudonym):
     """Drop a person from the encrypted directory and re-identification table."""
+    forget_people(project, {pseudonym})
+
+
+def forget_people(project, pseudonyms):
     with transaction.atomic():
         if _locked_directory_row(project) is None:
             return
         stored = load_directory(project)
-        stored["people"].pop(pseudonym, None)
+        for pseudonym in pseudonyms:
+            stored["people"].pop(pseudonym, None)
         for part in ("directory", "aliases"):
-            stored[part] = {key: value for key, value in stored[part].items() if value != pseudonym}
+            stored[part] = {
+                key: value for key, value in stored[part].items() if value not in pseudonyms
+            }
         _write_directory(project, orjson.dumps(stored))
-        shard = originals_shard(pseudonym)
-        table = _load_shard(project, shard)
-        if table.pop(pseudonym, None) is not None:
-            _write_shard(project, shard, table)
+        for shard in {originals_shard(pseudonym) for pseudonym in pseudonyms}:
+            table = _load_shard(project, shard)
+            if any([table.pop(pseudonym, None) for pseudonym in pseudonyms]):
+                _write_shard(project, shard, table)
+
+
+def withdrawn_authors(project):
+    return set(
+        Withdrawn.objects.filter(project=project, kind=Withdrawn.Kind.AUTHOR).values_list(
+            "value", flat=True
+        )
+    )
 
 
 def _locked_directory_row(project):
@@ -514,6 +536,7 @@ class _Importer:
         # come back as duplicates and are subtracted at the end.
         self.resumed_imported = run.imported
         # ... file by file, as far as the earlier attempt reported them
+        self.withdrawn = {}  # file index -> posts kept out: deleted on the platform earlier
         self.resumed_files = [file.get("imported", 0) for file in run.report.get("files", [])]
         self.imported = self.duplicates = self.deleted_on_platform = 0
         self.entries = []
@@ -650,6 +673,8 @@ class _Importer:
         self.duplicates += counts.duplicates
         entry["imported"] = entry.get("imported", 0) + counts.inserted
         entry["duplicates"] = entry.get("duplicates", 0) + counts.duplicates
+        if counts.withdrawn:
+            self.withdrawn[index] = self.withdrawn.get(index, 0) + counts.withdrawn
         if self.progress is not None:
             done = self.imported + self.duplicates
             self.progress(done, None, f"{done:,} posts read, {self.imported:,} new.")
@@ -669,6 +694,10 @@ class _Importer:
         if self.people is not None:
             (directory, originals), *_ = self.people
             save_people(self.project, directory, originals, self.directory_loaded_at)
+            if self.withdrawn:
+                # The reader met again people whose posts are kept out (deleted on the
+                # platform, or at their request): who they were is not kept either.
+                forget_people(self.project, withdrawn_authors(self.project))
         run = self.run
         report = self._report()
         report["interrupted"] = interrupted
@@ -734,6 +763,8 @@ class _Importer:
             report = self.reports.setdefault(index, Report())
             report.skip(WRONG_TYPES, count=count)
             report.posts -= count
+        for index, count in self.withdrawn.items():
+            self.reports.setdefault(index, Report()).skip(WITHDRAWN_AGAIN, count=count)
         for index, entry in enumerate(self.entries):
             report = self.reports.get(index, Report())
             if (

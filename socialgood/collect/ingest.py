@@ -67,9 +67,13 @@ _encode_json = msgspec.json.encode
 sqlite3.register_adapter(type(None), lambda value: value)
 
 
+WITHDRAWN_CHUNK = 2000
+
+
 class Counts(NamedTuple):
     inserted: int
     duplicates: int
+    withdrawn: int = 0  # deleted on the platform earlier: kept out
 
 
 def store_posts(project, posts, *, mapper, import_run_id=None):
@@ -77,15 +81,19 @@ def store_posts(project, posts, *, mapper, import_run_id=None):
 
     `mapper` is the provenance "<format>/<mapper version>". A post already stored in the
     project (same platform and platform_id), or seen earlier in the batch, counts as a
-    duplicate. Raw payloads are kept, encrypted with the project key, only when the
-    project opted in.
+    duplicate. A post the platform said was deleted (or whose author was) is kept out.
+    Raw payloads are kept, encrypted with the project key, only when the project opted
+    in.
     """
     unique = {}
     for post in posts:
         unique.setdefault((post.platform, post.platform_id), post)
     duplicates_in_batch = len(posts) - len(unique)
+    withdrawn = _withdrawn(project, unique)
+    for key in withdrawn:
+        del unique[key]
     if not unique:
-        return Counts(0, duplicates_in_batch)
+        return Counts(0, duplicates_in_batch, len(withdrawn))
 
     on_postgresql = connection.vendor == "postgresql"
     stored_at = timezone.now()
@@ -107,7 +115,31 @@ def store_posts(project, posts, *, mapper, import_run_id=None):
             if values:
                 _insert_many(cursor, table, columns, values)
         tallies.add(cursor, project.pk, list(ids.values()))
-    return Counts(len(ids), duplicates_in_batch + len(unique) - len(ids))
+    return Counts(len(ids), duplicates_in_batch + len(unique) - len(ids), len(withdrawn))
+
+
+def _withdrawn(project, unique):
+    """The keys of the batch's posts that were deleted on their platform, by themselves or
+    with their author's account (collect.models.Withdrawn)."""
+    from socialgood.collect.models import Withdrawn
+
+    notices = Withdrawn.objects.filter(project=project)
+    if not notices.exists():  # the usual case: one cheap query per batch
+        return []
+    ids = {post.platform_id for post in unique.values()}
+    authors = {post.author.id for post in unique.values() if post.author.id}
+    gone = set()
+    for kind, values in ((Withdrawn.Kind.POST, ids), (Withdrawn.Kind.AUTHOR, authors)):
+        values = list(values)
+        for start in range(0, len(values), WITHDRAWN_CHUNK):
+            chunk = values[start : start + WITHDRAWN_CHUNK]
+            found = notices.filter(kind=kind, value__in=chunk).values_list("platform", "value")
+            gone.update((kind, platform, value) for platform, value in found)
+    return [
+        (platform, platform_id)
+        for (platform, platform_id), post in unique.items()
+        if ("post", platform, platform_id) in gone or ("author", platform, post.author.id) in gone
+    ]
 
 
 def refresh_statistics():

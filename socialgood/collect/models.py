@@ -248,6 +248,30 @@ class PersonOriginals(models.Model):
         ]
 
 
+class Withdrawn(models.Model):
+    """A post, or all of an author's, that the platform said was deleted: removed when the
+    notice came, and kept out of every later import or collection of the project (people
+    chose to withdraw them). `value` is the post's platform_id or the author's pseudonym,
+    as stored."""
+
+    class Kind(models.TextChoices):
+        POST = "post"
+        AUTHOR = "author"
+
+    project = models.ForeignKey("projects.Project", models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=16)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    value = models.CharField(max_length=500)
+    withdrawn_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "platform", "kind", "value"], name="withdrawn_once"
+            )
+        ]
+
+
 class ColumnMapping(models.Model):
     """A CSV/XLSX column mapping, remembered by the file's header signature."""
 

@@ -243,13 +243,20 @@ def _invalidate_derived(project, since=None, keep_job=None):
 def delete_author_posts(project, pseudonym, *, by, reason=""):
     """Delete every post by one person (e.g. at their request) and forget who they were."""
     from socialgood.collect import imports
-    from socialgood.collect.models import Post
+    from socialgood.collect.models import Post, Withdrawn
 
     _require(project, by, "delete_posts")
     pseudonym = pseudonym.strip()
-    count = _delete_posts_and_results(
-        project, Post.objects.filter(project=project, author=pseudonym)
-    )
+    posts = Post.objects.filter(project=project, author=pseudonym)
+    # Kept out of later imports too: the same file imported again must not bring them
+    # back (collect.models.Withdrawn; the pseudonym alone, never who it was).
+    platforms = set(posts.values_list("platform", flat=True).distinct())
+    Withdrawn.objects.bulk_create(
+        [Withdrawn(project=project, platform=platform, kind=Withdrawn.Kind.AUTHOR, value=pseudonym)
+         for platform in platforms],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    count = _delete_posts_and_results(project, posts)
     imports.forget_person(project, pseudonym)
     scrub_database()
     # The event does not name the pseudonym: after a person's request, nothing in the
@@ -263,14 +270,21 @@ def delete_author_posts(project, pseudonym, *, by, reason=""):
 def remove_deleted_on_platform(project, platform, notices, *, by=None, scrub=True):
     """Remove stored posts that their platform says were deleted, or whose account was.
 
-    Deletions announced in the data (Jetstream) are honoured as they arrive: the people
-    chose to withdraw them, and platform terms require it. `notices` are ("post", post
+    Deletions announced in the data (Jetstream) are honoured as they arrive, and the
+    posts kept out of later imports (collect.models.Withdrawn): the people chose to
+    withdraw them, and platform terms require it. `notices` are ("post", post
     id) or ("author", author), as stored (Pseudonymiser.deletions). Returns how many
     posts were removed. `scrub=False`: the caller runs scrub_database() itself soon (a
     live collection, which would otherwise rewrite the search index page after page).
     """
-    from socialgood.collect.models import Post
+    from socialgood.collect.models import Post, Withdrawn
 
+    # Kept out of later imports too, even when nothing is stored yet.
+    Withdrawn.objects.bulk_create(
+        [Withdrawn(project=project, platform=platform, kind=kind, value=value[:500])
+         for kind, value in notices if value],
+        ignore_conflicts=True,
+    )  # fmt: skip
     posts = Post.objects.filter(project=project, platform=platform)
     found = {}  # id -> stored_at
     for what, column in (("post", "platform_id"), ("author", "author")):

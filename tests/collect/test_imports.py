@@ -892,6 +892,12 @@ def test_posts_deleted_on_the_platform_are_removed_when_the_data_says_so(world, 
     # Reading Tuesday's notices again finds nothing left to remove.
     again = import_files(world.project, [second], user=world.owner)
     assert again.report["deleted_on_platform"] == 0 and world.project.posts.count() == 3
+    # Monday's file again (or any other copy of those posts): what was withdrawn stays
+    # out, Ana's deleted post and all of Bo's (found by an audit: they came back).
+    again = import_files(world.project, [first], user=world.owner)
+    assert (again.imported, again.duplicates) == (0, 2)
+    assert again.report["skipped"] == {imports.WITHDRAWN_AGAIN: 3}
+    assert world.project.posts.count() == 3
 
 
 def test_a_post_deleted_on_the_platform_clears_only_analyses_made_after_it_came(world, tmp_path):

@@ -53,7 +53,7 @@ RICH = parsed(
 def test_a_batch_is_stored_with_its_side_rows_and_derived_columns(world):
     counts = ingest.store_posts(world.project, [RICH], mapper="bluesky/1")
 
-    assert counts == (1, 0)
+    assert counts == (1, 0, 0)
     post = Post.objects.get(project=world.project)
     assert post.created_at == WHEN
     assert post.author == ANA.id
@@ -73,8 +73,8 @@ def test_a_batch_is_stored_with_its_side_rows_and_derived_columns(world):
 def test_duplicates_in_a_batch_and_across_batches_add_nothing_twice(world):
     other = parsed("at://user-00000000000000a1/app.bsky.feed.post/2", hashtags=("burnout",))
 
-    assert ingest.store_posts(world.project, [RICH, RICH, other], mapper="bluesky/1") == (2, 1)
-    assert ingest.store_posts(world.project, [other, RICH], mapper="bluesky/1") == (0, 2)
+    assert ingest.store_posts(world.project, [RICH, RICH, other], mapper="bluesky/1") == (2, 1, 0)
+    assert ingest.store_posts(world.project, [other, RICH], mapper="bluesky/1") == (0, 2, 0)
 
     assert stored_counts(world.project) == {
         "posts": 2,
@@ -96,7 +96,7 @@ def test_the_same_post_in_another_project_is_stored_there_too(world):
     second = Project.create(name="Second study", owner=world.owner)
     ingest.store_posts(world.project, [RICH], mapper="bluesky/1")
 
-    assert ingest.store_posts(second, [RICH], mapper="bluesky/1") == (1, 0)
+    assert ingest.store_posts(second, [RICH], mapper="bluesky/1") == (1, 0, 0)
     assert PostHashtag.objects.filter(project=second).count() == 2
 
 

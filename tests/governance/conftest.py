@@ -151,7 +151,7 @@ def own_file_store(settings, tmp_path):
 def imported(world, tmp_path):
     """The world's project with the standard posts imported through the real importer."""
     run = import_messages(world.project, tmp_path, standard_messages(), user=world.analyst)
-    world.run = run
+    world.run, world.run_path = run, tmp_path / "search.jsonl"
     return world
 
 

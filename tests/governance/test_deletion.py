@@ -10,7 +10,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from socialgood.collect.imports import load_directory, load_originals
+from socialgood.collect.imports import import_files, load_directory, load_originals
 from socialgood.collect.models import Post, Tally
 from socialgood.jobs.models import Job
 from socialgood.jobs.tasks import scheduler_tick
@@ -75,6 +75,7 @@ def test_deleting_one_authors_posts_leaves_no_trace_of_them(imported, client):
         ("collect_post", "text"),
         ("collect_postmention", "person"),
         ("collect_tally", "value"),  # the dashboard's count of those mentions
+        ("collect_withdrawn", "value"),  # kept out of later imports, by pseudonym alone
     ], "only others' mentions of her pseudonym remain"
     assert not Tally.objects.filter(project=project, figure="authors", value=ana).exists()
     # The deletion is audited without naming her.
@@ -82,6 +83,12 @@ def test_deleting_one_authors_posts_leaves_no_trace_of_them(imported, client):
     assert event.details["posts"] == 2 and ana not in str(event.details) + event.target
     # Other people's posts are untouched and still searchable.
     assert fts_matches("zqbo1word") == 1 and fts_matches("zqcy2word") == 1
+    # The same file imported again does not bring her back, nor who she was.
+    again = import_files(project, [imported.run_path])
+    assert (again.imported, again.duplicates) == (0, 3)
+    assert not Post.objects.filter(project=project, author=ana).exists()
+    assert ana not in load_originals(project)
+    assert ana not in load_directory(project)["people"]
 
 
 def test_deleting_an_imports_posts(imported, client, tmp_path):
