@@ -43,15 +43,17 @@ METRICS = ("likes", "reposts", "replies", "quotes", "views")
 
 # Suggested columns per field, best first, as normalised header names.
 COMMON_NAMES = {
-    "platform_id": ("id", "tweet_id", "post_id", "status_id", "comment_id", "message_id",
-                    "id_str", "video_id", "uri"),
+    # A uri first: Mastodon's and Bluesky's posts are known by it, and an `id` beside it
+    # is one server's own number (the same post from JSON would be stored twice).
+    "platform_id": ("uri", "id", "tweet_id", "post_id", "status_id", "comment_id",
+                    "message_id", "id_str", "video_id"),
     "text": ("text", "full_text", "body", "content", "message", "caption", "post_text",
              "tweet", "tweet_text", "selftext", "description"),
     "created_at": ("created_at", "date", "timestamp", "created_utc", "created", "datetime",
                    "date_time", "time", "published_at", "posted_at", "create_time", "posted",
                    "published", "date_posted", "post_date", "date_created", "sent", "sent_at"),
     "author_id": ("author_id", "user_id", "userid", "author_fullname", "user_id_str",
-                  "channel_id", "from_id", "author_user_id"),
+                  "channel_id", "from_id", "author_user_id", "author_did", "did"),
     "author_handle": ("author_handle", "author_username", "username", "screen_name",
                       "user_screen_name", "user_username", "author", "user", "handle",
                       "user_name", "from", "author_name", "account", "account_name", "who",

@@ -38,6 +38,14 @@ def test_header_of_a_csv_with_bom_and_semicolons():
     assert tabular.read_header(X_EXPORT) == list(X_MAPPING.values())
 
 
+def test_a_mastodon_or_bluesky_table_is_keyed_by_its_uri_as_the_json_imports_are():
+    # (found by an audit: keyed by the server's own `id`, the same post was stored twice)
+    mastodon = ["id", "uri", "created_at", "content", "account_acct"]
+    assert tabular.guess_mapping(mastodon)["platform_id"] == "uri"
+    bluesky = ["uri", "author_did", "author_handle", "created_at", "text"]
+    assert tabular.guess_mapping(bluesky)["author_id"] == "author_did"
+
+
 def test_guess_mapping_finds_the_common_names():
     assert tabular.guess_mapping(tabular.read_header(X_EXPORT)) == X_MAPPING
     assert tabular.guess_mapping(["id", "text", "date", "author"]) == {
