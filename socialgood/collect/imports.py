@@ -701,12 +701,20 @@ class _Importer:
         run = self.run
         report = self._report()
         report["interrupted"] = interrupted
-        run.report = self._without_handles(report)
-        run.files = self._without_handles(
+        # File names (tools name a timeline after its account, "ana_example.jsonl") as
+        # the reader pseudonymised them; when it never said whom it saw, "file 1"…: they
+        # can't be checked.
+        if self.people is not None:
+            renamed = self.people[3]
+        else:
+            renamed = {entry["name"]: f"file {n}" for n, entry in enumerate(self.entries, 1)}
+        run.report = _renamed(report, renamed)
+        run.files = _renamed(
             [
                 {key: entry[key] for key in ("name", "size", "sha256", "format")}
                 for entry in self.entries
-            ]
+            ],
+            renamed,
         )
         run.label = ", ".join(entry["name"] for entry in run.files)[:300]
         formats = sorted({entry["format"] for entry in self.entries if entry["format"]})
@@ -724,7 +732,7 @@ class _Importer:
             )
         elif self.errors:
             run.status = ImportRun.Status.FAILED
-            run.message = self._without_handles(" ".join(self.errors))
+            run.message = _renamed(" ".join(self.errors), renamed)
         else:
             run.status = ImportRun.Status.DONE
             run.message = summary(run)
@@ -733,28 +741,6 @@ class _Importer:
             from socialgood.jobs.models import Job
 
             Job.objects.filter(pk=run.job_id).update(title=f"Import of {run.label}"[:200])
-
-    def _without_handles(self, value):
-        """`value` (the report, a file name) with the names of files named after someone
-        the project knows ("ana_example.jsonl") as pseudonymised by the reader; when the
-        reader never said whom it saw, "file 1", "file 2"…: they can't be checked."""
-        if self.people is not None:
-            renamed = self.people[3]
-        else:
-            renamed = {
-                entry["name"]: f"file {number}" for number, entry in enumerate(self.entries, 1)
-            }
-        if not renamed:
-            return value
-        if isinstance(value, str):
-            for name, safe in renamed.items():
-                value = value.replace(name, safe)
-            return value
-        if isinstance(value, dict):
-            return {self._without_handles(k): self._without_handles(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._without_handles(item) for item in value]
-        return value
 
     def _report(self):
         totals = Report()
@@ -811,6 +797,21 @@ class _Importer:
             if seconds
             else 0,
         }
+
+
+def _renamed(value, renamed):
+    """`value` (the report, a file name, a message) with each name in `renamed` replaced."""
+    if not renamed:
+        return value
+    if isinstance(value, str):
+        for name, safe in renamed.items():
+            value = value.replace(name, safe)
+        return value
+    if isinstance(value, dict):
+        return {_renamed(key, renamed): _renamed(item, renamed) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_renamed(item, renamed) for item in value]
+    return value
 
 
 def _nothing_read(report, format_chosen):

@@ -227,7 +227,6 @@ _TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 _MIXED_TOKEN = re.compile(r"(?<![a-z0-9_.\-])(?!user-[0-9a-f]{16})[a-z]*+[0-9_.\-][a-z0-9_.\-]*+")
 _NOBODY = Person()
 _NAME_CORE = re.compile(r"[^\w]*([\w'’.\- ]+)")
-# Where a file name may hold a handle: words, dotted names (Bluesky), user@domain.
 # The words of a file or folder name: its runs of letters and digits.
 _FILE_NAME_WORD = re.compile(r"[^\W_]+")
 _FILE_NAME_DID = re.compile(r"did[:_]plc[:_]([a-z2-7]{24})")
