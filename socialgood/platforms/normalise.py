@@ -34,6 +34,15 @@ def x_language(code):
     return None if code in _X_NO_LANGUAGE else code
 
 
+# A post's link that names no one: X sends "/i/web/status/<id>" on to the post, whoever
+# wrote it (the author's handle would only be pseudonymised again).
+X_POST_URL = "https://x.com/i/web/status/"
+
+
+def x_post_url(post_id):
+    return f"{X_POST_URL}{post_id}"
+
+
 def as_utc(moment, report=None):
     """An aware UTC datetime; a zone-less one is taken as UTC (and counted)."""
     if moment.tzinfo is UTC:

@@ -15,6 +15,7 @@ from socialgood.platforms.normalise import (
     unescape_entities,
     unique,
     x_language,
+    x_post_url,
 )
 
 NAME = "twitter-v1"
@@ -103,7 +104,7 @@ def post_from_tweet(tweet, content):
         created_at=created,
         author=Person(id=user.get("id_str"), handle=handle, display_name=user.get("name")),
         text=unescape_entities(text),
-        url=f"https://x.com/{handle or 'i/web'}/status/{tweet_id}",
+        url=x_post_url(tweet_id),
         lang=x_language(lang),
         kind="repost" if repost_of else "reply" if reply_to else "quote" if quote_of else "post",
         reply_to=reply_to,

@@ -21,6 +21,7 @@ from socialgood.platforms.normalise import (
     unescape_entities,
     unique,
     x_language,
+    x_post_url,
 )
 
 NAME = "twarc2"
@@ -146,7 +147,7 @@ def _posts(tweet, users, tweets_by_id, media_by_key, report):
         created_at=_created_at(tweet, report),
         author=author,
         text=unescape_entities(text),
-        url=_url(author, tweet_id),
+        url=x_post_url(tweet_id),
         lang=x_language(lang),
         kind=kind,
         reply_to=reply_to,
@@ -209,10 +210,6 @@ def _person(tweet, users):
     if user is None:
         return Person(id=tweet.get("author_id"))
     return Person(id=user.get("id"), handle=user.get("username"), display_name=user.get("name"))
-
-
-def _url(author, tweet_id):
-    return f"https://x.com/{author.handle or 'i/web'}/status/{tweet_id}"
 
 
 def _media(tweet, media_by_key):

@@ -21,6 +21,7 @@ from socialgood.platforms.normalise import (
     unescape_entities,
     unique,
     x_language,
+    x_post_url,
 )
 from socialgood.platforms.textscan import at_mentions_in, hashtags_in
 from socialgood.platforms.values import count
@@ -125,7 +126,7 @@ def x_post(tweet, report, line, retweeted=None):
         created_at=created_at,
         author=user,
         text=text,
-        url=f"https://x.com/{user.handle}/status/{tweet_id}" if user.handle else None,
+        url=x_post_url(tweet_id),
         lang=x_language(lang),
         kind=kind,
         reply_to=reply_to,

@@ -70,7 +70,8 @@ def test_twarc2_entities_media_and_metrics():
     ]  # the pic.twitter.com link is the attachment, not a link
     (photo,) = post.media
     assert (photo.type, photo.alt_text, photo.width) == ("image", "A bar chart of referrals", 1200)
-    assert post.url == "https://x.com/ana_example/status/1001"
+    # A link that opens the post and names no one.
+    assert post.url == "https://x.com/i/web/status/1001"
     assert post.created_at == datetime(2023, 3, 1, 10, tzinfo=UTC)
     metrics = post.metrics
     assert (metrics.likes, metrics.reposts, metrics.replies, metrics.quotes) == (10, 2, 1, 1)

@@ -34,7 +34,7 @@ def test_the_archive_zip_gives_the_owners_tweets_with_known_counts(tmp_path):
     assert sum(len(post.links) for post in posts) == 1
     for post in posts:
         assert (post.author.id, post.author.handle, post.author.display_name) == OWNER
-        assert post.url == f"https://x.com/maple_carer_77/status/{post.platform_id}"
+        assert post.url == f"https://x.com/i/web/status/{post.platform_id}"
     assert report.skipped_total == 0
 
 

@@ -56,7 +56,7 @@ def test_x_tweet(parsed):
     assert tweet.kind == "post"
     assert tweet.author.id == "1111111111"
     assert tweet.author.handle == "ana_example"
-    assert tweet.url == "https://x.com/ana_example/status/1876543210987654321"
+    assert tweet.url == "https://x.com/i/web/status/1876543210987654321"
     assert tweet.created_at == datetime(2026, 1, 2, 9, 30, tzinfo=UTC)
     assert "Friday & all welcome" in tweet.text
     assert tweet.hashtags == ("carers",)

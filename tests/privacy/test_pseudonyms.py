@@ -369,6 +369,35 @@ def test_known_distinctive_handles_are_replaced_when_written_bare():
     assert stored.text == f"Lovely words from {ana}. There is hope, @{hope}."
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "ana_example...",
+        "-ana_example-",
+        "(ANA_EXAMPLE)",
+        "«ana_example»",
+        "ana_example’s",
+        "—ana_example",
+    ],
+)
+def test_a_known_handle_is_found_whatever_punctuation_surrounds_it(written):
+    pseudonymiser = Pseudonymiser(KEY)
+    ana = pseudonymiser.apply(post("x", Person(id="42", handle="ana_example"))).author.id
+    stored = pseudonymiser.apply(
+        post("x", Person(id="7"), text=f"thanks {written} and ana_example2")
+    )
+    assert "ana_example" not in stored.text.lower().replace("ana_example2", "")
+    assert ana in stored.text and "ana_example2" in stored.text
+
+
+def test_an_x_posts_own_link_names_no_one_and_is_kept():
+    link = "https://x.com/i/web/status/1800000000000000001"
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.apply(post("x", Person(id="42", handle="ana_example"), url=link))
+    assert stored.url == link
+    assert pseudonymiser.stats.urls_rewritten == 0
+
+
 def test_bare_bluesky_handles_and_profile_links_of_known_people():
     pseudonymiser = Pseudonymiser(KEY)
     pseudonymiser.apply(post("bluesky", Person(id=ANA_DID, handle="ana-example.bsky.social")))
