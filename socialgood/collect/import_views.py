@@ -494,11 +494,10 @@ def _preview(table, pseudonymiser):
     """
     report = Report()
     scanned = []
-    rows = tabular.iter_rows(table.path)
+    header, rows = tabular.table_rows(table.path)
     try:
-        header = [tabular.cell_text(name) for name in next(rows, [])]
         positions = {field: header.index(column) for field, column in table.mapping.items()}
-        for row_number, cells in enumerate(islice(rows, PREVIEW_SCAN_ROWS), start=2):
+        for row_number, cells in islice(rows, PREVIEW_SCAN_ROWS):
             if any(tabular.cell_text(cell) for cell in cells):
                 values = {
                     field: cells[position] if position < len(cells) else None

@@ -23,6 +23,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -78,6 +79,9 @@ COMMON_NAMES = {
 }  # fmt: skip
 
 DELIMITERS = (",", ";", "\t", "|")
+# Rows above the column names that a table may start with: a title, notes, blank lines
+# (rows of fewer than two cells; the column names are at least a post's id and time).
+MAX_TITLE_ROWS = 10
 # Python's csv refuses cells over 128 kB; a post's text can be longer (a Reddit
 # self-post, a pasted document), so allow up to this many characters.
 MAX_CELL_CHARS = 16 * 2**20
@@ -152,9 +156,38 @@ LINKS_FROM_TEXT = "links taken from the text, as no column was chosen for them"
 
 
 def read_header(path):
-    """The column names of the first row (first sheet of an XLSX)."""
-    rows = iter_rows(Path(path))
-    return [cell_text(name) for name in next(rows, [])]
+    """The column names (of the first sheet that holds a table, in an XLSX)."""
+    header, rows = table_rows(Path(path))
+    rows.close()
+    return header
+
+
+def table_rows(path, report=None):
+    """(column names, (row number, cells) of each row below them), the row numbers
+    those of the file. Title rows above the column names are passed over, never
+    stored: a title may name someone ("Posts of @ana_example")."""
+    rows = iter_rows(path, report)
+    first, number = None, 0
+    for number, cells in enumerate(rows, start=1):
+        if first is None and _filled(cells):
+            first = cells
+        if _filled(cells) >= 2 or number == MAX_TITLE_ROWS:
+            first = cells
+            break
+    # A table of one column has no room for a post's id and time: what it has is named.
+    header = [cell_text(name) for name in first or []]
+    return header, _numbered(rows, number + 1)
+
+
+def _numbered(rows, start):
+    try:
+        yield from enumerate(rows, start=start)
+    finally:
+        rows.close()  # an XLSX's workbook is closed with it
+
+
+def _filled(cells):
+    return sum(1 for cell in cells if cell_text(cell))
 
 
 def first_row_is_data(headers):
@@ -211,8 +244,7 @@ def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None):
     """
     check_mapping(mapping, platform)
     zone = ZoneInfo(timezone)
-    rows = iter_rows(Path(path), report)
-    header = [cell_text(name) for name in next(rows, [])]
+    header, rows = table_rows(Path(path), report)
     missing = [column for column in mapping.values() if column not in header]
     if missing:
         # Not the columns it has: without a header row, its first row is someone's post.
@@ -230,7 +262,7 @@ def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None):
 
     order = dates  # of day and month in "01/02/2026", once a date in the file tells
     waiting = []  # rows whose date could be read either way, while the order is unknown
-    for row_number, cells in enumerate(rows, start=2):
+    for row_number, cells in rows:
         if not any(cell_text(cell) for cell in cells):
             continue  # blank rows are layout, not data
         report.records += 1
@@ -537,7 +569,8 @@ def _table_sheet(sheets):
     of notes about the data, or a codebook of two columns)."""
     tables = []
     for sheet in sheets:
-        first = next(sheet.iter_rows(values_only=True, max_row=1), ())
+        top = sheet.iter_rows(values_only=True, max_row=MAX_TITLE_ROWS)
+        first = next((cells for cells in top if _filled(cells) >= 2), ())
         headers = [cell_text(cell) for cell in first if cell_text(cell)]
         if REQUIRED.keys() <= guess_mapping(headers).keys():
             return sheet
@@ -586,8 +619,7 @@ def csv_rows(path, report=None):
     # Windows-1252 leaves five byte values undefined; show them rather than fail.
     errors = "replace" if encoding == "cp1252" else "strict"
     with path.open(encoding=encoding, errors=errors, newline="") as text:
-        first_line = text.readline()
-    delimiter = max(DELIMITERS, key=first_line.count)
+        delimiter = _delimiter(list(islice(text, 2 * MAX_TITLE_ROWS)))
     csv.field_size_limit(MAX_CELL_CHARS)
     start, row_number = 0, 0  # lines passed over, rows given (the header is row 1)
     while start is not None:
@@ -618,6 +650,18 @@ def csv_rows(path, report=None):
                     report.skip(reason, row_number)
                 yield []
                 start = resume + 1
+
+
+def _delimiter(lines):
+    """The delimiter that most of a table's first lines hold equally often: its column
+    names and rows do, whatever a title line above them holds ("Posts, exported …")."""
+
+    def steadiness(delimiter):
+        counts = Counter(line.count(delimiter) for line in lines)
+        counts.pop(0, None)
+        return max(((same, count) for count, same in counts.items()), default=(0, 0))
+
+    return max(DELIMITERS, key=steadiness)
 
 
 def _quote_left_open(path, encoding, errors, delimiter, start):

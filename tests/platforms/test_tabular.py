@@ -297,6 +297,43 @@ def test_columns_not_found_never_quote_a_first_row_that_is_a_post(tmp_path):
     assert "ana_example" not in str(raised.value)
 
 
+def test_title_lines_above_the_column_names_are_passed_over(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Posts of @ana_example, exported 2026-02-01\n"
+        "\n"
+        "id;date;text\n"
+        "1;2026-01-31 10:00;first, with a comma\n"
+        ";2026-01-31 11:00;no id\n"
+        "3;2026-01-31 12:00;third\n"
+    )
+    assert tabular.read_header(path) == ["id", "date", "text"]
+    posts, report = read(path, {"platform_id": "id", "created_at": "date", "text": "text"})
+    assert [post.platform_id for post in posts] == ["1", "3"]
+    assert report.records == 3
+    assert report.skipped_lines == {"row without an id": [5]}  # the row's number in the file
+    assert not any("ana_example" in (post.text or "") for post in posts)
+
+
+def test_a_workbook_with_a_title_row_is_read_from_its_column_names(tmp_path):
+    path = tmp_path / "study.xlsx"
+    write_xlsx(
+        path,
+        [
+            ["Carers study: posts by Quilla Marrow (@zq_marrow)"],
+            [],
+            ["tweet_id", "created_at", "text"],
+            ["1", "2026-01-05T10:00:00Z", "the posts"],
+        ],
+    )
+    assert tabular.read_header(path) == ["tweet_id", "created_at", "text"]
+    posts, report = read(
+        path, {"platform_id": "tweet_id", "created_at": "created_at", "text": "text"}
+    )
+    assert [(post.platform_id, post.text) for post in posts] == [("1", "the posts")]
+    assert report.records == 1
+
+
 def write_xlsx(path, rows):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
