@@ -29,6 +29,7 @@ from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from socialgood.platforms import reddit
 from socialgood.platforms.files import UnreadableFile
 from socialgood.platforms.model import KINDS, PLATFORMS, Metrics, Person, Post
 from socialgood.platforms.normalise import hashtag, link, parse_twitter_date, unique
@@ -331,6 +332,8 @@ def row_post(values, platform, zone, report, row_number, raw, order=DAY_FIRST):
         if kind:
             report.warn("kind values that are not post/reply/quote/repost/comment, ignored")
         kind = "reply" if reply_to else "post"
+    if platform == "reddit":
+        platform_id, kind = reddit.table_item(platform_id, kind, reply_to)
 
     if "hashtags" in values:
         hashtags = unique(hashtag(tag.lstrip("#＃")) for tag in split_list(values["hashtags"]))
