@@ -597,13 +597,15 @@ class _Importer:
         """What the reader needs to know about a file; tables are mapped here (it takes the DB)."""
         if not is_table(path, format):
             return ("json", format)
+        given = dates
         mapping, platform, dates, how = table_mapping(self.project, path, mapping, platform, dates)
         entry.update(mapping=mapping, mapping_source=how, platform=platform)
-        if dates:
-            entry["dates"] = dates
+        if given:
+            entry["dates"] = given
         tabular.check_mapping(mapping, platform)
         remember_mapping(self.project, path, mapping, platform, dates)
-        return ("table", mapping, platform, dates)
+        # A remembered order gives way to the file's own dates (given, it does not).
+        return ("table", mapping, platform, given, dates)
 
     def _people_so_far(self, messages):
         if READ_IN_CHILD_PROCESS:
@@ -854,8 +856,8 @@ def read_files(plan, pseudonymiser, keep_raw, limits, names=()):
         module = None
         try:
             if source[0] == "table":
-                _, mapping, platform, dates = source
-                rows = tabular.iter_posts(path, mapping, platform, report, dates=dates)
+                _, mapping, platform, dates, usual = source
+                rows = tabular.iter_posts(path, mapping, platform, report, dates=dates, usual=usual)
                 posts = _counted(rows, report)
                 # A table's cells are text: nothing odd to meet but their length.
                 posts = (protect(files.cut_text(post, report)) for post in posts)

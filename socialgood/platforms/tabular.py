@@ -131,6 +131,10 @@ OTHER_ORDER = (
     "date that reads only the other way round (like 04/13/2026 when dates are read day "
     "first): choose how the table's dates read, and import it again"
 )
+OTHER_ORDER_THAN_REMEMBERED = (
+    "dates read {order}, as a date in the file shows, not {usual} as remembered for "
+    "tables with these columns"
+)
 NO_DATE = "row without a readable date and time"
 UNREADABLE_ROW = (
     f"row that can't be read as a table row (a cell over {MAX_CELL_CHARS // 2**20} MB?), "
@@ -236,12 +240,14 @@ def guess_mapping(headers):
 # Posts --------------------------------------------------------------------------
 
 
-def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None):
+def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None, usual=None):
     """Posts from the rows of a CSV or XLSX file, read through `mapping`.
 
     Times without a zone are taken to be in `timezone` (an IANA name such as
     "Europe/Berlin"). `dates` (DAY_FIRST or MONTH_FIRST) says how to read "01/02/2026";
-    None lets the file tell. Rows without an id or a readable time are skipped and reported.
+    None lets the file tell, and `usual` (the order remembered for these columns) is
+    what it reads by until a date tells, or when none does. Rows without an id or a
+    readable time are skipped and reported.
     """
     check_mapping(mapping, platform)
     zone = ZoneInfo(timezone)
@@ -262,6 +268,7 @@ def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None):
             report.warn(warning)
 
     order = dates  # of day and month in "01/02/2026", once a date in the file tells
+    fallback = usual or DAY_FIRST
     waiting = []  # rows whose date could be read either way, while the order is unknown
     for row_number, cells in rows:
         if not any(cell_text(cell) for cell in cells):
@@ -278,18 +285,22 @@ def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None):
                 waiting.append(row)
                 if len(waiting) < PENDING_DATES:
                     continue
-                report.warn(DAY_FIRST_ASSUMED)
-                yield from _rows_to_posts(waiting, DAY_FIRST)
-                waiting, order = [], DAY_FIRST
+                if usual is None:
+                    report.warn(DAY_FIRST_ASSUMED)
+                yield from _rows_to_posts(waiting, fallback)
+                waiting, order = [], fallback
                 continue
+            if usual and order != usual:
+                report.warn(OTHER_ORDER_THAN_REMEMBERED.format(order=order, usual=usual))
             yield from _rows_to_posts(waiting, order)  # this date told how they read
             waiting = []
-        post = row_post(*row, order or DAY_FIRST)  # no order yet: this date needs none
+        post = row_post(*row, order or fallback)  # no order yet: this date needs none
         if post is not None:
             yield post
     if waiting:
-        report.warn(DAY_FIRST_ASSUMED)
-        yield from _rows_to_posts(waiting, DAY_FIRST)
+        if usual is None:
+            report.warn(DAY_FIRST_ASSUMED)
+        yield from _rows_to_posts(waiting, fallback)
 
 
 def _rows_to_posts(rows, order):

@@ -29,7 +29,7 @@ from socialgood.collect.models import (
     Tally,
 )
 from socialgood.jobs.models import Job
-from socialgood.platforms import files
+from socialgood.platforms import files, tabular
 from socialgood.platforms.files import read_posts
 from socialgood.platforms.model import Person
 from socialgood.platforms.model import Post as ParsedPost
@@ -1051,3 +1051,16 @@ def test_a_reddit_table_with_bare_ids_meets_the_same_posts_from_json(world, tmp_
     assert (run.imported, run.duplicates) == (1, 1)
     comment = world.project.posts.get(platform_id="t1_1dmp007")
     assert (comment.kind, comment.reply_to) == ("comment", "t3_1dmp007")
+
+
+def test_a_date_order_remembered_for_a_tables_columns_gives_way_to_the_files_own(world, tmp_path):
+    first = tmp_path / "january.csv"
+    first.write_text("id,date,text\n1,03/04/2026,hello\n")
+    import_files(world.project, [first], dates=tabular.DAY_FIRST)  # chosen, so remembered
+    later = tmp_path / "american.csv"
+    later.write_text("id,date,text\n2,05/06/2026,again\n3,04/13/2026,and again\n")
+    run = import_files(world.project, [later])
+    assert run.imported == 2 and run.skipped == 0
+    posts = world.project.posts.filter(platform_id__in=["2", "3"]).order_by("platform_id")
+    assert [post.created_at.date().isoformat() for post in posts] == ["2026-05-06", "2026-04-13"]
+    assert any("as a date in the file shows" in warning for warning in run.report["warnings"])

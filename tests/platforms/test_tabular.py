@@ -228,6 +228,29 @@ def test_the_order_can_be_given(tmp_path):
     assert not report.warnings
 
 
+def test_a_remembered_order_reads_what_the_file_leaves_open_and_gives_way_when_it_tells(
+    tmp_path,
+):
+    def read_usual(path, usual):
+        report = Report()
+        posts = list(tabular.iter_posts(path, DATE_MAPPING, "x", report, usual=usual))
+        return sorted(post.created_at.date().isoformat() for post in posts), report
+
+    # Nothing tells: the order remembered for these columns, without the day-first note.
+    dates, report = read_usual(dated(tmp_path, "03/04/2026", "05/06/2026"), tabular.MONTH_FIRST)
+    assert dates == ["2026-03-04", "2026-05-06"]
+    assert not report.warnings
+    # 04/13 can only be month first: the file wins over the remembered day first, and
+    # says so, rather than reading 03/04 as 3 April and skipping 04/13.
+    dates, report = read_usual(dated(tmp_path, "03/04/2026", "04/13/2026"), tabular.DAY_FIRST)
+    assert dates == ["2026-03-04", "2026-04-13"]
+    assert not report.skipped
+    message = tabular.OTHER_ORDER_THAN_REMEMBERED.format(
+        order=tabular.MONTH_FIRST, usual=tabular.DAY_FIRST
+    )
+    assert list(report.warnings) == [message]
+
+
 def test_dates_that_are_no_dates_are_skipped(tmp_path):
     posts, report = read(dated(tmp_path, "13/13/2026", "Foo 2, 2026", "31/02/2026"), DATE_MAPPING)
     assert posts == []

@@ -159,6 +159,7 @@ class Command(BaseCommand):
         return project
 
     def explain_mapping(self, project, path, mapping, platform, dates):
+        given = dates
         try:
             mapping, platform, dates, how = table_mapping(project, path, mapping, platform, dates)
         except ImportProblem:
@@ -171,8 +172,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Columns used for {path.name} ({source}), platform “{platform}”:")
         for field, column in mapping.items():
             self.stdout.write(f"  {field:<14} ← {column}")
-        if dates:
-            self.stdout.write(f"Dates like 03/04/2026 are read {dates} (change with --dates).")
+        if given:
+            self.stdout.write(f"Dates like 03/04/2026 are read {dates}, as given.")
+        elif dates:
+            self.stdout.write(
+                f"Dates like 03/04/2026 are read {dates}, as remembered for these columns, "
+                "unless a date in the file shows otherwise (change with --dates)."
+            )
 
     def print_summary(self, run):
         self.stdout.write(
