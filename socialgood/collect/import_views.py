@@ -345,8 +345,9 @@ def _receive(request, project, token, handler):
     return redirect(target)
 
 
-def start_import(project, user, token, manifest):
-    """Create the ImportRun (so its report page exists at once) and the job that fills it."""
+def start_import(project, user, token, manifest, tables=()):
+    """Create the ImportRun (so its report page exists at once) and the job that fills it;
+    `tables`, with how the researcher said their dates read."""
     directory = upload_dir(project, token)
     label = counted(len(manifest["files"]), "uploaded file")  # named when the import ends
     with transaction.atomic():
@@ -361,6 +362,7 @@ def start_import(project, user, token, manifest):
                     str(directory / "files" / entry["stored"]) for entry in manifest["files"]
                 ],
                 "format": manifest["format"],
+                "dates_by_file": {str(table.path): table.dates for table in tables if table.dates},
                 "import_run": run.pk,
                 "upload": token,
             },
@@ -548,7 +550,7 @@ def columns(request, slug, token):
         if action == "start" and not any(table.problem for table in readable):
             for table in readable:
                 remember_mapping(project, table.path, table.mapping, table.platform, table.dates)
-            run = start_import(project, request.user, token, manifest)
+            run = start_import(project, request.user, token, manifest, readable)
             return redirect("import_report", slug=slug, run_id=run.pk)
 
     # Nothing of this pseudonymiser is saved. Its pseudonyms are keyed hashes with the

@@ -117,6 +117,7 @@ def import_files(
     mapping=None,
     platform=None,
     dates=None,
+    dates_by_file=None,
     names=None,
     progress=None,
     run=None,
@@ -127,8 +128,8 @@ def import_files(
     `format` forces a format name (see socialgood.platforms.FORMATS, or "csv"/"xlsx");
     tables use `mapping` ({post field: column}) and `platform`, else the mapping
     remembered for the same columns, else a guess; `dates` (tabular.DAY_FIRST or
-    MONTH_FIRST) says how their "01/02/2026" reads, else as remembered for the same
-    columns, else the file tells. `progress(done, total, message)` is
+    MONTH_FIRST) says how their "01/02/2026" reads (`dates_by_file`: {path: order} for
+    some), else the file tells, else as remembered for the same columns. `progress(done, total, message)` is
     called after every batch (total is None: a stream's length is unknown). `run` continues
     an existing ImportRun (a retried job). `names` are the files' names as the user
     knows them (an upload's files are stored under other names), else their own.
@@ -155,8 +156,9 @@ def import_files(
     importer = _Importer(project, run, progress)
     try:
         importer.import_files(
-            paths, names or [path.name for path in paths], format, mapping, platform, dates
-        )
+            paths, names or [path.name for path in paths], format, mapping, platform,
+            dates, dates_by_file or {},
+        )  # fmt: skip
     except BaseException as error:
         disk_full = is_disk_full(error)
         why = None
@@ -230,7 +232,8 @@ def is_disk_full(error):
 
 
 def run_import_job(job, names=None):
-    """The "import" job: params {paths, format?, mapping?, platform?, import_run?};
+    """The "import" job: params {paths, format?, mapping?, platform?, dates_by_file?,
+    import_run?};
     `names`, the files' own names (see import_files)."""
     from socialgood.jobs.models import PermanentJobError
 
@@ -246,6 +249,7 @@ def run_import_job(job, names=None):
             format=params.get("format"),
             mapping=params.get("mapping"),
             platform=params.get("platform"),
+            dates_by_file=params.get("dates_by_file"),
             names=names,
             progress=job.progress,
             run=run,
@@ -553,7 +557,7 @@ class _Importer:
         self.pseudonymiser = project_pseudonymiser(project)
         self.people_before = len(self.pseudonymiser.people)
 
-    def import_files(self, paths, names, format, mapping, platform, dates=None):
+    def import_files(self, paths, names, format, mapping, platform, dates, dates_by_file):
         self.format_chosen = format
         plan = []
         for path, name in zip(paths, names, strict=True):
@@ -563,7 +567,8 @@ class _Importer:
                 entry["size"] = path.stat().st_size
                 with path.open("rb"):  # readable: stat() works without read permission
                     pass
-                source = self._source(path, format, mapping, platform, dates, entry)
+                given = dates_by_file.get(str(path), dates)
+                source = self._source(path, format, mapping, platform, given, entry)
             except OSError as error:
                 self._fail(entry, f"The file can't be opened ({error.strerror}).")
             except ImportProblem as error:
