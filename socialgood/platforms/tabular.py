@@ -174,12 +174,16 @@ def table_rows(path, report=None):
     rows = iter_rows(path, report)
     first, number = None, 0
     for number, cells in enumerate(rows, start=1):
-        if first is None and _filled(cells):
-            first = cells
-        if _filled(cells) >= 2 or number == MAX_TITLE_ROWS:
+        filled = _filled(cells)
+        if filled >= 2:
             first = cells
             break
-    # A table of one column has no room for a post's id and time: what it has is named.
+        if first is None and filled:
+            # Unless a row of two cells follows: a table of one column (no room for a
+            # post's id and time), whose column is named in the mapping's error.
+            first = cells
+        if number == MAX_TITLE_ROWS:
+            break
     header = [cell_text(name) for name in first or []]
     return header, _numbered(rows, number + 1)
 

@@ -338,6 +338,13 @@ def test_title_lines_above_the_column_names_are_passed_over(tmp_path):
     assert not any("ana_example" in (post.text or "") for post in posts)
 
 
+def test_a_table_of_one_column_keeps_its_first_row_as_column_names(tmp_path):
+    # So the mapping's error names the column it has, rather than "no header row".
+    path = tmp_path / "one.csv"
+    path.write_text("\nposts\nhello\nagain\n")
+    assert tabular.read_header(path) == ["posts"]
+
+
 def test_a_workbook_with_a_title_row_is_read_from_its_column_names(tmp_path):
     path = tmp_path / "study.xlsx"
     write_xlsx(
