@@ -57,7 +57,7 @@ from socialgood.projects.models import AuditEvent
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
 TABLE_FORMATS = ("csv", "xlsx", "table")
-TABLE_MAPPER = f"table/{getattr(tabular, 'MAPPER_VERSION', 1)}"
+TABLE_MAPPER = f"table/{tabular.MAPPER_VERSION}"
 # Skip reasons of socialgood.platforms.files that mean the file itself is damaged
 # (as opposed to records that are fine but are not posts, e.g. Jetstream likes).
 DAMAGE_REASONS = (

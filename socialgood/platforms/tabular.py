@@ -79,6 +79,8 @@ COMMON_NAMES = {
               "plays", "public_metrics_impression_count"),
 }  # fmt: skip
 
+# 2: Reddit ids as fullnames (t3_/t1_), title rows passed over
+MAPPER_VERSION = 2
 DELIMITERS = (",", ";", "\t", "|")
 # Rows above the column names that a table may start with: a title, notes, blank lines
 # (rows of fewer than two cells; the column names are at least a post's id and time).

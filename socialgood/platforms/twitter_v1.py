@@ -21,7 +21,7 @@ from socialgood.platforms.normalise import (
 NAME = "twitter-v1"
 LABEL = "X/Twitter API v1.1 JSON"
 PLATFORM = "x"
-MAPPER_VERSION = 1
+MAPPER_VERSION = 2  # 2: the post's own link names no one (x.com/i/web/status/<id>)
 
 _MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "gif"}
 

@@ -27,7 +27,7 @@ from socialgood.platforms.normalise import (
 NAME = "twarc2"
 LABEL = "X/Twitter API v2 (twarc2 JSONL, pages or flattened)"
 PLATFORM = "x"
-MAPPER_VERSION = 1
+MAPPER_VERSION = 2  # 2: the post's own link names no one (x.com/i/web/status/<id>)
 API_PROBLEMS = "https://api.twitter.com/2/problems/"
 
 _KINDS = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}

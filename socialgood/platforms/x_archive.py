@@ -21,7 +21,7 @@ from socialgood.platforms import twitter_v1
 NAME = "x-archive"
 LABEL = "X/Twitter archive (its zip, or data/tweets.js)"
 PLATFORM = "x"
-MAPPER_VERSION = 1
+MAPPER_VERSION = 2  # 2: the post's own link names no one (x.com/i/web/status/<id>)
 
 ACCOUNT_ALONE = (
     "x-archive: account.js holds who wrote the tweets, not tweets (import the whole archive zip)"

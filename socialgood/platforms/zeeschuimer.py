@@ -29,7 +29,7 @@ from socialgood.platforms.values import count
 NAME = "zeeschuimer"
 LABEL = "Zeeschuimer / 4CAT NDJSON (X, TikTok, Instagram)"
 PLATFORM = None  # varies per item: "x", "tiktok" or "instagram"
-MAPPER_VERSION = 1
+MAPPER_VERSION = 2  # 2: the post's own link names no one (x.com/i/web/status/<id>)
 
 ENVELOPE_FIELDS = {
     "id", "item_id", "timestamp_collected", "source_platform", "source_platform_url",

@@ -29,7 +29,7 @@ from socialgood.collect.models import (
     Tally,
 )
 from socialgood.jobs.models import Job
-from socialgood.platforms import files, tabular
+from socialgood.platforms import FORMATS, files, tabular
 from socialgood.platforms.files import read_posts
 from socialgood.platforms.model import Person
 from socialgood.platforms.model import Post as ParsedPost
@@ -98,8 +98,9 @@ def test_each_format_fills_the_tables_with_the_known_counts(world, name, format,
     assert stored_counts(world.project) == expected
     assert stored_counts(world.project) == parser_counts(FIXTURES / name)
     assert run.imported == expected["posts"]
+    version = FORMATS[format].MAPPER_VERSION  # provenance: which mapping stored them
     assert set(Post.objects.filter(project=world.project).values_list("mapper", flat=True)) == {
-        f"{format}/1"
+        f"{format}/{version}"
     }
 
 
@@ -204,7 +205,7 @@ def test_a_zip_of_files_from_several_tools_reads_each_in_its_own_format(world, t
     assert mappers == {
         ("bluesky", "bluesky/1"): 4,
         ("mastodon", "mastodon/1"): 5,
-        ("x", "twarc2/1"): 5,
+        ("x", "twarc2/2"): 5,
     }
 
     again = import_files(world.project, [tmp_path / "folder.zip"])
