@@ -512,6 +512,8 @@ def _preview(table, pseudonymiser):
     dates = [date for date in dates if tabular.reads_by_order(date)]
     table.numeric_dates = bool(dates)
     table.dates_told = next(filter(None, map(tabular.date_order, dates)), None)
+    if table.source == "remembered" and table.dates_told not in (None, table.dates):
+        table.dates = ""  # the order remembered for these columns; this file's dates tell
     order = table.dates or table.dates_told or tabular.DAY_FIRST
     for row_number, values in scanned:
         post = tabular.row_post(values, table.platform, UTC, report, row_number, {}, order)

@@ -489,6 +489,22 @@ def test_the_researcher_says_how_dates_like_03_04_read_and_it_is_remembered(
     assert "4 Mar 2026 10:00" in page
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_remembered_date_order_is_not_chosen_for_a_file_whose_dates_tell_otherwise(
+    client, world, upload_dir
+):
+    first = upload(client, world, SimpleUploadedFile("a.csv", table(TABLE_HEADER, AMBIGUOUS_ROWS)))
+    client.post(first["Location"], {**MAPPED, "t1-dates": "month first", "action": "start"})
+    assert ColumnMapping.objects.get(project=world.project).dates == "month first"
+
+    rows = [*AMBIGUOUS_ROWS, ["203", "13/04/2026 09:00", "ana_example", "Third", "0", ""]]
+    later = upload(client, world, SimpleUploadedFile("b.csv", table(TABLE_HEADER, rows)))
+    page = client.get(later["Location"]).content.decode()
+    assert '<option value="month first" selected>' not in page
+    assert "can only be read day first" in page
+    assert "3 Apr 2026 10:00" in page and "13 Apr 2026 09:00" in page
+
+
 def test_a_date_that_can_only_be_read_one_way_decides_the_preview(client, world, upload_dir):
     rows = [*AMBIGUOUS_ROWS, ["203", "04/13/2026 09:00", "ana_example", "Third", "0", ""]]
     response = upload(client, world, SimpleUploadedFile("us.csv", table(TABLE_HEADER, rows)))
