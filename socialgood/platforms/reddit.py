@@ -180,18 +180,6 @@ def dump_kind(data):
     return None
 
 
-def table_item(item_id, kind, reply_to):
-    """(fullname, kind) of a Reddit item from a table row. A bare id gets the prefix
-    Reddit's own files give it (t1_ a comment: a row with a parent, or said to be one;
-    t3_ a submission), so a post imported from a table and from JSON is stored once, and
-    a submission and a comment of the same base-36 number are two posts."""
-    prefix = item_id[:3].lower()
-    if prefix not in ("t1_", "t3_"):
-        prefix = "t1_" if kind in ("comment", "reply") or reply_to else "t3_"
-        item_id = prefix + item_id
-    return item_id, "comment" if prefix == "t1_" else kind
-
-
 def parse_item(kind, data, report, line):
     # created_utc is a float in the API; old dumps also have ints and strings.
     created_at = from_epoch(data.get("created_utc"))

@@ -29,7 +29,6 @@ from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from socialgood.platforms import reddit
 from socialgood.platforms.files import UnreadableFile
 from socialgood.platforms.model import KINDS, PLATFORMS, Metrics, Person, Post
 from socialgood.platforms.normalise import hashtag, link, parse_twitter_date, unique
@@ -79,7 +78,7 @@ COMMON_NAMES = {
               "plays", "public_metrics_impression_count"),
 }  # fmt: skip
 
-# 2: Reddit ids as fullnames (t3_/t1_), title rows passed over
+# 2: title rows passed over; dates as the file tells over a remembered order
 MAPPER_VERSION = 2
 DELIMITERS = (",", ";", "\t", "|")
 # Rows above the column names that a table may start with: a title, notes, blank lines
@@ -349,8 +348,6 @@ def row_post(values, platform, zone, report, row_number, raw, order=DAY_FIRST):
         if kind:
             report.warn("kind values that are not post/reply/quote/repost/comment, ignored")
         kind = "reply" if reply_to else "post"
-    if platform == "reddit":
-        platform_id, kind = reddit.table_item(platform_id, kind, reply_to)
 
     if "hashtags" in values:
         hashtags = unique(hashtag(tag.lstrip("#＃")) for tag in split_list(values["hashtags"]))

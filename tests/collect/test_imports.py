@@ -1036,24 +1036,6 @@ def test_a_table_of_authors_by_name_has_their_names_replaced_in_the_text_too(wor
     assert post.text == f"Hello from {post.author}" and post.author.startswith("user-")
 
 
-def test_a_reddit_table_with_bare_ids_meets_the_same_posts_from_json(world, tmp_path):
-    # (a weak point of an earlier note: a submission and a comment of the same base-36
-    # number were one post, and a table's copy of a JSON post a second one)
-    import_files(world.project, [FIXTURES / "reddit/RS_2026-01.ndjson"])
-    table = tmp_path / "reddit.csv"
-    table.write_text(
-        "id,created_utc,author,body,parent_id\n"
-        "1dmp007,1767200000,ana-example,Burnout as a young carer,\n"
-        "1dmp007,1767200500,ben_example,Same here,t3_1dmp007\n"
-    )
-    mapping = {"platform_id": "id", "created_at": "created_utc", "author_handle": "author",
-               "text": "body", "reply_to": "parent_id"}  # fmt: skip
-    run = import_files(world.project, [table], platform="reddit", mapping=mapping)
-    assert (run.imported, run.duplicates) == (1, 1)
-    comment = world.project.posts.get(platform_id="t1_1dmp007")
-    assert (comment.kind, comment.reply_to) == ("comment", "t3_1dmp007")
-
-
 def test_a_date_order_remembered_for_a_tables_columns_gives_way_to_the_files_own(world, tmp_path):
     first = tmp_path / "january.csv"
     first.write_text("id,date,text\n1,03/04/2026,hello\n")
