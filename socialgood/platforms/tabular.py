@@ -23,7 +23,6 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -670,15 +669,13 @@ def csv_rows(path, report=None):
 
 
 def _delimiter(lines):
-    """The delimiter that most of a table's first lines hold equally often: its column
-    names and rows do, whatever a title line above them holds ("Posts, exported …")."""
-
-    def steadiness(delimiter):
-        counts = Counter(line.count(delimiter) for line in lines)
-        counts.pop(0, None)
-        return max(((same, count) for count, same in counts.items()), default=(0, 0))
-
-    return max(DELIMITERS, key=steadiness)
+    """The delimiter most frequent in the first line that holds one: a title line above
+    the column names may hold none. (Counting over more lines let a delimiter inside
+    cells, a list "#a;#b" or a markdown table, win over the real one.)"""
+    for line in lines:
+        if any(delimiter in line for delimiter in DELIMITERS):
+            return max(DELIMITERS, key=line.count)
+    return DELIMITERS[0]
 
 
 def _quote_left_open(path, encoding, errors, delimiter, start):
