@@ -605,8 +605,6 @@ class _Importer:
         given = dates
         mapping, platform, dates, how = table_mapping(self.project, path, mapping, platform, dates)
         entry.update(mapping=mapping, mapping_source=how, platform=platform)
-        if given:
-            entry["dates"] = given
         tabular.check_mapping(mapping, platform)
         remember_mapping(self.project, path, mapping, platform, dates)
         # A remembered order gives way to the file's own dates (given, it does not).

@@ -25,6 +25,7 @@ class Report:
         # What the platform says was deleted: ("post", its id) or ("author", person id).
         # They name people, so never part of as_dict(); the importer removes what it stored.
         self.deleted = []
+        self.dates = None  # a table's: how "03/04/2026" was read, when its dates needed it
 
     def skip(self, reason, line=None, count=1):
         self.skipped[reason] += count
@@ -51,4 +52,5 @@ class Report:
             "skipped_lines": self.skipped_lines,
             "warnings": dict(self.warnings),
             "unknown_fields": dict(self.unknown_fields),
+            **({"dates": self.dates} if self.dates else {}),
         }

@@ -304,7 +304,9 @@ def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None, usua
     if waiting:
         if usual is None:
             report.warn(DAY_FIRST_ASSUMED)
+        order = fallback
         yield from _rows_to_posts(waiting, fallback)
+    report.dates = order
 
 
 def _rows_to_posts(rows, order):

@@ -1047,3 +1047,10 @@ def test_a_date_order_remembered_for_a_tables_columns_gives_way_to_the_files_own
     posts = world.project.posts.filter(platform_id__in=["2", "3"]).order_by("platform_id")
     assert [post.created_at.date().isoformat() for post in posts] == ["2026-05-06", "2026-04-13"]
     assert any("as a date in the file shows" in warning for warning in run.report["warnings"])
+    assert run.report["files"][0]["dates"] == tabular.MONTH_FIRST  # the order it was read in
+    # A file that leaves the order open is read as remembered, and its report says so.
+    open_file = tmp_path / "open.csv"
+    open_file.write_text("id,date,text\n4,05/06/2026,once more\n")
+    run = import_files(world.project, [open_file])
+    assert run.report["files"][0]["dates"] == tabular.DAY_FIRST
+    assert world.project.posts.get(platform_id="4").created_at.date().isoformat() == "2026-06-05"
