@@ -347,7 +347,8 @@ def _receive(request, project, token, handler):
 
 def start_import(project, user, token, manifest, tables=()):
     """Create the ImportRun (so its report page exists at once) and the job that fills it;
-    `tables`, with how the researcher said their dates read."""
+    `tables`, with how the researcher said their dates read: an order left as remembered
+    gives way to a file's own dates, as in any import."""
     directory = upload_dir(project, token)
     label = counted(len(manifest["files"]), "uploaded file")  # named when the import ends
     with transaction.atomic():
@@ -362,7 +363,11 @@ def start_import(project, user, token, manifest, tables=()):
                     str(directory / "files" / entry["stored"]) for entry in manifest["files"]
                 ],
                 "format": manifest["format"],
-                "dates_by_file": {str(table.path): table.dates for table in tables if table.dates},
+                "dates_by_file": {
+                    str(table.path): table.dates
+                    for table in tables
+                    if table.dates and table.dates != table.remembered_dates
+                },
                 "import_run": run.pk,
                 "upload": token,
             },
@@ -401,6 +406,7 @@ class _Table:
         self.mapping = {}
         self.platform = "other"
         self.dates = ""  # how "03/04/2026" reads, as chosen; empty: the file tells
+        self.remembered_dates = ""  # as chosen for tables with these columns before
         self.source = ""
         self.error = None  # the file can't be read as a table
         self.problem = None  # the mapping can't be used
@@ -460,7 +466,7 @@ def _tables(project, manifest, directory):
                 table.error = tabular.FIRST_ROW_IS_DATA + " Cancel, then upload it again."
             elif headers:
                 mapping, table.platform, dates, table.source = table_mapping(project, path)
-                table.dates = dates or ""
+                table.dates = table.remembered_dates = dates or ""
                 # A remembered mapping may spell a column differently ("Tweet ID", "tweet id").
                 table.mapping = {field: col for field, col in mapping.items() if col in headers}
                 table.check()

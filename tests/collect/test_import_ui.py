@@ -505,6 +505,27 @@ def test_a_remembered_date_order_is_not_chosen_for_a_file_whose_dates_tell_other
     assert "3 Apr 2026 10:00" in page and "13 Apr 2026 09:00" in page
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_remembered_date_order_left_as_it_is_gives_way_to_a_date_beyond_the_preview(
+    client, world, upload_dir
+):
+    # (found by an audit: the preview reads the first rows only, and the remembered
+    # order, shown chosen, was sent as given)
+    first = upload(client, world, SimpleUploadedFile("a.csv", table(TABLE_HEADER, AMBIGUOUS_ROWS)))
+    client.post(first["Location"], {**MAPPED, "t1-dates": "month first", "action": "start"})
+    call_command("worker", batch=True, interval=0)
+
+    rows = [[str(300 + n), f"0{n % 9 + 1}/04/2026 10:00", "ana_example", "Hi", "0", ""]
+            for n in range(60)] + [["399", "13/04/2026 09:00", "ana_example", "Last", "0", ""]]  # fmt: skip
+    later = upload(client, world, SimpleUploadedFile("b.csv", table(TABLE_HEADER, rows)))
+    page = client.get(later["Location"]).content.decode()
+    assert '<option value="month first" selected>' in page  # nothing in the preview tells
+    client.post(later["Location"], {**MAPPED, "t1-dates": "month first", "action": "start"})
+    call_command("worker", batch=True, interval=0)
+    assert world.project.posts.get(platform_id="300").created_at.date().isoformat() == "2026-04-01"
+    assert world.project.posts.filter(platform_id="399").exists()  # 13/04 read, not skipped
+
+
 def test_a_date_that_can_only_be_read_one_way_decides_the_preview(client, world, upload_dir):
     rows = [*AMBIGUOUS_ROWS, ["203", "04/13/2026 09:00", "ana_example", "Third", "0", ""]]
     response = upload(client, world, SimpleUploadedFile("us.csv", table(TABLE_HEADER, rows)))
