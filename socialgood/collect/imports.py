@@ -129,7 +129,8 @@ def import_files(
     tables use `mapping` ({post field: column}) and `platform`, else the mapping
     remembered for the same columns, else a guess; `dates` (tabular.DAY_FIRST or
     MONTH_FIRST) says how their "01/02/2026" reads (`dates_by_file`: {path: order} for
-    some), else the file tells, else as remembered for the same columns. `progress(done, total, message)` is
+    some), else the file tells, else as remembered for the same columns.
+    `progress(done, total, message)` is
     called after every batch (total is None: a stream's length is unknown). `run` continues
     an existing ImportRun (a retried job). `names` are the files' names as the user
     knows them (an upload's files are stored under other names), else their own.
@@ -233,8 +234,7 @@ def is_disk_full(error):
 
 def run_import_job(job, names=None):
     """The "import" job: params {paths, format?, mapping?, platform?, dates_by_file?,
-    import_run?};
-    `names`, the files' own names (see import_files)."""
+    import_run?}; `names`, the files' own names (see import_files)."""
     from socialgood.jobs.models import PermanentJobError
 
     params = job.params
