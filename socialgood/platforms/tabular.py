@@ -636,9 +636,9 @@ def csv_rows(path, report=None):
     encoding = csv_encoding(path)
     # Windows-1252 leaves five byte values undefined; show them rather than fail.
     errors = "replace" if encoding == "cp1252" else "strict"
+    csv.field_size_limit(MAX_CELL_CHARS)
     with path.open(encoding=encoding, errors=errors, newline="") as text:
         delimiter = _delimiter(list(islice(text, 2 * MAX_TITLE_ROWS)))
-    csv.field_size_limit(MAX_CELL_CHARS)
     start, row_number = 0, 0  # lines passed over, rows given (the header is row 1)
     while start is not None:
         with path.open(encoding=encoding, errors=errors, newline="") as text:
@@ -671,9 +671,27 @@ def csv_rows(path, report=None):
 
 
 def _delimiter(lines):
-    """The delimiter most frequent in the first line that holds one: a title line above
-    the column names may hold none. (Counting over more lines let a delimiter inside
-    cells, a list "#a;#b" or a markdown table, win over the real one.)"""
+    """The table's delimiter, from its first lines: the one that makes the earliest row
+    of column names (two cells or more) that the next row matches (as many cells or
+    more). A title line holding another delimiter ("Posts, March" above semicolon
+    columns) is then no row of column names: the row after it has fewer cells. Read as
+    CSV, a delimiter inside quoted cells ("#care;#help", a markdown table) counts for
+    nothing. When none fits, the most frequent in the first line that holds one."""
+    found = []
+    for delimiter in DELIMITERS:
+        rows = csv.reader(lines, delimiter=delimiter)
+        try:
+            filled = [(rows.line_num, row) for row in rows if _filled(row)]
+        except csv.Error:  # a cell longer than the csv module takes: not this one
+            continue
+        for position, (line, row) in enumerate(filled):
+            if _filled(row) >= 2:
+                after = filled[position + 1][1] if position + 1 < len(filled) else row
+                if len(after) >= len(row):
+                    found.append((line, -len(row), delimiter))
+                break
+    if found:
+        return min(found)[2]
     for line in lines:
         if any(delimiter in line for delimiter in DELIMITERS):
             return max(DELIMITERS, key=line.count)

@@ -323,7 +323,7 @@ def test_columns_not_found_never_quote_a_first_row_that_is_a_post(tmp_path):
 def test_title_lines_above_the_column_names_are_passed_over(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text(
-        "Posts of @ana_example exported 2026-02-01\n"
+        "Posts of @ana_example, exported 1 February\n"
         "\n"
         "id;date;text\n"
         "1;2026-01-31 10:00;first, with a comma\n"
@@ -345,12 +345,19 @@ def test_title_lines_above_the_column_names_are_passed_over(tmp_path):
         'id,created_at,text\n1,2026-04-01 10:00,"Well, yes",#care;#help\n2,2026-04-02 10:00,ok,#a;#b\n',
         'id,created_at,text\n1,2026-04-01 10:00,"Hours:\n| Mon | 9-17 |\n| Tue | 9-17 |"\n2,2026-04-02 10:00,ok\n',
         'id;created_at;text\n1;2026-04-01 10:00;"Treffpunkte:\nStraße 1, Berlin\nHaus 2, Hamburg"\n2;2026-04-02 10:00;gut\n',
+        # and tables as tools write them: pandas' unnamed index, trailing delimiters,
+        # Excel's "sep=" line, tabs
+        ",id,created_at,text\n0,1,2026-04-01 10:00,a\n1,2,2026-04-02 10:00,b\n",
+        "id,created_at,text\n1,2026-04-01 10:00,a,\n2,2026-04-02 10:00,b,\n",
+        "sep=;\nid;created_at;text\n1;2026-04-01 10:00;a, b\n2;2026-04-02 10:00;c\n",
+        "id\tcreated_at\ttext\n1\t2026-04-01 10:00\ta, b; c\n2\t2026-04-02 10:00\td\n",
+        "Export, April\nid|created_at|text\n1|2026-04-01 10:00|a, b\n2|2026-04-02 10:00|c\n",
     ],
 )
 def test_a_delimiter_inside_cells_does_not_decide_the_tables_delimiter(tmp_path, content):
     path = tmp_path / "posts.csv"
     path.write_text(content)
-    assert tabular.read_header(path)[:3] == ["id", "created_at", "text"]
+    assert [name for name in tabular.read_header(path) if name][:3] == ["id", "created_at", "text"]
     posts, report = read(path, {"platform_id": "id", "created_at": "created_at", "text": "text"})
     assert [post.platform_id for post in posts] == ["1", "2"] and not report.skipped
 
