@@ -24,7 +24,7 @@ import unicodedata
 import zipfile
 import zlib
 from datetime import UTC, datetime, timedelta
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -172,25 +172,43 @@ def table_rows(path, report=None):
     those of the file. Title rows above the column names are passed over, never
     stored: a title may name someone ("Posts of @ana_example")."""
     rows = iter_rows(path, report)
-    first, number = None, 0
-    for number, cells in enumerate(rows, start=1):
-        filled = _filled(cells)
-        if filled >= 2:
-            first = cells
-            break
-        if first is None and filled:
-            # Unless a row of two cells follows: a table of one column (no room for a
-            # post's id and time), whose column is named in the mapping's error.
-            first = cells
-        if number == MAX_TITLE_ROWS:
-            break
-    header = [cell_text(name) for name in first or []]
-    return header, _numbered(rows, number + 1)
+    numbered = enumerate(rows, start=1)
+    # Read ahead: the two rows after a title tell it from the column names.
+    top = list(islice(numbered, MAX_TITLE_ROWS + 2))
+    found = _header_position([cells for _, cells in top])
+    if found is None:
+        return [], _closing(iter(()), rows)
+    header = [cell_text(name) for name in top[found][1]]
+    return header, _closing(chain(top[found + 1 :], numbered), rows)
 
 
-def _numbered(rows, start):
+def _header_position(top):
+    """Which of a table's first rows holds its column names: the first of two cells or
+    more, unless the next two rows both fill more cells than it has and the next is no
+    post (a title line that holds the delimiter, "Posts, March", above the column
+    names; rows longer than their column names are posts); else, for a table of one
+    column (no room for a post's id and time), its first row, named in the mapping's
+    error. None for an empty table."""
+    rows = [(position, cells) for position, cells in enumerate(top) if _filled(cells)]
+    for index, (position, cells) in enumerate(rows):
+        if position >= MAX_TITLE_ROWS:
+            break
+        if _filled(cells) < 2:
+            continue
+        after = [later for _, later in rows[index + 1 : index + 3]]
+        if (
+            len(after) == 2
+            and min(map(_filled, after)) > len(cells)
+            and not first_row_is_data([cell_text(name) for name in after[0]])
+        ):
+            continue
+        return position
+    return rows[0][0] if rows else None
+
+
+def _closing(numbered_rows, rows):
     try:
-        yield from enumerate(rows, start=start)
+        yield from numbered_rows
     finally:
         rows.close()  # an XLSX's workbook is closed with it
 

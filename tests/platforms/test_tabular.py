@@ -362,6 +362,25 @@ def test_a_delimiter_inside_cells_does_not_decide_the_tables_delimiter(tmp_path,
     assert [post.platform_id for post in posts] == ["1", "2"] and not report.skipped
 
 
+@pytest.mark.parametrize(
+    "content, posts",
+    [
+        # a title holding the table's own delimiter
+        ("Posts of the group, April\nid,created_at,text\n1,2026-04-01 10:00,a\n"
+         "2,2026-04-02 10:00,b\n", ["1", "2"]),
+        # not a title: a first row broken by an unquoted comma is a post
+        ("id,created_at,text\n1,Hello, world,2026-04-01 10:00\n2,2026-04-02 10:00,b\n"
+         "3,2026-04-03 10:00,c\n", ["2", "3"]),
+    ],
+)  # fmt: skip
+def test_a_title_with_the_tables_delimiter_is_told_from_column_names(tmp_path, content, posts):
+    path = tmp_path / "posts.csv"
+    path.write_text(content)
+    assert tabular.read_header(path) == ["id", "created_at", "text"]
+    found, _ = read(path, {"platform_id": "id", "created_at": "created_at", "text": "text"})
+    assert [post.platform_id for post in found] == posts
+
+
 def test_a_table_of_one_column_keeps_its_first_row_as_column_names(tmp_path):
     # So the mapping's error names the column it has, rather than "no header row".
     path = tmp_path / "one.csv"
