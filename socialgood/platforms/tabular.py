@@ -605,8 +605,9 @@ def _table_sheet(sheets):
     of notes about the data, or a codebook of two columns)."""
     tables = []
     for sheet in sheets:
-        top = sheet.iter_rows(values_only=True, max_row=MAX_TITLE_ROWS)
-        first = next((cells for cells in top if _filled(cells) >= 2), ())
+        top = list(sheet.iter_rows(values_only=True, max_row=MAX_TITLE_ROWS + 2))
+        position = _header_position(top)
+        first = top[position] if position is not None else ()
         headers = [cell_text(cell) for cell in first if cell_text(cell)]
         if REQUIRED.keys() <= guess_mapping(headers).keys():
             return sheet
@@ -689,25 +690,26 @@ def csv_rows(path, report=None):
 
 
 def _delimiter(lines):
-    """The table's delimiter, from its first lines: the one that makes the earliest row
-    of column names (two cells or more) that the next row matches (as many cells or
+    """The table's delimiter, from its first lines: the one whose row of column names
+    (_header_position) comes earliest and is matched by the next row (as many cells or
     more). A title line holding another delimiter ("Posts, March" above semicolon
     columns) is then no row of column names: the row after it has fewer cells. Read as
     CSV, a delimiter inside quoted cells ("#care;#help", a markdown table) counts for
     nothing. When none fits, the most frequent in the first line that holds one."""
     found = []
     for delimiter in DELIMITERS:
-        rows = csv.reader(lines, delimiter=delimiter)
+        reader = csv.reader(lines, delimiter=delimiter)
         try:
-            filled = [(rows.line_num, row) for row in rows if _filled(row)]
+            rows = [(reader.line_num, row) for row in reader if _filled(row)]
         except csv.Error:  # a cell longer than the csv module takes: not this one
             continue
-        for position, (line, row) in enumerate(filled):
-            if _filled(row) >= 2:
-                after = filled[position + 1][1] if position + 1 < len(filled) else row
-                if len(after) >= len(row):
-                    found.append((line, -len(row), delimiter))
-                break
+        position = _header_position([row for _, row in rows])
+        if position is None or _filled(rows[position][1]) < 2:
+            continue
+        line, header = rows[position]
+        after = rows[position + 1][1] if position + 1 < len(rows) else header
+        if len(after) >= len(header):
+            found.append((line, -len(header), delimiter))
     if found:
         return min(found)[2]
     for line in lines:
