@@ -67,7 +67,7 @@ _encode_json = msgspec.json.encode
 sqlite3.register_adapter(type(None), lambda value: value)
 
 
-WITHDRAWN_CHUNK = 2000
+LOOKUP_CHUNK = 2000
 
 
 class Counts(NamedTuple):
@@ -92,6 +92,9 @@ def store_posts(project, posts, *, mapper, import_run_id=None):
     withdrawn = _withdrawn(project, unique)
     for key in withdrawn:
         del unique[key]
+    for key in _stored_under_earlier_key(project, unique):
+        del unique[key]
+        duplicates_in_batch += 1
     if not unique:
         return Counts(0, duplicates_in_batch, len(withdrawn))
 
@@ -131,8 +134,8 @@ def _withdrawn(project, unique):
     gone = set()
     for kind, values in ((Withdrawn.Kind.POST, ids), (Withdrawn.Kind.AUTHOR, authors)):
         values = list(values)
-        for start in range(0, len(values), WITHDRAWN_CHUNK):
-            chunk = values[start : start + WITHDRAWN_CHUNK]
+        for start in range(0, len(values), LOOKUP_CHUNK):
+            chunk = values[start : start + LOOKUP_CHUNK]
             found = notices.filter(kind=kind, value__in=chunk).values_list("platform", "value")
             gone.update((kind, platform, value) for platform, value in found)
     return [
@@ -140,6 +143,35 @@ def _withdrawn(project, unique):
         for (platform, platform_id), post in unique.items()
         if ("post", platform, platform_id) in gone or ("author", platform, post.author.id) in gone
     ]
+
+
+def _stored_under_earlier_key(project, unique):
+    """The keys of the batch's Telegram messages that are already stored under the key
+    mapper version 1 gave them: "<chat>/<message id>", without the time that tells
+    messages of chats numbered per account apart (platforms.telegram). The same key and
+    time are the same message; the same key at another time is someone else's message."""
+    from socialgood.collect.models import Post
+
+    by_earlier_key = {
+        key[1].rpartition("/")[0]: key
+        for key in unique
+        if key[0] == "telegram" and key[1].count("/") == 2
+    }
+    if not by_earlier_key:
+        return []
+    earlier_keys = list(by_earlier_key)
+    found = []
+    for start in range(0, len(earlier_keys), LOOKUP_CHUNK):
+        stored = Post.objects.filter(
+            project=project,
+            platform="telegram",
+            platform_id__in=earlier_keys[start : start + LOOKUP_CHUNK],
+        )
+        for platform_id, created_at in stored.values_list("platform_id", "created_at"):
+            key = by_earlier_key[platform_id]
+            if unique[key].created_at == created_at:
+                found.append(key)
+    return found
 
 
 def refresh_statistics():

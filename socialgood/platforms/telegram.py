@@ -2,8 +2,16 @@
 
 A chat export is `{name, type, id, messages: [...]}`. Large exports are streamed by
 `files.py`, which hands over the same shape with one message at a time
-(STREAM_KEYS). Each `message` becomes a Post with `platform_id` "<chat id>/<message id>"
-(message ids are unique per chat only); service messages are counted, not stored.
+(STREAM_KEYS). Each `message` becomes a Post with `platform_id` "<chat id>/<message id>";
+service messages are counted, not stored.
+
+Channels and supergroups number their messages per chat, but one-to-one chats, bot chats
+and basic groups ("private_group") share one count per account: two people's exports of
+their chats with the same helpline or bot both hold a message 1234, and they are different
+messages. Their keys add the message's time, "<chat id>/<message id>/<epoch seconds>", so
+neither is taken for a duplicate of the other; a reply finds its parent's time among the
+messages read before it. Such messages stored under the shorter key by mapper version 1
+are still recognised (collect.ingest), so importing an export again adds nothing.
 
 In a one-to-one chat the chat id is the other person's user id and the chat name is
 their name: the id is written "tg-user:<id>" so the pseudonymiser replaces it (with
@@ -15,6 +23,7 @@ name) in `raw` only. Exports have no view counts and no alt texts.
 """
 
 import re
+import weakref
 
 from socialgood.platforms.model import Media, Person, Post
 from socialgood.platforms.normalise import from_epoch, hashtag, link, parse_iso, unique
@@ -22,15 +31,26 @@ from socialgood.platforms.normalise import from_epoch, hashtag, link, parse_iso,
 NAME = "telegram"
 LABEL = "Telegram Desktop chat export (result.json)"
 PLATFORM = "telegram"
-MAPPER_VERSION = 1
+MAPPER_VERSION = 2
 STREAM_KEYS = ("messages",)
 # Chat types whose id is a person's user id (Telegram Desktop's export names).
 PERSON_CHATS = {"personal_chat", "bot_chat", "saved_messages"}
+# Chat types whose message ids are counted per account, not per chat.
+ACCOUNT_NUMBERED_CHATS = PERSON_CHATS | {"private_group"}
 NOT_POSTS = {
     "service": "notice, not a post (someone joined, a message was pinned…)",
     "unsupported": "message of a kind Telegram Desktop could not export",
 }
 _PEER = re.compile(r"(user|chat|channel)?([0-9]+)")
+# The time of each message read so far in account-numbered chats, per file being read
+# (its report) and chat: a reply names its parent by id only. A file's streamed messages
+# come one parse() call at a time, so this outlives the call, and goes with the report.
+_TIMES_READ = weakref.WeakKeyDictionary()
+
+PARENT_UNKNOWN = (
+    "telegram: replies kept without a link to the message they answer (in one-to-one"
+    " chats and small groups it is found only when it is in the same export)"
+)
 
 _NOT_INCLUDED = "(File not included."  # media left out of the export
 _MEDIA_TYPES = {
@@ -63,6 +83,9 @@ def parse(record, report, line=None):
     chat_name = record.get("name")
     if record.get("type") in PERSON_CHATS:
         chat_id, chat_name = f"tg-user:{chat_id}", None
+    times = None
+    if record.get("type") in ACCOUNT_NUMBERED_CHATS:
+        times = _TIMES_READ.setdefault(report, {}).setdefault(chat_id, {})
     messages = record["messages"]
     # A chat's records are its messages, whether the export is read whole or streamed
     # (then each record holds one).
@@ -77,7 +100,7 @@ def parse(record, report, line=None):
             report.skip(f"telegram: {NOT_POSTS.get(kind, 'message of another kind, not a post')}")
             continue
         try:
-            post = _post(message, chat_id, chat_name, report)
+            post = _post(message, chat_id, chat_name, times, report)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             report.skip(f"telegram: malformed message ({type(error).__name__})", line)
             continue
@@ -88,34 +111,49 @@ def parse(record, report, line=None):
 
 
 def _peer_chat(peer):
-    """The chat id a peer ("channel1500000002", "user123", "chat456") is exported under."""
+    """The chat id a message of another chat ("channel1500000002") is exported under,
+    or None when that chat numbers its messages per account (a person's "user123", a basic
+    group's "chat456"): which account's count the id is in is unknown."""
     match = _PEER.fullmatch(str(peer))
-    if match is None:
+    if match is None or match[1] in ("user", "chat"):
         return None
-    return f"tg-user:{match[2]}" if match[1] == "user" else match[2]
+    return match[2]
 
 
-def _post(message, chat_id, chat_name, report):
+def _post(message, chat_id, chat_name, times, report):
     created = from_epoch(message.get("date_unixtime"))
     if created is None:
         created = parse_iso(message.get("date"), report)  # local time; counted as zone-less
     if created is None:
         return None
     text, tags, mentions, links = _text(message)
+    key = f"{chat_id}/{message['id']}"
+    if times is not None:
+        seconds = int(created.timestamp())
+        times[message["id"]] = seconds
+        key = f"{key}/{seconds}"
     reply_id = message.get("reply_to_message_id")
-    reply_chat = chat_id
-    if message.get("reply_to_peer_id") is not None:  # a message of another chat
-        reply_chat = _peer_chat(message["reply_to_peer_id"])
+    reply_to = None
+    if reply_id is not None:
+        if message.get("reply_to_peer_id") is not None:  # a message of another chat
+            reply_chat = _peer_chat(message["reply_to_peer_id"])
+            reply_to = None if reply_chat is None else f"{reply_chat}/{reply_id}"
+        elif times is None:
+            reply_to = f"{chat_id}/{reply_id}"
+        elif reply_id in times:
+            reply_to = f"{chat_id}/{reply_id}/{times[reply_id]}"
+        if reply_to is None:
+            report.warn(PARENT_UNKNOWN)
     if message.get("forwarded_from") is not None:
         report.warn("telegram: forwarded messages (origin kept in raw only)")
     return Post(
         platform="telegram",
-        platform_id=f"{chat_id}/{message['id']}",
+        platform_id=key,
         created_at=created,
         author=Person(id=message.get("from_id"), display_name=message.get("from") or None),
         text=text,
         kind="reply" if reply_id is not None else "post",
-        reply_to=None if reply_id is None or reply_chat is None else f"{reply_chat}/{reply_id}",
+        reply_to=reply_to,
         hashtags=unique(hashtag(tag) for tag in tags),
         mentions=tuple(mentions),
         links=unique(link(url) for url in links),

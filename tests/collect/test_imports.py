@@ -167,6 +167,50 @@ def test_reimporting_the_same_file_adds_nothing(world):
     assert stored_counts(world.project) == before
 
 
+def helpline_export(path, first_second):
+    """A donor's export of their chat with one helpline account: messages 41 and 42 (a
+    reply to 41), numbered in the donor's own count."""
+    message = {"type": "message", "from": "Donor", "from_id": "user111", "text": "hello"}
+    path.write_text(json.dumps({
+        "name": "Example Helpline", "type": "personal_chat", "id": 700700700,
+        "messages": [
+            {**message, "id": 41, "date_unixtime": str(first_second)},
+            {**message, "id": 42, "date_unixtime": str(first_second + 60),
+             "reply_to_message_id": 41},
+        ],
+    }))  # fmt: skip
+    return path
+
+
+def test_two_donors_chats_with_one_account_are_both_kept_once(world, tmp_path):
+    first = helpline_export(tmp_path / "first.json", 1706781600)
+    second = helpline_export(tmp_path / "second.json", 1709000000)
+
+    run = import_files(world.project, [first, second])
+    again = import_files(world.project, [first, second])
+
+    assert (run.imported, run.duplicates) == (4, 0)
+    assert (again.imported, again.duplicates) == (0, 4)
+    posts = Post.objects.filter(project=world.project)
+    replied = set(posts.filter(kind="reply").values_list("reply_to", flat=True))
+    assert replied == set(posts.filter(kind="post").values_list("platform_id", flat=True))
+
+
+def test_messages_stored_under_the_earlier_telegram_key_are_not_stored_again(world, tmp_path):
+    first = helpline_export(tmp_path / "first.json", 1706781600)
+    import_files(world.project, [first])
+    # As mapper version 1 stored them: "<chat>/<message id>", without the time.
+    for post in Post.objects.filter(project=world.project):
+        Post.objects.filter(pk=post.pk).update(platform_id=post.platform_id.rpartition("/")[0])
+
+    again = import_files(world.project, [first])
+    other_donor = import_files(world.project, [helpline_export(tmp_path / "b.json", 1709000000)])
+
+    assert (again.imported, again.duplicates) == (0, 2)
+    assert (other_donor.imported, other_donor.duplicates) == (2, 0)
+    assert Post.objects.filter(project=world.project).count() == 4
+
+
 def test_an_x_archive_zip_imports_its_owners_tweets_under_their_pseudonym(world, tmp_path):
     archive = x_archive_zip(tmp_path / "twitter-2023-06-10.zip")
     run = import_files(world.project, [archive], user=world.owner)

@@ -90,9 +90,56 @@ def test_a_one_to_one_chat_marks_its_id_as_a_person_and_drops_their_name(tmp_pat
         ' "text_entities": [{"type": "plain", "text": "hello"}]}]}'
     )
     posts = list(read_posts(export, Report(), telegram))
-    assert [post.platform_id for post in posts] == ["tg-user:555000111/6", "tg-user:555000111/7"]
-    assert posts[1].reply_to == "tg-user:555000111/6"
+    assert [post.platform_id for post in posts] == [
+        "tg-user:555000111/6/1706781600",
+        "tg-user:555000111/7/1706781900",
+    ]
+    assert posts[1].reply_to == "tg-user:555000111/6/1706781600"
     assert {post.community for post in posts} == {None}  # "Bo Example" is not kept
+
+
+def helpline_chat(messages):
+    """A donor's export of their chat with a helpline account (the same for every donor)."""
+    return {
+        "name": "Example Helpline", "type": "personal_chat", "id": 700700700,
+        "messages": [
+            {"id": number, "type": "message", "date_unixtime": str(seconds),
+             "from": "Donor", "from_id": "user111", "text": f"message {number}",
+             **({"reply_to_message_id": parent} if parent else {})}
+            for number, seconds, parent in messages
+        ],
+    }  # fmt: skip
+
+
+def test_chats_numbered_per_account_keep_two_donors_messages_of_one_number_apart(tmp_path):
+    # One-to-one chats count messages per account: both donors have a message 41, and a
+    # reply to it, and they are four different messages.
+    first = helpline_chat([(41, 1706781600, None), (42, 1706781700, 41)])
+    second = helpline_chat([(41, 1709000000, None), (42, 1709000100, 41)])
+    keys, replies = [], []
+    for number, export in enumerate((first, second)):
+        path = tmp_path / f"donor{number}.json"
+        path.write_text(json.dumps(export))
+        for streamed in ({}, {"whole_document_bytes": 100}):
+            posts = list(read_posts(path, Report(), telegram, **streamed))
+            keys.append([post.platform_id for post in posts])
+            replies.append(posts[1].reply_to)
+    assert keys[0] == keys[1] and keys[2] == keys[3]  # streamed or whole, the same
+    assert len(set(keys[0] + keys[2])) == 4
+    assert replies == [keys[0][0], keys[0][0], keys[2][0], keys[2][0]]
+
+
+def test_a_reply_whose_parent_cant_be_named_is_kept_unlinked():
+    export = helpline_chat([(41, 1706781600, None), (43, 1706781700, 40)])
+    export["messages"].append(
+        {**export["messages"][0], "id": 44, "reply_to_message_id": 12, "reply_to_peer_id": "chat99"}
+    )
+    report = Report()
+    posts = list(telegram.parse(export, report))
+    assert [(post.kind, post.reply_to) for post in posts] == [
+        ("post", None), ("reply", None), ("reply", None)
+    ]  # fmt: skip
+    assert report.warnings == {telegram.PARENT_UNKNOWN: 2}
 
 
 def test_a_reply_to_a_message_of_another_chat_points_to_that_chat():
@@ -106,13 +153,17 @@ def test_a_reply_to_a_message_of_another_chat_points_to_that_chat():
             {**message, "id": 10, "reply_to_message_id": 77,
              "reply_to_peer_id": "channel1500000002"},
             {**message, "id": 11, "reply_to_message_id": 5, "reply_to_peer_id": "user4242"},
+            {**message, "id": 13, "reply_to_message_id": 6, "reply_to_peer_id": "chat4243"},
             {**message, "id": 12, "reply_to_message_id": 10},
         ],
     }  # fmt: skip
     posts = list(telegram.parse(export, Report()))
     assert [post.reply_to for post in posts] == [
         "1500000002/77",  # message 77 of the other channel, not of this one
-        "tg-user:4242/5",  # a one-to-one chat is exported under its person's id
+        # One-to-one chats and basic groups number messages per account: which account's
+        # message 5 it is, is unknown
+        None,
+        None,
         "1500000001/10",
     ]
 
