@@ -321,7 +321,6 @@ def remember_mapping(project, path, mapping, platform, dates=None):
         project=project,
         signature=tabular.header_signature(headers),
         defaults={
-            "headers": headers,
             "mapping": mapping,
             "platform": platform,
             "dates": dates or "",

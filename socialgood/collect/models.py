@@ -273,11 +273,13 @@ class Withdrawn(models.Model):
 
 
 class ColumnMapping(models.Model):
-    """A CSV/XLSX column mapping, remembered by the file's header signature."""
+    """A CSV/XLSX column mapping, remembered by the file's header signature.
+
+    The column names themselves are not kept: a title line taken for them ("Posts of
+    @…") would put a handle on disk in the clear."""
 
     project = models.ForeignKey("projects.Project", models.CASCADE, related_name="column_mappings")
     signature = models.CharField(max_length=64)
-    headers = models.JSONField(default=list)
     platform = models.CharField(max_length=16, default="other")
     mapping = models.JSONField(default=dict)
     # How "03/04/2026" reads (tabular.DAY_FIRST or MONTH_FIRST); empty: the file tells.

@@ -227,3 +227,17 @@ def test_no_identifier_of_any_format_survives_an_import(world, tmp_path, name):
     assert not originals & stored
     assert not originals & on_disk
     assert not originals & exported
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tables_column_names_are_not_kept_with_its_remembered_mapping(world, tmp_path):
+    # A column named after someone (or a title line taken for the column names)
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id,date,text,Notes on @quilla_marrow\n1001,2026-01-02,hello,a\n1002,2026-01-03,hi,b\n"
+    )
+
+    run = import_files(world.project, [path], user=world.owner)
+
+    assert run.imported == 2  # its first column is the posts' ids
+    assert "quilla_marrow" not in everything_stored_as_text()
