@@ -20,7 +20,7 @@ from socialgood.platforms.normalise import domain, hashtag, link, parse_iso, uni
 NAME = "mastodon"
 LABEL = "Mastodon API statuses (timelines, context, search)"
 PLATFORM = "mastodon"
-MAPPER_VERSION = 1
+MAPPER_VERSION = 2
 
 _MEDIA_TYPES = {"image": "image", "video": "video", "gifv": "gif", "audio": "audio"}
 KNOWN_STATUS_FIELDS = frozenset(
@@ -58,6 +58,8 @@ PARENT_UNKNOWN = (
     "mastodon: reply whose parent is not in the same response, left unlinked (servers "
     "number posts each their own way; collect the thread's context to link it)"
 )
+# A Mastodon server's own posts: their ids are the ones it answers with.
+_LOCAL_STATUS_URI = re.compile(r"(https://[^/]+/users/)[^/]+/statuses/[0-9]+")
 
 
 def parse(record, report, line=None):
@@ -155,7 +157,7 @@ def _post(status, uri_by_id, thread_root, report):
         # Ids are local to the server that answered; the parent's uri is global. When
         # the parent is not in this response, it is unknown: a local id would name
         # another post on every other server.
-        reply_to = uri_by_id.get(parent_id)
+        reply_to = uri_by_id.get(parent_id) or _local_parent_uri(status, parent_id)
         if reply_to is None:
             report.warn(PARENT_UNKNOWN)
     quote = status.get("quote")
@@ -186,6 +188,28 @@ def _post(status, uri_by_id, thread_root, report):
         metrics=_metrics(status),
         raw=status,
     )
+
+
+def _local_parent_uri(status, parent_id):
+    """The uri of a parent that is not in the response, when the server that answered
+    wrote both: a local reply to a local account's post (a thread someone continues on
+    another page, or a neighbour's answer). That server numbers its own posts by the ids
+    in their uris, "https://<server>/users/<name>/statuses/<id>", and names the parent's
+    author in the reply, as themselves or among its mentions."""
+    account = status["account"]
+    local = _LOCAL_STATUS_URI.fullmatch(status["uri"])
+    if local is None or "@" in (account.get("acct") or "@") or not str(parent_id).isdigit():
+        return None
+    parent_author = status.get("in_reply_to_account_id")
+    for person in (account, *(status.get("mentions") or ())):
+        if (
+            isinstance(person, dict)
+            and person.get("id") == parent_author
+            and "@" not in (person.get("acct") or "@")
+            and person.get("username")
+        ):
+            return f"{local[1]}{person['username']}/statuses/{parent_id}"
+    return None
 
 
 def full_acct(acct, profile_url):

@@ -34,7 +34,7 @@ def test_every_stored_post_is_one_line_with_the_model_field_names(world, tmp_pat
     for record in records:
         assert set(record) == model_fields | {"provenance"}
         assert record["provenance"]["import"] == run.pk
-        assert record["provenance"]["mapper"] in ("bluesky/1", "mastodon/1")
+        assert record["provenance"]["mapper"] in ("bluesky/1", "mastodon/2")
 
 
 def test_exported_fields_match_the_stored_rows(world, tmp_path):

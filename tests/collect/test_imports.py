@@ -248,7 +248,7 @@ def test_a_zip_of_files_from_several_tools_reads_each_in_its_own_format(world, t
     mappers = Counter(Post.objects.values_list("platform", "mapper"))
     assert mappers == {
         ("bluesky", "bluesky/1"): 4,
-        ("mastodon", "mastodon/1"): 5,
+        ("mastodon", "mastodon/2"): 5,
         ("x", "twarc2/2"): 5,
     }
 
