@@ -43,8 +43,8 @@ NOT_POSTS = {
 }
 _PEER = re.compile(r"(user|chat|channel)?([0-9]+)")
 # The time of each message read so far in account-numbered chats, per file being read
-# (its report) and chat: a reply names its parent by id only. A file's streamed messages
-# come one parse() call at a time, so this outlives the call, and goes with the report.
+# (its report) and chat: a reply names its parent by id only. A large export is streamed
+# a message per parse() call, so this outlives the call, and goes with the report.
 _TIMES_READ = weakref.WeakKeyDictionary()
 
 PARENT_UNKNOWN = (
@@ -83,10 +83,15 @@ def parse(record, report, line=None):
     chat_name = record.get("name")
     if record.get("type") in PERSON_CHATS:
         chat_id, chat_name = f"tg-user:{chat_id}", None
+    messages = record["messages"]
     times = None
     if record.get("type") in ACCOUNT_NUMBERED_CHATS:
-        times = _TIMES_READ.setdefault(report, {}).setdefault(chat_id, {})
-    messages = record["messages"]
+        chats = _TIMES_READ.setdefault(report, {})
+        if len(messages) > 1 or chat_id not in chats:
+            # A whole chat starts afresh: another donor's export of the same chat, in
+            # the same archive, numbers its messages its own way.
+            chats[chat_id] = {}
+        times = chats[chat_id]
     # A chat's records are its messages, whether the export is read whole or streamed
     # (then each record holds one).
     report.records += len(messages) - 1

@@ -1,6 +1,7 @@
 """Telegram Desktop chat exports."""
 
 import json
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -182,3 +183,16 @@ def test_a_sent_documents_own_name_and_an_odd_message_type_are_not_kept():
     [post] = telegram.parse(export, report)
     assert (post.media[0].type, post.media[0].url) == ("other", None)
     assert "Perpetua" not in json.dumps(report.as_dict())
+
+
+def test_a_reply_never_links_to_another_donors_message_of_its_number(tmp_path):
+    # Two donors' exports of one helpline chat in one archive; the second export starts
+    # after its message 41, which the reply answers.
+    first = helpline_chat([(41, 1706781600, None), (42, 1706781700, None)])
+    second = helpline_chat([(42, 1709000100, 41), (43, 1709000200, 42)])
+    archive = tmp_path / "donations.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a/result.json", json.dumps(first))
+        zipped.writestr("b/result.json", json.dumps(second))
+    posts = list(read_posts(archive, Report(), telegram))
+    assert [post.reply_to for post in posts] == [None, None, None, posts[2].platform_id]
