@@ -85,6 +85,7 @@ def store_posts(project, posts, *, mapper, import_run_id=None):
     Raw payloads are kept, encrypted with the project key, only when the project opted
     in.
     """
+    posts = _telegram_keys(project, posts)
     unique = {}
     for post in posts:
         unique.setdefault((post.platform, post.platform_id), post)
@@ -92,9 +93,6 @@ def store_posts(project, posts, *, mapper, import_run_id=None):
     withdrawn = _withdrawn(project, unique)
     for key in withdrawn:
         del unique[key]
-    for key in _stored_under_earlier_key(project, unique):
-        del unique[key]
-        duplicates_in_batch += 1
     if not unique:
         return Counts(0, duplicates_in_batch, len(withdrawn))
 
@@ -145,33 +143,51 @@ def _withdrawn(project, unique):
     ]
 
 
-def _stored_under_earlier_key(project, unique):
-    """The keys of the batch's Telegram messages that are already stored under the key
-    mapper version 1 gave them: "<chat>/<message id>", without the time that tells
-    messages of chats numbered per account apart (platforms.telegram). The same key and
-    time are the same message; the same key at another time is someone else's message."""
+def _telegram_keys(project, posts):
+    """The batch, with the keys of Telegram messages numbered per account made final.
+
+    platforms.telegram writes them "<chat>/<message id>/<epoch seconds>" (and a reply's
+    parent so too): two donors' exports of their chats with one helpline hold different
+    messages of the same number. A message keeps the shorter "<chat>/<message id>", as
+    stored before mapper version 2, unless another message of that number has it
+    already; a reply names its parent by whichever key the parent got. So keys grow
+    only where numbers meet, and what was stored before keeps joining.
+    """
+    timed = [
+        key
+        for post in posts
+        if post.platform == "telegram"
+        for key in (post.platform_id, post.reply_to)
+        if key and key.count("/") == 2
+    ]
+    if not timed:
+        return posts
     from socialgood.collect.models import Post
 
-    by_earlier_key = {
-        key[1].rpartition("/")[0]: key
-        for key in unique
-        if key[0] == "telegram" and key[1].count("/") == 2
-    }
-    if not by_earlier_key:
-        return []
-    earlier_keys = list(by_earlier_key)
-    found = []
-    for start in range(0, len(earlier_keys), LOOKUP_CHUNK):
+    shorter = list({key.rpartition("/")[0] for key in timed})
+    owner = {}  # shorter key -> epoch seconds (text) of the message that has it
+    for start in range(0, len(shorter), LOOKUP_CHUNK):
         stored = Post.objects.filter(
             project=project,
             platform="telegram",
-            platform_id__in=earlier_keys[start : start + LOOKUP_CHUNK],
+            platform_id__in=shorter[start : start + LOOKUP_CHUNK],
         )
         for platform_id, created_at in stored.values_list("platform_id", "created_at"):
-            key = by_earlier_key[platform_id]
-            if unique[key].created_at == created_at:
-                found.append(key)
-    return found
+            owner[platform_id] = str(int(created_at.timestamp()))
+    final = []
+    for post in posts:
+        changes = {}
+        if post.platform == "telegram":
+            if post.platform_id.count("/") == 2:
+                key, _, seconds = post.platform_id.rpartition("/")
+                if owner.setdefault(key, seconds) == seconds:
+                    changes["platform_id"] = key
+            if post.reply_to and post.reply_to.count("/") == 2:
+                key, _, seconds = post.reply_to.rpartition("/")
+                if owner.get(key, seconds) == seconds:
+                    changes["reply_to"] = key
+        final.append(msgspec.structs.replace(post, **changes) if changes else post)
+    return final
 
 
 def refresh_statistics():

@@ -8,10 +8,10 @@ service messages are counted, not stored.
 Channels and supergroups number their messages per chat, but one-to-one chats, bot chats
 and basic groups ("private_group") share one count per account: two people's exports of
 their chats with the same helpline or bot both hold a message 1234, and they are different
-messages. Their keys add the message's time, "<chat id>/<message id>/<epoch seconds>", so
-neither is taken for a duplicate of the other; a reply finds its parent's time among the
-messages read before it. Such messages stored under the shorter key by mapper version 1
-are still recognised (collect.ingest), so importing an export again adds nothing.
+messages. Their keys add the message's time, "<chat id>/<message id>/<epoch seconds>"; a
+reply finds its parent's time among the messages of its own export read before it. The
+importer keeps the shorter key for the first message of a number it stores
+(collect.ingest), as mapper version 1 stored every message.
 
 In a one-to-one chat the chat id is the other person's user id and the chat name is
 their name: the id is written "tg-user:<id>" so the pseudonymiser replaces it (with
@@ -36,7 +36,7 @@ STREAM_KEYS = ("messages",)
 # Chat types whose id is a person's user id (Telegram Desktop's export names).
 PERSON_CHATS = {"personal_chat", "bot_chat", "saved_messages"}
 # Chat types whose message ids are counted per account, not per chat.
-ACCOUNT_NUMBERED_CHATS = PERSON_CHATS | {"private_group"}
+ACCOUNT_NUMBERED_CHATS = PERSON_CHATS | {"private_group", "replies"}
 NOT_POSTS = {
     "service": "notice, not a post (someone joined, a message was pinned…)",
     "unsupported": "message of a kind Telegram Desktop could not export",
@@ -87,9 +87,9 @@ def parse(record, report, line=None):
     times = None
     if record.get("type") in ACCOUNT_NUMBERED_CHATS:
         chats = _TIMES_READ.setdefault(report, {})
-        if len(messages) > 1 or chat_id not in chats:
-            # A whole chat starts afresh: another donor's export of the same chat, in
-            # the same archive, numbers its messages its own way.
+        if len(messages) != 1 or chat_id not in chats or _first_of_document(line):
+            # Another donor's export of the same chat, in the same archive, numbers its
+            # messages its own way.
             chats[chat_id] = {}
         times = chats[chat_id]
     # A chat's records are its messages, whether the export is read whole or streamed
@@ -115,6 +115,12 @@ def parse(record, report, line=None):
         yield post
 
 
+def _first_of_document(line):
+    """Whether a record is a document's first: files.py numbers a streamed document's
+    messages from 1 ("<member>:1" in an archive)."""
+    return line is None or line == 1 or (isinstance(line, str) and line.endswith(":1"))
+
+
 def _peer_chat(peer):
     """The chat id a message of another chat ("channel1500000002") is exported under,
     or None when that chat numbers its messages per account (a person's "user123", a basic
@@ -135,7 +141,7 @@ def _post(message, chat_id, chat_name, times, report):
     key = f"{chat_id}/{message['id']}"
     if times is not None:
         seconds = int(created.timestamp())
-        times[message["id"]] = seconds
+        times[str(message["id"])] = seconds  # as the key writes it: "41" and 41 are one
         key = f"{key}/{seconds}"
     reply_id = message.get("reply_to_message_id")
     reply_to = None
@@ -145,8 +151,8 @@ def _post(message, chat_id, chat_name, times, report):
             reply_to = None if reply_chat is None else f"{reply_chat}/{reply_id}"
         elif times is None:
             reply_to = f"{chat_id}/{reply_id}"
-        elif reply_id in times:
-            reply_to = f"{chat_id}/{reply_id}/{times[reply_id]}"
+        elif str(reply_id) in times:
+            reply_to = f"{chat_id}/{reply_id}/{times[str(reply_id)]}"
         if reply_to is None:
             report.warn(PARENT_UNKNOWN)
     if message.get("forwarded_from") is not None:

@@ -5,6 +5,8 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from socialgood.platforms import telegram
 from socialgood.platforms.files import read_posts
 from socialgood.platforms.report import Report
@@ -185,14 +187,26 @@ def test_a_sent_documents_own_name_and_an_odd_message_type_are_not_kept():
     assert "Perpetua" not in json.dumps(report.as_dict())
 
 
-def test_a_reply_never_links_to_another_donors_message_of_its_number(tmp_path):
+@pytest.mark.parametrize("streamed", [{}, {"whole_document_bytes": 100}])
+@pytest.mark.parametrize("first_messages", [1, 2])
+def test_a_reply_never_links_to_another_donors_message_of_its_number(
+    tmp_path, streamed, first_messages
+):
     # Two donors' exports of one helpline chat in one archive; the second export starts
     # after its message 41, which the reply answers.
-    first = helpline_chat([(41, 1706781600, None), (42, 1706781700, None)])
+    first = helpline_chat([(41, 1706781600, None), (42, 1706781700, None)][:first_messages])
     second = helpline_chat([(42, 1709000100, 41), (43, 1709000200, 42)])
     archive = tmp_path / "donations.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("a/result.json", json.dumps(first))
-        zipped.writestr("b/result.json", json.dumps(second))
-    posts = list(read_posts(archive, Report(), telegram))
-    assert [post.reply_to for post in posts] == [None, None, None, posts[2].platform_id]
+        zipped.writestr("a/result.json", json.dumps(first, indent=1))
+        zipped.writestr("b/result.json", json.dumps(second, indent=1))
+    posts = list(read_posts(archive, Report(), telegram, **streamed))
+    replies = [post.reply_to for post in posts[first_messages:]]
+    assert replies == [None, posts[first_messages].platform_id]
+
+
+def test_a_reply_finds_its_parent_whether_ids_are_written_as_numbers_or_text():
+    export = helpline_chat([(41, 1706781600, None), (42, 1706781700, 41)])
+    export["messages"][0]["id"] = "41"
+    [parent, reply] = telegram.parse(export, Report())
+    assert reply.reply_to == parent.platform_id == "tg-user:700700700/41/1706781600"
