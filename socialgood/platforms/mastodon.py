@@ -58,8 +58,9 @@ PARENT_UNKNOWN = (
     "mastodon: reply whose parent is not in the same response, left unlinked (servers "
     "number posts each their own way; collect the thread's context to link it)"
 )
-# A Mastodon server's own posts: their ids are the ones it answers with.
-_LOCAL_STATUS_URI = re.compile(r"(https://[^/]+/users/)[^/]+/statuses/[0-9]+")
+# A Mastodon server's own posts, under the account's name or (4.4 on) its number: their
+# ids are the ones the server answers with.
+_LOCAL_STATUS_URI = re.compile(r"(https://[^/]+/(?:ap/)?users/[A-Za-z0-9_]+/statuses/)[0-9]+")
 
 
 def parse(record, report, line=None):
@@ -191,25 +192,22 @@ def _post(status, uri_by_id, thread_root, report):
 
 
 def _local_parent_uri(status, parent_id):
-    """The uri of a parent that is not in the response, when the server that answered
-    wrote both: a local reply to a local account's post (a thread someone continues on
-    another page, or a neighbour's answer). That server numbers its own posts by the ids
-    in their uris, "https://<server>/users/<name>/statuses/<id>", and names the parent's
-    author in the reply, as themselves or among its mentions."""
+    """The uri of a parent that is not in the response, when it is the author's own post
+    on the server that answered (a thread continued on another page). That server
+    numbers its own posts by the ids in their uris, and one account's uris all have one
+    form: "https://<server>/users/<name>/statuses/<id>" (or /ap/users/<number>/ since
+    Mastodon 4.4)."""
     account = status["account"]
     local = _LOCAL_STATUS_URI.fullmatch(status["uri"])
-    if local is None or "@" in (account.get("acct") or "@") or not str(parent_id).isdigit():
+    if (
+        local is None
+        or "@" in (account.get("acct") or "@")
+        or account.get("id") is None
+        or str(status.get("in_reply_to_account_id")) != str(account["id"])
+        or not str(parent_id).isdigit()
+    ):
         return None
-    parent_author = status.get("in_reply_to_account_id")
-    for person in (account, *(status.get("mentions") or ())):
-        if (
-            isinstance(person, dict)
-            and person.get("id") == parent_author
-            and "@" not in (person.get("acct") or "@")
-            and person.get("username")
-        ):
-            return f"{local[1]}{person['username']}/statuses/{parent_id}"
-    return None
+    return f"{local[1]}{parent_id}"
 
 
 def full_acct(acct, profile_url):

@@ -217,11 +217,14 @@ _PIXELFED_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/p/))({_NA
 # Lemmy's people: host/u/<name> (reddit.com's are Reddit's, replaced before).
 _LEMMY_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/u/))({_NAME})")
 _TELEGRAM_USER = re.compile(r"tg-user:([0-9]+)")  # a one-to-one chat's id (platforms/telegram)
-# host/@user, host/@user@domain (a remote account seen on host), host/users/user
+# host/@user, host/@user@domain (a remote account seen on host), host/users/user, and
+# host/ap/users/<account number> (Mastodon 4.4 on: the number is the account's own id)
 _FEDIVERSE_URL = re.compile(
     rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?:/web)?/@)({_NAME}(?:@{_DOMAIN})?)"
 )
-_ACTIVITYPUB_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/users/))({_NAME})")
+_ACTIVITYPUB_URL = re.compile(
+    rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/(?:ap/)?users/))({_NAME})"
+)
 _ACCOUNT_URL = re.compile(rf"https?://([^/:]+)(?::[0-9]+)?/(?:users/|@)({_NAME})")
 _TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 # The bytes of a lower-cased text that a handle written without "@" is made of; every

@@ -117,38 +117,47 @@ def test_hashtag_and_mention_anchors_of_every_server_are_not_links():
 
 def status(number, account, reply_to=None, reply_to_account=None, mentions=()):
     server = "social.example" if "@" not in account["acct"] else account["acct"].split("@")[1]
-    username = account["username"]
+    path = account.get("path", f"users/{account['username']}")
     return {
-        "id": str(number), "uri": f"https://{server}/users/{username}/statuses/{number}",
-        "url": f"https://{server}/@{username}/{number}", "created_at": "2025-07-17T09:00:00Z",
-        "content": "<p>more</p>", "account": account, "in_reply_to_id": reply_to,
-        "in_reply_to_account_id": reply_to_account, "mentions": list(mentions),
+        "id": str(number), "uri": f"https://{server}/{path}/statuses/{number}",
+        "url": f"https://{server}/@{account['username']}/{number}",
+        "created_at": "2025-07-17T09:00:00Z", "content": "<p>more</p>", "account": account,
+        "in_reply_to_id": reply_to, "in_reply_to_account_id": reply_to_account,
+        "mentions": list(mentions),
     }  # fmt: skip
 
 
-def test_a_local_reply_names_its_parent_on_another_page(tmp_path):
+def test_a_thread_continued_on_another_page_is_linked(tmp_path):
     ana = {"id": "7", "username": "ana", "acct": "ana", "url": "https://social.example/@ana"}
-    cy = {"id": "8", "username": "cy", "acct": "cy", "url": "https://social.example/@cy"}
+    # Accounts made since Mastodon 4.4 have uris by number.
+    neo = {
+        "id": "114900000000000001",
+        "username": "neo",
+        "acct": "neo",
+        "path": "ap/users/114900000000000001",
+        "url": "https://social.example/@neo",
+    }
     bo = {"id": "9", "username": "bo", "acct": "bo@other.example",
           "url": "https://other.example/@bo"}  # fmt: skip
     newest_first = [
         [
             status(305, ana, reply_to="301", reply_to_account="7"),  # her own thread
-            status(304, cy, reply_to="301", reply_to_account="7", mentions=[ana]),
-            status(303, bo, reply_to="301", reply_to_account="7", mentions=[ana]),
-            status(302, ana, reply_to="77", reply_to_account="9", mentions=[bo]),
+            status(304, neo, reply_to="302", reply_to_account="114900000000000001"),
+            status(303, ana, reply_to="302", reply_to_account="114900000000000001",
+                   mentions=[neo]),  # a neighbour's post: which uri form is unknown
+            status(306, bo, reply_to="301", reply_to_account="7", mentions=[ana]),
+            status(307, ana, reply_to="77", reply_to_account=None),
         ],
-        [status(301, ana)],
-    ]
+        [status(302, neo), status(301, ana)],
+    ]  # fmt: skip
     path = tmp_path / "timeline.jsonl"
     path.write_text("\n".join(json.dumps(page) for page in newest_first))
     report = Report()
 
     posts = list(read_posts(path, report, mastodon))
 
-    parent = "https://social.example/users/ana/statuses/301"
-    assert [post.reply_to for post in posts] == [parent, parent, None, None, None]
-    assert posts[-1].platform_id == parent
-    # A remote reply's parent id, and a remote parent's id, are the answering server's
-    # own numbers, found in no uri.
-    assert report.warnings[mastodon.PARENT_UNKNOWN] == 2
+    by_id = {post.platform_id.rsplit("/", 1)[1]: post for post in posts}
+    assert by_id["305"].reply_to == by_id["301"].platform_id
+    assert by_id["304"].reply_to == by_id["302"].platform_id
+    assert [by_id[number].reply_to for number in ("303", "306", "307")] == [None] * 3
+    assert report.warnings[mastodon.PARENT_UNKNOWN] == 3

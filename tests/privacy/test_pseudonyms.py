@@ -918,3 +918,20 @@ def test_a_link_whose_host_is_a_person_loses_them_from_its_domain_too():
         (f"at://{marlow}/app.bsky.feed.post/3kzz", marlow),
         ("https://example.org/respite", "example.org"),
     ]
+
+
+def test_a_mastodon_account_number_in_a_uri_is_replaced_like_a_name():
+    # Since Mastodon 4.4 new accounts' uris carry the account's number, not its name.
+    thread = "https://social.example/ap/users/114900000000000001/statuses/"
+    status = post(
+        "mastodon",
+        Person(id="neo@social.example", handle="neo@social.example"),
+        platform_id=thread + "305",
+        reply_to=thread + "301",
+        text="see https://social.example/ap/users/114900000000000001",
+    )
+    stored = Pseudonymiser(KEY).apply(status)
+    number = pseudonym(KEY, "mastodon", "114900000000000001@social.example")
+    assert stored.platform_id == f"https://social.example/ap/users/{number}/statuses/305"
+    assert stored.reply_to == f"https://social.example/ap/users/{number}/statuses/301"
+    assert "114900000000000001" not in stored.text
