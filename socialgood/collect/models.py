@@ -275,8 +275,8 @@ class Withdrawn(models.Model):
 class ColumnMapping(models.Model):
     """A CSV/XLSX column mapping, remembered by the file's header signature.
 
-    The column names themselves are not kept: a title line taken for them ("Posts of
-    @…") would put a handle on disk in the clear."""
+    Of the column names only those the mapping uses are kept: the others may be a title
+    line taken for them ("Posts of @…"), with someone's handle in it."""
 
     project = models.ForeignKey("projects.Project", models.CASCADE, related_name="column_mappings")
     signature = models.CharField(max_length=64)
