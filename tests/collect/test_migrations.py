@@ -6,8 +6,8 @@ import orjson
 import pytest
 from django.apps import apps
 
-from socialgood.collect.imports import load_directory, load_original, load_originals
-from socialgood.collect.models import PersonDirectory, PersonOriginals
+from socialgood.collect.imports import import_files, load_directory, load_original, load_originals
+from socialgood.collect.models import PersonDirectory, PersonOriginals, Post
 from socialgood.privacy import crypto
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +47,35 @@ def test_a_directory_with_its_originals_inside_is_split_into_shards_and_back(wor
     row = PersonDirectory.objects.get(project=project)
     joined = orjson.loads(crypto.decrypt(project.secret_key, bytes(row.encrypted), purpose))
     assert joined == {**earlier, "aliases": {}}
+
+
+account_numbers = importlib.import_module(
+    "socialgood.collect.migrations.0013_mastodon_account_numbers"
+)
+
+
+def test_mastodon_account_numbers_stored_in_uris_become_what_an_import_writes(world, tmp_path):
+    thread = "https://Social.example/ap/users/114900000000000001/statuses/"
+    page = [
+        {"id": "305", "uri": thread + "305", "url": "https://social.example/@neo/305",
+         "created_at": "2025-07-17T09:00:00Z", "content": "<p>more</p>",
+         "in_reply_to_id": "301", "in_reply_to_account_id": "114900000000000001",
+         "account": {"id": "114900000000000001", "username": "neo", "acct": "neo",
+                     "url": "https://social.example/@neo"}},
+    ]  # fmt: skip
+    path = tmp_path / "page.json"
+    path.write_text(orjson.dumps(page).decode())
+    import_files(world.project, [path])
+    stored = Post.objects.get()
+    # As imports stored it before: the account's number in the clear.
+    Post.objects.update(platform_id=thread + "305", reply_to=thread + "301")
+
+    account_numbers.pseudonymise_account_numbers(apps, None)
+
+    assert Post.objects.values_list("platform_id", "reply_to").get() == (
+        stored.platform_id,
+        stored.reply_to,
+    )
+    assert "114900000000000001" not in stored.platform_id + stored.reply_to
+    again = import_files(world.project, [path])
+    assert (again.imported, again.duplicates) == (0, 1)
