@@ -68,6 +68,7 @@ sqlite3.register_adapter(type(None), lambda value: value)
 
 
 LOOKUP_CHUNK = 2000
+LOCAL_TIME_HOURS = 14  # the farthest any time zone is from UTC
 
 
 class Counts(NamedTuple):
@@ -153,41 +154,60 @@ def _telegram_keys(project, posts):
     already; a reply names its parent by whichever key the parent got. So keys grow
     only where numbers meet, and what was stored before keeps joining.
     """
-    timed = [
-        key
+    shorter = {
+        timed[0]
         for post in posts
         if post.platform == "telegram"
-        for key in (post.platform_id, post.reply_to)
-        if key and key.count("/") == 2
-    ]
-    if not timed:
+        for timed in (_timed(post.platform_id), _timed(post.reply_to))
+        if timed
+    }
+    if not shorter:
         return posts
     from socialgood.collect.models import Post
 
-    shorter = list({key.rpartition("/")[0] for key in timed})
-    owner = {}  # shorter key -> epoch seconds (text) of the message that has it
+    shorter = list(shorter)
+    owner = {}  # shorter key -> (epoch seconds, text) of the message that has it
     for start in range(0, len(shorter), LOOKUP_CHUNK):
         stored = Post.objects.filter(
             project=project,
             platform="telegram",
             platform_id__in=shorter[start : start + LOOKUP_CHUNK],
         )
-        for platform_id, created_at in stored.values_list("platform_id", "created_at"):
-            owner[platform_id] = str(int(created_at.timestamp()))
+        for key, created_at, text in stored.values_list("platform_id", "created_at", "text"):
+            owner[key] = (int(created_at.timestamp()), text)
     final = []
     for post in posts:
         changes = {}
         if post.platform == "telegram":
-            if post.platform_id.count("/") == 2:
-                key, _, seconds = post.platform_id.rpartition("/")
-                if owner.setdefault(key, seconds) == seconds:
+            if timed := _timed(post.platform_id):
+                key, seconds = timed
+                text = _text(post.text) or ""
+                if _same_message(owner.setdefault(key, (seconds, text)), seconds, text):
                     changes["platform_id"] = key
-            if post.reply_to and post.reply_to.count("/") == 2:
-                key, _, seconds = post.reply_to.rpartition("/")
-                if owner.get(key, seconds) == seconds:
+            if timed := _timed(post.reply_to):
+                key, seconds = timed
+                if owner.get(key, (seconds,))[0] == seconds:
                     changes["reply_to"] = key
         final.append(msgspec.structs.replace(post, **changes) if changes else post)
     return final
+
+
+def _timed(key):
+    """(shorter key, epoch seconds) of a key platforms.telegram gave a time, else None."""
+    if key and key.count("/") == 2:
+        shorter, _, seconds = key.rpartition("/")
+        if seconds.isdigit():
+            return shorter, int(seconds)
+    return None
+
+
+def _same_message(held, seconds, text):
+    # Exports from before 2021 have only local times, read as UTC: a message stored from
+    # one then is hours off, with the same words.
+    held_seconds, held_text = held
+    return held_seconds == seconds or (
+        abs(held_seconds - seconds) <= LOCAL_TIME_HOURS * 3600 and held_text == text
+    )
 
 
 def refresh_statistics():

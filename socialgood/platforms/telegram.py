@@ -80,6 +80,10 @@ def parse(record, report, line=None):
             report.skip("telegram: not a Telegram chat export", line)
         return
     chat_id = record["id"]
+    if isinstance(chat_id, bool) or not str(chat_id).removeprefix("-").isdigit():
+        # Telegram numbers every chat; anything else would make keys of another shape.
+        report.skip("telegram: chat export without a chat number", line)
+        return
     chat_name = record.get("name")
     if record.get("type") in PERSON_CHATS:
         chat_id, chat_name = f"tg-user:{chat_id}", None

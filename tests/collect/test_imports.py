@@ -8,6 +8,7 @@ import struct
 import tarfile
 import zipfile
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -222,6 +223,24 @@ def test_a_later_export_of_a_chat_joins_the_messages_stored_before(world, tmp_pa
     assert (run.imported, run.duplicates) == (4, 3)
     assert replies_joined(world.project) == (True, 4)
     assert Post.objects.filter(project=world.project).count() == 7
+
+
+def test_an_old_export_with_local_times_only_is_the_same_chat_as_a_new_one(world, tmp_path):
+    # Before 2021 Telegram Desktop wrote only `date`, the exporting computer's local
+    # time (here UTC+2), which is read as UTC.
+    new = helpline_export(tmp_path / "new.json", 1706781600)
+    old = json.loads(new.read_text())
+    for message in old["messages"]:
+        local = datetime.fromtimestamp(int(message.pop("date_unixtime")) + 7200, UTC)
+        message["date"] = local.strftime("%Y-%m-%dT%H:%M:%S")
+    old_path = tmp_path / "old.json"
+    old_path.write_text(json.dumps(old))
+
+    import_files(world.project, [old_path])
+    run = import_files(world.project, [new])
+
+    assert (run.imported, run.duplicates) == (0, 2)
+    assert replies_joined(world.project) == (True, 1)
 
 
 def test_an_x_archive_zip_imports_its_owners_tweets_under_their_pseudonym(world, tmp_path):

@@ -210,3 +210,10 @@ def test_a_reply_finds_its_parent_whether_ids_are_written_as_numbers_or_text():
     export["messages"][0]["id"] = "41"
     [parent, reply] = telegram.parse(export, Report())
     assert reply.reply_to == parent.platform_id == "tg-user:700700700/41/1706781600"
+
+
+def test_a_chat_without_a_chat_number_is_skipped_plainly():
+    export = {**helpline_chat([(41, 1706781600, None)]), "id": "700/700"}
+    report = Report()
+    assert list(telegram.parse(export, report)) == []
+    assert report.skipped == {"telegram: chat export without a chat number": 1}
