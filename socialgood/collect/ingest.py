@@ -150,46 +150,68 @@ def _telegram_keys(project, posts):
     platforms.telegram writes them "<chat>/<message id>/<epoch seconds>" (and a reply's
     parent so too): two donors' exports of their chats with one helpline hold different
     messages of the same number. A message keeps the shorter "<chat>/<message id>", as
-    stored before mapper version 2, unless another message of that number has it
-    already; a reply names its parent by whichever key the parent got. So keys grow
-    only where numbers meet, and what was stored before keeps joining.
+    stored before mapper version 2, unless another message of that number has it, or
+    it was stored under its longer key before (while another held the shorter); a reply
+    names its parent by whichever key the parent got. So keys grow only where numbers
+    meet, and what was stored before keeps joining.
     """
-    shorter = {
-        timed[0]
-        for post in posts
-        if post.platform == "telegram"
-        for timed in (_timed(post.platform_id), _timed(post.reply_to))
-        if timed
-    }
-    if not shorter:
-        return posts
-    from socialgood.collect.models import Post
+    from socialgood.collect.models import Post, Withdrawn
 
-    shorter = list(shorter)
-    owner = {}  # shorter key -> (epoch seconds, text) of the message that has it
-    for start in range(0, len(shorter), LOOKUP_CHUNK):
-        stored = Post.objects.filter(
+    timed = {}  # long key -> (shorter key, epoch seconds)
+    for post in posts:
+        if post.platform == "telegram":
+            for key in (post.platform_id, post.reply_to):
+                if key not in timed and (parts := _timed(key)):
+                    timed[key] = parts
+    if not timed:
+        return posts
+    wanted = list({*timed, *(shorter for shorter, _ in timed.values())})
+    stored = {}  # key -> (epoch seconds, text) of the message stored under it
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        rows = Post.objects.filter(
             project=project,
             platform="telegram",
-            platform_id__in=shorter[start : start + LOOKUP_CHUNK],
-        )
-        for key, created_at, text in stored.values_list("platform_id", "created_at", "text"):
-            owner[key] = (int(created_at.timestamp()), text)
-    final = []
+            platform_id__in=wanted[start : start + LOOKUP_CHUNK],
+        ).values_list("platform_id", "created_at", "text")
+        for key, created_at, text in rows:
+            stored[key] = (int(created_at.timestamp()), text)
+    # A shorter key that stored replies name, with no message under it (deleted at its
+    # author's request, say), is taken: another message of that number is not theirs.
+    free = [shorter for shorter, _ in timed.values() if shorter not in stored]
+    for start in range(0, len(free), LOOKUP_CHUNK):
+        rows = Post.objects.filter(
+            project=project, platform="telegram", reply_to__in=free[start : start + LOOKUP_CHUNK]
+        ).values_list("reply_to", flat=True)
+        stored.update(dict.fromkeys(rows, (None, None)))
+    # Posts kept out by their author's withdrawal claim nothing.
+    withdrawn = set(
+        Withdrawn.objects.filter(
+            project=project, platform="telegram", kind=Withdrawn.Kind.AUTHOR
+        ).values_list("value", flat=True)
+    )
+    final = {}  # long key -> the key its message got in this batch
+    result = []
     for post in posts:
         changes = {}
         if post.platform == "telegram":
-            if timed := _timed(post.platform_id):
-                key, seconds = timed
+            long_key = post.platform_id
+            if long_key in timed and long_key not in stored and post.author.id not in withdrawn:
+                shorter, seconds = timed[long_key]
                 text = _text(post.text) or ""
-                if _same_message(owner.setdefault(key, (seconds, text)), seconds, text):
-                    changes["platform_id"] = key
-            if timed := _timed(post.reply_to):
-                key, seconds = timed
-                if owner.get(key, (seconds,))[0] == seconds:
-                    changes["reply_to"] = key
-        final.append(msgspec.structs.replace(post, **changes) if changes else post)
-    return final
+                if _same_message(stored.setdefault(shorter, (seconds, text)), seconds, text):
+                    changes["platform_id"] = shorter
+                final.setdefault(long_key, changes.get("platform_id", long_key))
+            parent = post.reply_to
+            if parent in timed:
+                shorter, seconds = timed[parent]
+                if parent in final:
+                    changes["reply_to"] = final[parent]
+                elif parent not in stored and _same_time(
+                    stored.get(shorter, (seconds,))[0], seconds
+                ):
+                    changes["reply_to"] = shorter
+        result.append(msgspec.structs.replace(post, **changes) if changes else post)
+    return result
 
 
 def _timed(key):
@@ -201,13 +223,18 @@ def _timed(key):
     return None
 
 
+def _same_time(held_seconds, seconds):
+    # Exports from before 2021 have only the computer's local time, read as UTC: a message
+    # stored from one is off by whole quarter hours, up to 14 hours.
+    if held_seconds is None:  # nobody known
+        return False
+    difference = abs(held_seconds - seconds)
+    return difference <= LOCAL_TIME_HOURS * 3600 and difference % 900 == 0
+
+
 def _same_message(held, seconds, text):
-    # Exports from before 2021 have only local times, read as UTC: a message stored from
-    # one then is hours off, with the same words.
     held_seconds, held_text = held
-    return held_seconds == seconds or (
-        abs(held_seconds - seconds) <= LOCAL_TIME_HOURS * 3600 and held_text == text
-    )
+    return _same_time(held_seconds, seconds) and (held_seconds == seconds or held_text == text)
 
 
 def refresh_statistics():

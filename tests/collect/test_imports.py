@@ -36,6 +36,7 @@ from socialgood.platforms.model import Person
 from socialgood.platforms.model import Post as ParsedPost
 from socialgood.platforms.report import Report
 from socialgood.privacy.pseudonyms import pseudonym
+from socialgood.projects import governance
 from socialgood.projects.models import AuditEvent, Project
 from tests.collect.conftest import (
     FIXTURES,
@@ -168,22 +169,33 @@ def test_reimporting_the_same_file_adds_nothing(world):
     assert stored_counts(world.project) == before
 
 
-def helpline_export(path, first_second, numbers=(41, 42), replies=None):
-    """A donor's export of their chat with one helpline account: messages numbered in the
-    donor's own count, a minute apart; `replies` maps a message to the one it answers
-    (by default the second answers the first)."""
-    if replies is None:
-        replies = {numbers[1]: numbers[0]}
+def helpline_chat(path, messages):
+    """A donor's export of their chat with one helpline account, its messages numbered in
+    the donor's own count: (number, epoch seconds, text, sender, number answered)."""
     path.write_text(json.dumps({
         "name": "Example Helpline", "type": "personal_chat", "id": 700700700,
         "messages": [
-            {"id": number, "type": "message", "date_unixtime": str(first_second + 60 * n),
-             "from": "Donor", "from_id": "user111", "text": "hello",
-             **({"reply_to_message_id": replies[number]} if number in replies else {})}
-            for n, number in enumerate(numbers)
+            {"id": number, "type": "message", "date_unixtime": str(seconds), "text": text,
+             "from": "Someone", "from_id": sender,
+             **({"reply_to_message_id": parent} if parent else {})}
+            for number, seconds, text, sender, parent in messages
         ],
     }))  # fmt: skip
     return path
+
+
+def helpline_export(path, first_second, numbers=(41, 42), replies=None):
+    """Messages a minute apart, all saying "hello"; `replies` maps a message to the one
+    it answers (by default the second answers the first)."""
+    if replies is None:
+        replies = {numbers[1]: numbers[0]}
+    return helpline_chat(
+        path,
+        [
+            (number, first_second + 60 * n, "hello", "user111", replies.get(number))
+            for n, number in enumerate(numbers)
+        ],
+    )
 
 
 def replies_joined(project):
@@ -239,8 +251,59 @@ def test_an_old_export_with_local_times_only_is_the_same_chat_as_a_new_one(world
     import_files(world.project, [old_path])
     run = import_files(world.project, [new])
 
+    later = helpline_export(tmp_path / "later.json", 1706781600, (41, 42, 43), {42: 41, 43: 41})
+    more = import_files(world.project, [later])
+
     assert (run.imported, run.duplicates) == (0, 2)
-    assert replies_joined(world.project) == (True, 1)
+    assert (more.imported, more.duplicates) == (1, 2)
+    assert replies_joined(world.project) == (True, 2)
+
+
+def test_another_donors_messages_are_not_stored_again_when_the_first_donors_go(
+    world, tmp_path, monkeypatch
+):
+    first = helpline_export(tmp_path / "first.json", 1706781600)
+    second = helpline_export(tmp_path / "second.json", 1709000000)
+    run = import_files(world.project, [first])
+    import_files(world.project, [second])
+    governance.delete_import_posts(world.project, run, by=world.owner)
+
+    again = import_files(world.project, [second])
+    monkeypatch.setattr(ingest, "BATCH_SIZE", 1)  # as when the reader has nothing ready
+    both = import_files(world.project, [first, second])
+    assert (again.imported, again.duplicates) == (0, 2)
+    assert (both.imported, both.duplicates) == (2, 2)
+    assert replies_joined(world.project) == (True, 2)
+
+
+def test_a_withdrawn_persons_message_number_goes_to_nobody_else(world, tmp_path):
+    # Donor A tells a story, the helpline answers; A withdraws. Donor B's message of the
+    # same number is not what the helpline answered.
+    a = helpline_chat(tmp_path / "a.json", [(41, 1706781600, "my story", "user111", None),
+                                            (42, 1706781660, "we hear you", "user700", 41)])  # fmt: skip
+    import_files(world.project, [a])
+    story = Post.objects.get(text="my story")
+    governance.delete_author_posts(world.project, story.author, by=world.owner)
+    b = helpline_chat(tmp_path / "b.json", [(41, 1709000000, "other", "user222", None)])
+
+    import_files(world.project, [b])
+    run = import_files(world.project, [a, b])  # A's story stays out, again
+
+    answer = Post.objects.get(text="we hear you")
+    assert not Post.objects.filter(platform_id=answer.reply_to).exists()
+    assert (run.imported, run.duplicates) == (0, 2)
+
+
+def test_two_donors_messages_hours_apart_are_not_taken_for_one(world, tmp_path):
+    # The same words a few hours apart, but not by whole quarter hours as time zones are.
+    a = helpline_chat(tmp_path / "a.json", [(5, 1706781600, "/start", "user111", None)])
+    b = helpline_chat(
+        tmp_path / "b.json", [(5, 1706781600 + 3 * 3600 + 17, "/start", "user222", None)]
+    )
+
+    run = import_files(world.project, [a, b])
+
+    assert (run.imported, run.duplicates) == (2, 0)
 
 
 def test_an_x_archive_zip_imports_its_owners_tweets_under_their_pseudonym(world, tmp_path):
