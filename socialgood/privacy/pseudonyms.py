@@ -270,6 +270,21 @@ def pseudonym(key: bytes, platform: str, identity: str) -> str:
     return PREFIX + hmac.digest(key, message, "sha256").hex()[:DIGEST_CHARS]
 
 
+def replace_account_numbers(key: bytes, value: str) -> tuple[str, list]:
+    """`value` with the Mastodon account numbers in ActivityPub uris (host/ap/users/<n>)
+    replaced as imports replace them, and the edits made, (start, end, replacement) in
+    `value`: for what was stored before they were (collect migration 0013)."""
+    edits = []
+    for match in _ACTIVITYPUB_URL.finditer(value):
+        before, host, name = match.group(1, 2, 3)
+        if "/ap/" in before.lower() and not is_pseudonym(name):
+            replacement = pseudonym(key, "mastodon", f"{name}@{host}".lower())
+            edits.append((match.start(3), match.end(3), replacement))
+    for start, end, replacement in reversed(edits):
+        value = value[:start] + replacement + value[end:]
+    return value, edits
+
+
 def is_pseudonym(value: str) -> bool:
     return value.startswith(PREFIX) and _PSEUDONYM.fullmatch(value) is not None
 

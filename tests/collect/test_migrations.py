@@ -6,9 +6,11 @@ import orjson
 import pytest
 from django.apps import apps
 
+from socialgood.coding.models import Code, Coding
 from socialgood.collect.imports import import_files, load_directory, load_original, load_originals
-from socialgood.collect.models import PersonDirectory, PersonOriginals, Post
+from socialgood.collect.models import PersonDirectory, PersonOriginals, Post, PostLink
 from socialgood.privacy import crypto
+from socialgood.privacy.pseudonyms import pseudonym
 
 pytestmark = pytest.mark.django_db
 
@@ -55,27 +57,43 @@ account_numbers = importlib.import_module(
 
 
 def test_mastodon_account_numbers_stored_in_uris_become_what_an_import_writes(world, tmp_path):
-    thread = "https://Social.example/ap/users/114900000000000001/statuses/"
+    number = "114900000000000001"
+    thread = f"https://Social.example/ap/users/{number}/statuses/"
+    content = f'<p>as I said <a href="{thread}300">{thread}300</a> we need respite</p>'
     page = [
         {"id": "305", "uri": thread + "305", "url": "https://social.example/@neo/305",
-         "created_at": "2025-07-17T09:00:00Z", "content": "<p>more</p>",
-         "in_reply_to_id": "301", "in_reply_to_account_id": "114900000000000001",
-         "account": {"id": "114900000000000001", "username": "neo", "acct": "neo",
+         "created_at": "2025-07-17T09:00:00Z", "content": content,
+         "in_reply_to_id": "301", "in_reply_to_account_id": number,
+         "account": {"id": number, "username": "neo", "acct": "neo",
                      "url": "https://social.example/@neo"}},
     ]  # fmt: skip
     path = tmp_path / "page.json"
     path.write_text(orjson.dumps(page).decode())
     import_files(world.project, [path])
-    stored = Post.objects.get()
+    imported = Post.objects.get()
+    link = PostLink.objects.get()
     # As imports stored it before: the account's number in the clear.
-    Post.objects.update(platform_id=thread + "305", reply_to=thread + "301")
+    replaced = pseudonym(world.project.secret_key, "mastodon", f"{number}@social.example")
+    clear = {field: getattr(imported, field).replace(replaced, number) for field in
+             ("platform_id", "reply_to", "text")}  # fmt: skip
+    assert all(number in value for value in clear.values())
+    Post.objects.update(**clear)
+    PostLink.objects.update(url=link.url.replace(replaced, number))
+    assert number in PostLink.objects.get().url
+    passage = clear["text"].index("we need")
+    code = Code.objects.create(project=world.project, name="respite")
+    coding = Coding.objects.create(project=world.project, post=imported, code=code,
+                                   coder_name="ana", start=passage, end=passage + 7)  # fmt: skip
 
     account_numbers.pseudonymise_account_numbers(apps, None)
 
-    assert Post.objects.values_list("platform_id", "reply_to").get() == (
-        stored.platform_id,
-        stored.reply_to,
-    )
-    assert "114900000000000001" not in stored.platform_id + stored.reply_to
+    stored = Post.objects.get()
+    assert (stored.platform_id, stored.reply_to, stored.text) == (
+        imported.platform_id, imported.reply_to, imported.text
+    )  # fmt: skip
+    assert PostLink.objects.get().url == link.url
+    assert number not in stored.text + stored.platform_id + PostLink.objects.get().url
+    coding.refresh_from_db()
+    assert stored.text[coding.start : coding.end] == "we need"
     again = import_files(world.project, [path])
     assert (again.imported, again.duplicates) == (0, 1)

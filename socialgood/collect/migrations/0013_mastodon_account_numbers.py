@@ -2,55 +2,86 @@
 
 Since Mastodon 4.4 new accounts' uris name the account by its id,
 https://<server>/ap/users/<account id>/statuses/<id>; imports before this migration
-stored that id in the clear. It becomes the pseudonym an import gives it now (the
-project's keyed pseudonym of "<id>@<server>"), so stored posts and new imports agree.
+stored that id in the clear, in the post's own uri and the uris that point to posts, and
+in texts and links that quote such a uri. It becomes the pseudonym an import gives it now,
+so stored posts and new imports agree. Coded passages of a changed text move with it.
 """
-
-import re
 
 from django.db import migrations
 from django.db.models import Q
 
-FIELDS = ("platform_id", "url", "reply_to", "quote_of", "repost_of", "thread_root")
-ACCOUNT_NUMBER = re.compile(r"(https?://([^/:\s]+)(?::[0-9]+)?/ap/users/)([0-9]+)(?=/|$)")
+FIELDS = ("platform_id", "url", "reply_to", "quote_of", "repost_of", "thread_root", "text")
+CHUNK = 2000
 
 
 def pseudonymise_account_numbers(apps, schema_editor):
+    from socialgood.collect.search import optimise_index
     from socialgood.privacy import crypto
-    from socialgood.privacy.pseudonyms import pseudonym
+    from socialgood.privacy.pseudonyms import replace_account_numbers
     from socialgood.projects.models import master_key
 
+    Project = apps.get_model("projects", "Project")
     Post = apps.get_model("collect", "Post")
+    PostLink = apps.get_model("collect", "PostLink")
+    Coding = apps.get_model("coding", "Coding")
+    keys = {}
+
+    def key_of(project_id):
+        if project_id not in keys:
+            wrapped = Project.objects.values_list("wrapped_key", flat=True).get(pk=project_id)
+            keys[project_id] = crypto.unwrap_key(master_key(), bytes(wrapped))
+        return keys[project_id]
+
     holding = Q()
     for field in FIELDS:
         holding |= Q(**{f"{field}__contains": "/ap/users/"})
     ids = list(Post.objects.filter(holding).values_list("pk", flat=True))
-    posts = (
-        post
-        for start in range(0, len(ids), 2000)
-        for post in Post.objects.filter(pk__in=ids[start : start + 2000]).select_related("project")
-    )
-    keys = {}
-    for post in posts:
-        if post.project_id not in keys:
-            keys[post.project_id] = crypto.unwrap_key(master_key(), bytes(post.project.wrapped_key))
-        key = keys[post.project_id]
+    texts_changed = False
+    for start in range(0, len(ids), CHUNK):
+        for post in Post.objects.filter(pk__in=ids[start : start + CHUNK]):
+            changed = {}
+            for field in FIELDS:
+                value = getattr(post, field)
+                if value and "/ap/users/" in value:
+                    new, edits = replace_account_numbers(key_of(post.project_id), value)
+                    if edits:
+                        changed[field] = new
+                        if field == "text":
+                            _move_codings(Coding, post.pk, edits)
+                            texts_changed = True
+            if changed:
+                Post.objects.filter(pk=post.pk).update(**changed)
+    for link in PostLink.objects.filter(url__contains="/ap/users/").iterator(chunk_size=CHUNK):
+        new, edits = replace_account_numbers(key_of(link.project_id), link.url)
+        if edits:
+            PostLink.objects.filter(pk=link.pk).update(url=new)
+    if texts_changed:
+        optimise_index()  # the old words leave the search index only when it merges
 
-        def replace(match, key=key):
-            number_at_server = f"{match[3]}@{match[2]}".lower()
-            return match[1] + pseudonym(key, "mastodon", number_at_server)
 
-        changed = {}
-        for field in FIELDS:
-            value = getattr(post, field)
-            if value and "/ap/users/" in value:
-                changed[field] = ACCOUNT_NUMBER.sub(replace, value)
-        Post.objects.filter(pk=post.pk).update(**changed)
+def _move_codings(Coding, post_id, edits):
+    for coding in Coding.objects.filter(post_id=post_id, start__isnull=False):
+        start, end = _moved(coding.start, edits, False), _moved(coding.end, edits, True)
+        if (start, end) != (coding.start, coding.end):
+            Coding.objects.filter(pk=coding.pk).update(start=start, end=end)
+
+
+def _moved(position, edits, at_end):
+    """Where a position in the old text is in the new one; inside a replaced number, at
+    the start of its pseudonym (a passage's start) or its end (a passage's end)."""
+    moved = position
+    for start, end, replacement in edits:
+        if position >= end:
+            moved += len(replacement) - (end - start)
+        elif position > start:
+            moved += (len(replacement) if at_end else 0) - (position - start)
+    return moved
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("collect", "0012_column_mapping_without_headers"),
+        ("coding", "0001_initial"),
         ("projects", "0003_privacy_settings"),
     ]
 
