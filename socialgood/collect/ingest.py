@@ -155,7 +155,7 @@ def _telegram_keys(project, posts):
     names its parent by whichever key the parent got. So keys grow only where numbers
     meet, and what was stored before keeps joining.
     """
-    from socialgood.collect.models import Post, Withdrawn
+    from socialgood.collect.models import Withdrawn
 
     timed = {}  # long key -> (shorter key, epoch seconds)
     for post in posts:
@@ -166,23 +166,34 @@ def _telegram_keys(project, posts):
     if not timed:
         return posts
     wanted = list({*timed, *(shorter for shorter, _ in timed.values())})
+    # SQL, not the ORM: preparing 40,000 values for an IN (…) took longer than the
+    # lookups, and the posts' default order made SQLite read them all by time instead.
+    if connection.vendor == "postgresql":
+        one_of, values, epoch = "= ANY(%s)", list, "FLOOR(EXTRACT(EPOCH FROM created_at))::bigint"
+    else:
+        one_of, values = "IN (SELECT value FROM json_each(%s))", orjson.dumps
+        epoch = "CAST(strftime('%%s', created_at) AS INTEGER)"
     stored = {}  # key -> (epoch seconds, text) of the message stored under it
-    for start in range(0, len(wanted), LOOKUP_CHUNK):
-        rows = Post.objects.filter(
-            project=project,
-            platform="telegram",
-            platform_id__in=wanted[start : start + LOOKUP_CHUNK],
-        ).values_list("platform_id", "created_at", "text")
-        for key, created_at, text in rows:
-            stored[key] = (int(created_at.timestamp()), text)
-    # A shorter key that stored replies name, with no message under it (deleted at its
-    # author's request, say), is taken: another message of that number is not theirs.
-    free = [shorter for shorter, _ in timed.values() if shorter not in stored]
-    for start in range(0, len(free), LOOKUP_CHUNK):
-        rows = Post.objects.filter(
-            project=project, platform="telegram", reply_to__in=free[start : start + LOOKUP_CHUNK]
-        ).values_list("reply_to", flat=True)
-        stored.update(dict.fromkeys(rows, (None, None)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT platform_id, {epoch}, text FROM collect_post WHERE project_id = %s"  # noqa: S608 - constants
+            f" AND platform = 'telegram' AND platform_id {one_of}",
+            [project.pk, values(wanted)],
+        )
+        for key, seconds, text in cursor.fetchall():
+            stored[key] = (seconds, text)
+        # A shorter key that stored replies name, with no message under it (deleted at
+        # its author's request, say), is taken: another message of that number is not
+        # theirs. Found by the thread index (project, reply_to).
+        free = [shorter for shorter, _ in timed.values() if shorter not in stored]
+        cursor.execute(
+            f"SELECT platform, reply_to FROM collect_post WHERE project_id = %s"  # noqa: S608 - constants
+            f" AND reply_to {one_of}",
+            [project.pk, values(free)],
+        )
+        for platform, parent in cursor.fetchall():
+            if platform == "telegram":
+                stored[parent] = (None, None)
     # Posts kept out by their author's withdrawal claim nothing.
     withdrawn = set(
         Withdrawn.objects.filter(
