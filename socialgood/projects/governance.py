@@ -285,7 +285,9 @@ def remove_deleted_on_platform(project, platform, notices, *, by=None, scrub=Tru
          for kind, value in notices if value],
         ignore_conflicts=True,
     )  # fmt: skip
-    posts = Post.objects.filter(project=project, platform=platform)
+    # Unordered: in the posts' default order SQLite reads every post of the project by
+    # time for each chunk, instead of looking the ids and authors up by their indexes.
+    posts = Post.objects.filter(project=project, platform=platform).order_by()
     found = {}  # id -> stored_at
     for what, column in (("post", "platform_id"), ("author", "author")):
         values = [value for kind, value in notices if kind == what]
