@@ -89,7 +89,8 @@ def store_posts(project, posts, *, mapper, import_run_id=None):
     posts = _telegram_keys(project, posts)
     unique = {}
     for post in posts:
-        unique.setdefault((post.platform, post.platform_id), post)
+        # As stored: an id cut or cleaned on the way in is known by what was stored.
+        unique.setdefault((post.platform, _clip(post.platform_id, 500)), post)
     duplicates_in_batch = len(posts) - len(unique)
     withdrawn = _withdrawn(project, unique)
     for key in withdrawn:
@@ -169,19 +170,24 @@ def _telegram_keys(project, posts):
     # SQL, not the ORM: preparing 40,000 values for an IN (…) took longer than the
     # lookups, and the posts' default order made SQLite read them all by time instead.
     if connection.vendor == "postgresql":
-        one_of, values, epoch = "= ANY(%s)", list, "FLOOR(EXTRACT(EPOCH FROM created_at))::bigint"
+        one_of, values = "= ANY(%s)", list
     else:
-        one_of, values = "IN (SELECT value FROM json_each(%s))", orjson.dumps
-        epoch = "CAST(strftime('%%s', created_at) AS INTEGER)"
+        one_of, values = (
+            "IN (SELECT value FROM json_each(%s))",
+            lambda keys: orjson.dumps(keys).decode(),
+        )
     stored = {}  # key -> (epoch seconds, text) of the message stored under it
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT platform_id, {epoch}, text FROM collect_post WHERE project_id = %s"  # noqa: S608 - constants
+            "SELECT platform_id, created_at, text FROM collect_post WHERE project_id = %s"  # noqa: S608 - constants
             f" AND platform = 'telegram' AND platform_id {one_of}",
             [project.pk, values(wanted)],
         )
-        for key, seconds, text in cursor.fetchall():
-            stored[key] = (seconds, text)
+        for key, created_at, text in cursor.fetchall():
+            # As the parser counts: the databases round fractions of a second otherwise.
+            if created_at.tzinfo is None:  # SQLite's naive UTC
+                created_at = created_at.replace(tzinfo=UTC)
+            stored[key] = (int(created_at.timestamp()), text)
         # A shorter key that stored replies name, with no message under it (deleted at
         # its author's request, say), is taken: another message of that number is not
         # theirs. Found by the thread index (project, reply_to).

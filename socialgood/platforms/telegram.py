@@ -108,6 +108,10 @@ def parse(record, report, line=None):
             # Never the type itself: it is the file's to say, and could be anything.
             report.skip(f"telegram: {NOT_POSTS.get(kind, 'message of another kind, not a post')}")
             continue
+        number = message.get("id")
+        if isinstance(number, bool) or not str(number).isdigit():
+            report.skip("telegram: message without a message number", line)
+            continue
         try:
             post = _post(message, chat_id, chat_name, times, report)
         except (KeyError, TypeError, ValueError, AttributeError) as error:

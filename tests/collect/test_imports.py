@@ -306,6 +306,31 @@ def test_two_donors_messages_hours_apart_are_not_taken_for_one(world, tmp_path):
     assert (run.imported, run.duplicates) == (2, 0)
 
 
+def test_a_message_time_with_a_fraction_of_a_second_is_one_message_on_reimport(
+    world, tmp_path, small_batches
+):
+    chat = [(41, 1706781600.9996, "hi", "user111", None)]
+    chat += [(n, 1706781600 + n, "and", "user111", 41) for n in range(42, 55)]
+    path = helpline_chat(tmp_path / "a.json", chat)
+
+    first = import_files(world.project, [path])
+    again = import_files(world.project, [path])
+
+    assert (first.imported, again.imported, again.duplicates) == (14, 0, 14)
+    assert replies_joined(world.project) == (True, 13)
+
+
+def test_an_overlong_or_odd_post_id_is_stored_cut_not_fatal(world, tmp_path):
+    long_id = "9" * 700
+    path = write_jsonl(tmp_path / "odd.jsonl", [flattened_tweet(long_id, "7", "ana_example", "hi")])
+
+    run = import_files(world.project, [path])
+    again = import_files(world.project, [path])
+
+    assert (run.imported, again.imported, again.duplicates) == (1, 0, 1)
+    assert Post.objects.get().platform_id == long_id[:500]
+
+
 def test_an_x_archive_zip_imports_its_owners_tweets_under_their_pseudonym(world, tmp_path):
     archive = x_archive_zip(tmp_path / "twitter-2023-06-10.zip")
     run = import_files(world.project, [archive], user=world.owner)

@@ -217,3 +217,13 @@ def test_a_chat_without_a_chat_number_is_skipped_plainly():
     report = Report()
     assert list(telegram.parse(export, report)) == []
     assert report.skipped == {"telegram: chat export without a chat number": 1}
+
+
+def test_a_message_without_a_message_number_is_skipped_plainly():
+    export = helpline_chat([(41, 1706781600, None), (42, 1706781700, None)])
+    export["messages"][1]["id"] = "42\u0000" + "x" * 600
+    report = Report()
+    assert [post.platform_id for post in telegram.parse(export, report)] == [
+        "tg-user:700700700/41/1706781600"
+    ]
+    assert report.skipped == {"telegram: message without a message number": 1}
