@@ -39,7 +39,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from socialgood.collect import ingest, search
+from socialgood.collect import ingest, search, telegram_keys
 from socialgood.collect.models import (
     ColumnMapping,
     ImportRun,
@@ -47,7 +47,7 @@ from socialgood.collect.models import (
     PersonOriginals,
     Withdrawn,
 )
-from socialgood.platforms import FORMATS, files, mapper_of, tabular
+from socialgood.platforms import FORMATS, files, mapper_of, tabular, telegram
 from socialgood.platforms.model import Post
 from socialgood.platforms.report import Report, counted
 from socialgood.privacy import crypto
@@ -665,6 +665,8 @@ class _Importer:
     def _store(self, entry, posts):
         index = self.entries.index(entry)
         with transaction.atomic():
+            if self.mappers[index].startswith(f"{telegram.NAME}/"):
+                posts = telegram_keys.settle(self.project, posts)
             counts = ingest.store_posts(
                 self.project, posts, mapper=self.mappers[index], import_run_id=self.run.pk
             )

@@ -11,7 +11,7 @@ their chats with the same helpline or bot both hold a message 1234, and they are
 messages. Their keys add the message's time, "<chat id>/<message id>/<epoch seconds>"; a
 reply finds its parent's time among the messages of its own export read before it. The
 importer keeps the shorter key for the first message of a number it stores
-(collect.ingest), as mapper version 1 stored every message.
+(collect.telegram_keys), as mapper version 1 stored every message.
 
 In a one-to-one chat the chat id is the other person's user id and the chat name is
 their name: the id is written "tg-user:<id>" so the pseudonymiser replaces it (with

@@ -278,11 +278,16 @@ def replace_account_numbers(key: bytes, value: str) -> tuple[str, list]:
     for match in _ACTIVITYPUB_URL.finditer(value):
         before, host, name = match.group(1, 2, 3)
         if "/ap/" in before.lower() and not is_pseudonym(name):
-            replacement = pseudonym(key, "mastodon", f"{name}@{host}".lower())
+            replacement = pseudonym(key, "mastodon", _activitypub_identity(host, name))
             edits.append((match.start(3), match.end(3), replacement))
     for start, end, replacement in reversed(edits):
         value = value[:start] + replacement + value[end:]
     return value, edits
+
+
+def _activitypub_identity(host, name):
+    # The account as its acct is written, so /users/<name> is the same person as @name.
+    return f"{name}@{host}".lower()
 
 
 def is_pseudonym(value: str) -> bool:
@@ -803,7 +808,7 @@ class Pseudonymiser:
         if is_pseudonym(name) or host.lower().endswith("reddit.com"):
             return match.group()
         self.stats.urls_rewritten += 1
-        return before + self._hash("mastodon", f"{name}@{host}".lower())
+        return before + self._hash("mastodon", _activitypub_identity(host, name))
 
     def _telegram_user(self, match):
         # As the person's own messages name them: `from_id` "user<id>".
@@ -834,7 +839,7 @@ class Pseudonymiser:
         if is_pseudonym(name):
             return match.group()
         self.stats.urls_rewritten += 1
-        return before + self._hash("mastodon", f"{name}@{host}".lower())
+        return before + self._hash("mastodon", _activitypub_identity(host, name))
 
     def _link(self, link):
         url = self._urls(link.url)
