@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import msgspec
 import orjson
 import pytest
 from django.db import connection
@@ -204,6 +205,46 @@ def test_deleting_a_project_deletes_its_posts_side_rows_and_index_entries(world)
                 "SELECT count(*) FROM collect_post_fts WHERE collect_post_fts MATCH 'respite'"
             )
             assert cursor.fetchone() == (0,)
+
+
+def side_rows_without_their_post():
+    """Hashtag, mention, link and media rows whose post is gone: the database does not
+    refuse them (models.post_of_side_row), and dashboards and filters would count them."""
+    tables = ("collect_posthashtag", "collect_postmention", "collect_postlink", "collect_postmedia")
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in tables:
+            cursor.execute(
+                f"SELECT count(*) FROM {table} WHERE post_id NOT IN (SELECT id FROM collect_post)"  # noqa: S608 - constant names
+            )
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def test_deleting_posts_deletes_their_hashtags_mentions_links_and_media(world):
+    from socialgood.projects import governance
+
+    other = msgspec.structs.replace(
+        parsed("p-kept", hashtags=("respite",), links=RICH.links), author=BO
+    )
+    ingest.store_posts(world.project, [RICH, other, parsed("p-gone")], mapper="bluesky/1")
+    kept = Post.objects.get(platform_id="p-kept")
+    assert PostMedia.objects.filter(project=world.project).count() == 2
+
+    removed = governance.remove_deleted_on_platform(
+        world.project, "bluesky", [("post", "p-gone"), ("post", RICH.platform_id)]
+    )
+    assert removed == 2
+    assert side_rows_without_their_post() == dict.fromkeys(
+        ("collect_posthashtag", "collect_postmention", "collect_postlink", "collect_postmedia"), 0
+    )
+    assert list(PostHashtag.objects.values_list("post_id", "tag")) == [(kept.pk, "respite")]
+    assert list(PostLink.objects.values_list("post_id", flat=True)) == [kept.pk]
+    assert not PostMention.objects.exists() and not PostMedia.objects.exists()
+
+    governance.delete_author_posts(world.project, BO.id, by=world.owner)
+    assert not Post.objects.exists()
+    assert not PostHashtag.objects.exists() and not PostLink.objects.exists()
 
 
 def test_merging_the_index_keeps_search_working(world):
