@@ -13,7 +13,7 @@ sliced text: real posts carry misaligned byte ranges. The record-level mapping
 """
 
 from socialgood.platforms.model import Media, Metrics, Person, Post
-from socialgood.platforms.normalise import hashtag, link, parse_iso, unique
+from socialgood.platforms.normalise import SHAPE_ERRORS, hashtag, link, parse_iso, unique
 
 NAME = "bluesky"
 LABEL = "Bluesky API responses (searchPosts, getAuthorFeed, getPostThread)"
@@ -79,7 +79,7 @@ def parse(record, report, line=None):
         if post is None:
             try:
                 post = post_from_view(view, report)
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
+            except SHAPE_ERRORS as error:
                 report.skip(f"bluesky: malformed post ({type(error).__name__})", line)
                 continue
             if post is None:

@@ -55,6 +55,8 @@ import msgspec
 import orjson
 import zstandard
 
+from socialgood.platforms.normalise import SHAPE_ERRORS
+
 MAX_LINE_BYTES = 64 * 2**20  # far above any real API page; a longer line is skipped
 WHOLE_DOCUMENT_BYTES = 64 * 2**20  # a JSON object up to this size is read in one go
 MAX_MEMBER_BYTES = 64 * 2**30  # per zip member, uncompressed
@@ -210,11 +212,6 @@ def sniff_format(path, **limits):
         + ", ".join(module.LABEL for module in platforms.FORMATS.values())
         + "."
     )
-
-
-# What a record of an unexpected shape raises in a parser or in `protect`: a number
-# where text belongs, a list for an object, a count too large for any integer.
-SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
 
 
 def cut_text(post, report):

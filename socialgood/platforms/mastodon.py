@@ -15,7 +15,7 @@ import html
 import re
 
 from socialgood.platforms.model import Media, Metrics, Person, Post
-from socialgood.platforms.normalise import domain, hashtag, link, parse_iso, unique
+from socialgood.platforms.normalise import SHAPE_ERRORS, domain, hashtag, link, parse_iso, unique
 
 NAME = "mastodon"
 LABEL = "Mastodon API statuses (timelines, context, search)"
@@ -79,7 +79,7 @@ def parse(record, report, line=None):
     for status in statuses:
         try:
             posts = _posts(status, uri_by_id, thread_root, report)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except SHAPE_ERRORS as error:
             report.skip(f"mastodon: malformed status ({type(error).__name__})", line)
             continue
         for post in posts:

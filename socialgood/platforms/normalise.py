@@ -43,6 +43,12 @@ def x_post_url(post_id):
     return f"{X_POST_URL}{post_id}"
 
 
+# What a record of an unexpected shape raises in a parser or in `protect`: a number
+# where text belongs, a list for an object, a count too large for any integer. Each
+# parser catches these per post, so one odd post costs that post, not its page.
+SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
+
+
 def as_utc(moment, report=None):
     """An aware UTC datetime; a zone-less one is taken as UTC (and counted)."""
     if moment.tzinfo is UTC:
@@ -59,10 +65,10 @@ def parse_iso(value, report=None):
     if not value or not isinstance(value, str):
         return None
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        # A valid time can still be out of range in UTC ("0001-01-01T00:00:00+01:00").
+        return as_utc(datetime.fromisoformat(value), report)
+    except (ValueError, OverflowError):
         return None
-    return as_utc(moment, report)
 
 
 def from_epoch(seconds):

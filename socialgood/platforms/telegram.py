@@ -26,7 +26,14 @@ import re
 import weakref
 
 from socialgood.platforms.model import Media, Person, Post
-from socialgood.platforms.normalise import from_epoch, hashtag, link, parse_iso, unique
+from socialgood.platforms.normalise import (
+    SHAPE_ERRORS,
+    from_epoch,
+    hashtag,
+    link,
+    parse_iso,
+    unique,
+)
 
 NAME = "telegram"
 LABEL = "Telegram Desktop chat export (result.json)"
@@ -114,7 +121,7 @@ def parse(record, report, line=None):
             continue
         try:
             post = _post(message, chat_id, chat_name, times, report)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except SHAPE_ERRORS as error:
             report.skip(f"telegram: malformed message ({type(error).__name__})", line)
             continue
         if post is None:

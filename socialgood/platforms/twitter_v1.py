@@ -9,6 +9,7 @@ nested original (`retweeted_status`) is yielded as a post of its own. A quoted t
 
 from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import (
+    SHAPE_ERRORS,
     hashtag,
     link,
     parse_twitter_date,
@@ -55,7 +56,7 @@ def parse(record, report, line=None):
             continue
         try:
             posts = _posts(tweet)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except SHAPE_ERRORS as error:
             report.skip(f"twitter-v1: malformed tweet ({type(error).__name__})", line)
             continue
         for post in posts:

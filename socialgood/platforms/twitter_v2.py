@@ -15,6 +15,7 @@ Partial `errors` (deleted or withheld referenced tweets) are counted as warnings
 
 from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import (
+    SHAPE_ERRORS,
     hashtag,
     link,
     parse_iso,
@@ -87,7 +88,7 @@ def parse(record, report, line=None):
     for tweet in tweets:
         try:
             posts = _posts(tweet, users, tweets_by_id, media_by_key, report)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except SHAPE_ERRORS as error:
             report.skip(f"twarc2: malformed tweet ({type(error).__name__})", line)
             continue
         for post in posts:

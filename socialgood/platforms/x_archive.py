@@ -17,6 +17,7 @@ whose original is unknown. Tweets the owner deleted (`deleted-tweets.js`, marked
 import msgspec
 
 from socialgood.platforms import twitter_v1
+from socialgood.platforms.normalise import SHAPE_ERRORS
 
 NAME = "x-archive"
 LABEL = "X/Twitter archive (its zip, or data/tweets.js)"
@@ -65,7 +66,7 @@ def parse(record, report, line=None):
     try:
         with_author = {**tweet, "user": user}
         post = twitter_v1.post_from_tweet(with_author, with_author)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except SHAPE_ERRORS as error:
         report.skip(f"x-archive: malformed tweet ({type(error).__name__})", line)
         return
     if post is None:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from socialgood.platforms import bluesky
 from socialgood.platforms.files import read_posts
+from socialgood.platforms.normalise import parse_iso
 from socialgood.platforms.report import Report
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -141,3 +142,22 @@ def test_any_facet_range_keeps_the_feature_and_never_fails(text, start, length, 
     assert report.warnings.get(MISALIGNED, 0) == (0 if aligned else 1)
     if not aligned:
         assert post.mentions[0].handle is None
+
+
+def test_a_time_out_of_range_in_utc_costs_no_post_of_its_page():
+    # Valid RFC 3339, but an hour before the first moment Python can hold in UTC: it
+    # once ended the page, and the two posts after it were lost with one "skipped".
+    view = read("bluesky/search.jsonl")[1][0].raw
+    odd = {
+        **view,
+        "uri": P2,
+        "record": {**view["record"], "createdAt": "0001-01-01T00:00:00+01:00"},
+    }
+    page = {"posts": [view, odd, {**view, "uri": P3}]}
+    report = Report()
+
+    posts = list(bluesky.parse(page, report))
+
+    assert [post.platform_id for post in posts] == [P1, P2, P3]
+    assert posts[1].created_at == parse_iso(view["indexedAt"])  # when the AppView saw it
+    assert not report.skipped
