@@ -20,6 +20,8 @@ HASHTAG = re.compile(r"(?<![\w&#])[#＃](\w*[^\W\d]\w*)")
 
 # "@name" not preceded by a word character, so e-mail addresses are not mentions.
 AT_MENTION = re.compile(r"(?<![\w@.])@([\w][\w.-]*)")
+# YouTube handles may also hold middle dots ("@wren·ashby").
+YOUTUBE_AT_MENTION = re.compile(r"(?<![\w@.])@([\w][\w.·-]*)")
 
 
 def links_in(text):
@@ -39,11 +41,11 @@ def hashtags_in(text):
     return tuple(tags)
 
 
-def at_mentions_in(text):
+def at_mentions_in(text, pattern=AT_MENTION):
     """Distinct "@handle" names in the text (without "@"), in order of appearance."""
     names = {}
-    for match in AT_MENTION.finditer(text or ""):
-        name = match.group(1).rstrip(".-")
+    for match in pattern.finditer(text or ""):
+        name = match.group(1).rstrip(".-·")
         if name:
             names.setdefault(name.lower(), name)
     return tuple(names.values())

@@ -18,7 +18,12 @@ import re
 
 from socialgood.platforms.model import Metrics, Person, Post
 from socialgood.platforms.normalise import parse_iso
-from socialgood.platforms.textscan import at_mentions_in, hashtags_in, links_in
+from socialgood.platforms.textscan import (
+    YOUTUBE_AT_MENTION,
+    at_mentions_in,
+    hashtags_in,
+    links_in,
+)
 from socialgood.platforms.values import count
 
 NAME = "youtube"
@@ -115,7 +120,7 @@ def parse_comment(comment, report, line, video_id=None, thread_id=None, reply_co
         # Reply ids are "<thread id>.<suffix>", and parentId is the thread id.
         thread_root=parent_id or thread_id or comment_id,
         hashtags=hashtags_in(text),
-        mentions=tuple(Person(handle=name) for name in at_mentions_in(text)),
+        mentions=tuple(Person(handle=name) for name in at_mentions_in(text, YOUTUBE_AT_MENTION)),
         links=tuple(links_in(text)),
         metrics=Metrics(likes=count(snippet.get("likeCount")), replies=count(reply_count)),
         community=video_id,

@@ -12,6 +12,8 @@ Unknown fields are reported for the envelope only: the platforms' web JSON has
 hundreds of volatile keys, and reporting each would drown the report.
 """
 
+import re
+
 from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import (
     from_epoch,
@@ -327,8 +329,13 @@ def instagram_media(node, user):
 
 
 def _caption(caption, full_name, username):
-    if caption and full_name and username:
-        caption = caption.replace(f"by {full_name}", f"by @{username}")
+    # Instagram's own alt text names the poster ("Photo by Quilla Marrow on …", or
+    # "Photo shared by quillamarrow on …" without a full name): written as the
+    # @mention it is, the pseudonymiser replaces it.
+    if caption and username:
+        for name in (full_name, username):
+            if name:
+                caption = re.sub(rf"\bby {re.escape(name)}(?![\w.])", f"by @{username}", caption)
     return caption or None
 
 

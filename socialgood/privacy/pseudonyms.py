@@ -145,10 +145,10 @@ def _mention_pattern(sign, name):
 
 _MENTION = _mention_pattern("@", _NAME)
 _WIDE_MENTION = _mention_pattern("＠", _NAME)  # the full-width sign of CJK keyboards
-# YouTube handles may be written in any script ("@ゾルブラックス").
+# YouTube handles may be written in any script ("@ゾルブラックス"), and hold middle dots.
 _UNICODE_MENTIONS = (
-    _mention_pattern("@", r"\w(?:[\w.\-]*\w)?"),
-    _mention_pattern("＠", r"\w(?:[\w.\-]*\w)?"),
+    _mention_pattern("@", r"\w(?:[\w.\-·]*\w)?"),
+    _mention_pattern("＠", r"\w(?:[\w.\-·]*\w)?"),
 )
 _WORD_HANDLE = re.compile(r"[A-Za-z0-9_]+")
 _REDDIT_MENTION = re.compile(r"(?<![\w/])(/?u/|/user/)([A-Za-z0-9_\-]{3,20})(?![\w\-])")
@@ -236,6 +236,7 @@ _HANDLE_BYTES = bytes(
 )
 _NOBODY = Person()
 _NAME_CORE = re.compile(r"[^\w]*([\w'’.\- ]+)")
+_SHORTCODE = re.compile(r":[A-Za-z0-9_]+:")  # a Mastodon custom emoji in a name
 # The words of a file or folder name: its runs of letters and digits.
 _FILE_NAME_WORD = re.compile(r"[^\W_]+")
 _FILE_NAME_DID = re.compile(r"did[:_]plc[:_]([a-z2-7]{24})")
@@ -249,9 +250,9 @@ FILE_WORDS |= {"tiktok", "instagram", "facebook"}
 
 def _name_core(name: str) -> str:
     """A display name without what decorates it: "Quilla Marrow 🌿" → "Quilla Marrow",
-    "Quilla M (she/her)" → "Quilla M"."""
-    core = _NAME_CORE.match(name)
-    return core[1].strip() if core else ""
+    "Quilla M (she/her)" → "Quilla M", ":rainbow: Quilla Marrow" → "Quilla Marrow"."""
+    core = _NAME_CORE.match(_SHORTCODE.sub(" ", name))
+    return " ".join(core[1].split()) if core else ""
 
 
 def _is_shown_name(name: str) -> bool:

@@ -92,6 +92,16 @@ def test_comments_list_replies():
     assert report.skipped_total == 0
 
 
+def test_mentions_of_handles_with_middle_dots_are_read_whole():
+    record = json.loads((FIXTURES / "comments_list.json").read_text())
+    snippet = record["items"][0]["snippet"]
+    snippet["textOriginal"] = snippet["textDisplay"] = "agree with @tobin·vale· here"
+
+    (post, *_) = youtube.parse(record, Report(), line=1)
+
+    assert [person.handle for person in post.mentions] == ["tobin·vale"]
+
+
 def test_bad_items_are_skipped_with_reasons():
     report = Report()
     page = {

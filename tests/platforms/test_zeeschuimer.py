@@ -130,6 +130,18 @@ def test_instagrams_own_alt_text_names_the_owner_by_handle_not_by_name():
     )
 
 
+def test_instagrams_own_alt_text_without_a_full_name_names_the_owner_as_a_mention():
+    record = records()[5]
+    record["data"]["user"]["full_name"] = ""
+    record["data"]["carousel_media"][0]["accessibility_caption"] = (
+        "Photo shared by carers.circle.example on January 06, 2026. May be an image of a table."
+    )
+    (post,) = zeeschuimer.parse(record, Report())
+    assert post.media[0].alt_text == (
+        "Photo shared by @carers.circle.example on January 06, 2026. May be an image of a table."
+    )
+
+
 def test_instagram_carousel_and_reel(parsed):
     posts, _ = parsed
     carousel = posts["3512345678901234567"]

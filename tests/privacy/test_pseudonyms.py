@@ -895,6 +895,28 @@ def test_display_names_are_replaced_as_people_write_them():
     )
 
 
+def test_a_mastodon_name_with_custom_emoji_is_replaced_without_them():
+    quilla = Person(
+        handle="quilla@masto.example", display_name=":rainbow: Quilla Marrow :verified:"
+    )
+    status = post("mastodon", quilla, text="Thanks all. — Quilla Marrow")
+    value = pseudonym(KEY, "mastodon", "quilla@masto.example")
+    assert Pseudonymiser(KEY).apply(status).text == f"Thanks all. — {value}"
+
+
+def test_youtube_handles_with_middle_dots_are_replaced_whole():
+    comment = post(
+        "youtube",
+        Person(id="UCwren0example0channel0", handle="@wren·ashby"),
+        text="agree with @tobin·vale here",
+        mentions=(Person(handle="tobin·vale"),),
+    )
+    stored = Pseudonymiser(KEY).apply(comment)
+    tobin = pseudonym(KEY, "youtube", "@tobin·vale")
+    assert stored.text == f"agree with @{tobin} here"
+    assert stored.mentions == (Person(id=tobin, handle=tobin),)
+
+
 def test_fediverse_names_with_hyphens_or_dots_are_replaced_whole():
     quilla = Person(handle="quilla-marrow@blog.example")
     text = "thanks @quilla-marrow! see https://fedi.example/web/@kelvaro_33 too"
