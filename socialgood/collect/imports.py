@@ -572,7 +572,7 @@ class _Importer:
                 self._fail(entry, f"The file can't be opened ({error.strerror}).")
             except ImportProblem as error:
                 self._fail(entry, str(error))
-            except ValueError as error:
+            except tabular.MappingError as error:
                 self._fail(entry, f"The column mapping doesn't fit this table: {error}.")
             else:
                 plan.append((len(self.entries) - 1, path, source))
@@ -938,7 +938,7 @@ def _until_failure(posts, failure):
         yield from posts
     except files.UnreadableFile as error:
         failure.append(str(error))
-    except ValueError as error:  # tabular: cells the mapping can't read
+    except tabular.MappingError as error:
         failure.append(f"The column mapping doesn't fit this table: {error}.")
     except Exception as error:  # noqa: BLE001 - see _fault
         failure.append(_fault(error))

@@ -988,13 +988,56 @@ def _document(first, stream, report, whole_document_bytes, member):
 
 
 _INVALID = object()
+# "\udc00" alone is valid JSON but no character (Python's json.dumps writes one for
+# text cut inside an emoji), and orjson refuses the whole record for it. Such an escape,
+# not after another backslash, nor half of a pair, is read as U+FFFD, as browsers show it.
+_LONE_SURROGATE = re.compile(
+    rb"(?<!\\)((?:\\\\)*)(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
 
 
 def _loads(data):
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
+        if b"\\u" in data:
+            try:
+                return orjson.loads(_without_lone_surrogates(data))
+            except orjson.JSONDecodeError:
+                pass
         return _INVALID
+
+
+def _without_lone_surrogates(data):
+    return _LONE_SURROGATE.sub(rb"\1\\ufffd", data)
+
+
+# The bytes an escape such as "\\ud83d" is made of.
+_ESCAPE_BYTES = frozenset(b"\\uU0123456789abcdefABCDEF")
+
+
+class _Repaired:
+    """A read()-able stream with _LONE_SURROGATE escapes read as U+FFFD, for ijson,
+    which ends a document at one. Each chunk ends after a byte that is no part of an
+    escape, so no escape, run of backslashes or pair is split between two."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._held = b""
+
+    def read(self, size=-1):
+        while True:
+            data = self._held + self._stream.read(size)
+            if size < 0 or len(data) <= len(self._held):  # the end of the stream
+                self._held = b""
+                return _without_lone_surrogates(data)
+            cut = len(data)
+            while cut and data[cut - 1] in _ESCAPE_BYTES:
+                cut -= 1
+            data, self._held = data[:cut], data[cut:]
+            if data:  # else nothing but what escapes are made of yet: read on
+                return _without_lone_surrogates(data)
 
 
 def _first_content_line(stream, max_line_bytes):
@@ -1028,6 +1071,8 @@ def _lines(stream, first, first_record, line_no, report, max_line_bytes, member)
         try:
             record = loads(line)
         except orjson.JSONDecodeError:
+            record = _loads(line)
+        if record is _INVALID:
             if not line.strip():
                 continue
             if not _is_text(line):
@@ -1055,12 +1100,12 @@ def _array_items(stream, report, member):
     too long to read as a line) give the items of each in turn.
     """
     number = 0
-    items = ijson.items(stream, "item", use_float=True, multiple_values=True)
+    items = ijson.items(_Repaired(stream), "item", use_float=True, multiple_values=True)
     try:
         for number, item in enumerate(items, 1):
             report.records += 1
             yield _where(member, number), item
-    except ijson.JSONError:
+    except (ijson.JSONError, UnicodeDecodeError):
         _broken_document(number, report, member)
 
 
@@ -1080,7 +1125,7 @@ def _object_document(stream, report, whole_document_bytes, member):
 def _streamed_object(stream, report, member, on_key=None):
     """A large (or damaged) object document, item by item of its format's STREAM_KEYS.
     `on_key()` is called when the key is found."""
-    events = ijson.parse(stream, use_float=True)
+    events = ijson.parse(_Repaired(stream), use_float=True)
     header = {}
     keys = _stream_keys()
     number = 0
@@ -1103,20 +1148,20 @@ def _streamed_object(stream, report, member, on_key=None):
         for number, item in enumerate(ijson.items(events, f"{key}.item"), 1):
             report.records += 1
             yield _where(member, number), {**header, key: [item]}
-    except ijson.JSONError:
+    except (ijson.JSONError, UnicodeDecodeError):
         _broken_document(number, report, member)
 
 
 def _salvaged(data, report, member):
     """What can be read of a document that isn't valid JSON as a whole."""
     number = 0
-    documents = ijson.items(io.BytesIO(data), "", multiple_values=True, use_float=True)
+    documents = ijson.items(_Repaired(io.BytesIO(data)), "", multiple_values=True, use_float=True)
     try:
         for number, document in enumerate(documents, 1):
             report.records += 1
             yield _where(member, number), document
         return  # several documents, one after another
-    except ijson.JSONError:
+    except (ijson.JSONError, UnicodeDecodeError):
         if number:
             _broken_document(number, report, member)
             return

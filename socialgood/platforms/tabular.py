@@ -39,6 +39,12 @@ FIELDS = (
     "likes", "reposts", "replies", "quotes", "views",
 )  # fmt: skip
 REQUIRED = {"platform_id": "the post's id", "created_at": "its date and time"}
+
+
+class MappingError(ValueError):
+    """A column mapping that doesn't fit the table: the user's to correct, not the data's."""
+
+
 METRICS = ("likes", "reposts", "replies", "quotes", "views")
 
 # Suggested columns per field, best first, as normalised header names.
@@ -277,7 +283,7 @@ def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None, usua
     missing = [column for column in mapping.values() if column not in header]
     if missing:
         # Not the columns it has: without a header row, its first row is someone's post.
-        raise ValueError(
+        raise MappingError(
             f"columns not in the file: {', '.join(missing)} (is its first row the column names?)"
         )
     positions = {field: header.index(column) for field, column in mapping.items()}
@@ -338,13 +344,13 @@ def check_mapping(mapping, platform):
     """Mistakes in the mapping are the caller's, not the data's: raise for them."""
     unknown = set(mapping) - set(FIELDS)
     if unknown:
-        raise ValueError(f"not post fields: {', '.join(sorted(unknown))}")
+        raise MappingError(f"not post fields: {', '.join(sorted(unknown))}")
     absent = [field for field in REQUIRED if field not in mapping]
     if absent:
         needed = ", ".join(f"{REQUIRED[field]} ({field})" for field in absent)
-        raise ValueError(f"the mapping needs a column for: {needed}")
+        raise MappingError(f"the mapping needs a column for: {needed}")
     if platform not in PLATFORMS:
-        raise ValueError(f"unknown platform {platform!r}")
+        raise MappingError(f"unknown platform {platform!r}")
 
 
 def row_post(values, platform, zone, report, row_number, raw, order=DAY_FIRST):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import zstandard
+from hypothesis import given
+from hypothesis import strategies as st
 
 from socialgood.platforms import bluesky, jetstream, mastodon, telegram, twitter_v1, twitter_v2
 from socialgood.platforms.files import (
@@ -26,6 +28,8 @@ from socialgood.platforms.files import (
     X_ARCHIVE_UNREAD,
     UnreadableFile,
     ZipBomb,
+    _Repaired,
+    _without_lone_surrogates,
     iter_records,
     read_posts,
     sniff_format,
@@ -492,6 +496,68 @@ def test_a_damaged_document_is_reported_without_quoting_it(tmp_path, stream_key)
     seen, report = records(path, whole_document_bytes=10)
     assert len(seen) == 1 and report.skipped == {DOCUMENT_CUT: 1}
     assert "ana_example" not in json.dumps(report.as_dict())
+
+
+# "\udc00" alone is valid JSON (Python's json.dumps writes it for text cut inside an
+# emoji) but no character: it once cost the whole line, document or file.
+BROKEN = [{"text": "cut inside an emoji \ud83d"}, {"text": "\udc00 stray"}, {"text": "ok 😀"}]
+READ_BROKEN = [{"text": "cut inside an emoji \ufffd"}, {"text": "\ufffd stray"}, {"text": "ok 😀"}]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        lambda items: "\n".join(json.dumps(item) for item in items),  # JSON Lines
+        lambda items: json.dumps(items, indent=1),  # one array
+        lambda items: "window.YTD.tweets.part0 = " + json.dumps(items),  # an X archive's .js
+    ],
+)
+def test_a_lone_half_of_an_emoji_is_read_as_a_replacement_character(tmp_path, written):
+    path = tmp_path / "broken.json"
+    path.write_text(written(BROKEN))
+    assert "\\udc00" in path.read_text()  # as json.dumps escapes it
+
+    got, report = records(path)
+
+    assert got == READ_BROKEN
+    assert report.records == 3 and not report.skipped
+
+
+def test_a_lone_half_of_an_emoji_in_a_small_export_keeps_every_message(tmp_path):
+    export = {"name": "g", "type": "public_supergroup", "id": 1, "messages": BROKEN}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(export))
+    assert records(path)[0] == [{**export, "messages": READ_BROKEN}]
+
+
+def test_a_lone_half_of_an_emoji_in_a_streamed_export_keeps_every_message(tmp_path):
+    export = {"name": "g", "type": "public_supergroup", "id": 1, "messages": BROKEN}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(export, indent=1))
+
+    got, report = records(path, whole_document_bytes=50)
+
+    assert [record["messages"] for record in got] == [[item] for item in READ_BROKEN]
+    assert not report.skipped
+
+
+def test_an_escaped_backslash_before_u_is_text_not_a_broken_character(tmp_path):
+    path = write_lines(tmp_path / "lines.jsonl", json.dumps({"text": "C:\\udc00 \ud83d"}).encode())
+    assert records(path)[0] == [{"text": "C:\\udc00 \ufffd"}]
+
+
+@given(
+    texts=st.lists(st.text(alphabet=st.sampled_from("a\\u\ud83d\ude00\udc00😀d8"), max_size=12)),
+    chunk=st.integers(min_value=1, max_value=40),
+)
+def test_broken_characters_are_read_alike_in_chunks_of_any_size(texts, chunk):
+    data = json.dumps(texts).encode()  # ASCII: every non-ASCII character as an escape
+    stream = _Repaired(io.BytesIO(data))
+    pieces = iter(lambda: stream.read(chunk), b"")
+    assert b"".join(pieces) == _without_lone_surrogates(data)
+    assert json.loads(_without_lone_surrogates(data)) == [
+        text.encode("utf-16", "surrogatepass").decode("utf-16", "replace") for text in texts
+    ]
 
 
 def test_small_object_document_is_one_record(tmp_path):
