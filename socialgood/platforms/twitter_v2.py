@@ -80,10 +80,14 @@ def parse(record, report, line=None):
             return
     else:
         tweets = data if isinstance(data, list) else [data]
-        includes = record.get("includes") or {}
-        users = {user["id"]: user for user in includes.get("users", ())}
-        tweets_by_id = {tweet["id"]: tweet for tweet in includes.get("tweets", ())}
-        media_by_key = {media["media_key"]: media for media in includes.get("media", ())}
+        includes = record.get("includes")
+        if not isinstance(includes, dict):
+            includes = {}
+        # One odd entry here must not cost the page's tweets: it is left out, and a
+        # tweet that needed it is read without it.
+        users = _by_key(includes.get("users"), "id")
+        tweets_by_id = _by_key(includes.get("tweets"), "id")
+        media_by_key = _by_key(includes.get("media"), "media_key")
     seen = set()
     for tweet in tweets:
         try:
@@ -95,6 +99,16 @@ def parse(record, report, line=None):
             if post.platform_id not in seen:
                 seen.add(post.platform_id)
                 yield post
+
+
+def _by_key(items, key):
+    if not isinstance(items, list):
+        return {}
+    return {
+        item[key]: item
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get(key), str)
+    }
 
 
 def _count_errors(errors, report):

@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pytest
 
 from socialgood.platforms import twitter_v1, twitter_v2
@@ -36,6 +37,29 @@ def test_twarc2_partial_errors_are_counted_and_failed_pages_skipped():
     _, _, report = read("twarc2/search.jsonl", twitter_v2)
     assert report.warnings["X API partial error: Not Found Error (tweet)"] == 2
     assert report.skipped_lines == {"twarc2: page without data (failed request)": [2]}
+
+
+@pytest.mark.parametrize(
+    "includes",
+    [
+        None,
+        [],
+        {"users": None, "media": "?", "tweets": [None]},
+        {"users": [{"username": "no_id_given"}, 7], "tweets": [{"text": "no id"}]},
+    ],
+)
+def test_twarc2_odd_includes_cost_no_tweet_of_the_page(includes):
+    page = orjson.loads((FIXTURES / "twarc2/search.jsonl").read_bytes().splitlines()[0])
+    expected = [post.platform_id for post in twitter_v2.parse(page, Report())]
+    page["includes"] = includes
+    report = Report()
+
+    read = [post.platform_id for post in twitter_v2.parse(page, report)]
+
+    # Only what the includes alone gave (a retweeted original) is missing.
+    assert set(page_ids := [tweet["id"] for tweet in page["data"]]) <= set(read)
+    assert set(read) <= set(expected) and len(read) >= len(page_ids)
+    assert not report.skipped
 
 
 def test_twarc2_retweet_takes_the_full_text_of_the_original():
