@@ -97,6 +97,7 @@ import functools
 import hmac
 import re
 from itertools import repeat
+from urllib.parse import quote, unquote
 
 import msgspec
 
@@ -179,16 +180,24 @@ _YOUTUBE_NAME_URL = re.compile(rf"(?<![\w\-])((?i:youtube\.com/(?:c|user)/))({_N
 # the handle is a domain name. (Other sites' /profile/<word> is left: mostly pages.)
 _PROFILE_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/profile/))({_NAME})")
 _AT_URI = re.compile(rf"((?i:at)://)({_DOMAIN})")
+# A bsky.social subdomain is someone's handle, also as a link's host (https://<handle>).
+# An @mention of one (or of a bridged fediverse account, "@<handle>@bsky.brid.gy") is
+# left to the text's mention pass.
+_BSKY_SOCIAL_HANDLE = re.compile(
+    r"(?<![\w.\-@])(?i:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.bsky\.social)(?![\w\-@])"
+)
+# A link inside a link, percent-encoded (redirects, archives, share buttons: ?url=https%3A%2F%2F…).
+_ENCODED_URL = re.compile(r"(?i:https?%3a%2f%2f)[A-Za-z0-9%._~!$'()*+,;=:@\-]+")
 # Sites whose first path segment (or t.me/s/<name>, instagram.com/stories/<name>) is a
 # user name, with the paths that are not.
 _NAME_FIRST_URL = re.compile(
     r"(?<![\w.\-])((?i:www\.|m\.|web\.|mbasic\.|touch\.)?"
-    r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com))/"
+    r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com|vk\.com))/"
     r"(?i:s/|stories/)?)([A-Za-z0-9_.]{1,50})(?![\w\-])"
 )
 NAME_FIRST_HOSTS = {
     "instagram.com": "instagram", "t.me": "telegram", "telegram.me": "telegram",
-    "facebook.com": "facebook", "fb.com": "facebook",
+    "facebook.com": "facebook", "fb.com": "facebook", "vk.com": "vk",
 }  # fmt: skip
 NOT_NAMES = {
     "instagram": frozenset(
@@ -204,7 +213,21 @@ NOT_NAMES = {
         "sharer sharer.php login help marketplace gaming reel reels hashtag notes media "
         "l.php dialog plugins policies privacy business ads tr video.php stories people".split()
     ),
+    "vk": frozenset(
+        "feed im friends groups search music video clips apps games services settings "
+        "support terms privacy about login join blog dev press jobs away.php".split()
+    ),
 }
+# VK's pages of things, not people: wall123_456, photo-1_2, club123, public123, ...
+_VK_THING = re.compile(
+    r"(?:wall|video|photo|audio|album|topic|board|doc|market|story|clip|club|public|event|app)"
+    r"-?[0-9]"
+)
+# LinkedIn's profiles are mostly the person's own name: linkedin.com/in/<first-last-…>
+# (and the older /pub/<first-last>/…), in any country's subdomain.
+_LINKEDIN_URL = re.compile(
+    r"(?<![\w.\-])((?i:(?:[a-z]{2,3}\.)?linkedin\.com/(?:in|pub)/))([\w%\-]+(?<![.\-]))"
+)
 _TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})")
 # Facebook's people by their number: profile.php?id=, people/<their name>/<id>, and a
 # group's member page groups/<group>/user/<id>.
@@ -697,6 +720,10 @@ class Pseudonymiser:
             value = _DID.sub(self._did, value)
         if "tg-user:" in value:  # written by platforms.telegram, in lower case
             value = _TELEGRAM_USER.sub(self._telegram_user, value)
+        if "%2" in value and "%2f" in value.lower():
+            value = _ENCODED_URL.sub(self._encoded_url, value)
+        if ".bsky.social" in value:
+            value = _BSKY_SOCIAL_HANDLE.sub(self._bsky_social_handle, value)
         if "/" not in value:
             return value
         low = value.lower()
@@ -747,6 +774,10 @@ class Pseudonymiser:
             if "profile.php" in low or "people/" in low or "/user/" in low:
                 value = _FACEBOOK_ID.sub(self._facebook_id, value)
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
+        if "vk.com/" in low:
+            value = _NAME_FIRST_URL.sub(self._name_first_url, value)
+        if "linkedin.com/" in low:
+            value = _LINKEDIN_URL.sub(lambda match: self._handle_url(match, "linkedin"), value)
         if "tg://" in low:
             value = _TELEGRAM_RESOLVE.sub(lambda match: self._handle_url(match, "telegram"), value)
         return value
@@ -763,6 +794,15 @@ class Pseudonymiser:
             return match.group()
         self.stats.urls_rewritten += 1
         return before + self._handle(family, name.lower())
+
+    def _encoded_url(self, match):
+        inner = unquote(match.group())
+        rewritten = self._urls(inner)
+        return match.group() if rewritten == inner else quote(rewritten, safe="")
+
+    def _bsky_social_handle(self, match):
+        self.stats.urls_rewritten += 1
+        return self._handle("bluesky", match.group().lower())
 
     def _x_user_id_url(self, match):
         self.stats.urls_rewritten += 1
@@ -786,6 +826,8 @@ class Pseudonymiser:
         dots = len(name) - len(name.rstrip("."))  # a full stop after the link
         name = name[: len(name) - dots]
         if not name or is_pseudonym(name) or name.lower() in NOT_NAMES[family]:
+            return match.group()
+        if family == "vk" and _VK_THING.match(name.lower()):
             return match.group()
         self.stats.urls_rewritten += 1
         return before + self._handle(family, name.lower()) + "." * dots

@@ -708,6 +708,12 @@ def x_id(number):
             "reddit.com/r/u_{reddit}/comments/1/x and [me](/user/{reddit})",
         ),
         ("youtube", "@ゾルブラックス thanks", "@{yt} thanks"),
+        (
+            "x",
+            "linkedin.com/in/fenna-demoperson-1a2b3c/, https://de.linkedin.com/pub/fenna-demoperson/1/2/3",
+            "linkedin.com/in/{li}/, https://de.linkedin.com/pub/{li_pub}/1/2/3",
+        ),
+        ("x", "vk.com/gareth_demo and vk.com/id1234.", "vk.com/{vk} and vk.com/{vkid}."),
     ],
 )
 def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, text, expected):
@@ -725,6 +731,10 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "pixelfed": pseudonym(KEY, "mastodon", "zquser@pixelfed.example"),
         "reddit": pseudonym(KEY, "reddit", "zquser"),
         "yt": pseudonym(KEY, "youtube", "@ゾルブラックス"),
+        "li": pseudonym(KEY, "linkedin", "@fenna-demoperson-1a2b3c"),
+        "li_pub": pseudonym(KEY, "linkedin", "@fenna-demoperson"),
+        "vk": pseudonym(KEY, "vk", "@gareth_demo"),
+        "vkid": pseudonym(KEY, "vk", "@id1234"),
     }
     assert stored.text == expected.format(**names)
 
@@ -735,6 +745,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "instagram.com/p/C1a2B3c/ and instagram.com/explore/tags/carers",
         "t.me/joinchat/AbCdEf and t.me/+AbCdEf",
         "facebook.com/groups/123 and facebook.com/sharer.php?u=x",
+        "linkedin.com/company/carers-trust and linkedin.com/jobs/view/123",
+        "vk.com/wall-123_456, vk.com/club123, vk.com/photo-1_2 and vk.com/feed",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
         "write to ana@example.org",  # scrubbed as a contact, not taken for a mention
@@ -940,6 +952,37 @@ def test_a_link_whose_host_is_a_person_loses_them_from_its_domain_too():
         (f"at://{marlow}/app.bsky.feed.post/3kzz", marlow),
         ("https://example.org/respite", "example.org"),
     ]
+
+
+def test_a_profile_link_inside_an_encoded_link_or_as_a_host_loses_the_person():
+    tobin = pseudonym(KEY, "bluesky", "@tobin-vale.bsky.social")
+    wrapped = Link(
+        url="https://skyview.social/?url=https%3A%2F%2Fbsky.app%2Fprofile%2Ftobin-vale.bsky.social&v=2",
+        domain="skyview.social",
+    )
+    own_site = Link(url="https://tobin-vale.bsky.social", domain="tobin-vale.bsky.social")
+    stored = Pseudonymiser(KEY).apply(
+        post(
+            "mastodon",
+            Person(handle="bo@masto.example"),
+            text="see https://web.archive.org/web/2025/https%3A%2F%2Fx.com%2Fzquser",
+            links=(wrapped, own_site),
+        )
+    )
+    assert (
+        stored.text
+        == f"see https://web.archive.org/web/2025/https%3A%2F%2Fx.com%2F{x_id('@zquser')}"
+    )
+    assert [(link.url, link.domain) for link in stored.links] == [
+        (
+            f"https://skyview.social/?url=https%3A%2F%2Fbsky.app%2Fprofile%2F{tobin}&v=2",
+            "skyview.social",
+        ),
+        (f"https://{tobin}", tobin),
+    ]
+    # Links with nobody inside stay as they are.
+    plain = "https://example.org/share?u=https%3A%2F%2Fexample.com%2Frespite"
+    assert Pseudonymiser(KEY).apply(post("x", Person(id="1"), text=plain)).text == plain
 
 
 def test_a_mastodon_account_number_in_a_uri_is_replaced_like_a_name():
