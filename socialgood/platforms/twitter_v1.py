@@ -4,7 +4,8 @@ Records: one tweet, a list of tweets, or a search response `{statuses, search_me
 Text precedence: `extended_tweet.full_text` > `full_text` > `text`, with the entities
 that belong to it. A retweet becomes a `repost` with the original's content, and the
 nested original (`retweeted_status`) is yielded as a post of its own. A quoted tweet
-(`quoted_status`) is only referenced.
+(`quoted_status`) is only referenced. Every version of an edited tweet is one post,
+known by its first version's id (an archive's `edit_info`, the API's `edit_history`).
 """
 
 from socialgood.platforms.model import Media, Metrics, Person, Post
@@ -22,7 +23,9 @@ from socialgood.platforms.normalise import (
 NAME = "twitter-v1"
 LABEL = "X/Twitter API v1.1 JSON"
 PLATFORM = "x"
-MAPPER_VERSION = 2  # 2: the post's own link names no one (x.com/i/web/status/<id>)
+# 2: the post's own link names no one (x.com/i/web/status/<id>)
+# 3: an edited tweet is one post, under its first version's id
+MAPPER_VERSION = 3
 
 _MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "gif"}
 
@@ -74,6 +77,18 @@ def _posts(tweet):
     return (post_from_tweet(tweet, original), post_from_tweet(original, original))
 
 
+def first_version(tweet, tweet_id):
+    """The id of the first version of an edited tweet (§5.2, §9.4), else its own."""
+    edit = tweet.get("edit_info")
+    if isinstance(edit, dict):
+        later = edit.get("edit")  # in an archive, a later version names the first
+        first = later.get("initialTweetId") if isinstance(later, dict) else None
+    else:
+        history = tweet.get("edit_history")
+        first = history.get("initial_tweet_id") if isinstance(history, dict) else None
+    return first if isinstance(first, str) and first else tweet_id
+
+
 def post_from_tweet(tweet, content):
     """The Post for `tweet`, its text, entities and media taken from `content`, or None
     without a usable date.
@@ -101,7 +116,7 @@ def post_from_tweet(tweet, content):
     lang = content.get("lang")
     return Post(
         platform="x",
-        platform_id=tweet_id,
+        platform_id=first_version(tweet, tweet_id),
         created_at=created,
         author=Person(id=user.get("id_str"), handle=handle, display_name=user.get("name")),
         text=unescape_entities(text),

@@ -11,6 +11,11 @@ hashtags, links and media come from the original (the retweet's own text is a
 truncated "RT @…"), and the original is yielded as a post of its own when the page
 includes it. Quoted and replied-to tweets in `includes` are only referenced.
 Partial `errors` (deleted or withheld referenced tweets) are counted as warnings.
+
+An edit is a new tweet with an id of its own (§5.2): every version of a tweet is one
+post, known by its first version's id (`edit_history_tweet_ids[0]`), and of the
+versions in one page the newest is kept. References to a version the page shows are
+read as references to the post.
 """
 
 from socialgood.platforms.model import Media, Metrics, Person, Post
@@ -28,7 +33,9 @@ from socialgood.platforms.normalise import (
 NAME = "twarc2"
 LABEL = "X/Twitter API v2 (twarc2 JSONL, pages or flattened)"
 PLATFORM = "x"
-MAPPER_VERSION = 2  # 2: the post's own link names no one (x.com/i/web/status/<id>)
+# 2: the post's own link names no one (x.com/i/web/status/<id>)
+# 3: an edited tweet is one post, under its first version's id
+MAPPER_VERSION = 3
 API_PROBLEMS = "https://api.twitter.com/2/problems/"
 
 _KINDS = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
@@ -88,17 +95,31 @@ def parse(record, report, line=None):
         users = _by_key(includes.get("users"), "id")
         tweets_by_id = _by_key(includes.get("tweets"), "id")
         media_by_key = _by_key(includes.get("media"), "media_key")
-    seen = set()
+    first_versions = _first_versions(tweets, tweets_by_id)
+    newest = {}  # platform_id -> (version, post)
     for tweet in tweets:
         try:
-            posts = _posts(tweet, users, tweets_by_id, media_by_key, report)
+            posts = _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report)
         except SHAPE_ERRORS as error:
             report.skip(f"twarc2: malformed tweet ({type(error).__name__})", line)
             continue
         for post in posts:
-            if post.platform_id not in seen:
-                seen.add(post.platform_id)
-                yield post
+            version = str(post.raw["id"])
+            kept = newest.get(post.platform_id)
+            if kept is None or (len(version), version) > (len(kept[0]), kept[0]):
+                newest[post.platform_id] = (version, post)
+    for _, post in newest.values():
+        yield post
+
+
+def _first_versions(tweets, tweets_by_id):
+    """{id of a later version: id of the first} for the edited tweets at hand."""
+    first = {}
+    for tweet in (*tweets, *tweets_by_id.values()):
+        history = tweet.get("edit_history_tweet_ids") if isinstance(tweet, dict) else None
+        if isinstance(history, list) and len(history) > 1:
+            first.update((str(version), str(history[0])) for version in history[1:])
+    return first
 
 
 def _by_key(items, key):
@@ -119,7 +140,7 @@ def _count_errors(errors, report):
             report.warn(f"X API partial error: {title} ({what})")
 
 
-def _posts(tweet, users, tweets_by_id, media_by_key, report):
+def _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report):
     """The Post for this tweet, plus the retweeted original when it is at hand."""
     unknown = tweet.keys() - KNOWN_TWEET_FIELDS
     for key in unknown:
@@ -130,10 +151,13 @@ def _posts(tweet, users, tweets_by_id, media_by_key, report):
     for reference in tweet.get("referenced_tweets") or ():
         ref_type = reference.get("type")
         ref_id = reference.get("id")
+        ref_id = first_versions.get(ref_id, ref_id)
         if ref_type == "retweeted":
             repost_of = ref_id
             # flattened output inlines the tweet in the reference itself
-            original = tweets_by_id.get(ref_id) or (reference if "text" in reference else None)
+            original = tweets_by_id.get(reference.get("id")) or (
+                reference if "text" in reference else None
+            )
         elif ref_type == "replied_to":
             reply_to = ref_id
         elif ref_type == "quoted":
@@ -154,11 +178,12 @@ def _posts(tweet, users, tweets_by_id, media_by_key, report):
         entities = content.get("entities") or {}
     author = _person(tweet, users)
     tweet_id = tweet["id"]
+    first_version = _first_version(tweet, tweet_id)
     conversation = tweet.get("conversation_id")
     lang = content.get("lang")
     post = Post(
         platform="x",
-        platform_id=tweet_id,
+        platform_id=first_version,
         created_at=_created_at(tweet, report),
         author=author,
         text=unescape_entities(text),
@@ -168,7 +193,7 @@ def _posts(tweet, users, tweets_by_id, media_by_key, report):
         reply_to=reply_to,
         quote_of=quote_of,
         repost_of=repost_of,
-        thread_root=conversation if conversation != tweet_id else None,
+        thread_root=conversation if conversation not in (tweet_id, first_version) else None,
         hashtags=_hashtags(entities.get("hashtags")),
         mentions=_mentions(entities.get("mentions")),
         links=_links(entities.get("urls")),
@@ -178,7 +203,15 @@ def _posts(tweet, users, tweets_by_id, media_by_key, report):
     )
     if original is None or not original.get("id"):
         return (post,)
-    return (post, *_posts(_without_type(original), users, tweets_by_id, media_by_key, report))
+    original = _without_type(original)
+    return (post, *_posts(original, users, tweets_by_id, media_by_key, first_versions, report))
+
+
+def _first_version(tweet, tweet_id):
+    history = tweet.get("edit_history_tweet_ids")
+    if isinstance(history, list) and history and isinstance(history[0], str) and history[0]:
+        return history[0]
+    return tweet_id
 
 
 # The entity helpers use list comprehensions and skip empty lists: they run per tweet.

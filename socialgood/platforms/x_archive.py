@@ -22,7 +22,9 @@ from socialgood.platforms.normalise import SHAPE_ERRORS
 NAME = "x-archive"
 LABEL = "X/Twitter archive (its zip, or data/tweets.js)"
 PLATFORM = "x"
-MAPPER_VERSION = 2  # 2: the post's own link names no one (x.com/i/web/status/<id>)
+# 2: the post's own link names no one (x.com/i/web/status/<id>)
+# 3: an edited tweet is one post, under its first version's id
+MAPPER_VERSION = 3
 
 ACCOUNT_ALONE = (
     "x-archive: account.js holds who wrote the tweets, not tweets (import the whole archive zip)"

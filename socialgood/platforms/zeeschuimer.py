@@ -31,7 +31,9 @@ from socialgood.platforms.values import count
 NAME = "zeeschuimer"
 LABEL = "Zeeschuimer / 4CAT NDJSON (X, TikTok, Instagram)"
 PLATFORM = None  # varies per item: "x", "tiktok" or "instagram"
-MAPPER_VERSION = 2  # 2: the post's own link names no one (x.com/i/web/status/<id>)
+# 2: the post's own link names no one (x.com/i/web/status/<id>)
+# 3: an edited tweet is one post, under its first version's id
+MAPPER_VERSION = 3
 
 ENVELOPE_FIELDS = {
     "id", "item_id", "timestamp_collected", "source_platform", "source_platform_url",
@@ -91,6 +93,18 @@ def x_tweet(result):
     return result if isinstance(result.get("legacy"), dict) else None
 
 
+def _first_version(tweet, tweet_id):
+    """An edited tweet's first version's id: all its versions are one post (§5.2)."""
+    control = tweet.get("edit_control")
+    if not isinstance(control, dict):
+        return tweet_id
+    first = control.get("initial_tweet_id")
+    versions = control.get("edit_tweet_ids")
+    if not first and isinstance(versions, list) and versions:
+        first = versions[0]
+    return first if isinstance(first, str) and first else tweet_id
+
+
 def x_post(tweet, report, line, retweeted=None):
     legacy = tweet["legacy"]
     created_at = parse_twitter_date(legacy.get("created_at"))
@@ -124,7 +138,7 @@ def x_post(tweet, report, line, retweeted=None):
     lang = legacy.get("lang")
     return Post(
         platform="x",
-        platform_id=tweet_id,
+        platform_id=_first_version(tweet, tweet_id),
         created_at=created_at,
         author=user,
         text=text,

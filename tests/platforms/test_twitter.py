@@ -62,6 +62,33 @@ def test_twarc2_odd_includes_cost_no_tweet_of_the_page(includes):
     assert not report.skipped
 
 
+def test_twarc2_an_edited_tweet_is_one_post_its_newest_version_and_replies_find_it():
+    page = orjson.loads((FIXTURES / "twarc2/search.jsonl").read_bytes().splitlines()[0])
+    first = page["data"][0]
+    edited = {
+        **first,
+        "id": "1009",
+        "text": first["text"] + " (edited)",
+        "edit_history_tweet_ids": ["1001", "1009"],
+    }
+    reply = {
+        **page["data"][2],
+        "id": "1010",
+        "edit_history_tweet_ids": ["1010"],
+        "referenced_tweets": [{"type": "replied_to", "id": "1009"}],
+    }
+    page["data"] = [first, edited, reply]  # the edit may come before or after
+    page["includes"]["tweets"] = []
+
+    posts = list(twitter_v2.parse(page, Report()))
+
+    assert [post.platform_id for post in posts] == ["1001", "1010"]
+    assert posts[0].text.endswith("(edited)") and posts[0].url.endswith("/1009")
+    assert posts[1].reply_to == "1001"
+    page["data"] = [edited, first]
+    assert [post.text for post in twitter_v2.parse(page, Report())] == [posts[0].text]
+
+
 def test_twarc2_retweet_takes_the_full_text_of_the_original():
     by_id, _, _ = read("twarc2/search.jsonl", twitter_v2)
     retweet = by_id["1002"]

@@ -154,3 +154,28 @@ def test_an_older_archive_with_bare_tweets_in_tweet_js_is_read(tmp_path):
     assert len(by_id) == 4
     assert {post.author.handle for post in by_id.values()} == {"maple_carer_77"}
     assert report.skipped_total == 0
+
+
+def test_an_edited_tweet_is_one_post_under_its_first_versions_id(tmp_path):
+    items = json.loads(TWEETS.read_text().partition("=")[2])
+    first = items[0]["tweet"]
+    edit = {
+        **first,
+        "id": "1600000000000000109",
+        "id_str": "1600000000000000109",
+        "full_text": first["full_text"].replace("Tuesday", "Wednesday"),
+        "edit_info": {
+            "edit": {
+                "initialTweetId": first["id_str"],
+                "editControlInitial": {"editTweetIds": [first["id_str"], "1600000000000000109"]},
+            }
+        },
+    }
+    tweets = tmp_path / "tweets.js"
+    tweets.write_text("window.YTD.tweets.part0 = " + json.dumps([{"tweet": edit}]))
+
+    (post,) = read(tweets)[0].values()
+
+    assert post.platform_id == first["id_str"]  # the post the first version is stored as
+    assert "Wednesday" in post.text
+    assert post.url == "https://x.com/i/web/status/1600000000000000109"

@@ -70,6 +70,19 @@ def test_x_tweet(parsed):
     assert tweet.metrics.other == {"bookmarks": 2}
 
 
+def test_x_an_edited_tweet_is_one_post_under_its_first_versions_id():
+    record = records()[0]
+    first = record["data"]["rest_id"]
+    record["data"]["rest_id"] = record["data"]["legacy"]["id_str"] = "1876543210987654329"
+    record["data"]["edit_control"] = {
+        "initial_tweet_id": first,
+        "edit_control_initial": {"edit_tweet_ids": [first, "1876543210987654329"]},
+    }
+    (post,) = zeeschuimer.parse(record, Report())
+    assert post.platform_id == first
+    assert post.url == "https://x.com/i/web/status/1876543210987654329"
+
+
 def test_x_retweet_yields_the_original_and_a_repost_row(parsed):
     posts, _ = parsed
     original, repost = posts["1876500000000000000"], posts["1876600000000000000"]
