@@ -15,7 +15,9 @@ importer keeps the shorter key for the first message of a number it stores
 
 In a one-to-one chat the chat id is the other person's user id and the chat name is
 their name: the id is written "tg-user:<id>" so the pseudonymiser replaces it (with
-the same pseudonym their own messages get), and the name is not kept.
+the same pseudonym their own messages get), and the name is not kept. A private group's
+name may name its people too ("Jo's recovery circle"): its `community` is "private group
+<its number>", which tells groups apart and names no one.
 
 `date` is local time without a zone, so `date_unixtime` is used. Hashtags, mentions
 and links come from `text_entities`. Forwards keep their origin (`forwarded_from`, a
@@ -38,10 +40,13 @@ from socialgood.platforms.normalise import (
 NAME = "telegram"
 LABEL = "Telegram Desktop chat export (result.json)"
 PLATFORM = "telegram"
-MAPPER_VERSION = 2
+# 2: per-account message numbers keep two donors apart
+# 3: a private group is known by its number, not its name; bare-number senders
+MAPPER_VERSION = 3
 STREAM_KEYS = ("messages",)
 # Chat types whose id is a person's user id (Telegram Desktop's export names).
 PERSON_CHATS = {"personal_chat", "bot_chat", "saved_messages"}
+PRIVATE_GROUPS = {"private_group", "private_supergroup"}
 # Chat types whose message ids are counted per account, not per chat.
 ACCOUNT_NUMBERED_CHATS = PERSON_CHATS | {"private_group", "replies"}
 NOT_POSTS = {
@@ -94,6 +99,8 @@ def parse(record, report, line=None):
     chat_name = record.get("name")
     if record.get("type") in PERSON_CHATS:
         chat_id, chat_name = f"tg-user:{chat_id}", None
+    elif record.get("type") in PRIVATE_GROUPS:
+        chat_name = f"private group {str(chat_id).removeprefix('-')}"
     messages = record["messages"]
     times = None
     if record.get("type") in ACCOUNT_NUMBERED_CHATS:
@@ -176,7 +183,7 @@ def _post(message, chat_id, chat_name, times, report):
         platform="telegram",
         platform_id=key,
         created_at=created,
-        author=Person(id=message.get("from_id"), display_name=message.get("from") or None),
+        author=Person(id=_sender(message.get("from_id")), display_name=message.get("from") or None),
         text=text,
         kind="reply" if reply_id is not None else "post",
         reply_to=reply_to,
@@ -187,6 +194,16 @@ def _post(message, chat_id, chat_name, times, report):
         community=chat_name,
         raw=message,
     )
+
+
+def _sender(from_id):
+    """`from_id` as exports write it, "user<id>" (or "channel<id>"), also when a tool
+    wrote the bare number: one person, one pseudonym, as in their mentions."""
+    if isinstance(from_id, int) and not isinstance(from_id, bool):
+        return f"user{from_id}"
+    if isinstance(from_id, str) and from_id.isdigit():
+        return f"user{from_id}"
+    return from_id if isinstance(from_id, str) and from_id else None
 
 
 def _text(message):

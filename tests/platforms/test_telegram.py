@@ -31,7 +31,8 @@ def test_known_counts():
     assert sum(len(post.hashtags) for post in posts) == 3
     assert sum(len(post.mentions) for post in posts) == 2
     assert sum(len(post.media) for post in posts) == 3
-    assert all(post.community == "Example support group" for post in posts)
+    # A private group's name may name its people: it is known by its number.
+    assert all(post.community == "private group 1234567890" for post in posts)
 
 
 def test_text_entities_give_text_tags_mentions_and_links():
@@ -227,3 +228,13 @@ def test_a_message_without_a_message_number_is_skipped_plainly():
         "tg-user:700700700/41/1706781600"
     ]
     assert report.skipped == {"telegram: message without a message number": 1}
+
+
+def test_a_sender_written_as_a_bare_number_is_the_same_person_as_in_mentions():
+    export = json.loads(EXPORT.read_text())
+    messages = [m for m in export["messages"] if m["type"] == "message"][:3]
+    messages[0]["from_id"] = 9900001
+    messages[1]["from_id"] = "9900001"
+    messages[2]["from_id"] = "user9900001"
+    posts = list(telegram.parse({**export, "messages": messages}, Report()))
+    assert [post.author.id for post in posts] == ["user9900001"] * 3
