@@ -84,7 +84,8 @@ COMMON_NAMES = {
 }  # fmt: skip
 
 # 2: title rows passed over; dates as the file tells over a remembered order
-MAPPER_VERSION = 2
+# 3: ids typed as ="…" or '… to keep Excel from changing them are the plain ids
+MAPPER_VERSION = 3
 DELIMITERS = (",", ";", "\t", "|")
 # Rows above the column names that a table may start with: a title, notes, blank lines
 # (rows of fewer than two cells; the column names are at least a post's id and time).
@@ -367,7 +368,7 @@ def row_post(values, platform, zone, report, row_number, raw, order=DAY_FIRST):
         return None
     text = cell_text(values.get("text"))
     author = cell_text(values.get("author_handle")).lstrip("@")
-    reply_to = cell_text(values.get("reply_to")) or None
+    reply_to = unwrapped_id(cell_text(values.get("reply_to"))) or None
     kind = cell_text(values.get("kind")).lower()
     if kind not in KINDS:
         if kind:
@@ -426,7 +427,7 @@ def exact_id(value, report, row_number, required=True):
         value = None
         reason = lost
     else:
-        value = cell_text(value)
+        value = unwrapped_id(cell_text(value))
         reason = "row without an id" if not value else None
         if SCIENTIFIC.fullmatch(value):
             value, reason = None, lost
@@ -443,6 +444,16 @@ def exact_id(value, report, row_number, required=True):
     elif reason == lost:
         report.warn("author ids with digits lost, left empty")
     return None
+
+
+def unwrapped_id(value):
+    """An id as it was typed to keep a spreadsheet from changing it: ="1700…" (a
+    formula giving the text) and '1700… (text marked as such) are 1700…."""
+    if value.startswith('="') and value.endswith('"') and len(value) > 3:
+        return value[2:-1]
+    if value.startswith("'") and value[1:].isdigit():
+        return value[1:]
+    return value
 
 
 def _order_dependent(value):

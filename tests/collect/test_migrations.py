@@ -97,3 +97,44 @@ def test_mastodon_account_numbers_stored_in_uris_become_what_an_import_writes(wo
     assert stored.text[coding.start : coding.end] == "we need"
     again = import_files(world.project, [path])
     assert (again.imported, again.duplicates) == (0, 1)
+
+
+table_ids = importlib.import_module("socialgood.collect.migrations.0015_table_ids_unwrapped")
+
+
+def test_table_ids_stored_as_typed_for_excel_become_the_plain_ids(world, tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "id,created_at,text,reply_to\n"
+        "1700000000000000001,2024-02-01T10:00:00Z,first,\n"
+        "1700000000000000002,2024-02-01T11:00:00Z,second,1700000000000000001\n"
+        "1700000000000000003,2024-02-01T12:00:00Z,third,\n"
+    )
+    mapping = {
+        "platform_id": "id",
+        "created_at": "created_at",
+        "text": "text",
+        "reply_to": "reply_to",
+    }
+    import_files(world.project, [path], mapping=mapping, platform="x")
+    # As the mapper before version 3 stored them: as typed. The third is also stored
+    # plain (from JSON, say): it stays, and so does its typed copy.
+    for number in (1, 2, 3):
+        Post.objects.filter(platform_id=f"170000000000000000{number}").update(
+            platform_id=f'="170000000000000000{number}"'
+        )
+    Post.objects.filter(text="second").update(reply_to="'1700000000000000001")
+    copy = Post.objects.get(text="third")
+    copy.pk, copy.platform_id = None, "1700000000000000003"
+    copy.save()
+
+    table_ids.unwrap_table_ids(apps, None)
+
+    assert sorted(Post.objects.values_list("platform_id", "reply_to")) == [
+        ("1700000000000000001", None),
+        ("1700000000000000002", "1700000000000000001"),
+        ("1700000000000000003", None),
+        ('="1700000000000000003"', None),
+    ]
+    again = import_files(world.project, [path], mapping=mapping, platform="x")
+    assert (again.imported, again.duplicates) == (0, 3)

@@ -415,6 +415,29 @@ def write_xlsx(path, rows):
     workbook.save(path)
 
 
+def test_ids_written_to_keep_a_spreadsheet_from_changing_them_are_the_plain_ids(tmp_path):
+    # ="…" and '… are how people keep Excel from rounding long ids; as written, the
+    # same tweet imported from JSON too was stored twice.
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "id,author_id,created_at,text\n"
+        '"=""1700000000000000001""",="42",2024-02-01T10:00:00Z,first\n'
+        "'1700000000000000002,'42,2024-02-01T11:00:00Z,second\n"
+        "'tis,42,2024-02-01T12:00:00Z,a word with an apostrophe stays\n"
+    )
+    mapping = {"platform_id": "id", "author_id": "author_id", "created_at": "created_at"}
+
+    posts, report = read(path, mapping)
+
+    assert [post.platform_id for post in posts] == [
+        "1700000000000000001",
+        "1700000000000000002",
+        "'tis",
+    ]
+    assert [post.author.id for post in posts] == ["42", "42", "42"]
+    assert not report.skipped
+
+
 def test_xlsx_long_ids_as_text_and_as_numbers(tmp_path):
     path = tmp_path / "posts.xlsx"
     write_xlsx(
