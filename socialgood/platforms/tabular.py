@@ -670,8 +670,10 @@ def csv_rows(path, report=None):
     cell), is skipped and told to `report`, and reading goes on from the line after
     it; an empty row stands in its place, so later rows keep their numbers."""
     encoding = csv_encoding(path)
-    # Windows-1252 leaves five byte values undefined; show them rather than fail.
-    errors = "replace" if encoding == "cp1252" else "strict"
+    # Bytes that don't decode are shown as U+FFFD rather than end the import: the five
+    # byte values Windows-1252 leaves undefined, or a stray byte in a file whose mark
+    # says UTF-8 or UTF-16 (files without a mark are checked whole first).
+    errors = "replace"
     csv.field_size_limit(MAX_CELL_CHARS)
     with path.open(encoding=encoding, errors=errors, newline="") as text:
         delimiter = _delimiter(list(islice(text, 2 * MAX_TITLE_ROWS)))

@@ -1227,3 +1227,25 @@ def test_a_date_order_remembered_for_a_tables_columns_gives_way_to_the_files_own
     run = import_files(world.project, [open_file])
     assert run.report["files"][0]["dates"] == tabular.DAY_FIRST
     assert world.project.posts.get(platform_id="4").created_at.date().isoformat() == "2026-06-05"
+
+
+@pytest.mark.parametrize("where", ["header", "row"])
+def test_a_stray_byte_in_a_table_marked_utf8_costs_nothing_else(world, tmp_path, where):
+    # A UTF-8 mark, then one Latin-1 byte: it once ended the whole run (in the first
+    # rows) or the file ("a fault of socialgood's").
+    header = b"id,created_at,text" + (b",caf\xe9" if where == "header" else b",note")
+    rows = b"".join(
+        b"%d,2026-01-03 10:0%d,%s,\n" % (100 + n, n, b"caf\xe9 talk" if n == 3 else b"walk")
+        for n in range(5)
+    )
+    table = tmp_path / "posts.csv"
+    table.write_bytes(b"\xef\xbb\xbf" + header + b"\n" + rows)
+    other = bluesky_file(tmp_path / "other.jsonl", range(2))
+    mapping = {"platform_id": "id", "created_at": "created_at", "text": "text"}
+
+    run = import_files(world.project, [table, other], mapping=mapping, platform="x")
+
+    assert run.status == ImportRun.Status.DONE, run.message
+    assert Post.objects.filter(platform="x").count() == 5
+    assert Post.objects.filter(platform="bluesky").count() == 2
+    assert Post.objects.filter(platform_id="103", text="caf\ufffd talk").exists()
