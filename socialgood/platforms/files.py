@@ -989,11 +989,14 @@ def _document(first, stream, report, whole_document_bytes, member):
 
 _INVALID = object()
 # "\udc00" alone is valid JSON but no character (Python's json.dumps writes one for
-# text cut inside an emoji), and orjson refuses the whole record for it. Such an escape,
-# not after another backslash, nor half of a pair, is read as U+FFFD, as browsers show it.
-_LONE_SURROGATE = re.compile(
-    rb"(?<!\\)((?:\\\\)*)(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
-    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+# text cut inside an emoji), and orjson refuses the whole record for it. The escapes of
+# the UTF-16 halves are read in one pass, each escape after an even run of backslashes
+# (an odd one makes it text): a pair stays, a half alone is read as U+FFFD, as browsers
+# show it.
+_SURROGATE_ESCAPES = re.compile(
+    rb"(?<!\\)((?:\\\\)*)"
+    rb"(\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    rb"|\\u[dD][89a-fA-F][0-9a-fA-F]{2})"
 )
 
 
@@ -1010,7 +1013,12 @@ def _loads(data):
 
 
 def _without_lone_surrogates(data):
-    return _LONE_SURROGATE.sub(rb"\1\\ufffd", data)
+    return _SURROGATE_ESCAPES.sub(_lone_to_replacement, data)
+
+
+def _lone_to_replacement(match):
+    backslashes, escape = match.groups()
+    return match.group() if len(escape) == 12 else backslashes + rb"\ufffd"
 
 
 # The bytes an escape such as "\\ud83d" is made of.
@@ -1018,7 +1026,7 @@ _ESCAPE_BYTES = frozenset(b"\\uU0123456789abcdefABCDEF")
 
 
 class _Repaired:
-    """A read()-able stream with _LONE_SURROGATE escapes read as U+FFFD, for ijson,
+    """A read()-able stream with lone _SURROGATE_ESCAPES read as U+FFFD, for ijson,
     which ends a document at one. Each chunk ends after a byte that is no part of an
     escape, so no escape, run of backslashes or pair is split between two."""
 

@@ -541,13 +541,24 @@ def test_a_lone_half_of_an_emoji_in_a_streamed_export_keeps_every_message(tmp_pa
     assert not report.skipped
 
 
-def test_an_escaped_backslash_before_u_is_text_not_a_broken_character(tmp_path):
-    path = write_lines(tmp_path / "lines.jsonl", json.dumps({"text": "C:\\udc00 \ud83d"}).encode())
-    assert records(path)[0] == [{"text": "C:\\udc00 \ufffd"}]
+@pytest.mark.parametrize(
+    "text, read",
+    [
+        ("C:\\udc00 \ud83d", "C:\\udc00 \ufffd"),
+        # Text that looks like the first half of a pair does not make one.
+        ("C:\\ud83d\udc00", "C:\\ud83d\ufffd"),
+        ("한\udc00", "한\ufffd"),  # \ud55c is a letter, not half of a pair
+    ],
+)
+def test_an_escaped_backslash_before_u_is_text_not_a_broken_character(tmp_path, text, read):
+    path = write_lines(tmp_path / "lines.jsonl", json.dumps({"text": text}).encode())
+    assert records(path)[0] == [{"text": read}]
 
 
 @given(
-    texts=st.lists(st.text(alphabet=st.sampled_from("a\\u\ud83d\ude00\udc00😀d8"), max_size=12)),
+    texts=st.lists(
+        st.text(alphabet=st.sampled_from("a\\u\ud83d\ude00\udc00😀d83ec한"), max_size=12)
+    ),
     chunk=st.integers(min_value=1, max_value=40),
 )
 def test_broken_characters_are_read_alike_in_chunks_of_any_size(texts, chunk):
