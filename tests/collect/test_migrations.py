@@ -8,6 +8,7 @@ from django.apps import apps
 
 from socialgood.coding.models import Code, Coding
 from socialgood.collect.imports import import_files, load_directory, load_original, load_originals
+from socialgood.collect.ingest import raw_payload_purpose
 from socialgood.collect.models import PersonDirectory, PersonOriginals, Post, PostLink
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import pseudonym
@@ -116,16 +117,20 @@ def test_table_ids_stored_as_typed_for_excel_become_the_plain_ids(world, tmp_pat
         "text": "text",
         "reply_to": "reply_to",
     }
+    world.project.keep_raw = True  # a kept raw payload is bound to its post's id
+    world.project.save()
     import_files(world.project, [path], mapping=mapping, platform="x")
     # As the mapper before version 3 stored them: as typed. The third is also stored
     # plain (from JSON, say): it stays, and so does its typed copy.
-    for number in (1, 2, 3):
-        Post.objects.filter(platform_id=f"170000000000000000{number}").update(
-            platform_id=f'="170000000000000000{number}"'
-        )
+    key, project_id = world.project.secret_key, world.project.pk
+    for post in Post.objects.all():
+        raw = crypto.decrypt(key, post.raw_encrypted, raw_payload_purpose(project_id, post))
+        post.platform_id = f'="{post.platform_id}"'
+        post.raw_encrypted = crypto.encrypt(key, raw, raw_payload_purpose(project_id, post))
+        post.save()
     Post.objects.filter(text="second").update(reply_to="'1700000000000000001")
     copy = Post.objects.get(text="third")
-    copy.pk, copy.platform_id = None, "1700000000000000003"
+    copy.pk, copy.platform_id, copy.raw_encrypted = None, "1700000000000000003", None
     copy.save()
 
     table_ids.unwrap_table_ids(apps, None)
@@ -136,5 +141,8 @@ def test_table_ids_stored_as_typed_for_excel_become_the_plain_ids(world, tmp_pat
         ("1700000000000000003", None),
         ('="1700000000000000003"', None),
     ]
+    for post in Post.objects.exclude(platform_id__startswith="=").exclude(raw_encrypted=None):
+        raw = crypto.decrypt(key, post.raw_encrypted, raw_payload_purpose(project_id, post))
+        assert orjson.loads(raw)["text"] == post.text
     again = import_files(world.project, [path], mapping=mapping, platform="x")
     assert (again.imported, again.duplicates) == (0, 3)

@@ -1,38 +1,58 @@
 """Ids a table gave as ="1700…" or '1700… (typed so to keep Excel from changing them)
 become the plain ids imports now read, so the same post from JSON, or the same table
 imported again, is a duplicate as it should be. A post whose plain id is already
-stored (the same post, imported both ways) keeps its id, and stays a second post."""
+stored (the same post, imported both ways) keeps its id, and stays a second post. A
+kept raw payload is bound to its post's id: it is encrypted again for the new one."""
 
 from django.db import migrations
 from django.db.models import Q
 
-CHUNK = 2000
-
 
 def unwrap_table_ids(apps, schema_editor):
+    from socialgood.collect.ingest import raw_payload_purpose
     from socialgood.platforms.tabular import unwrapped_id
+    from socialgood.privacy import crypto
+    from socialgood.projects.models import master_key
 
+    Project = apps.get_model("projects", "Project")
     Post = apps.get_model("collect", "Post")
+    keys = {}
+
+    def key_of(project_id):
+        if project_id not in keys:
+            wrapped = Project.objects.values_list("wrapped_key", flat=True).get(pk=project_id)
+            keys[project_id] = crypto.unwrap_key(master_key(), bytes(wrapped))
+        return keys[project_id]
+
     wrapped = Q()
     for field in ("platform_id", "reply_to"):
         wrapped |= Q(**{f"{field}__startswith": '="'}) | Q(**{f"{field}__startswith": "'"})
-    posts = Post.objects.filter(wrapped, mapper__startswith="table/").order_by("pk")
-    rows = list(posts.values_list("pk", "project_id", "platform", "platform_id", "reply_to"))
-    for pk, project_id, platform, platform_id, reply_to in rows:
+    for post in Post.objects.filter(wrapped, mapper__startswith="table/").order_by("pk"):
         changed = {}
-        plain = unwrapped_id(platform_id)
-        taken = Post.objects.filter(project_id=project_id, platform=platform, platform_id=plain)
-        if plain != platform_id and not taken.exists():
+        if post.reply_to and unwrapped_id(post.reply_to) != post.reply_to:
+            changed["reply_to"] = unwrapped_id(post.reply_to)
+        plain = unwrapped_id(post.platform_id)
+        taken = Post.objects.filter(
+            project_id=post.project_id, platform=post.platform, platform_id=plain
+        )
+        if plain != post.platform_id and not taken.exists():
             changed["platform_id"] = plain
-        if reply_to and unwrapped_id(reply_to) != reply_to:
-            changed["reply_to"] = unwrapped_id(reply_to)
+            if post.raw_encrypted is not None:
+                key = key_of(post.project_id)
+                raw = crypto.decrypt(
+                    key, bytes(post.raw_encrypted), raw_payload_purpose(post.project_id, post)
+                )
+                post.platform_id = plain
+                purpose = raw_payload_purpose(post.project_id, post)
+                changed["raw_encrypted"] = crypto.encrypt(key, raw, purpose)
         if changed:
-            Post.objects.filter(pk=pk).update(**changed)
+            Post.objects.filter(pk=post.pk).update(**changed)
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("collect", "0014_side_rows_without_post_constraint"),
+        ("projects", "0003_privacy_settings"),
     ]
 
     operations = [
