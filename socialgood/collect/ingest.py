@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from socialgood.collect import search, tallies
+from socialgood.platforms.normalise import X_POST_URL
 from socialgood.privacy import crypto
 
 # Each commit writes every page the batch changed, and random inserts into the post
@@ -93,6 +94,9 @@ def store_posts(project, posts, *, mapper, import_run_id=None):
     withdrawn = _withdrawn(project, unique)
     for key in withdrawn:
         del unique[key]
+    for key in _stored_as_an_edit(project, unique):
+        del unique[key]
+        duplicates_in_batch += 1
     if not unique:
         return Counts(0, duplicates_in_batch, len(withdrawn))
 
@@ -141,6 +145,21 @@ def _withdrawn(project, unique):
         for (platform, platform_id), post in unique.items()
         if ("post", platform, platform_id) in gone or ("author", platform, post.author.id) in gone
     ]
+
+
+def _stored_as_an_edit(project, unique):
+    """The keys of the batch's edited X posts that are stored under a later version's
+    id: so they were before mapper version 3 keyed every version by its first."""
+    later = {}  # id of the version at hand -> key
+    for key, post in unique.items():
+        if key[0] == "x" and post.url and post.url.startswith(X_POST_URL):
+            version = post.url[len(X_POST_URL) :]
+            if version != post.platform_id:
+                later[version] = key
+    if not later:  # the usual case: no edits
+        return []
+    stored = project.posts.filter(platform="x", platform_id__in=list(later)).order_by()
+    return [later[version] for version in stored.values_list("platform_id", flat=True)]
 
 
 def refresh_statistics():

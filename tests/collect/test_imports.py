@@ -1249,3 +1249,29 @@ def test_a_stray_byte_in_a_table_marked_utf8_costs_nothing_else(world, tmp_path,
     assert Post.objects.filter(platform="x").count() == 5
     assert Post.objects.filter(platform="bluesky").count() == 2
     assert Post.objects.filter(platform_id="103", text="caf\ufffd talk").exists()
+
+
+def test_an_edited_tweet_stored_under_its_later_id_is_not_stored_again(world, tmp_path):
+    # Before mapper version 3 each version of a tweet was keyed by its own id; now all
+    # are one post under the first version's id.
+    page = {
+        "data": [
+            {"id": "200", "text": "fixed the typo", "author_id": "9", "conversation_id": "100",
+             "created_at": "2024-01-01T10:05:00.000Z", "edit_history_tweet_ids": ["100", "200"]},
+            {"id": "300", "text": "unedited", "author_id": "9", "conversation_id": "300",
+             "created_at": "2024-01-01T10:06:00.000Z", "edit_history_tweet_ids": ["300"]},
+        ],
+        "includes": {"users": [{"id": "9", "username": "quilla_m", "name": "Quilla M"}]},
+        "__twarc": {"url": "https://api.twitter.com/2/tweets/search/all", "version": "2.14.0"},
+    }  # fmt: skip
+    path = tmp_path / "page.jsonl"
+    path.write_text(json.dumps(page) + "\n")
+    first = import_files(world.project, [path])
+    assert sorted(Post.objects.values_list("platform_id", flat=True)) == ["100", "300"]
+    Post.objects.filter(platform_id="100").update(platform_id="200")  # as stored before
+    Post.objects.filter(platform_id="300").delete()
+
+    again = import_files(world.project, [path])
+
+    assert (first.imported, again.imported, again.duplicates) == (2, 1, 1)
+    assert sorted(Post.objects.values_list("platform_id", flat=True)) == ["200", "300"]
