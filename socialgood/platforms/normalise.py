@@ -39,6 +39,25 @@ def x_language(code):
 X_POST_URL = "https://x.com/i/web/status/"
 
 
+def id_text(value):
+    """An id as text (platforms send strings; some tools write numbers), else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) and value else None
+
+
+def newest_versions(posts):
+    """X posts, one per platform_id: of an edited tweet's versions (one post, under its
+    first version's id), the newest, whose own link holds the highest id."""
+    newest = {}
+    for post in posts:
+        version = post.url.removeprefix(X_POST_URL) if post.url else ""
+        kept = newest.get(post.platform_id)
+        if kept is None or (len(version), version) > (len(kept[0]), kept[0]):
+            newest[post.platform_id] = (version, post)
+    return [post for _, post in newest.values()]
+
+
 def x_post_url(post_id):
     return f"{X_POST_URL}{post_id}"
 

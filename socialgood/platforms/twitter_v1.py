@@ -12,7 +12,9 @@ from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import (
     SHAPE_ERRORS,
     hashtag,
+    id_text,
     link,
+    newest_versions,
     parse_twitter_date,
     unescape_entities,
     unique,
@@ -49,7 +51,7 @@ def parse(record, report, line=None):
         tweets = record
     else:
         tweets = [record]
-    seen = set()
+    found = []
     for tweet in tweets:
         if not _is_tweet(tweet):
             if isinstance(tweet, dict) and "delete" in tweet:
@@ -65,9 +67,9 @@ def parse(record, report, line=None):
         for post in posts:
             if post is None:
                 report.skip("twitter-v1: tweet without a usable date", line)
-            elif post.platform_id not in seen:
-                seen.add(post.platform_id)
-                yield post
+            else:
+                found.append(post)
+    yield from newest_versions(found)
 
 
 def _posts(tweet):
@@ -86,7 +88,7 @@ def first_version(tweet, tweet_id):
     else:
         history = tweet.get("edit_history")
         first = history.get("initial_tweet_id") if isinstance(history, dict) else None
-    return first if isinstance(first, str) and first else tweet_id
+    return id_text(first) or tweet_id
 
 
 def post_from_tweet(tweet, content):
@@ -107,11 +109,14 @@ def post_from_tweet(tweet, content):
     user = tweet["user"]
     tweet_id = tweet["id_str"]
     original = tweet.get("retweeted_status")
-    repost_of = original.get("id_str") if isinstance(original, dict) else None
+    repost_of = None
+    if isinstance(original, dict) and original.get("id_str"):
+        repost_of = first_version(original, original["id_str"])
     reply_to = tweet.get("in_reply_to_status_id_str")
     quote_of = tweet.get("quoted_status_id_str")
-    if quote_of is None and isinstance(tweet.get("quoted_status"), dict):
-        quote_of = tweet["quoted_status"].get("id_str")
+    quoted = tweet.get("quoted_status")
+    if isinstance(quoted, dict) and quoted.get("id_str"):  # the version quoted, at hand
+        quote_of = first_version(quoted, quoted["id_str"])
     handle = user.get("screen_name")
     lang = content.get("lang")
     return Post(

@@ -22,7 +22,9 @@ from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import (
     SHAPE_ERRORS,
     hashtag,
+    id_text,
     link,
+    newest_versions,
     parse_iso,
     unescape_entities,
     unique,
@@ -96,29 +98,28 @@ def parse(record, report, line=None):
         tweets_by_id = _by_key(includes.get("tweets"), "id")
         media_by_key = _by_key(includes.get("media"), "media_key")
     first_versions = _first_versions(tweets, tweets_by_id)
-    newest = {}  # platform_id -> (version, post)
+    posts = []
     for tweet in tweets:
         try:
-            posts = _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report)
+            posts += _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report)
         except SHAPE_ERRORS as error:
             report.skip(f"twarc2: malformed tweet ({type(error).__name__})", line)
-            continue
-        for post in posts:
-            version = str(post.raw["id"])
-            kept = newest.get(post.platform_id)
-            if kept is None or (len(version), version) > (len(kept[0]), kept[0]):
-                newest[post.platform_id] = (version, post)
-    for _, post in newest.values():
-        yield post
+    yield from newest_versions(posts)
 
 
 def _first_versions(tweets, tweets_by_id):
-    """{id of a later version: id of the first} for the edited tweets at hand."""
+    """{id of a later version: id of the first} for the edited tweets at hand: the
+    page's, its includes' and those a flattened line holds in its references."""
+    at_hand = [*tweets, *tweets_by_id.values()]
+    for tweet in tweets:
+        references = tweet.get("referenced_tweets") if isinstance(tweet, dict) else None
+        if isinstance(references, list):
+            at_hand += references
     first = {}
-    for tweet in (*tweets, *tweets_by_id.values()):
+    for tweet in at_hand:
         history = tweet.get("edit_history_tweet_ids") if isinstance(tweet, dict) else None
-        if isinstance(history, list) and len(history) > 1:
-            first.update((str(version), str(history[0])) for version in history[1:])
+        if isinstance(history, list) and len(history) > 1 and id_text(history[0]):
+            first.update((id_text(version), id_text(history[0])) for version in history[1:])
     return first
 
 
@@ -150,7 +151,7 @@ def _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report):
     original = None
     for reference in tweet.get("referenced_tweets") or ():
         ref_type = reference.get("type")
-        ref_id = reference.get("id")
+        ref_id = id_text(reference.get("id"))
         ref_id = first_versions.get(ref_id, ref_id)
         if ref_type == "retweeted":
             repost_of = ref_id
@@ -209,9 +210,8 @@ def _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report):
 
 def _first_version(tweet, tweet_id):
     history = tweet.get("edit_history_tweet_ids")
-    if isinstance(history, list) and history and isinstance(history[0], str) and history[0]:
-        return history[0]
-    return tweet_id
+    first = id_text(history[0]) if isinstance(history, list) and history else None
+    return first or tweet_id
 
 
 # The entity helpers use list comprehensions and skip empty lists: they run per tweet.

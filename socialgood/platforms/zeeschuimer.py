@@ -18,6 +18,7 @@ from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import (
     from_epoch,
     hashtag,
+    id_text,
     link,
     parse_twitter_date,
     unescape_entities,
@@ -98,11 +99,11 @@ def _first_version(tweet, tweet_id):
     control = tweet.get("edit_control")
     if not isinstance(control, dict):
         return tweet_id
-    first = control.get("initial_tweet_id")
+    first = id_text(control.get("initial_tweet_id"))
     versions = control.get("edit_tweet_ids")
     if not first and isinstance(versions, list) and versions:
-        first = versions[0]
-    return first if isinstance(first, str) and first else tweet_id
+        first = id_text(versions[0])
+    return first or tweet_id
 
 
 def x_post(tweet, report, line, retweeted=None):
@@ -124,9 +125,11 @@ def x_post(tweet, report, line, retweeted=None):
         source_legacy.get("entities") or {}
     )
     reply_to = legacy.get("in_reply_to_status_id_str")
-    quote_of = legacy.get("quoted_status_id_str") or (
-        (tweet.get("quoted_status_result") or {}).get("result") or {}
-    ).get("rest_id")
+    quoted_result = (tweet.get("quoted_status_result") or {}).get("result") or {}
+    quote_of = legacy.get("quoted_status_id_str") or quoted_result.get("rest_id")
+    quoted = x_tweet(quoted_result)
+    if quoted is not None and quoted.get("rest_id"):  # the version quoted, at hand
+        quote_of = _first_version(quoted, quoted["rest_id"])
     if retweeted is not None:
         kind = "repost"
     elif reply_to:
@@ -147,7 +150,7 @@ def x_post(tweet, report, line, retweeted=None):
         kind=kind,
         reply_to=reply_to,
         quote_of=quote_of,
-        repost_of=retweeted.get("rest_id") if retweeted is not None else None,
+        repost_of=_first_version(retweeted, retweeted.get("rest_id")) if retweeted else None,
         thread_root=legacy.get("conversation_id_str"),
         hashtags=unique(hashtag(tag["text"]) for tag in entities.get("hashtags") or []),
         mentions=tuple(

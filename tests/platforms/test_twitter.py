@@ -89,6 +89,34 @@ def test_twarc2_an_edited_tweet_is_one_post_its_newest_version_and_replies_find_
     assert [post.text for post in twitter_v2.parse(page, Report())] == [posts[0].text]
 
 
+def test_x_reposts_and_quotes_of_an_edited_tweet_name_the_post_it_is_stored_as():
+    edited = {"id": "200", "text": "fixed", "author_id": "9", "created_at": "2024-01-01T10:05:00Z",
+              "edit_history_tweet_ids": [100, 200]}  # fmt: skip
+    # A flattened line holds the tweet it retweets in its reference.
+    flattened = {"id": "300", "text": "RT @q: fixed", "author_id": "8",
+                 "created_at": "2024-01-01T11:00:00Z",
+                 "referenced_tweets": [{"type": "retweeted", **edited}]}  # fmt: skip
+    posts = {post.platform_id: post for post in twitter_v2.parse(flattened, Report())}
+    assert set(posts) == {"300", "100"} and posts["300"].repost_of == "100"
+    reply = {**flattened, "referenced_tweets": [{"type": "replied_to", "id": 200}]}
+    page = {"data": [edited, reply], "includes": {}}
+    assert [post.reply_to for post in twitter_v2.parse(page, Report())] == [None, "100"]
+
+    def v1(number, text, **fields):
+        return {"id_str": number, "full_text": text, "created_at": "Mon Jan 01 10:00:00 +0000 2024",
+                "user": {"id_str": "9", "screen_name": "q"}, **fields}  # fmt: skip
+
+    later = v1("200", "fixed", edit_history={"initial_tweet_id": "100"})
+    retweet = v1("300", "RT @q: fixed", retweeted_status=later)
+    quote = v1("400", "see this", quoted_status_id_str="200", quoted_status=later)
+    posts = {post.platform_id: post for post in twitter_v1.parse([retweet, quote], Report())}
+    assert (posts["300"].repost_of, posts["400"].quote_of) == ("100", "100")
+    # Of two versions in one record, the newest is kept, in either order.
+    first = v1("100", "fxied")
+    for record in ([first, later], [later, first]):
+        assert [post.text for post in twitter_v1.parse(record, Report())] == ["fixed"]
+
+
 def test_twarc2_retweet_takes_the_full_text_of_the_original():
     by_id, _, _ = read("twarc2/search.jsonl", twitter_v2)
     retweet = by_id["1002"]

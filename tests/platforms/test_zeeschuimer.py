@@ -83,6 +83,16 @@ def test_x_an_edited_tweet_is_one_post_under_its_first_versions_id():
     assert post.url == "https://x.com/i/web/status/1876543210987654329"
 
 
+def test_x_a_retweet_of_an_edited_tweet_names_the_post_it_is_stored_as():
+    record = records()[1]
+    original = record["data"]["legacy"]["retweeted_status_result"]["result"]
+    first = original["rest_id"]
+    original["rest_id"] = original["legacy"]["id_str"] = "1876500000000000009"
+    original["edit_control"] = {"initial_tweet_id": first}
+    [original_post, repost] = zeeschuimer.parse(record, Report())
+    assert original_post.platform_id == repost.repost_of == first
+
+
 def test_x_retweet_yields_the_original_and_a_repost_row(parsed):
     posts, _ = parsed
     original, repost = posts["1876500000000000000"], posts["1876600000000000000"]
