@@ -186,8 +186,15 @@ _AT_URI = re.compile(rf"((?i:at)://)({_DOMAIN})")
 _BSKY_SOCIAL_HANDLE = re.compile(
     r"(?<![\w.\-@])(?i:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.bsky\.social)(?![\w\-@])"
 )
-# A link inside a link, percent-encoded (redirects, archives, share buttons: ?url=https%3A%2F%2F…).
-_ENCODED_URL = re.compile(r"(?i:https?%3a%2f%2f)[A-Za-z0-9%._~!$'()*+,;=:@\-]+")
+# Bluesky's own sites under bsky.social, not people.
+BSKY_SOCIAL_SITES = frozenset({"www", "status", "blog", "docs"})
+# A link inside a link, percent-encoded, once or twice (share buttons, redirects,
+# archives: ?url=https%3A%2F%2F…); what it ends with is read as the prose's.
+_ENCODED_URL = re.compile(
+    r"(?i:https?%(?:25)?3a%(?:25)?2f%(?:25)?2f)[A-Za-z0-9%._~!$'()*+,;=:@\-]*[A-Za-z0-9%_~$+=@\-]"
+)
+# What encodeURIComponent leaves as it is, besides letters, digits and "-_.".
+_URI_COMPONENT_SAFE = "!~*'()"
 # Sites whose first path segment (or t.me/s/<name>, instagram.com/stories/<name>) is a
 # user name, with the paths that are not.
 _NAME_FIRST_URL = re.compile(
@@ -214,19 +221,24 @@ NOT_NAMES = {
         "l.php dialog plugins policies privacy business ads tr video.php stories people".split()
     ),
     "vk": frozenset(
-        "feed im friends groups search music video clips apps games services settings "
-        "support terms privacy about login join blog dev press jobs away.php".split()
+        "feed im friends groups search music video videos clips apps games services settings "
+        "support terms privacy about login join blog dev press jobs away.php share.php share "
+        "docs pages page notes market legal help mail audio audios photos albums".split()
     ),
 }
-# VK's pages of things, not people: wall123_456, photo-1_2, club123, public123, ...
+# VK's communities (club123, public123) are not people; its things are numbered by their
+# owner, a person unless the number is negative (a community): wall123_45, photo123_678.
+_VK_COMMUNITY = re.compile(r"(?:club|public|event|app)[0-9]+")
 _VK_THING = re.compile(
-    r"(?:wall|video|photo|audio|album|topic|board|doc|market|story|clip|club|public|event|app)"
-    r"-?[0-9]"
+    r"(wall|photo|video|audio|album|topic|board|doc|market|product|story|clip|note|page|poll)"
+    r"([0-9]+)((?:_[0-9]+)?)"
 )
 # LinkedIn's profiles are mostly the person's own name: linkedin.com/in/<first-last-…>
-# (and the older /pub/<first-last>/…), in any country's subdomain.
+# (the older /pub/<first-last>/…, the mobile site's /mwlite/in/…), and a post's link
+# starts with its author's: linkedin.com/posts/<first-last-…>_<words>-activity-….
 _LINKEDIN_URL = re.compile(
-    r"(?<![\w.\-])((?i:(?:[a-z]{2,3}\.)?linkedin\.com/(?:in|pub)/))([\w%\-]+(?<![.\-]))"
+    r"(?<![\w.\-])((?i:(?:[a-z]{2,3}\.|mobile\.)?linkedin\.com/(?:mwlite/)?(?:in|pub|(posts))/))"
+    r"([\w%\-]+?)(?(2)_|(?<![.\-])(?![\w%\-]))"
 )
 _TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})")
 # Facebook's people by their number: profile.php?id=, people/<their name>/<id>, and a
@@ -720,7 +732,7 @@ class Pseudonymiser:
             value = _DID.sub(self._did, value)
         if "tg-user:" in value:  # written by platforms.telegram, in lower case
             value = _TELEGRAM_USER.sub(self._telegram_user, value)
-        if "%2" in value and "%2f" in value.lower():
+        if "%2" in value and ("%2f" in value.lower() or "%252f" in value.lower()):
             value = _ENCODED_URL.sub(self._encoded_url, value)
         if ".bsky.social" in value:
             value = _BSKY_SOCIAL_HANDLE.sub(self._bsky_social_handle, value)
@@ -777,7 +789,7 @@ class Pseudonymiser:
         if "vk.com/" in low:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
         if "linkedin.com/" in low:
-            value = _LINKEDIN_URL.sub(lambda match: self._handle_url(match, "linkedin"), value)
+            value = _LINKEDIN_URL.sub(self._linkedin_url, value)
         if "tg://" in low:
             value = _TELEGRAM_RESOLVE.sub(lambda match: self._handle_url(match, "telegram"), value)
         return value
@@ -798,11 +810,25 @@ class Pseudonymiser:
     def _encoded_url(self, match):
         inner = unquote(match.group())
         rewritten = self._urls(inner)
-        return match.group() if rewritten == inner else quote(rewritten, safe="")
+        if rewritten == inner:
+            return match.group()
+        return quote(rewritten, safe=_URI_COMPONENT_SAFE)
 
     def _bsky_social_handle(self, match):
+        handle = match.group().lower()
+        if handle.partition(".")[0] in BSKY_SOCIAL_SITES:
+            return match.group()
         self.stats.urls_rewritten += 1
-        return self._handle("bluesky", match.group().lower())
+        return self._handle("bluesky", handle)
+
+    def _linkedin_url(self, match):
+        # The name as LinkedIn shows it: "j%C3%B6rg-…" and "jörg-…" are one person.
+        name = unquote(match[3])
+        if is_pseudonym(name):
+            return match.group()
+        self.stats.urls_rewritten += 1
+        end = "_" if match[2] else ""
+        return match[1] + self._handle("linkedin", name.lower()) + end
 
     def _x_user_id_url(self, match):
         self.stats.urls_rewritten += 1
@@ -827,8 +853,13 @@ class Pseudonymiser:
         name = name[: len(name) - dots]
         if not name or is_pseudonym(name) or name.lower() in NOT_NAMES[family]:
             return match.group()
-        if family == "vk" and _VK_THING.match(name.lower()):
-            return match.group()
+        if family == "vk":
+            if _VK_COMMUNITY.fullmatch(name.lower()):
+                return match.group()
+            if thing := _VK_THING.fullmatch(name.lower()):  # the owner is a person
+                kind, owner, number = thing.groups()
+                self.stats.urls_rewritten += 1
+                return before + kind + self._handle("vk", f"id{owner}") + number + "." * dots
         self.stats.urls_rewritten += 1
         return before + self._handle(family, name.lower()) + "." * dots
 

@@ -714,6 +714,20 @@ def x_id(number):
             "linkedin.com/in/{li}/, https://de.linkedin.com/pub/{li_pub}/1/2/3",
         ),
         ("x", "vk.com/gareth_demo and vk.com/id1234.", "vk.com/{vk} and vk.com/{vkid}."),
+        # A person's things are numbered by them; a community's number is negative.
+        (
+            "x",
+            "vk.com/wall1234_5, vk.com/photo1234_6 and vk.com/app1e_lover",
+            "vk.com/wall{vkid}_5, vk.com/photo{vkid}_6 and vk.com/{apple}",
+        ),  # fmt: skip
+        (
+            "x",
+            "linkedin.com/posts/fenna-demoperson_respite-activity-712-x "
+            "mobile.linkedin.com/in/fenna-demoperson linkedin.com/mwlite/in/j%C3%B6rg-m "
+            "linkedin.com/in/jörg-m",
+            "linkedin.com/posts/{li_pub}_respite-activity-712-x "
+            "mobile.linkedin.com/in/{li_pub} linkedin.com/mwlite/in/{jorg} linkedin.com/in/{jorg}",
+        ),
     ],
 )
 def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, text, expected):
@@ -735,6 +749,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "li_pub": pseudonym(KEY, "linkedin", "@fenna-demoperson"),
         "vk": pseudonym(KEY, "vk", "@gareth_demo"),
         "vkid": pseudonym(KEY, "vk", "@id1234"),
+        "apple": pseudonym(KEY, "vk", "@app1e_lover"),
+        "jorg": pseudonym(KEY, "linkedin", "@jörg-m"),
     }
     assert stored.text == expected.format(**names)
 
@@ -747,6 +763,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "facebook.com/groups/123 and facebook.com/sharer.php?u=x",
         "linkedin.com/company/carers-trust and linkedin.com/jobs/view/123",
         "vk.com/wall-123_456, vk.com/club123, vk.com/photo-1_2 and vk.com/feed",
+        "vk.com/share.php?url=example.org and vk.com/app123",
+        "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
         "write to ana@example.org",  # scrubbed as a contact, not taken for a mention
@@ -983,6 +1001,11 @@ def test_a_profile_link_inside_an_encoded_link_or_as_a_host_loses_the_person():
     # Links with nobody inside stay as they are.
     plain = "https://example.org/share?u=https%3A%2F%2Fexample.com%2Frespite"
     assert Pseudonymiser(KEY).apply(post("x", Person(id="1"), text=plain)).text == plain
+    # Encoded twice, and followed by the sentence's comma, which stays as it is.
+    text = "share https%253A%252F%252Fx.com%252Fzquser, then https%3A%2F%2Fx.com%2Fzquser."
+    stored = Pseudonymiser(KEY).apply(post("x", Person(id="1"), text=text)).text
+    x = x_id("@zquser")
+    assert stored == f"share https%253A%252F%252Fx.com%252F{x}, then https%3A%2F%2Fx.com%2F{x}."
 
 
 def test_a_mastodon_account_number_in_a_uri_is_replaced_like_a_name():
