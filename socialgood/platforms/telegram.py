@@ -16,8 +16,9 @@ importer keeps the shorter key for the first message of a number it stores
 In a one-to-one chat the chat id is the other person's user id and the chat name is
 their name: the id is written "tg-user:<id>" so the pseudonymiser replaces it (with
 the same pseudonym their own messages get), and the name is not kept. A private group's
-name may name its people too ("Jo's recovery circle"): its `community` is "private group
-<its number>", which tells groups apart and names no one.
+or channel's name may name its people too ("Jo's recovery circle"): its `community` is
+"private group <its number>" ("private channel …"), which tells chats apart and names
+no one.
 
 `date` is local time without a zone, so `date_unixtime` is used. Hashtags, mentions
 and links come from `text_entities`. Forwards keep their origin (`forwarded_from`, a
@@ -46,7 +47,11 @@ MAPPER_VERSION = 3
 STREAM_KEYS = ("messages",)
 # Chat types whose id is a person's user id (Telegram Desktop's export names).
 PERSON_CHATS = {"personal_chat", "bot_chat", "saved_messages"}
-PRIVATE_GROUPS = {"private_group", "private_supergroup"}
+# Chats whose name may name their people: known by their number instead.
+PRIVATE_CHATS = {
+    "private_group": "private group", "private_supergroup": "private group",
+    "private_channel": "private channel",
+}  # fmt: skip
 # Chat types whose message ids are counted per account, not per chat.
 ACCOUNT_NUMBERED_CHATS = PERSON_CHATS | {"private_group", "replies"}
 NOT_POSTS = {
@@ -99,8 +104,8 @@ def parse(record, report, line=None):
     chat_name = record.get("name")
     if record.get("type") in PERSON_CHATS:
         chat_id, chat_name = f"tg-user:{chat_id}", None
-    elif record.get("type") in PRIVATE_GROUPS:
-        chat_name = f"private group {str(chat_id).removeprefix('-')}"
+    elif record.get("type") in PRIVATE_CHATS:
+        chat_name = f"{PRIVATE_CHATS[record['type']]} {str(chat_id).removeprefix('-')}"
     messages = record["messages"]
     times = None
     if record.get("type") in ACCOUNT_NUMBERED_CHATS:

@@ -238,3 +238,17 @@ def test_a_sender_written_as_a_bare_number_is_the_same_person_as_in_mentions():
     messages[2]["from_id"] = "user9900001"
     posts = list(telegram.parse({**export, "messages": messages}, Report()))
     assert [post.author.id for post in posts] == ["user9900001"] * 3
+
+
+@pytest.mark.parametrize(
+    "kind, community",
+    [
+        ("private_group", "private group 1234567890"),
+        ("private_channel", "private channel 1234567890"),
+        ("public_supergroup", "Example support group"),
+        ("public_channel", "Example support group"),
+    ],
+)
+def test_only_public_chats_are_known_by_their_name(kind, community):
+    export = {**json.loads(EXPORT.read_text()), "type": kind}
+    assert {post.community for post in telegram.parse(export, Report())} == {community}
