@@ -94,7 +94,7 @@ def store_posts(project, posts, *, mapper, import_run_id=None):
     withdrawn = _withdrawn(project, unique)
     for key in withdrawn:
         del unique[key]
-    for key in _stored_as_an_edit(project, unique):
+    for key in [*_stored_as_an_edit(project, unique), *_stored_as_a_repost(project, unique)]:
         del unique[key]
         duplicates_in_batch += 1
     if not unique:
@@ -160,6 +160,32 @@ def _stored_as_an_edit(project, unique):
         return []
     stored = project.posts.filter(platform="x", platform_id__in=list(later)).order_by()
     return [later[version] for version in stored.values_list("platform_id", flat=True)]
+
+
+def _stored_as_a_repost(project, unique):
+    """The keys of the batch's Bluesky reposts that are stored under their other key.
+
+    A repost is known by its record's uri, but feeds saved before late 2024 don't give
+    it: platforms.bluesky then writes "<post>#repost-by-<reposter>". The same repost
+    from both (an old feed and Jetstream, say) is one: the same person and post.
+    """
+    by_record, by_pair = {}, {}
+    for key, post in unique.items():
+        if key[0] == "bluesky" and post.kind == "repost" and post.repost_of:
+            if key[1].endswith(f"#repost-by-{post.author.id}"):
+                by_pair[(post.author.id, post.repost_of)] = key
+            else:
+                by_record[f"{post.repost_of}#repost-by-{post.author.id}"] = key
+    gone = []
+    if by_record:  # the usual case: a lookup by the unique index
+        stored = project.posts.filter(platform="bluesky", platform_id__in=list(by_record))
+        gone += [by_record[key] for key in stored.order_by().values_list("platform_id", flat=True)]
+    if by_pair:  # old feeds only
+        authors = {author for author, _ in by_pair}
+        stored = project.posts.filter(platform="bluesky", kind="repost", author__in=authors)
+        pairs = stored.order_by().values_list("author", "repost_of")
+        gone += [by_pair[pair] for pair in pairs if pair in by_pair]
+    return gone
 
 
 def refresh_statistics():

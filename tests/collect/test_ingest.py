@@ -259,3 +259,32 @@ def test_merging_the_index_keeps_search_working(world):
 
     assert search_posts(world.project, "respite").count() == 1
     assert not search_posts(world.project, "walk").exists()
+
+
+@pytest.mark.parametrize("first", ["old feed", "record"])
+def test_one_bluesky_repost_from_an_old_feed_and_from_its_record_is_one_post(world, first):
+    # Feeds saved before late 2024 don't give the repost record's uri (platforms.bluesky).
+    subject = "at://user-00000000000000a1/app.bsky.feed.post/3kaaa"
+    repost = ParsedPost(
+        platform="bluesky",
+        platform_id="at://user-00000000000000b2/app.bsky.feed.repost/3krep",
+        created_at=WHEN,
+        author=BO,
+        kind="repost",
+        repost_of=subject,
+    )
+    from_old_feed = msgspec.structs.replace(repost, platform_id=f"{subject}#repost-by-{BO.id}")
+    other = msgspec.structs.replace(
+        repost, platform_id="at://user-00000000000000b2/app.bsky.feed.repost/3kzzz",
+        repost_of=subject.replace("3kaaa", "3kbbb"),
+    )  # fmt: skip
+    batches = (
+        [[from_old_feed], [repost, other]]
+        if first == "old feed"
+        else [[repost], [from_old_feed, other]]
+    )
+
+    counts = [ingest.store_posts(world.project, batch, mapper="bluesky/1") for batch in batches]
+
+    assert [tuple(c[:2]) for c in counts] == [(1, 0), (1, 1)]
+    assert Post.objects.filter(project=world.project, kind="repost").count() == 2
