@@ -51,11 +51,15 @@ def newest_versions(posts):
     first version's id), the newest, whose own link holds the highest id."""
     newest = {}
     for post in posts:
-        version = post.url.removeprefix(X_POST_URL) if post.url else ""
-        kept = newest.get(post.platform_id)
-        if kept is None or (len(version), version) > (len(kept[0]), kept[0]):
-            newest[post.platform_id] = (version, post)
-    return [post for _, post in newest.values()]
+        kept = newest.setdefault(post.platform_id, post)
+        if kept is not post and _version(post) > _version(kept):
+            newest[post.platform_id] = post
+    return list(newest.values())
+
+
+def _version(post):
+    version = post.url.removeprefix(X_POST_URL) if post.url else ""
+    return len(version), version
 
 
 def x_post_url(post_id):

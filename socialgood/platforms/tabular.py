@@ -669,11 +669,9 @@ def csv_rows(path, report=None):
     or a quote opened and never closed (which would take the rest of the file as one
     cell), is skipped and told to `report`, and reading goes on from the line after
     it; an empty row stands in its place, so later rows keep their numbers."""
-    encoding = csv_encoding(path)
-    # Bytes that don't decode are shown as U+FFFD rather than end the import: the five
-    # byte values Windows-1252 leaves undefined, or a stray byte in a file whose mark
-    # says UTF-8 or UTF-16 (files without a mark are checked whole first).
-    errors = "replace"
+    encoding, errors = csv_encoding(path)
+    if errors == WINDOWS_1252_WITHIN and report is not None:
+        report.warn(NOT_ALL_UTF8)
     csv.field_size_limit(MAX_CELL_CHARS)
     with path.open(encoding=encoding, errors=errors, newline="") as text:
         delimiter = _delimiter(list(islice(text, 2 * MAX_TITLE_ROWS)))
@@ -748,24 +746,43 @@ def _quote_left_open(path, encoding, errors, delimiter, start):
 
 
 def csv_encoding(path):
-    """UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode text"), else
-    Windows-1252, which Excel writes in the West.
+    """(encoding, errors) to read a CSV file with: UTF-8 (with or without BOM), UTF-16
+    with a BOM (Excel's "Unicode text"), else Windows-1252, which Excel writes in the West.
 
     The whole file is checked, in chunks: one stray byte deep in a large export
-    would otherwise stop the import halfway.
+    would otherwise stop the import halfway. A file marked UTF-8 whose bytes aren't all
+    UTF-8 (rows pasted from another file, a tool that marks what it doesn't write) is
+    read as UTF-8 with the bytes that aren't read as Windows-1252; bytes that decode as
+    nothing at all are shown as U+FFFD, never fatal.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as binary:
         head = binary.read(3)
-        if head == codecs.BOM_UTF8:
-            return "utf-8-sig"
         if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            return "utf-16"
-        binary.seek(0)
+            return "utf-16", "replace"
+        marked = head == codecs.BOM_UTF8
+        if not marked:
+            binary.seek(0)
         try:
             while chunk := binary.read(CHUNK_BYTES):
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8"
+            return ("utf-8-sig", WINDOWS_1252_WITHIN) if marked else ("cp1252", "replace")
+    return ("utf-8-sig" if marked else "utf-8"), "strict"
+
+
+def _as_windows_1252(error):
+    """A codecs error handler: the bytes that aren't UTF-8, read as Windows-1252."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    undecoded = error.object[error.start : error.end]
+    return undecoded.decode("cp1252", errors="replace"), error.end
+
+
+WINDOWS_1252_WITHIN = "socialgood-windows-1252-within"
+codecs.register_error(WINDOWS_1252_WITHIN, _as_windows_1252)
+NOT_ALL_UTF8 = (
+    "the file says it is UTF-8 but not all of it is: the characters that aren't were "
+    "read as Windows-1252 (Western European); check accented letters in what was imported"
+)

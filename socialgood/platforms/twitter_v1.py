@@ -88,7 +88,7 @@ def first_version(tweet, tweet_id):
     else:
         history = tweet.get("edit_history")
         first = history.get("initial_tweet_id") if isinstance(history, dict) else None
-    return id_text(first) or tweet_id
+    return id_text(first) or id_text(tweet_id) or tweet_id
 
 
 def post_from_tweet(tweet, content):

@@ -119,7 +119,8 @@ def _first_versions(tweets, tweets_by_id):
     for tweet in at_hand:
         history = tweet.get("edit_history_tweet_ids") if isinstance(tweet, dict) else None
         if isinstance(history, list) and len(history) > 1 and id_text(history[0]):
-            first.update((id_text(version), id_text(history[0])) for version in history[1:])
+            versions = filter(None, map(id_text, history[1:]))
+            first.update((version, id_text(history[0])) for version in versions)
     return first
 
 
@@ -156,7 +157,7 @@ def _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report):
         if ref_type == "retweeted":
             repost_of = ref_id
             # flattened output inlines the tweet in the reference itself
-            original = tweets_by_id.get(reference.get("id")) or (
+            original = tweets_by_id.get(id_text(reference.get("id"))) or (
                 reference if "text" in reference else None
             )
         elif ref_type == "replied_to":
@@ -211,7 +212,7 @@ def _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report):
 def _first_version(tweet, tweet_id):
     history = tweet.get("edit_history_tweet_ids")
     first = id_text(history[0]) if isinstance(history, list) and history else None
-    return first or tweet_id
+    return first or id_text(tweet_id) or tweet_id
 
 
 # The entity helpers use list comprehensions and skip empty lists: they run per tweet.

@@ -103,7 +103,7 @@ def _first_version(tweet, tweet_id):
     versions = control.get("edit_tweet_ids")
     if not first and isinstance(versions, list) and versions:
         first = id_text(versions[0])
-    return first or tweet_id
+    return first or id_text(tweet_id) or tweet_id
 
 
 def x_post(tweet, report, line, retweeted=None):

@@ -223,12 +223,19 @@ NOT_NAMES = {
     "vk": frozenset(
         "feed im friends groups search music video videos clips apps games services settings "
         "support terms privacy about login join blog dev press jobs away.php share.php share "
-        "docs pages page notes market legal help mail audio audios photos albums".split()
+        "docs pages page notes market legal help mail audio audios photos albums public event "
+        "stickers app clubs".split()
     ),
 }
 # VK's communities (club123, public123) are not people; its things are numbered by their
 # owner, a person unless the number is negative (a community): wall123_45, photo123_678.
 _VK_COMMUNITY = re.compile(r"(?:club|public|event|app)[0-9]+")
+# ... also opened over another page (vk.com/feed?w=wall123_45), and people by their
+# number in a query (im?sel=123, friends?id=123).
+_VK_QUERY = re.compile(
+    r"([?&](?:w|z)=(?:wall|photo|video|audio|album|story|clip|note|market|product|topic|poll"
+    r"|doc))([0-9]+)(?=_)|([?&](?:sel|id)=)([0-9]+)(?![\w\-])"
+)
 _VK_THING = re.compile(
     r"(wall|photo|video|audio|album|topic|board|doc|market|product|story|clip|note|page|poll)"
     r"([0-9]+)((?:_[0-9]+)?)"
@@ -236,9 +243,10 @@ _VK_THING = re.compile(
 # LinkedIn's profiles are mostly the person's own name: linkedin.com/in/<first-last-…>
 # (the older /pub/<first-last>/…, the mobile site's /mwlite/in/…), and a post's link
 # starts with its author's: linkedin.com/posts/<first-last-…>_<words>-activity-….
+# (An organisation's post link is written the same way: its name goes too.)
 _LINKEDIN_URL = re.compile(
-    r"(?<![\w.\-])((?i:(?:[a-z]{2,3}\.|mobile\.)?linkedin\.com/(?:mwlite/)?(?:in|pub|(posts))/))"
-    r"([\w%\-]+?)(?(2)_|(?<![.\-])(?![\w%\-]))"
+    r"(?<![\w.\-])((?i:(?:[a-z]{2,3}\.|mobile\.)?linkedin\.com/)"
+    r"(?:(?i:(?:mwlite/)?(?:in|pub)/)([\w%\-]*[\w%])|(?i:posts/)([\w%\-]+?)(?=_)))"
 )
 _TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})")
 # Facebook's people by their number: profile.php?id=, people/<their name>/<id>, and a
@@ -788,6 +796,8 @@ class Pseudonymiser:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
         if "vk.com/" in low:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
+            if "?" in value:
+                value = _VK_QUERY.sub(self._vk_query, value)
         if "linkedin.com/" in low:
             value = _LINKEDIN_URL.sub(self._linkedin_url, value)
         if "tg://" in low:
@@ -821,14 +831,20 @@ class Pseudonymiser:
         self.stats.urls_rewritten += 1
         return self._handle("bluesky", handle)
 
+    def _vk_query(self, match):
+        before, owner = (match[1], match[2]) if match[1] else (match[3], match[4])
+        self.stats.urls_rewritten += 1
+        return before + self._handle("vk", f"id{owner}")
+
     def _linkedin_url(self, match):
         # The name as LinkedIn shows it: "j%C3%B6rg-…" and "jörg-…" are one person.
-        name = unquote(match[3])
+        written = match[2] or match[3]
+        name = unquote(written)
         if is_pseudonym(name):
             return match.group()
         self.stats.urls_rewritten += 1
-        end = "_" if match[2] else ""
-        return match[1] + self._handle("linkedin", name.lower()) + end
+        before = match.group()[: len(match.group()) - len(written)]
+        return before + self._handle("linkedin", name.lower())
 
     def _x_user_id_url(self, match):
         self.stats.urls_rewritten += 1

@@ -1231,8 +1231,8 @@ def test_a_date_order_remembered_for_a_tables_columns_gives_way_to_the_files_own
 
 @pytest.mark.parametrize("where", ["header", "row"])
 def test_a_stray_byte_in_a_table_marked_utf8_costs_nothing_else(world, tmp_path, where):
-    # A UTF-8 mark, then one Latin-1 byte: it once ended the whole run (in the first
-    # rows) or the file ("a fault of socialgood's").
+    # A UTF-8 mark, then one Windows-1252 byte: it once ended the whole run (in the
+    # first rows) or the file ("a fault of socialgood's").
     header = b"id,created_at,text" + (b",caf\xe9" if where == "header" else b",note")
     rows = b"".join(
         b"%d,2026-01-03 10:0%d,%s,\n" % (100 + n, n, b"caf\xe9 talk" if n == 3 else b"walk")
@@ -1248,7 +1248,9 @@ def test_a_stray_byte_in_a_table_marked_utf8_costs_nothing_else(world, tmp_path,
     assert run.status == ImportRun.Status.DONE, run.message
     assert Post.objects.filter(platform="x").count() == 5
     assert Post.objects.filter(platform="bluesky").count() == 2
-    assert Post.objects.filter(platform_id="103", text="caf\ufffd talk").exists()
+    # Read as the Windows-1252 it was, and said so.
+    assert Post.objects.filter(platform_id="103", text="café talk").exists()
+    assert tabular.NOT_ALL_UTF8 in run.report["warnings"]
 
 
 def test_an_edited_tweet_stored_under_its_later_id_is_not_stored_again(world, tmp_path):

@@ -146,3 +146,21 @@ def test_table_ids_stored_as_typed_for_excel_become_the_plain_ids(world, tmp_pat
         assert orjson.loads(raw)["text"] == post.text
     again = import_files(world.project, [path], mapping=mapping, platform="x")
     assert (again.imported, again.duplicates) == (0, 3)
+
+
+def test_a_table_id_whose_payload_is_bound_to_another_id_keeps_its_id(world, tmp_path):
+    # A 600-character id was cut to 500 when stored, its payload bound to the whole.
+    path = tmp_path / "posts.csv"
+    path.write_text("id,created_at,text\n1700000000000000001,2024-02-01T10:00:00Z,first\n")
+    world.project.keep_raw = True
+    world.project.save()
+    import_files(world.project, [path], mapping={"platform_id": "id", "created_at": "created_at"},
+                 platform="x")  # fmt: skip
+    post = Post.objects.get()
+    post.platform_id = "'" + "1" * 499
+    post.raw_encrypted = crypto.encrypt(world.project.secret_key, b"{}", b"another id")
+    post.save()
+
+    table_ids.unwrap_table_ids(apps, None)  # no DecryptionError: the upgrade goes on
+
+    assert Post.objects.get().platform_id == "'" + "1" * 499

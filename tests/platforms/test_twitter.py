@@ -101,6 +101,16 @@ def test_x_reposts_and_quotes_of_an_edited_tweet_name_the_post_it_is_stored_as()
     reply = {**flattened, "referenced_tweets": [{"type": "replied_to", "id": 200}]}
     page = {"data": [edited, reply], "includes": {}}
     assert [post.reply_to for post in twitter_v2.parse(page, Report())] == [None, "100"]
+    # A history with a hole names no post; a reference written as a number is found.
+    odd = {**edited, "edit_history_tweet_ids": ["100", None]}
+    no_id = {**reply, "referenced_tweets": [{"type": "replied_to"}]}
+    assert [p.kind for p in twitter_v2.parse({"data": [odd, no_id]}, Report())] == ["post"] * 2
+    retweet = {**reply, "referenced_tweets": [{"type": "retweeted", "id": 555}]}
+    original = {**edited, "id": "555", "edit_history_tweet_ids": ["555"], "text": "whole"}
+    page = {"data": [retweet], "includes": {"tweets": [original]}}
+    assert {p.platform_id: p.text for p in twitter_v2.parse(page, Report())} == {
+        "300": "whole", "555": "whole"
+    }  # fmt: skip
 
     def v1(number, text, **fields):
         return {"id_str": number, "full_text": text, "created_at": "Mon Jan 01 10:00:00 +0000 2024",
@@ -111,6 +121,9 @@ def test_x_reposts_and_quotes_of_an_edited_tweet_name_the_post_it_is_stored_as()
     quote = v1("400", "see this", quoted_status_id_str="200", quoted_status=later)
     posts = {post.platform_id: post for post in twitter_v1.parse([retweet, quote], Report())}
     assert (posts["300"].repost_of, posts["400"].quote_of) == ("100", "100")
+    # An id written as a number is the same id (it once cost the quoting post).
+    numbered = v1("500", "see", quoted_status_id_str="55", quoted_status=v1(55, "q"))
+    assert [post.quote_of for post in twitter_v1.parse([numbered], Report())] == ["55"]
     # Of two versions in one record, the newest is kept, in either order.
     first = v1("100", "fxied")
     for record in ([first, later], [later, first]):

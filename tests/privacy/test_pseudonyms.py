@@ -714,6 +714,11 @@ def x_id(number):
             "linkedin.com/in/{li}/, https://de.linkedin.com/pub/{li_pub}/1/2/3",
         ),
         ("x", "vk.com/gareth_demo and vk.com/id1234.", "vk.com/{vk} and vk.com/{vkid}."),
+        (
+            "x",
+            "vk.com/feed?w=wall1234_5 vk.com/im?sel=1234 and linkedin.com/in/jörg-m-",
+            "vk.com/feed?w=wall{vkid}_5 vk.com/im?sel={vkid} and linkedin.com/in/{jorg}-",
+        ),
         # A person's things are numbered by them; a community's number is negative.
         (
             "x",
@@ -763,7 +768,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "facebook.com/groups/123 and facebook.com/sharer.php?u=x",
         "linkedin.com/company/carers-trust and linkedin.com/jobs/view/123",
         "vk.com/wall-123_456, vk.com/club123, vk.com/photo-1_2 and vk.com/feed",
-        "vk.com/share.php?url=example.org and vk.com/app123",
+        "vk.com/share.php?url=example.org, vk.com/app123 and vk.com/public",
+        "vk.com/wall-5_6?w=wall-5_6 and linkedin.com/posts/ and linkedin.com/company/carers",
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",

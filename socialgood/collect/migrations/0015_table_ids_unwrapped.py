@@ -39,12 +39,17 @@ def unwrap_table_ids(apps, schema_editor):
             changed["platform_id"] = plain
             if post.raw_encrypted is not None:
                 key = key_of(post.project_id)
-                raw = crypto.decrypt(
-                    key, bytes(post.raw_encrypted), raw_payload_purpose(post.project_id, post)
-                )
-                post.platform_id = plain
                 purpose = raw_payload_purpose(post.project_id, post)
-                changed["raw_encrypted"] = crypto.encrypt(key, raw, purpose)
+                try:
+                    raw = crypto.decrypt(key, bytes(post.raw_encrypted), purpose)
+                except crypto.DecryptionError:
+                    # Bound to another id than the one stored (cut at 500 characters):
+                    # the post keeps its id, and its payload stays readable as it was.
+                    del changed["platform_id"]
+                else:
+                    post.platform_id = plain
+                    purpose = raw_payload_purpose(post.project_id, post)
+                    changed["raw_encrypted"] = crypto.encrypt(key, raw, purpose)
         if changed:
             Post.objects.filter(pk=post.pk).update(**changed)
 
