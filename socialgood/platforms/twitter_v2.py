@@ -83,7 +83,8 @@ def parse(record, report, line=None):
     if data is None:
         if "id" in record and "text" in record:  # flattened, or a bare v2 tweet
             tweets = [record]
-            users = tweets_by_id = media_by_key = {}
+            users = media_by_key = {}
+            tweets_by_id = _inlined_references(record)
         else:
             report.skip("twarc2: page without data (failed request)", line)
             return
@@ -107,31 +108,36 @@ def parse(record, report, line=None):
     yield from newest_versions(posts)
 
 
+def _inlined_references(record):
+    """The tweets a flattened line holds in its references, by id."""
+    references = record.get("referenced_tweets")
+    if not isinstance(references, list):
+        return {}
+    return _by_key([ref for ref in references if isinstance(ref, dict) and "text" in ref], "id")
+
+
 def _first_versions(tweets, tweets_by_id):
-    """{id of a later version: id of the first} for the edited tweets at hand: the
-    page's, its includes' and those a flattened line holds in its references."""
-    at_hand = [*tweets, *tweets_by_id.values()]
-    for tweet in tweets:
-        references = tweet.get("referenced_tweets") if isinstance(tweet, dict) else None
-        if isinstance(references, list):
-            at_hand += references
+    """{id of a later version: id of the first} for the edited tweets at hand."""
     first = {}
-    for tweet in at_hand:
-        history = tweet.get("edit_history_tweet_ids") if isinstance(tweet, dict) else None
-        if isinstance(history, list) and len(history) > 1 and id_text(history[0]):
+    for tweet in (*tweets, *tweets_by_id.values()):
+        history = tweet.get("edit_history_tweet_ids") if type(tweet) is dict else None
+        if type(history) is list and len(history) > 1 and id_text(history[0]):
             versions = filter(None, map(id_text, history[1:]))
             first.update((version, id_text(history[0])) for version in versions)
     return first
 
 
 def _by_key(items, key):
-    if not isinstance(items, list):
-        return {}
-    return {
-        item[key]: item
-        for item in items
-        if isinstance(item, dict) and isinstance(item.get(key), str)
-    }
+    try:
+        return {item[key]: item for item in items}
+    except (TypeError, KeyError):  # rarely: only what has its key, as text
+        if not isinstance(items, list):
+            return {}
+        return {
+            item[key]: item
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get(key), str)
+        }
 
 
 def _count_errors(errors, report):
@@ -157,9 +163,7 @@ def _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report):
         if ref_type == "retweeted":
             repost_of = ref_id
             # flattened output inlines the tweet in the reference itself
-            original = tweets_by_id.get(id_text(reference.get("id"))) or (
-                reference if "text" in reference else None
-            )
+            original = tweets_by_id.get(id_text(reference.get("id")))
         elif ref_type == "replied_to":
             reply_to = ref_id
         elif ref_type == "quoted":
@@ -211,6 +215,8 @@ def _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report):
 
 def _first_version(tweet, tweet_id):
     history = tweet.get("edit_history_tweet_ids")
+    if type(history) is list and history and history[0] == tweet_id and type(tweet_id) is str:
+        return tweet_id  # the usual case: never edited, or the first version itself
     first = id_text(history[0]) if isinstance(history, list) and history else None
     return first or id_text(tweet_id) or tweet_id
 

@@ -98,6 +98,10 @@ def test_x_reposts_and_quotes_of_an_edited_tweet_name_the_post_it_is_stored_as()
                  "referenced_tweets": [{"type": "retweeted", **edited}]}  # fmt: skip
     posts = {post.platform_id: post for post in twitter_v2.parse(flattened, Report())}
     assert set(posts) == {"300", "100"} and posts["300"].repost_of == "100"
+    bare = {**flattened, "referenced_tweets": [{"type": "retweeted", "id": "200"}]}
+    assert [(p.platform_id, p.repost_of) for p in twitter_v2.parse(bare, Report())] == [
+        ("300", "200")
+    ]  # a reference without the tweet: the repost alone, as it was
     reply = {**flattened, "referenced_tweets": [{"type": "replied_to", "id": 200}]}
     page = {"data": [edited, reply], "includes": {}}
     assert [post.reply_to for post in twitter_v2.parse(page, Report())] == [None, "100"]
