@@ -163,7 +163,12 @@ def _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report):
         if ref_type == "retweeted":
             repost_of = ref_id
             # flattened output inlines the tweet in the reference itself
-            original = tweets_by_id.get(id_text(reference.get("id")))
+            # in the includes (by its id, written either way), or inlined (flattened)
+            original = (
+                tweets_by_id.get(reference.get("id"))
+                or tweets_by_id.get(id_text(reference.get("id")))
+                or (reference if "text" in reference else None)
+            )
         elif ref_type == "replied_to":
             reply_to = ref_id
         elif ref_type == "quoted":

@@ -233,8 +233,9 @@ _VK_COMMUNITY = re.compile(r"(?:club|public|event|app)[0-9]+")
 # ... also opened over another page (vk.com/feed?w=wall123_45), and people by their
 # number in a query (im?sel=123, friends?id=123).
 _VK_QUERY = re.compile(
-    r"([?&](?:w|z)=(?:wall|photo|video|audio|album|story|clip|note|market|product|topic|poll"
-    r"|doc))([0-9]+)(?=_)|([?&](?:sel|id)=)([0-9]+)(?![\w\-])"
+    r"((?<![\w.\-])(?i:(?:m\.)?vk\.com/)[^\s?#]*\?(?:[^\s#]*?&)?)"
+    r"(?:((?:w|z)=(?:wall|photo|video|audio|album|story|clip|note|market|product|topic|poll"
+    r"|doc))([0-9]+)(?=_)|((?:sel|id)=)([0-9]+)(?![\w\-]))"
 )
 _VK_THING = re.compile(
     r"(wall|photo|video|audio|album|topic|board|doc|market|product|story|clip|note|page|poll)"
@@ -832,9 +833,9 @@ class Pseudonymiser:
         return self._handle("bluesky", handle)
 
     def _vk_query(self, match):
-        before, owner = (match[1], match[2]) if match[1] else (match[3], match[4])
+        parameter, owner = (match[2], match[3]) if match[2] else (match[4], match[5])
         self.stats.urls_rewritten += 1
-        return before + self._handle("vk", f"id{owner}")
+        return match[1] + parameter + self._handle("vk", f"id{owner}")
 
     def _linkedin_url(self, match):
         # The name as LinkedIn shows it: "j%C3%B6rg-…" and "jörg-…" are one person.

@@ -98,6 +98,13 @@ def test_x_reposts_and_quotes_of_an_edited_tweet_name_the_post_it_is_stored_as()
                  "referenced_tweets": [{"type": "retweeted", **edited}]}  # fmt: skip
     posts = {post.platform_id: post for post in twitter_v2.parse(flattened, Report())}
     assert set(posts) == {"300", "100"} and posts["300"].repost_of == "100"
+    # ... also when its id is written as a number, and on a page without includes.
+    numbered = {**flattened, "referenced_tweets": [{"type": "retweeted", **edited, "id": 200}]}
+    assert {p.platform_id: p.text for p in twitter_v2.parse(numbered, Report())} == {
+        "300": "fixed", "100": "fixed"
+    }  # fmt: skip
+    page = {"data": [flattened], "includes": {}}
+    assert len(list(twitter_v2.parse(page, Report()))) == 2
     bare = {**flattened, "referenced_tweets": [{"type": "retweeted", "id": "200"}]}
     assert [(p.platform_id, p.repost_of) for p in twitter_v2.parse(bare, Report())] == [
         ("300", "200")

@@ -770,6 +770,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "vk.com/wall-123_456, vk.com/club123, vk.com/photo-1_2 and vk.com/feed",
         "vk.com/share.php?url=example.org, vk.com/app123 and vk.com/public",
         "vk.com/wall-5_6?w=wall-5_6 and linkedin.com/posts/ and linkedin.com/company/carers",
+        "vk.com/feed and example.org/article?id=12345, shop.example/basket?sel=3&id=4",
+        "vk.com/feed and https://example.org/gallery?w=photo123_4",
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
