@@ -21,6 +21,20 @@ def master_key():
     return crypto().load_or_create_master_key(settings.MASTER_KEY_FILE)
 
 
+def secret_keys(projects):
+    """A lookup of project id -> secret key, for data migrations, whose historical
+    Project model (`projects`) has no secret_key."""
+    keys = {}
+
+    def key_of(project_id):
+        if project_id not in keys:
+            wrapped = projects.objects.values_list("wrapped_key", flat=True).get(pk=project_id)
+            keys[project_id] = crypto().unwrap_key(master_key(), bytes(wrapped))
+        return keys[project_id]
+
+    return key_of
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)

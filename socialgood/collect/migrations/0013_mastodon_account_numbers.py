@@ -16,21 +16,13 @@ CHUNK = 2000
 
 def pseudonymise_account_numbers(apps, schema_editor):
     from socialgood.collect.search import optimise_index
-    from socialgood.privacy import crypto
     from socialgood.privacy.pseudonyms import replace_account_numbers
-    from socialgood.projects.models import master_key
+    from socialgood.projects.models import secret_keys
 
-    Project = apps.get_model("projects", "Project")
     Post = apps.get_model("collect", "Post")
     PostLink = apps.get_model("collect", "PostLink")
     Coding = apps.get_model("coding", "Coding")
-    keys = {}
-
-    def key_of(project_id):
-        if project_id not in keys:
-            wrapped = Project.objects.values_list("wrapped_key", flat=True).get(pk=project_id)
-            keys[project_id] = crypto.unwrap_key(master_key(), bytes(wrapped))
-        return keys[project_id]
+    key_of = secret_keys(apps.get_model("projects", "Project"))
 
     holding = Q()
     for field in FIELDS:

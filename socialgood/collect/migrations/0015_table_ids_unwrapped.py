@@ -12,17 +12,10 @@ def unwrap_table_ids(apps, schema_editor):
     from socialgood.collect.ingest import raw_payload_purpose
     from socialgood.platforms.tabular import unwrapped_id
     from socialgood.privacy import crypto
-    from socialgood.projects.models import master_key
+    from socialgood.projects.models import secret_keys
 
-    Project = apps.get_model("projects", "Project")
     Post = apps.get_model("collect", "Post")
-    keys = {}
-
-    def key_of(project_id):
-        if project_id not in keys:
-            wrapped = Project.objects.values_list("wrapped_key", flat=True).get(pk=project_id)
-            keys[project_id] = crypto.unwrap_key(master_key(), bytes(wrapped))
-        return keys[project_id]
+    key_of = secret_keys(apps.get_model("projects", "Project"))
 
     wrapped = Q()
     for field in ("platform_id", "reply_to"):
