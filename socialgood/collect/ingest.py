@@ -94,7 +94,7 @@ def store_posts(project, posts, *, mapper, import_run_id=None):
     withdrawn = _withdrawn(project, unique)
     for key in withdrawn:
         del unique[key]
-    for key in [*_stored_as_an_edit(project, unique), *_stored_as_a_repost(project, unique)]:
+    for key in _stored_under_another_key(project, unique):
         del unique[key]
         duplicates_in_batch += 1
     if not unique:
@@ -147,44 +147,40 @@ def _withdrawn(project, unique):
     ]
 
 
-def _stored_as_an_edit(project, unique):
-    """The keys of the batch's edited X posts that are stored under a later version's
-    id: so they were before mapper version 3 keyed every version by its first."""
-    later = {}  # id of the version at hand -> key
+def _stored_under_another_key(project, unique):
+    """The keys of the batch's posts that are stored under another key they are known by.
+
+    - An edited X post, under a later version's id: before mapper version 3 every
+      version was keyed by its own (its link holds the id of the version at hand).
+    - A Bluesky repost, under its other form: its record's uri, or
+      "<post>#repost-by-<reposter>", which platforms.bluesky writes for feeds saved
+      before late 2024 that don't give the uri (found by reposter and post).
+    Here, not in the importer: live collections store through this function too.
+    """
+    other = {}  # (platform, the other platform_id) -> key
+    reposts = {}  # (reposter, post) -> key of a repost known by the feed form
     for key, post in unique.items():
-        if key[0] == "x" and post.url and post.url.startswith(X_POST_URL):
+        platform = key[0]
+        if platform == "x" and post.url and post.url.startswith(X_POST_URL):
             version = post.url[len(X_POST_URL) :]
             if version != post.platform_id:
-                later[version] = key
-    if not later:  # the usual case: no edits
-        return []
-    stored = project.posts.filter(platform="x", platform_id__in=list(later)).order_by()
-    return [later[version] for version in stored.values_list("platform_id", flat=True)]
-
-
-def _stored_as_a_repost(project, unique):
-    """The keys of the batch's Bluesky reposts that are stored under their other key.
-
-    A repost is known by its record's uri, but feeds saved before late 2024 don't give
-    it: platforms.bluesky then writes "<post>#repost-by-<reposter>". The same repost
-    from both (an old feed and Jetstream, say) is one: the same person and post.
-    """
-    by_record, by_pair = {}, {}
-    for key, post in unique.items():
-        if key[0] == "bluesky" and post.kind == "repost" and post.repost_of:
-            if key[1].endswith(f"#repost-by-{post.author.id}"):
-                by_pair[(post.author.id, post.repost_of)] = key
+                other["x", version] = key
+        elif platform == "bluesky" and post.kind == "repost" and post.repost_of:
+            feed_form = f"{post.repost_of}#repost-by-{post.author.id}"
+            if key[1] == feed_form:
+                reposts[post.author.id, post.repost_of] = key
             else:
-                by_record[f"{post.repost_of}#repost-by-{post.author.id}"] = key
+                other["bluesky", feed_form] = key
     gone = []
-    if by_record:  # the usual case: a lookup by the unique index
-        stored = project.posts.filter(platform="bluesky", platform_id__in=list(by_record))
-        gone += [by_record[key] for key in stored.order_by().values_list("platform_id", flat=True)]
-    if by_pair:  # old feeds only
-        authors = {author for author, _ in by_pair}
+    for platform in {platform for platform, _ in other}:
+        ids = [platform_id for each, platform_id in other if each == platform]
+        stored = project.posts.filter(platform=platform, platform_id__in=ids).order_by()
+        gone += [other[platform, found] for found in stored.values_list("platform_id", flat=True)]
+    if reposts:  # old feeds only
+        authors = {author for author, _ in reposts}
         stored = project.posts.filter(platform="bluesky", kind="repost", author__in=authors)
         pairs = stored.order_by().values_list("author", "repost_of")
-        gone += [by_pair[pair] for pair in pairs if pair in by_pair]
+        gone += [reposts[pair] for pair in pairs if pair in reposts]
     return gone
 
 

@@ -1004,12 +1004,18 @@ def _loads(data):
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        if b"\\u" in data:
-            try:
-                return orjson.loads(_without_lone_surrogates(data))
-            except orjson.JSONDecodeError:
-                pass
-        return _INVALID
+        return _loads_repaired(data)
+
+
+def _loads_repaired(data):
+    """What orjson refused, once more with lone surrogates read as U+FFFD; _INVALID
+    when that was not why."""
+    if b"\\u" in data:
+        try:
+            return orjson.loads(_without_lone_surrogates(data))
+        except orjson.JSONDecodeError:
+            pass
+    return _INVALID
 
 
 def _without_lone_surrogates(data):
@@ -1079,7 +1085,7 @@ def _lines(stream, first, first_record, line_no, report, max_line_bytes, member)
         try:
             record = loads(line)
         except orjson.JSONDecodeError:
-            record = _loads(line)
+            record = _loads_repaired(line)
         if record is _INVALID:
             if not line.strip():
                 continue
