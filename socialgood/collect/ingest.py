@@ -148,7 +148,8 @@ def _withdrawn(project, unique):
 
 
 def _stored_under_another_key(project, unique):
-    """The keys of the batch's posts that are stored under another key they are known by.
+    """The keys of the batch's posts that are stored (or in the batch) under another key
+    they are known by.
 
     - An edited X post, under a later version's id: before mapper version 3 every
       version was keyed by its own (its link holds the id of the version at hand).
@@ -171,16 +172,20 @@ def _stored_under_another_key(project, unique):
                 reposts[post.author.id, post.repost_of] = key
             else:
                 other["bluesky", feed_form] = key
-    gone = []
+    # Both forms in this batch: the one at hand stays, the other (the form that says
+    # less) goes.
+    gone = {found for found in other if found in unique}
     for platform in {platform for platform, _ in other}:
         ids = [platform_id for each, platform_id in other if each == platform]
         stored = project.posts.filter(platform=platform, platform_id__in=ids).order_by()
-        gone += [other[platform, found] for found in stored.values_list("platform_id", flat=True)]
+        gone.update(
+            other[platform, found] for found in stored.values_list("platform_id", flat=True)
+        )
     if reposts:  # old feeds only
         authors = {author for author, _ in reposts}
         stored = project.posts.filter(platform="bluesky", kind="repost", author__in=authors)
         pairs = stored.order_by().values_list("author", "repost_of")
-        gone += [reposts[pair] for pair in pairs if pair in reposts]
+        gone.update(reposts[pair] for pair in pairs if pair in reposts)
     return gone
 
 

@@ -261,7 +261,7 @@ def test_merging_the_index_keeps_search_working(world):
     assert not search_posts(world.project, "walk").exists()
 
 
-@pytest.mark.parametrize("first", ["old feed", "record"])
+@pytest.mark.parametrize("first", ["old feed", "record", "same batch, old feed", "same batch"])
 def test_one_bluesky_repost_from_an_old_feed_and_from_its_record_is_one_post(world, first):
     # Feeds saved before late 2024 don't give the repost record's uri (platforms.bluesky).
     subject = "at://user-00000000000000a1/app.bsky.feed.post/3kaaa"
@@ -278,13 +278,16 @@ def test_one_bluesky_repost_from_an_old_feed_and_from_its_record_is_one_post(wor
         repost, platform_id="at://user-00000000000000b2/app.bsky.feed.repost/3kzzz",
         repost_of=subject.replace("3kaaa", "3kbbb"),
     )  # fmt: skip
-    batches = (
-        [[from_old_feed], [repost, other]]
-        if first == "old feed"
-        else [[repost], [from_old_feed, other]]
-    )
+    batches = {
+        "old feed": [[from_old_feed], [repost, other]],
+        "record": [[repost], [from_old_feed, other]],
+        "same batch, old feed": [[other], [from_old_feed, repost]],
+        "same batch": [[other], [repost, from_old_feed]],
+    }[first]
 
     counts = [ingest.store_posts(world.project, batch, mapper="bluesky/1") for batch in batches]
 
     assert [tuple(c[:2]) for c in counts] == [(1, 0), (1, 1)]
     assert Post.objects.filter(project=world.project, kind="repost").count() == 2
+    if first.startswith("same batch"):  # the form that says more is kept
+        assert Post.objects.filter(platform_id=repost.platform_id).exists()
