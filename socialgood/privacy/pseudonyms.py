@@ -244,10 +244,14 @@ _VK_THING = re.compile(
 # LinkedIn's profiles are mostly the person's own name: linkedin.com/in/<first-last-…>
 # (the older /pub/<first-last>/…, the mobile site's /mwlite/in/…), and a post's link
 # starts with its author's: linkedin.com/posts/<first-last-…>_<words>-activity-….
-# (An organisation's post link is written the same way: its name goes too.)
+# (An organisation's post link is written the same way: its name goes too.) Its people
+# directory, /pub/dir/<first>/<last>, searches for a name ("+" for a part left out).
+_LINKEDIN_DIR_NAME = r"[\w%+'\-]*[\w%+]"
 _LINKEDIN_URL = re.compile(
     r"(?<![\w.\-])((?i:(?:[a-z]{2,3}\.|mobile\.)?linkedin\.com/)"
-    r"(?:(?i:(?:mwlite/)?(?:in|pub)/)([\w%\-]*[\w%])|(?i:posts/)([\w%\-]+?)(?=_)))"
+    r"(?:(?i:(?:mwlite/)?(?:in|pub(?!/dir(?![\w%\-])))/)([\w%\-]*[\w%])"
+    r"|(?i:posts/)([\w%\-]+?)(?=_)"
+    rf"|(?i:pub/dir/)({_LINKEDIN_DIR_NAME}(?:/{_LINKEDIN_DIR_NAME})?)))"
 )
 _TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})")
 # Facebook's people by their number: profile.php?id=, people/<their name>/<id>, and a
@@ -839,9 +843,14 @@ class Pseudonymiser:
 
     def _linkedin_url(self, match):
         # The name as LinkedIn shows it: "j%C3%B6rg-…" and "jörg-…" are one person.
-        written = match[2] or match[3]
+        written = match[2] or match[3] or match[4]
         name = unquote(written)
-        if is_pseudonym(name):
+        if match[4]:
+            # A directory search names no one profile, but its first and last name are
+            # someone's: as "first-last", the profile name LinkedIn gives by default (and
+            # the old /pub/first-last), so they are one pseudonym wherever that is theirs.
+            name = "-".join(name.replace("+", " ").replace("/", " ").split())
+        if not name or is_pseudonym(name):
             return match.group()
         self.stats.urls_rewritten += 1
         before = match.group()[: len(match.group()) - len(written)]

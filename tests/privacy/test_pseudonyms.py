@@ -733,6 +733,15 @@ def x_id(number):
             "linkedin.com/posts/{li_pub}_respite-activity-712-x "
             "mobile.linkedin.com/in/{li_pub} linkedin.com/mwlite/in/{jorg} linkedin.com/in/{jorg}",
         ),
+        # LinkedIn's people directory, searched by someone's first and last name: one
+        # pseudonym for the two, the one their profile gets at /in/first-last.
+        (
+            "x",
+            "linkedin.com/pub/dir/Fenna/Demoperson, de.linkedin.com/pub/dir/J%C3%B6rg/M/ and "
+            "linkedin.com/pub/dir/+/Demoperson",
+            "linkedin.com/pub/dir/{li_pub}, de.linkedin.com/pub/dir/{jorg}/ and "
+            "linkedin.com/pub/dir/{li_last}",
+        ),
     ],
 )
 def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, text, expected):
@@ -756,6 +765,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "vkid": pseudonym(KEY, "vk", "@id1234"),
         "apple": pseudonym(KEY, "vk", "@app1e_lover"),
         "jorg": pseudonym(KEY, "linkedin", "@jörg-m"),
+        "li_last": pseudonym(KEY, "linkedin", "@demoperson"),
     }
     assert stored.text == expected.format(**names)
 
@@ -772,6 +782,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "vk.com/wall-5_6?w=wall-5_6 and linkedin.com/posts/ and linkedin.com/company/carers",
         "vk.com/feed and example.org/article?id=12345, shop.example/basket?sel=3&id=4",
         "vk.com/feed and https://example.org/gallery?w=photo123_4",
+        "linkedin.com/pub/dir/, linkedin.com/pub/dir and linkedin.com/pub/dir/+/+",
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
