@@ -230,17 +230,18 @@ NOT_NAMES = {
 # VK's communities (club123, public123) are not people; its things are numbered by their
 # owner, a person unless the number is negative (a community): wall123_45, photo123_678.
 _VK_COMMUNITY = re.compile(r"(?:club|public|event|app)[0-9]+")
-# ... also opened over another page (vk.com/feed?w=wall123_45), and people by their
-# number in a query (im?sel=123, friends?id=123).
-_VK_QUERY = re.compile(
-    r"((?<![\w.\-])(?i:(?:m\.)?vk\.com/)[^\s?#]*\?(?:[^\s#]*?&)?)"
-    r"(?:((?:w|z)=(?:wall|photo|video|audio|album|story|clip|note|market|product|topic|poll"
-    r"|doc))([0-9]+)(?=_)|((?:sel|id)=)([0-9]+)(?![\w\-]))"
+# A person's lists are numbered so too: videos123, albums123.
+_VK_KINDS = (
+    r"(?:wall|photo|video|audio|album|topic|board|doc|market|product|story|clip|note|page|poll)s?"
 )
-_VK_THING = re.compile(
-    r"(wall|photo|video|audio|album|topic|board|doc|market|product|story|clip|note|page|poll)"
-    r"([0-9]+)((?:_[0-9]+)?)"
-)
+_VK_THING = re.compile(rf"({_VK_KINDS})([0-9]+)((?:_[0-9]+)?)")
+# ... also opened over another page (vk.com/feed?w=wall123_45), several at once, joined by
+# "%2F" (z=photo123_45%2Fwall678_9: a photo seen in a post's list; a playlist pl_123_4),
+# and people by their number in a query (im?sel=123, friends?id=123). Only in these
+# parameters: others hold another site's link (away.php?to=https%3A%2F%2F…%2Fphotos2024).
+_VK_QUERY = re.compile(r"((?<![\w.\-])(?i:(?:www\.|m\.)?vk\.com/)[^\s?#]*\?)([^\s#]+)")
+_VK_PARAMETER = re.compile(r"((?:^|&)[wz]=)([^&]*)|((?:^|&)(?:sel|id)=)([0-9]+)(?![\w\-])")
+_VK_OPENED = re.compile(rf"((?:^|%2[Ff])(?:{_VK_KINDS}|pl_))([0-9]+)")
 # LinkedIn's profiles are mostly the person's own name: linkedin.com/in/<first-last-…>
 # (the older /pub/<first-last>/…, the mobile site's /mwlite/in/…), and a post's link
 # starts with its author's: linkedin.com/posts/<first-last-…>_<words>-activity-….
@@ -802,7 +803,9 @@ class Pseudonymiser:
         if "vk.com/" in low:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
             if "?" in value:
-                value = _VK_QUERY.sub(self._vk_query, value)
+                value = _VK_QUERY.sub(
+                    lambda match: match[1] + _VK_PARAMETER.sub(self._vk_parameter, match[2]), value
+                )
         if "linkedin.com/" in low:
             value = _LINKEDIN_URL.sub(self._linkedin_url, value)
         if "tg://" in low:
@@ -836,10 +839,15 @@ class Pseudonymiser:
         self.stats.urls_rewritten += 1
         return self._handle("bluesky", handle)
 
-    def _vk_query(self, match):
-        parameter, owner = (match[2], match[3]) if match[2] else (match[4], match[5])
+    def _vk_parameter(self, match):
+        if match[1]:  # w=, z=: the things opened, each numbered by its owner
+            opened = _VK_OPENED.sub(lambda thing: self._vk_person(thing[1], thing[2]), match[2])
+            return match[1] + opened
+        return self._vk_person(match[3], match[4])
+
+    def _vk_person(self, before, number):
         self.stats.urls_rewritten += 1
-        return match[1] + parameter + self._handle("vk", f"id{owner}")
+        return before + self._handle("vk", f"id{number}")
 
     def _linkedin_url(self, match):
         # The name as LinkedIn shows it: "j%C3%B6rg-…" and "jörg-…" are one person.
@@ -884,8 +892,7 @@ class Pseudonymiser:
                 return match.group()
             if thing := _VK_THING.fullmatch(name.lower()):  # the owner is a person
                 kind, owner, number = thing.groups()
-                self.stats.urls_rewritten += 1
-                return before + kind + self._handle("vk", f"id{owner}") + number + "." * dots
+                return self._vk_person(before + kind, owner) + number + "." * dots
         self.stats.urls_rewritten += 1
         return before + self._handle(family, name.lower()) + "." * dots
 

@@ -733,6 +733,17 @@ def x_id(number):
             "linkedin.com/posts/{li_pub}_respite-activity-712-x "
             "mobile.linkedin.com/in/{li_pub} linkedin.com/mwlite/in/{jorg} linkedin.com/in/{jorg}",
         ),
+        # Every person's number in a VK query, also of each thing VK joins to the one
+        # opened with "%2F" (a photo in a post's list), and of a person's lists.
+        (
+            "x",
+            "vk.com/friends?id=1234&sel=5678 www.vk.com/feed?w=wall1234_5&z=photo5678_9 "
+            "vk.com/feed?z=photo1234_45%2Fwall5678_9 vk.com/feed?z=photo-1_2%2Fwall1234_3 and "
+            "vk.com/videos1234?z=video1234_56%2Fvideos1234%2Fpl_1234_7",
+            "vk.com/friends?id={vkid}&sel={vkid2} www.vk.com/feed?w=wall{vkid}_5&z=photo{vkid2}_9 "
+            "vk.com/feed?z=photo{vkid}_45%2Fwall{vkid2}_9 vk.com/feed?z=photo-1_2%2Fwall{vkid}_3 "
+            "and vk.com/videos{vkid}?z=video{vkid}_56%2Fvideos{vkid}%2Fpl_{vkid}_7",
+        ),
         # LinkedIn's people directory, searched by someone's first and last name: one
         # pseudonym for the two, the one their profile gets at /in/first-last.
         (
@@ -766,6 +777,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "apple": pseudonym(KEY, "vk", "@app1e_lover"),
         "jorg": pseudonym(KEY, "linkedin", "@jörg-m"),
         "li_last": pseudonym(KEY, "linkedin", "@demoperson"),
+        "vkid2": pseudonym(KEY, "vk", "@id5678"),
     }
     assert stored.text == expected.format(**names)
 
@@ -783,6 +795,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "vk.com/feed and example.org/article?id=12345, shop.example/basket?sel=3&id=4",
         "vk.com/feed and https://example.org/gallery?w=photo123_4",
         "linkedin.com/pub/dir/, linkedin.com/pub/dir and linkedin.com/pub/dir/+/+",
+        "vk.com/feed?z=photo-12_3%2Fwall-12_4&w=wall-5_6 and vk.com/im?sel=c12&id=-34",
+        "vk.com/away.php?to=https%3A%2F%2Fexample.org%2Fphotos2024%2Fvideo2024_1.mp4",
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
