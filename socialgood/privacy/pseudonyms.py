@@ -126,6 +126,10 @@ ADOPTING_FAMILIES = frozenset({"x", "tiktok", "instagram", "youtube"})
 WORD_HANDLES = frozenset({"x", "telegram", "reddit", "mastodon"})
 # Sites whose "host/@name" URLs name their own users rather than fediverse accounts.
 HANDLE_HOSTS = {"youtube.com": "youtube", "tiktok.com": "tiktok", "medium.com": "medium"}
+# Sites whose people have their fediverse address on another domain than their profile
+# links': Threads' are name@threads.net, linked on (www.)threads.net or, since 2025,
+# (www.)threads.com.
+FEDIVERSE_DOMAINS = {"threads.net": "threads.net", "threads.com": "threads.net"}
 X_RESERVED_PATHS = frozenset(
     "i home search hashtag explore intent share settings messages notifications compose "
     "login logout signup tos privacy about jobs download account help lists".split()
@@ -354,8 +358,13 @@ def _mastodon_acct(value: str) -> str | None:
     value = value.lower().removeprefix("@")
     match = _ACCOUNT_URL.match(value)
     if match:
-        return f"{match[2]}@{match[1]}"
+        return f"{match[2]}@{_account_domain(match[1])}"
     return value if "@" in value else None
+
+
+def _account_domain(host: str) -> str:
+    """The domain of the fediverse address of a person whose profile is on `host`."""
+    return FEDIVERSE_DOMAINS.get(host.lower().removeprefix("www."), host)
 
 
 class PseudonymStats:
@@ -938,7 +947,7 @@ class Pseudonymiser:
         platform = HANDLE_HOSTS.get(host.lower().removeprefix("www.").removeprefix("m."))
         if platform:  # youtube.com/@name is a YouTube handle, not a fediverse account
             return before + self._handle(platform, name.lower())
-        acct = name if "@" in name else f"{name}@{host}"
+        acct = name if "@" in name else f"{name}@{_account_domain(host)}"
         return before + self._hash("mastodon", acct.lower())
 
     def _activitypub_url(self, match):

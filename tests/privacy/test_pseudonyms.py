@@ -991,6 +991,27 @@ def test_fediverse_names_with_hyphens_or_dots_are_replaced_whole():
     assert stored.text == f"thanks @{marrow}! see https://fedi.example/web/@{kelvaro} too"
 
 
+def test_a_threads_account_is_one_person_whichever_host_its_links_use():
+    # Threads' people reach Mastodon as name@threads.net; their links are on
+    # www.threads.net, and since 2025 on (www.)threads.com: all one person.
+    fenna = pseudonym(KEY, "mastodon", "fenna_demo@threads.net")
+    status = post(
+        "mastodon",
+        Person(handle="fenna_demo@threads.net"),
+        url="https://www.threads.net/@fenna_demo/post/C1a2B3",
+        text="threads.net/@fenna_demo, www.threads.com/@Fenna_Demo and threads.com/@fenna_demo.",
+    )
+    stored = Pseudonymiser(KEY).apply(status)
+    assert stored.author.id == fenna
+    assert stored.url == f"https://www.threads.net/@{fenna}/post/C1a2B3"
+    assert stored.text == (
+        f"threads.net/@{fenna}, www.threads.com/@{fenna} and threads.com/@{fenna}."
+    )
+    # Also when a source gives the account by its profile link.
+    by_link = post("mastodon", Person(id="https://www.threads.com/@fenna_demo"))
+    assert Pseudonymiser(KEY).apply(by_link).author.id == fenna
+
+
 def test_a_link_whose_host_is_a_person_loses_them_from_its_domain_too():
     at_link = Link(url="at://zq-marlow.bsky.social/app.bsky.feed.post/3kzz",
                    domain="zq-marlow.bsky.social")  # fmt: skip
