@@ -224,6 +224,13 @@ NOT_NAMES = {
         "sharer sharer.php login help marketplace gaming reel reels hashtag notes media "
         "l.php dialog plugins policies privacy business ads tr video.php stories people".split()
     ),
+    # Tumblr's pages, and its own hosts (www.tumblr.com, 64.media.tumblr.com)
+    "tumblr": frozenset(
+        "tagged search explore dashboard blog view reblog post new settings customize login "
+        "register logout about help policy privacy docs apps business jobs likes following "
+        "inbox messages activity communities share widgets oauth developers themes premium "
+        "www m api assets static media embed secure platform".split()
+    ),
     "vk": frozenset(
         "feed im friends groups search music video videos clips apps games services settings "
         "support terms privacy about login join blog dev press jobs away.php share.php share "
@@ -231,6 +238,14 @@ NOT_NAMES = {
         "stickers app clubs".split()
     ),
 }
+# Tumblr's blogs are named in their host, <name>.tumblr.com (also written without a link's
+# path), and since 2022 first in the path: tumblr.com/<name>, /blog/view/<name>,
+# /reblog/<name>/…. Their names hold letters, digits and "-".
+_TUMBLR_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+_TUMBLR_BLOG_HOST = re.compile(rf"(?<![\w.\-@])({_TUMBLR_NAME})((?i:\.tumblr\.com))(?![\w\-@])")
+_TUMBLR_URL = re.compile(
+    rf"(?<![\w.\-])((?i:www\.)?((?i:tumblr\.com))/(?i:blog/view/|blog/|reblog/)?)({_TUMBLR_NAME})(?!\w)"
+)
 # VK's communities (club123, public123) are not people; its things are numbered by their
 # owner, a person unless the number is negative (a community): wall123_45, photo123_678.
 _VK_COMMUNITY = re.compile(r"(?:club|public|event|app)[0-9]+")
@@ -759,6 +774,8 @@ class Pseudonymiser:
             value = _ENCODED_URL.sub(self._encoded_url, value)
         if ".bsky.social" in value:
             value = _BSKY_SOCIAL_HANDLE.sub(self._bsky_social_handle, value)
+        if ".tumblr.com" in value:  # a blog's host, also written without a path
+            value = _TUMBLR_BLOG_HOST.sub(self._tumblr_blog_host, value)
         if "/" not in value:
             return value
         low = value.lower()
@@ -817,6 +834,8 @@ class Pseudonymiser:
                 )
         if "linkedin.com/" in low:
             value = _LINKEDIN_URL.sub(self._linkedin_url, value)
+        if "tumblr.com/" in low:
+            value = _TUMBLR_URL.sub(lambda match: self._name_first_url(match, "tumblr"), value)
         if "tg://" in low:
             value = _TELEGRAM_RESOLVE.sub(lambda match: self._handle_url(match, "telegram"), value)
         return value
@@ -847,6 +866,13 @@ class Pseudonymiser:
             return match.group()
         self.stats.urls_rewritten += 1
         return self._handle("bluesky", handle)
+
+    def _tumblr_blog_host(self, match):
+        name = match[1]
+        if is_pseudonym(name) or name.lower() in NOT_NAMES["tumblr"]:
+            return match.group()
+        self.stats.urls_rewritten += 1
+        return self._handle("tumblr", name.lower()) + match[2]
 
     def _vk_parameter(self, match):
         if match[1]:  # w=, z=: the things opened, each numbered by its owner
@@ -889,9 +915,9 @@ class Pseudonymiser:
             before = before[: match.start(2) - match.start(1) + len(match[2])]
         return before + self._id_pseudonym("facebook", match[3])
 
-    def _name_first_url(self, match):
+    def _name_first_url(self, match, family=None):
         before, host, name = match.group(1, 2, 3)
-        family = NAME_FIRST_HOSTS[host.lower()]
+        family = family or NAME_FIRST_HOSTS[host.lower()]
         dots = len(name) - len(name.rstrip("."))  # a full stop after the link
         name = name[: len(name) - dots]
         if not name or is_pseudonym(name) or name.lower() in NOT_NAMES[family]:

@@ -744,6 +744,16 @@ def x_id(number):
             "vk.com/feed?z=photo{vkid}_45%2Fwall{vkid2}_9 vk.com/feed?z=photo-1_2%2Fwall{vkid}_3 "
             "and vk.com/videos{vkid}?z=video{vkid}_56%2Fvideos{vkid}%2Fpl_{vkid}_7",
         ),
+        # A Tumblr blog is named in its host or first in the path: one blog, one pseudonym.
+        (
+            "x",
+            "fenna-demo.tumblr.com, https://Fenna-Demo.tumblr.com/post/123/respite "
+            "www.tumblr.com/fenna-demo/123/respite, tumblr.com/blog/view/fenna-demo/123 "
+            "and Tumblr.com/reblog/Fenna-Demo/123/aBc",
+            "{tumblr}.tumblr.com, https://{tumblr}.tumblr.com/post/123/respite "
+            "www.tumblr.com/{tumblr}/123/respite, tumblr.com/blog/view/{tumblr}/123 "
+            "and Tumblr.com/reblog/{tumblr}/123/aBc",
+        ),
         # LinkedIn's people directory, searched by someone's first and last name: one
         # pseudonym for the two, the one their profile gets at /in/first-last.
         (
@@ -778,6 +788,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "jorg": pseudonym(KEY, "linkedin", "@jörg-m"),
         "li_last": pseudonym(KEY, "linkedin", "@demoperson"),
         "vkid2": pseudonym(KEY, "vk", "@id5678"),
+        "tumblr": pseudonym(KEY, "tumblr", "@fenna-demo"),
     }
     assert stored.text == expected.format(**names)
 
@@ -797,6 +808,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "linkedin.com/pub/dir/, linkedin.com/pub/dir and linkedin.com/pub/dir/+/+",
         "vk.com/feed?z=photo-12_3%2Fwall-12_4&w=wall-5_6 and vk.com/im?sel=c12&id=-34",
         "vk.com/away.php?to=https%3A%2F%2Fexample.org%2Fphotos2024%2Fvideo2024_1.mp4",
+        "tumblr.com/tagged/carers, www.tumblr.com/explore/trending, tumblr.com/blog/view and "
+        "https://64.media.tumblr.com/abc/s640x960.jpg, www.tumblr.com and assets.tumblr.com",
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
@@ -1016,13 +1029,16 @@ def test_a_link_whose_host_is_a_person_loses_them_from_its_domain_too():
     at_link = Link(url="at://zq-marlow.bsky.social/app.bsky.feed.post/3kzz",
                    domain="zq-marlow.bsky.social")  # fmt: skip
     web_link = Link(url="https://example.org/respite", domain="example.org")
+    blog_link = Link(url="https://fenna-demo.tumblr.com/post/1", domain="fenna-demo.tumblr.com")
     stored = Pseudonymiser(KEY).apply(
-        post("bluesky", Person(id=ANA_DID), links=(at_link, web_link))
+        post("bluesky", Person(id=ANA_DID), links=(at_link, web_link, blog_link))
     )
     marlow = pseudonym(KEY, "bluesky", "@zq-marlow.bsky.social")
+    blog = pseudonym(KEY, "tumblr", "@fenna-demo") + ".tumblr.com"
     assert [(link.url, link.domain) for link in stored.links] == [
         (f"at://{marlow}/app.bsky.feed.post/3kzz", marlow),
         ("https://example.org/respite", "example.org"),
+        (f"https://{blog}/post/1", blog),
     ]
 
 
