@@ -125,7 +125,10 @@ ADOPTING_FAMILIES = frozenset({"x", "tiktok", "instagram", "youtube"})
 # Platforms whose handles are letters, digits and "_" only: "@ana." and "@ana-" end at "ana".
 WORD_HANDLES = frozenset({"x", "telegram", "reddit", "mastodon"})
 # Sites whose "host/@name" URLs name their own users rather than fediverse accounts.
-HANDLE_HOSTS = {"youtube.com": "youtube", "tiktok.com": "tiktok", "medium.com": "medium"}
+HANDLE_HOSTS = {
+    "youtube.com": "youtube", "tiktok.com": "tiktok", "medium.com": "medium",
+    "snapchat.com": "snapchat", "story.snapchat.com": "snapchat",
+}  # fmt: skip
 # Sites whose people have their fediverse address on another domain than their profile
 # links': Threads' are name@threads.net, linked on (www.)threads.net or, since 2025,
 # (www.)threads.com.
@@ -273,6 +276,8 @@ _LINKEDIN_URL = re.compile(
     r"|(?i:posts/)([\w%\-]+?)(?=_)"
     rf"|(?i:pub/dir/)({_LINKEDIN_DIR_NAME}(?:/{_LINKEDIN_DIR_NAME})?)))"
 )
+# Snapchat's "add me" links name the person as its profiles do (snapchat.com/@name).
+_SNAPCHAT_ADD_URL = re.compile(rf"(?<![\w.\-])((?i:(?:www\.)?snapchat\.com/add/))({_NAME})")
 _TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})")
 # Facebook's people by their number: profile.php?id=, people/<their name>/<id>, and a
 # group's member page groups/<group>/user/<id>.
@@ -834,6 +839,8 @@ class Pseudonymiser:
                 )
         if "linkedin.com/" in low:
             value = _LINKEDIN_URL.sub(self._linkedin_url, value)
+        if "snapchat.com/add/" in low:
+            value = _SNAPCHAT_ADD_URL.sub(lambda match: self._handle_url(match, "snapchat"), value)
         if "tumblr.com/" in low:
             value = _TUMBLR_URL.sub(lambda match: self._name_first_url(match, "tumblr"), value)
         if "tg://" in low:

@@ -754,6 +754,14 @@ def x_id(number):
             "www.tumblr.com/{tumblr}/123/respite, tumblr.com/blog/view/{tumblr}/123 "
             "and Tumblr.com/reblog/{tumblr}/123/aBc",
         ),
+        # Snapchat: an "add me" link and a public profile are one person.
+        (
+            "x",
+            "snapchat.com/add/fenna.demo, https://www.snapchat.com/add/Fenna.Demo?share_id=x "
+            "https://www.snapchat.com/@fenna.demo and https://story.snapchat.com/@fenna.demo",
+            "snapchat.com/add/{snap}, https://www.snapchat.com/add/{snap}?share_id=x "
+            "https://www.snapchat.com/@{snap} and https://story.snapchat.com/@{snap}",
+        ),
         # LinkedIn's people directory, searched by someone's first and last name: one
         # pseudonym for the two, the one their profile gets at /in/first-last.
         (
@@ -789,6 +797,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "li_last": pseudonym(KEY, "linkedin", "@demoperson"),
         "vkid2": pseudonym(KEY, "vk", "@id5678"),
         "tumblr": pseudonym(KEY, "tumblr", "@fenna-demo"),
+        "snap": pseudonym(KEY, "snapchat", "@fenna.demo"),
     }
     assert stored.text == expected.format(**names)
 
@@ -810,6 +819,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "vk.com/away.php?to=https%3A%2F%2Fexample.org%2Fphotos2024%2Fvideo2024_1.mp4",
         "tumblr.com/tagged/carers, www.tumblr.com/explore/trending, tumblr.com/blog/view and "
         "https://64.media.tumblr.com/abc/s640x960.jpg, www.tumblr.com and assets.tumblr.com",
+        "snapchat.com/add/, www.snapchat.com/spotlight and https://www.snapchat.com/lens/1a2b",
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
