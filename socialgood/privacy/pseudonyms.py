@@ -202,16 +202,16 @@ _ENCODED_URL = re.compile(
 )
 # What encodeURIComponent leaves as it is, besides letters, digits and "-_.".
 _URI_COMPONENT_SAFE = "!~*'()"
-# Sites whose first path segment (or t.me/s/<name>, instagram.com/stories/<name>) is a
-# user name, with the paths that are not.
+# Sites whose first path segment (or t.me/s/<name>, instagram.com/stories/<name>,
+# twitch.tv/popout/<name>/chat) is a user name, with the paths that are not.
 _NAME_FIRST_URL = re.compile(
     r"(?<![\w.\-])((?i:www\.|m\.|web\.|mbasic\.|touch\.)?"
-    r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com|vk\.com))/"
-    r"(?i:s/|stories/)?)([A-Za-z0-9_.]{1,50})(?![\w\-])"
+    r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com|vk\.com|twitch\.tv))/"
+    r"(?i:s/|stories/|popout/|moderator/|subs/)?)([A-Za-z0-9_.]{1,50})(?![\w\-])"
 )
 NAME_FIRST_HOSTS = {
     "instagram.com": "instagram", "t.me": "telegram", "telegram.me": "telegram",
-    "facebook.com": "facebook", "fb.com": "facebook", "vk.com": "vk",
+    "facebook.com": "facebook", "fb.com": "facebook", "vk.com": "vk", "twitch.tv": "twitch",
 }  # fmt: skip
 NOT_NAMES = {
     "instagram": frozenset(
@@ -226,6 +226,12 @@ NOT_NAMES = {
         "groups pages events watch photo photos story.php permalink.php profile.php share "
         "sharer sharer.php login help marketplace gaming reel reels hashtag notes media "
         "l.php dialog plugins policies privacy business ads tr video.php stories people".split()
+    ),
+    "twitch": frozenset(
+        "directory videos clips downloads jobs p settings subscriptions inventory wallet "
+        "drops search turbo prime store friends messages broadcast popout moderator subs "
+        "embed collections team bits products redeem following payments activate event "
+        "creatorcamp dashboard login signup logout".split()
     ),
     # Tumblr's pages, and its own hosts (www.tumblr.com, 64.media.tumblr.com)
     "tumblr": frozenset(
@@ -818,14 +824,19 @@ class Pseudonymiser:
                 value = _PIXELFED_URL.sub(self._fediverse_path_url, value)
         if "at://" in low and low.count("at://") > low.count("at://user-"):
             value = _AT_URI.sub(lambda match: self._handle_url(match, "bluesky"), value)
-        if ".com/" in low or ".me/" in low or "nitter." in low or "tg://" in low:
+        if ".com/" in low or ".me/" in low or ".tv/" in low or "nitter." in low or "tg://" in low:
             value = self._rarer_urls(value, low)
         return value
 
     def _rarer_urls(self, value, low):
         if "nitter." in low:
             value = _NITTER_URL.sub(lambda match: self._handle_url(match, "x"), value)
-        if "instagram.com/" in low or "t.me/" in low or "telegram.me/" in low:
+        if (
+            "instagram.com/" in low
+            or "t.me/" in low
+            or "telegram.me/" in low
+            or "twitch.tv/" in low
+        ):
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
         if "facebook.com/" in low or "fb.com/" in low:
             if "profile.php" in low or "people/" in low or "/user/" in low:

@@ -762,6 +762,13 @@ def x_id(number):
             "snapchat.com/add/{snap}, https://www.snapchat.com/add/{snap}?share_id=x "
             "https://www.snapchat.com/@{snap} and https://story.snapchat.com/@{snap}",
         ),
+        (
+            "x",
+            "twitch.tv/fennademo, https://www.twitch.tv/FennaDemo/videos, "
+            "m.twitch.tv/fennademo/clip/Abc-1 and twitch.tv/popout/fennademo/chat",
+            "twitch.tv/{twitch}, https://www.twitch.tv/{twitch}/videos, "
+            "m.twitch.tv/{twitch}/clip/Abc-1 and twitch.tv/popout/{twitch}/chat",
+        ),
         # LinkedIn's people directory, searched by someone's first and last name: one
         # pseudonym for the two, the one their profile gets at /in/first-last.
         (
@@ -798,6 +805,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "vkid2": pseudonym(KEY, "vk", "@id5678"),
         "tumblr": pseudonym(KEY, "tumblr", "@fenna-demo"),
         "snap": pseudonym(KEY, "snapchat", "@fenna.demo"),
+        "twitch": pseudonym(KEY, "twitch", "@fennademo"),
     }
     assert stored.text == expected.format(**names)
 
@@ -820,6 +828,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "tumblr.com/tagged/carers, www.tumblr.com/explore/trending, tumblr.com/blog/view and "
         "https://64.media.tumblr.com/abc/s640x960.jpg, www.tumblr.com and assets.tumblr.com",
         "snapchat.com/add/, www.snapchat.com/spotlight and https://www.snapchat.com/lens/1a2b",
+        "twitch.tv/directory/category/art, twitch.tv/videos/123, clips.twitch.tv/BraveSlug "
+        "and www.twitch.tv/team/carers",
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
