@@ -233,6 +233,12 @@ NOT_NAMES = {
         "embed collections team bits products redeem following payments activate event "
         "creatorcamp dashboard login signup logout".split()
     ),
+    "pinterest": frozenset(
+        "pin pins search ideas today explore discover categories topics trends creators "
+        "business ads analytics settings login signup logout password oauth secure about "
+        "help resource source offsite news_hub videos shopping amp homefeed feed following "
+        "notifications inbox edit invite join _".split()
+    ),
     # Tumblr's pages, and its own hosts (www.tumblr.com, 64.media.tumblr.com)
     "tumblr": frozenset(
         "tagged search explore dashboard blog view reblog post new settings customize login "
@@ -254,6 +260,12 @@ _TUMBLR_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
 _TUMBLR_BLOG_HOST = re.compile(rf"(?<![\w.\-@])({_TUMBLR_NAME})((?i:\.tumblr\.com))(?![\w\-@])")
 _TUMBLR_URL = re.compile(
     rf"(?<![\w.\-])((?i:www\.)?((?i:tumblr\.com))/(?i:blog/view/|blog/|reblog/)?)({_TUMBLR_NAME})(?!\w)"
+)
+# Pinterest's people are first in the path too, under every country's domain:
+# pinterest.com, de.pinterest.com, pinterest.co.uk, pinterest.com.au.
+_PINTEREST_URL = re.compile(
+    r"(?<![\w.\-])((?i:(?:[a-z]{2,3}\.)?(pinterest\.(?:com?\.)?[a-z]{2,3}))/)"
+    r"([A-Za-z0-9_]{1,50})(?![\w\-])"
 )
 # VK's communities (club123, public123) are not people; its things are numbered by their
 # owner, a person unless the number is negative (a community): wall123_45, photo123_678.
@@ -824,7 +836,14 @@ class Pseudonymiser:
                 value = _PIXELFED_URL.sub(self._fediverse_path_url, value)
         if "at://" in low and low.count("at://") > low.count("at://user-"):
             value = _AT_URI.sub(lambda match: self._handle_url(match, "bluesky"), value)
-        if ".com/" in low or ".me/" in low or ".tv/" in low or "nitter." in low or "tg://" in low:
+        if (
+            ".com/" in low
+            or ".me/" in low
+            or ".tv/" in low
+            or "nitter." in low
+            or "tg://" in low
+            or "pinterest." in low
+        ):
             value = self._rarer_urls(value, low)
         return value
 
@@ -852,6 +871,10 @@ class Pseudonymiser:
             value = _LINKEDIN_URL.sub(self._linkedin_url, value)
         if "snapchat.com/add/" in low:
             value = _SNAPCHAT_ADD_URL.sub(lambda match: self._handle_url(match, "snapchat"), value)
+        if "pinterest." in low:
+            value = _PINTEREST_URL.sub(
+                lambda match: self._name_first_url(match, "pinterest"), value
+            )
         if "tumblr.com/" in low:
             value = _TUMBLR_URL.sub(lambda match: self._name_first_url(match, "tumblr"), value)
         if "tg://" in low:

@@ -769,6 +769,14 @@ def x_id(number):
             "twitch.tv/{twitch}, https://www.twitch.tv/{twitch}/videos, "
             "m.twitch.tv/{twitch}/clip/Abc-1 and twitch.tv/popout/{twitch}/chat",
         ),
+        # Pinterest, under any country's domain.
+        (
+            "x",
+            "pinterest.com/fennademo/, https://www.pinterest.com/FennaDemo/respite-ideas/, "
+            "de.pinterest.com/fennademo and pinterest.co.uk/fennademo/_saved/",
+            "pinterest.com/{pinterest}/, https://www.pinterest.com/{pinterest}/respite-ideas/, "
+            "de.pinterest.com/{pinterest} and pinterest.co.uk/{pinterest}/_saved/",
+        ),
         # LinkedIn's people directory, searched by someone's first and last name: one
         # pseudonym for the two, the one their profile gets at /in/first-last.
         (
@@ -806,6 +814,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "tumblr": pseudonym(KEY, "tumblr", "@fenna-demo"),
         "snap": pseudonym(KEY, "snapchat", "@fenna.demo"),
         "twitch": pseudonym(KEY, "twitch", "@fennademo"),
+        "pinterest": pseudonym(KEY, "pinterest", "@fennademo"),
     }
     assert stored.text == expected.format(**names)
 
@@ -830,6 +839,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "snapchat.com/add/, www.snapchat.com/spotlight and https://www.snapchat.com/lens/1a2b",
         "twitch.tv/directory/category/art, twitch.tv/videos/123, clips.twitch.tv/BraveSlug "
         "and www.twitch.tv/team/carers",
+        "pinterest.com/pin/123456/, pinterest.co.uk/search/pins/?q=carers, "
+        "https://www.pinterest.de/ideas/ and pin.it/1a2B3c",
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
