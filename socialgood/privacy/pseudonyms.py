@@ -22,7 +22,12 @@ temporary files. What it does to a post:
   and their mirrors (fxtwitter, nitter…), `x.com/i/user/<id>`, `?screen_name=`,
   `reddit.com/user/<name>`, `/u/<name>` and `/r/u_<name>`, `youtube.com/channel/<id>`,
   `youtube.com/@handle`, `tiktok.com/@name`, `instagram.com/<name>`, `t.me/<name>`,
-  `tg://resolve?domain=`, `facebook.com/<name>` and `profile.php?id=`, and Friendica's
+  `tg://resolve?domain=`, `facebook.com/<name>` and `profile.php?id=`, `vk.com/<name>`
+  and the people numbered in its paths and queries, `linkedin.com/in/<name>` and its
+  people directory `/pub/dir/<first>/<last>`, `threads.net/@name` (the fediverse
+  account name@threads.net, also on threads.com), `snapchat.com/add/<name>` and
+  `/@name`, `<name>.tumblr.com` and `tumblr.com/<name>`, `twitch.tv/<name>`,
+  `pinterest.<any country>/<name>`, and Friendica's
   `host/profile/user` when user@host is known) has its person
   part replaced and the rest kept, so thread links still join and `platform_id` stays
   a stable dedup key across re-imports. Links to `mailto:` and `tel:` lose the
