@@ -841,6 +841,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "and www.twitch.tv/team/carers",
         "pinterest.com/pin/123456/, pinterest.co.uk/search/pins/?q=carers, "
         "https://www.pinterest.de/ideas/ and pin.it/1a2B3c",
+        "https://vm.tiktok.com/ZMabc123/ and vt.tiktok.com/ZSabc/",  # short links, not people
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
