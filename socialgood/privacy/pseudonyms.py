@@ -244,7 +244,7 @@ NOT_NAMES = {
         "help resource source offsite news_hub videos shopping amp homefeed feed following "
         "notifications inbox edit invite join _".split()
     ),
-    # Tumblr's pages, and its own hosts (www.tumblr.com, 64.media.tumblr.com)
+    # Tumblr's pages, and its own hosts (www.tumblr.com, media.tumblr.com)
     "tumblr": frozenset(
         "tagged search explore dashboard blog view reblog post new settings customize login "
         "register logout about help policy privacy docs apps business jobs likes following "
@@ -264,7 +264,8 @@ NOT_NAMES = {
 _TUMBLR_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
 _TUMBLR_BLOG_HOST = re.compile(rf"(?<![\w.\-@])({_TUMBLR_NAME})((?i:\.tumblr\.com))(?![\w\-@])")
 _TUMBLR_URL = re.compile(
-    rf"(?<![\w.\-])((?i:www\.)?((?i:tumblr\.com))/(?i:blog/view/|blog/|reblog/)?)({_TUMBLR_NAME})(?!\w)"
+    r"(?<![\w.\-])((?i:www\.)?((?i:tumblr\.com))/(?i:blog/view/|blog/|reblog/)?)"
+    rf"({_TUMBLR_NAME})(?!\w)"
 )
 # Pinterest's people are first in the path too, under every country's domain:
 # pinterest.com, de.pinterest.com, pinterest.co.uk, pinterest.com.au.

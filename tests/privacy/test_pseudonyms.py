@@ -762,6 +762,7 @@ def x_id(number):
             "snapchat.com/add/{snap}, https://www.snapchat.com/add/{snap}?share_id=x "
             "https://www.snapchat.com/@{snap} and https://story.snapchat.com/@{snap}",
         ),
+        # Twitch: a channel's pages and its chat's pop-out.
         (
             "x",
             "twitch.tv/fennademo, https://www.twitch.tv/FennaDemo/videos, "
