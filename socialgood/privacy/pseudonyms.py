@@ -182,7 +182,7 @@ _X_URL = re.compile(rf"(?<![\w\-])((?:twitter|x)\.com/){_X_HANDLE}")  # the usua
 _ANY_X_URL = re.compile(rf"(?<![\w\-])((?i:(?:fx|vx|fixup|fixv)?(?:twitter|x)\.com/)){_X_HANDLE}")
 _NITTER_URL = re.compile(rf"(?<![\w\-])((?i:nitter(?:\.[a-z0-9\-]+)+/)){_X_HANDLE}")
 _X_USER_ID_URL = re.compile(r"(?<![\w\-])((?i:(?:twitter|x)\.com/i/user/))([0-9]+)")
-_X_INTENT = re.compile(r"((?i:[?&](?:screen_name|user_id)=))([A-Za-z0-9_]{1,50})")
+_X_INTENT = re.compile(rf"((?i:[?&](?:screen_name|user_id)=)){_X_HANDLE}")
 _REDDIT_URL = re.compile(
     r"((?<![\w\-])(?i:reddit\.com/(?:user|u)/)|(?i:/r/u_))([A-Za-z0-9_\-]{3,20})(?![\w\-])"
 )
@@ -208,11 +208,13 @@ _ENCODED_URL = re.compile(
 # What encodeURIComponent leaves as it is, besides letters, digits and "-_.".
 _URI_COMPONENT_SAFE = "!~*'()"
 # Sites whose first path segment (or t.me/s/<name>, instagram.com/stories/<name>,
-# twitch.tv/popout/<name>/chat) is a user name, with the paths that are not.
+# twitch.tv/popout/<name>/chat) is a user name, with the paths that are not. Such a
+# prefix is never taken for the name itself (possessive "?+"): not when a pseudonym,
+# which no name matches, follows it either.
 _NAME_FIRST_URL = re.compile(
     r"(?<![\w.\-])((?i:www\.|m\.|web\.|mbasic\.|touch\.)?"
     r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com|vk\.com|twitch\.tv))/"
-    r"(?i:s/|stories/|popout/|moderator/|subs/)?)([A-Za-z0-9_.]{1,50})(?![\w\-])"
+    r"(?i:s/|stories/|popout/|moderator/|subs/)?+)([A-Za-z0-9_.]{1,50})(?![\w\-])"
 )
 NAME_FIRST_HOSTS = {
     "instagram.com": "instagram", "t.me": "telegram", "telegram.me": "telegram",
@@ -302,7 +304,7 @@ _LINKEDIN_URL = re.compile(
 )
 # Snapchat's "add me" links name the person as its profiles do (snapchat.com/@name).
 _SNAPCHAT_ADD_URL = re.compile(rf"(?<![\w.\-])((?i:(?:www\.)?snapchat\.com/add/))({_NAME})")
-_TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})")
+_TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})(?![\w\-])")
 # Facebook's people by their number: profile.php?id=, people/<their name>/<id>, and a
 # group's member page groups/<group>/user/<id>.
 _FACEBOOK_ID = re.compile(
