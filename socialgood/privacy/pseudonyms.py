@@ -23,8 +23,9 @@ temporary files. What it does to a post:
   `reddit.com/user/<name>`, `/u/<name>` and `/r/u_<name>`, `youtube.com/channel/<id>`,
   `youtube.com/@handle`, `tiktok.com/@name`, `instagram.com/<name>`, `t.me/<name>`,
   `tg://resolve?domain=`, `facebook.com/<name>` and `profile.php?id=`, `vk.com/<name>`
-  and the people numbered in its paths and queries, `linkedin.com/in/<name>` and its
-  people directory `/pub/dir/<first>/<last>`, `threads.net/@name` (the fediverse
+  (also on vk.ru and vkontakte.ru) and the people numbered in its paths and queries,
+  `linkedin.com/in/<name>` and its people directory `/pub/dir/<first>/<last>`,
+  `threads.net/@name` (the fediverse
   account name@threads.net, also on threads.com), `snapchat.com/add/<name>` and
   `/@name`, `<name>.tumblr.com` and `tumblr.com/<name>`, `twitch.tv/<name>`,
   `pinterest.<any country>/<name>`, and Friendica's
@@ -213,12 +214,14 @@ _URI_COMPONENT_SAFE = "!~*'()"
 # which no name matches, follows it either.
 _NAME_FIRST_URL = re.compile(
     r"(?<![\w.\-])((?i:www\.|m\.|web\.|mbasic\.|touch\.)?"
-    r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com|vk\.com|twitch\.tv))/"
+    r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com|vk\.com|vk\.ru|vkontakte\.ru"
+    r"|twitch\.tv))/"
     r"(?i:s/|stories/|popout/|moderator/|subs/)?+)([A-Za-z0-9_.]{1,50})(?![\w\-])"
 )
 NAME_FIRST_HOSTS = {
     "instagram.com": "instagram", "t.me": "telegram", "telegram.me": "telegram",
-    "facebook.com": "facebook", "fb.com": "facebook", "vk.com": "vk", "twitch.tv": "twitch",
+    "facebook.com": "facebook", "fb.com": "facebook", "twitch.tv": "twitch",
+    "vk.com": "vk", "vk.ru": "vk", "vkontakte.ru": "vk",  # its new domain and its old one
 }  # fmt: skip
 NOT_NAMES = {
     "instagram": frozenset(
@@ -257,7 +260,7 @@ NOT_NAMES = {
         "feed im friends groups search music video videos clips apps games services settings "
         "support terms privacy about login join blog dev press jobs away.php share.php share "
         "docs pages page notes market legal help mail audio audios photos albums public event "
-        "stickers app clubs".split()
+        "stickers app clubs profile.php".split()
     ),
 }
 # Tumblr's blogs are named in their host, <name>.tumblr.com (also written without a link's
@@ -287,7 +290,9 @@ _VK_THING = re.compile(rf"({_VK_KINDS})([0-9]+)((?:_[0-9]+)?)")
 # "%2F" (z=photo123_45%2Fwall678_9: a photo seen in a post's list; a playlist pl_123_4),
 # and people by their number in a query (im?sel=123, friends?id=123). Only in these
 # parameters: others hold another site's link (away.php?to=https%3A%2F%2F…%2Fphotos2024).
-_VK_QUERY = re.compile(r"((?<![\w.\-])(?i:(?:www\.|m\.)?vk\.com/)[^\s?#]*\?)([^\s#]+)")
+_VK_QUERY = re.compile(
+    r"((?<![\w.\-])(?i:(?:www\.|m\.)?(?:vk\.com|vk\.ru|vkontakte\.ru)/)[^\s?#]*\?)([^\s#]+)"
+)
 _VK_PARAMETER = re.compile(r"((?:^|&)[wz]=)([^&]*)|((?:^|&)(?:sel|id)=)([0-9]+)(?![\w\-])")
 _VK_OPENED = re.compile(rf"((?:^|%2[Ff])(?:{_VK_KINDS}|pl_))([0-9]+)")
 # LinkedIn's profiles are mostly the person's own name: linkedin.com/in/<first-last-…>
@@ -848,6 +853,7 @@ class Pseudonymiser:
             ".com/" in low
             or ".me/" in low
             or ".tv/" in low
+            or ".ru/" in low
             or "nitter." in low
             or "tg://" in low
             or "pinterest." in low
@@ -869,7 +875,7 @@ class Pseudonymiser:
             if "profile.php" in low or "people/" in low or "/user/" in low:
                 value = _FACEBOOK_ID.sub(self._facebook_id, value)
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
-        if "vk.com/" in low:
+        if "vk.com/" in low or "vk.ru/" in low or "vkontakte.ru/" in low:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
             if "?" in value:
                 value = _VK_QUERY.sub(

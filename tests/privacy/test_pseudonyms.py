@@ -744,6 +744,14 @@ def x_id(number):
             "vk.com/feed?z=photo{vkid}_45%2Fwall{vkid2}_9 vk.com/feed?z=photo-1_2%2Fwall{vkid}_3 "
             "and vk.com/videos{vkid}?z=video{vkid}_56%2Fvideos{vkid}%2Fpl_{vkid}_7",
         ),
+        # VK's other domains, the new and the old: the same people as on vk.com.
+        (
+            "x",
+            "vk.ru/gareth_demo, m.vk.ru/id1234, vkontakte.ru/wall1234_5, "
+            "vkontakte.ru/profile.php?id=5678 and https://vk.ru/feed?w=wall5678_9",
+            "vk.ru/{vk}, m.vk.ru/{vkid}, vkontakte.ru/wall{vkid}_5, "
+            "vkontakte.ru/profile.php?id={vkid2} and https://vk.ru/feed?w=wall{vkid2}_9",
+        ),
         # A Tumblr blog is named in its host or first in the path: one blog, one pseudonym.
         (
             "x",
@@ -840,6 +848,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "linkedin.com/pub/dir/, linkedin.com/pub/dir and linkedin.com/pub/dir/+/+",
         "vk.com/feed?z=photo-12_3%2Fwall-12_4&w=wall-5_6 and vk.com/im?sel=c12&id=-34",
         "vk.com/away.php?to=https%3A%2F%2Fexample.org%2Fphotos2024%2Fvideo2024_1.mp4",
+        "vk.ru/feed, vkontakte.ru/club123, m.vk.ru/wall-1_2 and vk.ru/im?sel=c12&id=-34",
         "tumblr.com/tagged/carers, www.tumblr.com/explore/trending, tumblr.com/blog/view and "
         "https://64.media.tumblr.com/abc/s640x960.jpg, www.tumblr.com and assets.tumblr.com",
         "snapchat.com/add/, www.snapchat.com/spotlight and https://www.snapchat.com/lens/1a2b",
