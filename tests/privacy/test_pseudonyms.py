@@ -752,6 +752,13 @@ def x_id(number):
             "vk.ru/{vk}, m.vk.ru/{vkid}, vkontakte.ru/wall{vkid}_5, "
             "vkontakte.ru/profile.php?id={vkid2} and https://vk.ru/feed?w=wall{vkid2}_9",
         ),
+        # ... and in a query escaped for HTML (an HTML export's links).
+        (
+            "x",
+            "vk.com/friends?act=x&amp;id=1234 and vk.com/feed?act=y&amp;w=wall5678_9&amp;sel=1234",
+            "vk.com/friends?act=x&amp;id={vkid} and "
+            "vk.com/feed?act=y&amp;w=wall{vkid2}_9&amp;sel={vkid}",
+        ),
         # A Tumblr blog is named in its host or first in the path: one blog, one pseudonym.
         (
             "x",
@@ -849,6 +856,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "vk.com/feed?z=photo-12_3%2Fwall-12_4&w=wall-5_6 and vk.com/im?sel=c12&id=-34",
         "vk.com/away.php?to=https%3A%2F%2Fexample.org%2Fphotos2024%2Fvideo2024_1.mp4",
         "vk.ru/feed, vkontakte.ru/club123, m.vk.ru/wall-1_2 and vk.ru/im?sel=c12&id=-34",
+        "vk.com/im?act=x&amp;sel=c12&amp;id=-34 and vk.com/feed?act=y&amp;w=wall-5_6",
         "tumblr.com/tagged/carers, www.tumblr.com/explore/trending, tumblr.com/blog/view and "
         "https://64.media.tumblr.com/abc/s640x960.jpg, www.tumblr.com and assets.tumblr.com",
         "snapchat.com/add/, www.snapchat.com/spotlight and https://www.snapchat.com/lens/1a2b",
