@@ -24,8 +24,8 @@ temporary files. What it does to a post:
   `youtube.com/@handle`, `tiktok.com/@name`, `instagram.com/<name>`, `t.me/<name>`,
   `tg://resolve?domain=`, `facebook.com/<name>` and `profile.php?id=`, `vk.com/<name>`
   (also on vk.ru and vkontakte.ru) and the people numbered in its paths and queries,
-  `linkedin.com/in/<name>` and its people directory `/pub/dir/<first>/<last>`,
-  `threads.net/@name` (the fediverse
+  `linkedin.com/in/<name>` and its people directory `/pub/dir/<first>/<last>` (and
+  `?first=…&last=…`), `threads.net/@name` (the fediverse
   account name@threads.net, also on threads.com), `snapchat.com/add/<name>` and
   `/@name`, `<name>.tumblr.com` and `tumblr.com/<name>`, `twitch.tv/<name>`,
   `pinterest.<any country>/<name>`, and Friendica's
@@ -302,14 +302,18 @@ _VK_OPENED = re.compile(rf"((?:^|%2[Ff])(?:{_VK_KINDS}|pl_))([0-9]+)")
 # (the older /pub/<first-last>/…, the mobile site's /mwlite/in/…), and a post's link
 # starts with its author's: linkedin.com/posts/<first-last-…>_<words>-activity-….
 # (An organisation's post link is written the same way: its name goes too.) Its people
-# directory, /pub/dir/<first>/<last>, searches for a name ("+" for a part left out).
+# directory, /pub/dir/<first>/<last>, searches for a name ("+" for a part left out), as
+# does its query form /pub/dir/?first=<first>&last=<last>&search=Search (either left out).
+_LINKEDIN_HOST = r"(?<![\w.\-])(?i:(?:[a-z]{2,3}\.|mobile\.)?linkedin\.com/)"
 _LINKEDIN_DIR_NAME = r"[\w%+'\-]*[\w%+]"
 _LINKEDIN_URL = re.compile(
-    r"(?<![\w.\-])((?i:(?:[a-z]{2,3}\.|mobile\.)?linkedin\.com/)"
+    rf"({_LINKEDIN_HOST}"
     r"(?:(?i:(?:mwlite/)?(?:in|pub(?!/dir(?![\w%\-])))/)([\w%\-]*[\w%])"
     r"|(?i:posts/)([\w%\-]+?)(?=_)"
     rf"|(?i:pub/dir/)({_LINKEDIN_DIR_NAME}(?:/{_LINKEDIN_DIR_NAME})?)))"
 )
+_LINKEDIN_DIR_QUERY = re.compile(rf"({_LINKEDIN_HOST}(?i:pub/dir/?\?))([^\s#]+)")
+_LINKEDIN_DIR_PARAMETER = re.compile(rf"((?:^|&(?:amp;)?)((?i:first|last))=)({_LINKEDIN_DIR_NAME})")
 # Snapchat's "add me" links name the person as its profiles do (snapchat.com/@name).
 _SNAPCHAT_ADD_URL = re.compile(rf"(?<![\w.\-])((?i:(?:www\.)?snapchat\.com/add/))({_NAME})")
 _TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})(?![\w\-])")
@@ -414,6 +418,14 @@ def _mastodon_acct(value: str) -> str | None:
     if match:
         return f"{match[2]}@{_account_domain(match[1])}"
     return value if "@" in value else None
+
+
+def _linkedin_directory_name(written: str) -> str:
+    """A LinkedIn directory search's first and last name ("J%C3%B6rg/M", "+/M") as
+    "jörg-m": it names no one profile, but the name is someone's, and this is the
+    profile name LinkedIn gives by default (and the old /pub/first-last), so they are
+    one pseudonym wherever that is theirs."""
+    return "-".join(unquote(written).replace("+", " ").replace("/", " ").split())
 
 
 def _account_domain(host: str) -> str:
@@ -886,6 +898,8 @@ class Pseudonymiser:
                 )
         if "linkedin.com/" in low:
             value = _LINKEDIN_URL.sub(self._linkedin_url, value)
+            if "pub/dir" in low and "?" in low:
+                value = _LINKEDIN_DIR_QUERY.sub(self._linkedin_directory_query, value)
         if "snapchat.com/add/" in low:
             value = _SNAPCHAT_ADD_URL.sub(lambda match: self._handle_url(match, "snapchat"), value)
         if "pinterest." in low:
@@ -945,17 +959,31 @@ class Pseudonymiser:
     def _linkedin_url(self, match):
         # The name as LinkedIn shows it: "j%C3%B6rg-…" and "jörg-…" are one person.
         written = match[2] or match[3] or match[4]
-        name = unquote(written)
-        if match[4]:
-            # A directory search names no one profile, but its first and last name are
-            # someone's: as "first-last", the profile name LinkedIn gives by default (and
-            # the old /pub/first-last), so they are one pseudonym wherever that is theirs.
-            name = "-".join(name.replace("+", " ").replace("/", " ").split())
+        name = _linkedin_directory_name(written) if match[4] else unquote(written)
         if not name or is_pseudonym(name):
             return match.group()
         self.stats.urls_rewritten += 1
         before = match.group()[: len(match.group()) - len(written)]
         return before + self._handle("linkedin", name.lower())
+
+    def _linkedin_directory_query(self, match):
+        before, query = match.group(1, 2)
+        # In any order: "first/last", as in the path.
+        written = {
+            parameter[2].lower(): parameter[3]
+            for parameter in _LINKEDIN_DIR_PARAMETER.finditer(query)
+        }
+        name = _linkedin_directory_name(f"{written.get('first', '')}/{written.get('last', '')}")
+        if not name or is_pseudonym(name):
+            return match.group()
+        self.stats.urls_rewritten += 1
+        value = self._handle("linkedin", name.lower())
+        # One pseudonym for the two names, as in the path: in the first one's place, the
+        # other emptied.
+        values = iter([value])
+        return before + _LINKEDIN_DIR_PARAMETER.sub(
+            lambda parameter: parameter[1] + next(values, ""), query
+        )
 
     def _x_user_id_url(self, match):
         self.stats.urls_rewritten += 1

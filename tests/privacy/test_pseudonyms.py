@@ -802,6 +802,16 @@ def x_id(number):
             "linkedin.com/pub/dir/{li_pub}, de.linkedin.com/pub/dir/{jorg}/ and "
             "linkedin.com/pub/dir/{li_last}",
         ),
+        # ... and so in its query form: the same pseudonym as in the path.
+        (
+            "x",
+            "linkedin.com/pub/dir/?first=Fenna&last=Demoperson&search=Search, "
+            "https://de.linkedin.com/pub/dir?last=M&first=J%C3%B6rg and "
+            "linkedin.com/pub/dir/?first=&last=Demoperson&amp;trk=x.",
+            "linkedin.com/pub/dir/?first={li_pub}&last=&search=Search, "
+            "https://de.linkedin.com/pub/dir?last={jorg}&first= and "
+            "linkedin.com/pub/dir/?first=&last={li_last}&amp;trk=x.",
+        ),
     ],
 )
 def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, text, expected):
@@ -853,6 +863,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "vk.com/feed and example.org/article?id=12345, shop.example/basket?sel=3&id=4",
         "vk.com/feed and https://example.org/gallery?w=photo123_4",
         "linkedin.com/pub/dir/, linkedin.com/pub/dir and linkedin.com/pub/dir/+/+",
+        "linkedin.com/pub/dir/?first=&last=&search=Search and linkedin.com/pub/dir?trk=nav",
         "vk.com/feed?z=photo-12_3%2Fwall-12_4&w=wall-5_6 and vk.com/im?sel=c12&id=-34",
         "vk.com/away.php?to=https%3A%2F%2Fexample.org%2Fphotos2024%2Fvideo2024_1.mp4",
         "vk.ru/feed, vkontakte.ru/club123, m.vk.ru/wall-1_2 and vk.ru/im?sel=c12&id=-34",
