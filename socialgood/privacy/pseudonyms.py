@@ -21,12 +21,12 @@ temporary files. What it does to a post:
   `host/p/user/<id>`, Lemmy's `host/u/user`, `x.com/<name>` and `twitter.com/<name>`
   and their mirrors (fxtwitter, nitter…), `x.com/i/user/<id>`, `?screen_name=`,
   `reddit.com/user/<name>`, `/u/<name>` and `/r/u_<name>`, `youtube.com/channel/<id>`,
-  `youtube.com/@handle`, `tiktok.com/@name`, `instagram.com/<name>`, `t.me/<name>`,
-  `tg://resolve?domain=`, `facebook.com/<name>` and `profile.php?id=`, `vk.com/<name>`
-  (also on vk.ru and vkontakte.ru) and the people numbered in its paths and queries,
-  `linkedin.com/in/<name>` and its people directory `/pub/dir/<first>/<last>` (and
-  `?first=…&last=…`), `threads.net/@name` (the fediverse
-  account name@threads.net, also on threads.com), `snapchat.com/add/<name>` and
+  `youtube.com/@handle`, `tiktok.com/@name` and `/share/user/<id>`,
+  `instagram.com/<name>`, `t.me/<name>`, `tg://resolve?domain=`, `facebook.com/<name>`
+  and `profile.php?id=`, `vk.com/<name>` (also on vk.ru and vkontakte.ru) and the
+  people numbered in its paths and queries, `linkedin.com/in/<name>` and its people
+  directory `/pub/dir/<first>/<last>` (and `?first=…&last=…`), `threads.net/@name` (the
+  fediverse account name@threads.net, also on threads.com), `snapchat.com/add/<name>` and
   `/@name`, `<name>.tumblr.com` and `tumblr.com/<name>`, `twitch.tv/<name>`,
   `pinterest.<any country>/<name>`, and Friendica's
   `host/profile/user` when user@host is known) has its person
@@ -79,7 +79,8 @@ with the directory) rather than starting a second one, unless someone with an id
 already holds it. Also on YouTube, where replies name people as "@handle" before their
 own comments come: a channel id appears in stored values only in the odd
 `youtube.com/channel/<id>` link, and an id seen in one keeps its own pseudonym (the link
-is stored with it). Not on Bluesky or Telegram, whose ids are inside every post's URI:
+is stored with it); so does a TikTok user id seen in a `tiktok.com/share/user/<id>`
+link. Not on Bluesky or Telegram, whose ids are inside every post's URI:
 a URI stored before the adoption would no longer match the person's own posts.
 
 Within a post, the people named in `author` and `mentions` are authoritative for the
@@ -188,6 +189,8 @@ _REDDIT_URL = re.compile(
     r"((?<![\w\-])(?i:reddit\.com/(?:user|u)/)|(?i:/r/u_))([A-Za-z0-9_\-]{3,20})(?![\w\-])"
 )
 _YOUTUBE_CHANNEL_URL = re.compile(r"(?<![\w\-])((?i:youtube\.com/channel/))(UC[A-Za-z0-9_\-]{22})")
+# TikTok's people by their user id (a post's author id), in its share links.
+_TIKTOK_USER_ID_URL = re.compile(r"(?<![\w\-])((?i:tiktok\.com/share/user/))([0-9]+)")
 _YOUTUBE_NAME_URL = re.compile(rf"(?<![\w\-])((?i:youtube\.com/(?:c|user)/))({_NAME})")
 # bsky.app's and every other Bluesky client's profile links (DIDs are replaced before):
 # the handle is a domain name. (Other sites' /profile/<word> is left: mostly pages.)
@@ -854,7 +857,7 @@ class Pseudonymiser:
             ):
                 value = _ANY_X_URL.sub(lambda match: self._handle_url(match, "x"), value)
         if "youtube.com/" in low:
-            value = _YOUTUBE_CHANNEL_URL.sub(self._youtube_channel_url, value)
+            value = _YOUTUBE_CHANNEL_URL.sub(lambda match: self._id_url(match, "youtube"), value)
             value = _YOUTUBE_NAME_URL.sub(lambda match: self._handle_url(match, "youtube"), value)
         if "/p" in low:
             # "in" first: most values have none, and counting twice costs more.
@@ -900,6 +903,8 @@ class Pseudonymiser:
             value = _LINKEDIN_URL.sub(self._linkedin_url, value)
             if "pub/dir" in low and "?" in low:
                 value = _LINKEDIN_DIR_QUERY.sub(self._linkedin_directory_query, value)
+        if "tiktok.com/share/user/" in low:
+            value = _TIKTOK_USER_ID_URL.sub(lambda match: self._id_url(match, "tiktok"), value)
         if "snapchat.com/add/" in low:
             value = _SNAPCHAT_ADD_URL.sub(lambda match: self._handle_url(match, "snapchat"), value)
         if "pinterest." in low:
@@ -1043,12 +1048,12 @@ class Pseudonymiser:
         self.stats.urls_rewritten += 1
         return self._hash("telegram", "user" + match[1])
 
-    def _youtube_channel_url(self, match):
+    def _id_url(self, match, family):
         self.stats.urls_rewritten += 1
-        channel = match[2]
-        value = self._id_pseudonym("youtube", channel)
+        identity = match[2]
+        value = self._id_pseudonym(family, identity)
         # Recorded as seen by id: stored in this link, it must never change by adoption.
-        self._record(value, "youtube", channel, None, None)
+        self._record(value, family, identity, None, None)
         return match[1] + value
 
     def _fediverse_url(self, match):

@@ -300,6 +300,22 @@ def test_a_youtube_channel_already_stored_in_a_link_keeps_its_own_pseudonym():
     assert own.author.id == pseudonym(KEY, "youtube", ANA_CHANNEL), "the stored link has it"
 
 
+def test_a_tiktok_user_id_in_a_share_link_is_that_users_own_pseudonym():
+    pseudonymiser = Pseudonymiser(KEY)
+    link = pseudonymiser.apply(
+        post("tiktok", Person(id="1"),
+             text="@fenna.demo see https://www.tiktok.com/share/user/6789012345678901234?lang=en")
+    )  # fmt: skip
+    own = pseudonymiser.apply(post("tiktok", Person(id="6789012345678901234", handle="fenna.demo")))
+    fenna = pseudonym(KEY, "tiktok", "6789012345678901234")
+    # Her handle was seen first, but the stored link has her id's pseudonym: she keeps it.
+    assert own.author.id == fenna
+    assert link.text == (
+        f"@{pseudonym(KEY, 'tiktok', '@fenna.demo')} see "
+        f"https://www.tiktok.com/share/user/{fenna}?lang=en"
+    )
+
+
 def test_bluesky_ids_never_adopt_a_handle_pseudonym():
     # A DID is in every URI of the person's posts, stored or not yet seen: the author
     # must be the DID's pseudonym for replies and quotes to keep joining.
@@ -793,6 +809,12 @@ def x_id(number):
             "pinterest.com/{pinterest}/, https://www.pinterest.com/{pinterest}/respite-ideas/, "
             "de.pinterest.com/{pinterest} and pinterest.co.uk/{pinterest}/_saved/",
         ),
+        # TikTok's share link of a person by their user id.
+        (
+            "tiktok",
+            "tiktok.com/share/user/6789012345678901234 and m.tiktok.com/share/user/12345/",
+            "tiktok.com/share/user/{tiktok_id} and m.tiktok.com/share/user/{tiktok_12345}/",
+        ),
         # LinkedIn's people directory, searched by someone's first and last name: one
         # pseudonym for the two, the one their profile gets at /in/first-last.
         (
@@ -842,6 +864,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "snap": pseudonym(KEY, "snapchat", "@fenna.demo"),
         "twitch": pseudonym(KEY, "twitch", "@fennademo"),
         "pinterest": pseudonym(KEY, "pinterest", "@fennademo"),
+        "tiktok_id": pseudonym(KEY, "tiktok", "6789012345678901234"),
+        "tiktok_12345": pseudonym(KEY, "tiktok", "12345"),
     }
     assert stored.text == expected.format(**names)
     # Stored data may be protected again (a new key's rules, a re-import): a second
@@ -876,6 +900,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "pinterest.com/pin/123456/, pinterest.co.uk/search/pins/?q=carers, "
         "https://www.pinterest.de/ideas/ and pin.it/1a2B3c",
         "https://vm.tiktok.com/ZMabc123/ and vt.tiktok.com/ZSabc/",  # short links, not people
+        "tiktok.com/share/video/7000000000000000000 and tiktok.com/embed/v2/7000000000000000000",
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
