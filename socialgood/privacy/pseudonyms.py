@@ -21,7 +21,7 @@ temporary files. What it does to a post:
   `host/p/user/<id>`, Lemmy's `host/u/user`, `x.com/<name>` and `twitter.com/<name>`
   and their mirrors (fxtwitter, nitter…), `x.com/i/user/<id>`, `?screen_name=`,
   `reddit.com/user/<name>`, `/u/<name>` and `/r/u_<name>`, `youtube.com/channel/<id>`,
-  `youtube.com/@handle`, `tiktok.com/@name` and `/share/user/<id>`,
+  `youtube.com/@handle`, `tiktok.com/@name` (also `/embed/@name`) and `/share/user/<id>`,
   `instagram.com/<name>`, `t.me/<name>`, `tg://resolve?domain=`, `facebook.com/<name>`
   and `profile.php?id=`, `vk.com/<name>` (also on vk.ru and vkontakte.ru) and the
   people numbered in its paths and queries, `linkedin.com/in/<name>` and its people
@@ -332,9 +332,10 @@ _PIXELFED_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/p/))({_NA
 _LEMMY_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/u/))({_NAME})")
 _TELEGRAM_USER = re.compile(r"tg-user:([0-9]+)")  # a one-to-one chat's id (platforms/telegram)
 # host/@user, host/@user@domain (a remote account seen on host), host/users/user, and
-# host/ap/users/<account number> (Mastodon 4.4 on: the number is the account's own id)
+# host/ap/users/<account number> (Mastodon 4.4 on: the number is the account's own id).
+# Also in Mastodon's web app, host/web/@user, and TikTok's embed, tiktok.com/embed/@name.
 _FEDIVERSE_URL = re.compile(
-    rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?:/web)?/@)({_NAME}(?:@{_DOMAIN})?)"
+    rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?:/web|/embed)?/@)({_NAME}(?:@{_DOMAIN})?)"
 )
 _ACTIVITYPUB_URL = re.compile(
     rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/(?:ap/)?users/))({_NAME})"

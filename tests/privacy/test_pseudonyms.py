@@ -809,6 +809,14 @@ def x_id(number):
             "pinterest.com/{pinterest}/, https://www.pinterest.com/{pinterest}/respite-ideas/, "
             "de.pinterest.com/{pinterest} and pinterest.co.uk/{pinterest}/_saved/",
         ),
+        # TikTok's embed of a person's videos, and of one of them.
+        (
+            "x",
+            "https://www.tiktok.com/embed/@fenna.demo and "
+            "https://www.tiktok.com/embed/@Fenna.Demo/video/7000000000000000000",
+            "https://www.tiktok.com/embed/@{tiktok} and "
+            "https://www.tiktok.com/embed/@{tiktok}/video/7000000000000000000",
+        ),
         # TikTok's share link of a person by their user id.
         (
             "tiktok",
@@ -865,6 +873,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "twitch": pseudonym(KEY, "twitch", "@fennademo"),
         "pinterest": pseudonym(KEY, "pinterest", "@fennademo"),
         "tiktok_id": pseudonym(KEY, "tiktok", "6789012345678901234"),
+        "tiktok": pseudonym(KEY, "tiktok", "@fenna.demo"),
         "tiktok_12345": pseudonym(KEY, "tiktok", "12345"),
     }
     assert stored.text == expected.format(**names)
