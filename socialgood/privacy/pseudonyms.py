@@ -27,7 +27,8 @@ temporary files. What it does to a post:
   people numbered in its paths and queries, `linkedin.com/in/<name>` and its people
   directory `/pub/dir/<first>/<last>` (and `?first=…&last=…`), `threads.net/@name` (the
   fediverse account name@threads.net, also on threads.com), `snapchat.com/add/<name>` and
-  `/@name`, `<name>.tumblr.com` and `tumblr.com/<name>`, `twitch.tv/<name>`,
+  `/@name`, `<name>.tumblr.com` and `tumblr.com/<name>`, `twitch.tv/<name>` (also
+  `player.twitch.tv/?channel=` and `dashboard.twitch.tv/u/<name>`),
   `pinterest.<any country>/<name>`, and Friendica's
   `host/profile/user` when user@host is known) has its person
   part replaced and the rest kept, so thread links still join and `platform_id` stays
@@ -131,10 +132,12 @@ BARE_ONLY = "bare"
 ADOPTING_FAMILIES = frozenset({"x", "tiktok", "instagram", "youtube"})
 # Platforms whose handles are letters, digits and "_" only: "@ana." and "@ana-" end at "ana".
 WORD_HANDLES = frozenset({"x", "telegram", "reddit", "mastodon"})
-# Sites whose "host/@name" URLs name their own users rather than fediverse accounts.
+# Sites whose "host/@name" (or "host/u/name") URLs name their own users rather than
+# fediverse accounts.
 HANDLE_HOSTS = {
     "youtube.com": "youtube", "tiktok.com": "tiktok", "medium.com": "medium",
     "snapchat.com": "snapchat", "story.snapchat.com": "snapchat",
+    "dashboard.twitch.tv": "twitch",  # a channel's creator dashboard: /u/<name>
 }  # fmt: skip
 # Sites whose people have their fediverse address on another domain than their profile
 # links': Threads' are name@threads.net, linked on (www.)threads.net or, since 2025,
@@ -317,6 +320,11 @@ _LINKEDIN_URL = re.compile(
 )
 _LINKEDIN_DIR_QUERY = re.compile(rf"({_LINKEDIN_HOST}(?i:pub/dir/?\?))([^\s#]+)")
 _LINKEDIN_DIR_PARAMETER = re.compile(rf"((?:^|&(?:amp;)?)((?i:first|last))=)({_LINKEDIN_DIR_NAME})")
+# Twitch's embedded player names its channel in the query: player.twitch.tv/?channel=<name>.
+_TWITCH_PLAYER_URL = re.compile(
+    r"(?<![\w.\-])((?i:player\.twitch\.tv/\?(?:[^\s#]*&(?:amp;)?)?channel=))"
+    r"([A-Za-z0-9_]{1,50})(?![\w\-])"
+)
 # Snapchat's "add me" links name the person as its profiles do (snapchat.com/@name).
 _SNAPCHAT_ADD_URL = re.compile(rf"(?<![\w.\-])((?i:(?:www\.)?snapchat\.com/add/))({_NAME})")
 _TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})(?![\w\-])")
@@ -430,6 +438,11 @@ def _linkedin_directory_name(written: str) -> str:
     profile name LinkedIn gives by default (and the old /pub/first-last), so they are
     one pseudonym wherever that is theirs."""
     return "-".join(unquote(written).replace("+", " ").replace("/", " ").split())
+
+
+def _own_users(host: str) -> str | None:
+    """The platform whose own users `host`'s fediverse-shaped URLs name, if any."""
+    return HANDLE_HOSTS.get(host.lower().removeprefix("www.").removeprefix("m."))
 
 
 def _account_domain(host: str) -> str:
@@ -890,6 +903,8 @@ class Pseudonymiser:
             or "twitch.tv/" in low
         ):
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
+        if "player.twitch.tv/" in low:
+            value = _TWITCH_PLAYER_URL.sub(lambda match: self._handle_url(match, "twitch"), value)
         if "facebook.com/" in low or "fb.com/" in low:
             if "profile.php" in low or "people/" in low or "/user/" in low:
                 value = _FACEBOOK_ID.sub(self._facebook_id, value)
@@ -1042,6 +1057,9 @@ class Pseudonymiser:
         if is_pseudonym(name) or host.lower().endswith("reddit.com"):
             return match.group()
         self.stats.urls_rewritten += 1
+        platform = _own_users(host)
+        if platform:  # dashboard.twitch.tv/u/name is a Twitch user, not a Lemmy account
+            return before + self._handle(platform, name.lower())
         return before + self._hash("mastodon", _activitypub_identity(host, name))
 
     def _telegram_user(self, match):
@@ -1062,7 +1080,7 @@ class Pseudonymiser:
         if is_pseudonym(name):
             return match.group()
         self.stats.urls_rewritten += 1
-        platform = HANDLE_HOSTS.get(host.lower().removeprefix("www.").removeprefix("m."))
+        platform = _own_users(host)
         if platform:  # youtube.com/@name is a YouTube handle, not a fediverse account
             return before + self._handle(platform, name.lower())
         acct = name if "@" in name else f"{name}@{_account_domain(host)}"

@@ -801,6 +801,16 @@ def x_id(number):
             "twitch.tv/{twitch}, https://www.twitch.tv/{twitch}/videos, "
             "m.twitch.tv/{twitch}/clip/Abc-1 and twitch.tv/popout/{twitch}/chat",
         ),
+        # ... its embedded player, and its creator dashboard (not a Lemmy account's /u/).
+        (
+            "x",
+            "player.twitch.tv/?channel=FennaDemo&parent=example.org, "
+            "https://player.twitch.tv/?parent=example.org&amp;channel=fennademo and "
+            "https://dashboard.twitch.tv/u/fennademo/stream-manager",
+            "player.twitch.tv/?channel={twitch}&parent=example.org, "
+            "https://player.twitch.tv/?parent=example.org&amp;channel={twitch} and "
+            "https://dashboard.twitch.tv/u/{twitch}/stream-manager",
+        ),
         # Pinterest, under any country's domain.
         (
             "x",
@@ -906,6 +916,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "snapchat.com/add/, www.snapchat.com/spotlight and https://www.snapchat.com/lens/1a2b",
         "twitch.tv/directory/category/art, twitch.tv/videos/123, clips.twitch.tv/BraveSlug "
         "and www.twitch.tv/team/carers",
+        "player.twitch.tv/?video=v123456&parent=example.org, dashboard.twitch.tv/ and "
+        "player.twitch.tv/?collection=abc123&parent=example.org",
         "pinterest.com/pin/123456/, pinterest.co.uk/search/pins/?q=carers, "
         "https://www.pinterest.de/ideas/ and pin.it/1a2B3c",
         "https://vm.tiktok.com/ZMabc123/ and vt.tiktok.com/ZSabc/",  # short links, not people
