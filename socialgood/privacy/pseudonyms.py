@@ -215,14 +215,14 @@ _ENCODED_URL = re.compile(
 # What encodeURIComponent leaves as it is, besides letters, digits and "-_.".
 _URI_COMPONENT_SAFE = "!~*'()"
 # Sites whose first path segment (or t.me/s/<name>, instagram.com/stories/<name>,
-# twitch.tv/popout/<name>/chat) is a user name, with the paths that are not. Such a
-# prefix is never taken for the name itself (possessive "?+"): not when a pseudonym,
-# which no name matches, follows it either.
+# twitch.tv/popout/<name>/chat, /embed/<name>/chat) is a user name, with the paths that
+# are not. Such a prefix is never taken for the name itself (possessive "?+"): not when
+# a pseudonym, which no name matches, follows it either.
 _NAME_FIRST_URL = re.compile(
     r"(?<![\w.\-])((?i:www\.|m\.|web\.|mbasic\.|touch\.)?"
     r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com|vk\.com|vk\.ru|vkontakte\.ru"
     r"|twitch\.tv))/"
-    r"(?i:s/|stories/|popout/|moderator/|subs/)?+)([A-Za-z0-9_.]{1,50})(?![\w\-])"
+    r"(?i:s/|stories/|popout/|moderator/|subs/|embed/)?+)([A-Za-z0-9_.]{1,50})(?![\w\-])"
 )
 NAME_FIRST_HOSTS = {
     "instagram.com": "instagram", "t.me": "telegram", "telegram.me": "telegram",

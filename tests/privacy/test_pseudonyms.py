@@ -801,15 +801,17 @@ def x_id(number):
             "twitch.tv/{twitch}, https://www.twitch.tv/{twitch}/videos, "
             "m.twitch.tv/{twitch}/clip/Abc-1 and twitch.tv/popout/{twitch}/chat",
         ),
-        # ... its embedded player, and its creator dashboard (not a Lemmy account's /u/).
+        # ... its embedded player and chat, and its creator dashboard (not Lemmy's /u/).
         (
             "x",
             "player.twitch.tv/?channel=FennaDemo&parent=example.org, "
-            "https://player.twitch.tv/?parent=example.org&amp;channel=fennademo and "
-            "https://dashboard.twitch.tv/u/fennademo/stream-manager",
+            "https://player.twitch.tv/?parent=example.org&amp;channel=fennademo, "
+            "https://dashboard.twitch.tv/u/fennademo/stream-manager and "
+            "https://www.twitch.tv/embed/fennademo/chat?parent=example.org",
             "player.twitch.tv/?channel={twitch}&parent=example.org, "
-            "https://player.twitch.tv/?parent=example.org&amp;channel={twitch} and "
-            "https://dashboard.twitch.tv/u/{twitch}/stream-manager",
+            "https://player.twitch.tv/?parent=example.org&amp;channel={twitch}, "
+            "https://dashboard.twitch.tv/u/{twitch}/stream-manager and "
+            "https://www.twitch.tv/embed/{twitch}/chat?parent=example.org",
         ),
         # Pinterest, under any country's domain.
         (
