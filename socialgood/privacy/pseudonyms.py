@@ -27,13 +27,13 @@ temporary files. What it does to a post:
   people numbered in its paths and queries, `linkedin.com/in/<name>` and its people
   directory `/pub/dir/<first>/<last>` (and `?first=…&last=…`), `threads.net/@name` (the
   fediverse account name@threads.net, also on threads.com), `snapchat.com/add/<name>` and
-  `/@name`, `<name>.tumblr.com` and `tumblr.com/<name>`, `twitch.tv/<name>` (also
+  `/@name`, `<name>.tumblr.com` and `tumblr.com/<name>` (also its owner's
+  `/settings/blog/<name>`, `/customize/<name>`), `twitch.tv/<name>` (also
   `player.twitch.tv/?channel=` and `dashboard.twitch.tv/u/<name>`),
-  `pinterest.<any country>/<name>`, and Friendica's
-  `host/profile/user` when user@host is known) has its person
-  part replaced and the rest kept, so thread links still join and `platform_id` stays
-  a stable dedup key across re-imports. Links to `mailto:` and `tel:` lose the
-  address or number; so do e-mail addresses inside URLs.
+  `pinterest.<any country>/<name>`, and Friendica's `host/profile/user` when user@host
+  is known) has its person part replaced and the rest kept, so thread links still join
+  and `platform_id` stays a stable dedup key across re-imports. Links to `mailto:` and
+  `tel:` lose the address or number; so do e-mail addresses inside URLs.
 - A Reddit post on someone's own profile has `community` "u_<name>": the name goes too.
 - `raw` is set to None: the caller encrypts it first when the project opts in.
 
@@ -271,11 +271,13 @@ NOT_NAMES = {
 }
 # Tumblr's blogs are named in their host, <name>.tumblr.com (also written without a link's
 # path), and since 2022 first in the path: tumblr.com/<name>, /blog/view/<name>,
-# /reblog/<name>/…. Their names hold letters, digits and "-".
+# /reblog/<name>/…, and its owner's /settings/blog/<name>, /customize/<name>. Their names
+# hold letters, digits and "-".
 _TUMBLR_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
 _TUMBLR_BLOG_HOST = re.compile(rf"(?<![\w.\-@])({_TUMBLR_NAME})((?i:\.tumblr\.com))(?![\w\-@])")
 _TUMBLR_URL = re.compile(
-    r"(?<![\w.\-])((?i:www\.)?((?i:tumblr\.com))/(?i:blog/view/|blog/|reblog/)?)"
+    r"(?<![\w.\-])((?i:www\.)?((?i:tumblr\.com))/"
+    r"(?i:blog/view/|blog/|reblog/|settings/blog/|customize/)?)"
     rf"({_TUMBLR_NAME})(?!\w)"
 )
 # Pinterest's people are first in the path too, under every country's domain:

@@ -785,6 +785,14 @@ def x_id(number):
             "www.tumblr.com/{tumblr}/123/respite, tumblr.com/blog/view/{tumblr}/123 "
             "and Tumblr.com/reblog/{tumblr}/123/aBc",
         ),
+        # ... also on its owner's pages.
+        (
+            "x",
+            "tumblr.com/settings/blog/fenna-demo and "
+            "https://www.tumblr.com/customize/Fenna-Demo?redirect_to=%2Fdashboard",
+            "tumblr.com/settings/blog/{tumblr} and "
+            "https://www.tumblr.com/customize/{tumblr}?redirect_to=%2Fdashboard",
+        ),
         # Snapchat: an "add me" link and a public profile are one person.
         (
             "x",
@@ -915,6 +923,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "vk.com/im?act=x&amp;sel=c12&amp;id=-34 and vk.com/feed?act=y&amp;w=wall-5_6",
         "tumblr.com/tagged/carers, www.tumblr.com/explore/trending, tumblr.com/blog/view and "
         "https://64.media.tumblr.com/abc/s640x960.jpg, www.tumblr.com and assets.tumblr.com",
+        "tumblr.com/settings/account, www.tumblr.com/settings/blog and tumblr.com/customize",
         "snapchat.com/add/, www.snapchat.com/spotlight and https://www.snapchat.com/lens/1a2b",
         "twitch.tv/directory/category/art, twitch.tv/videos/123, clips.twitch.tv/BraveSlug "
         "and www.twitch.tv/team/carers",
