@@ -790,7 +790,9 @@ class Pseudonymiser:
 
     def _mention(self, match, family, local):
         sign, user, domain = match.group(1, 2, 3)
-        if is_pseudonym(user):
+        # Also "@<pseudonym>.demo": where a handle ends at "." or "-" (X), a pass before
+        # replaced the "fenna" of "@fenna.demo" only.
+        if _PSEUDONYM.match(user):
             return match.group()
         rest = ""
         if domain:  # a fediverse address, whichever platform it is written on

@@ -685,6 +685,8 @@ def x_id(number):
             "x.com/i/user/{id} and x.com/intent/follow?user_id={id}",
         ),
         ("x", "RT@zquser: hello ＠ZqUser", "RT@{x}: hello ＠{x}"),
+        # An X handle ends at "." or "-": what follows stays, also in a second pass.
+        ("x", "thanks @zquser.demo and @ZqUser-x", "thanks @{x}.demo and @{x}-x"),
         (
             "instagram",
             "instagram.com/zq.user. and Instagram.com/stories/zq.user/1",
