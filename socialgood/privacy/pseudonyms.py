@@ -112,7 +112,7 @@ import msgspec
 from socialgood.platforms.files import FILE_ENDINGS
 from socialgood.platforms.model import PLATFORMS, Link, Person, Post
 from socialgood.platforms.normalise import X_POST_URL, domain
-from socialgood.privacy.scrub import scrub_contacts
+from socialgood.privacy.scrub import PROFILE_PATH, URL_HOST, scrub_contacts
 
 PREFIX = "user-"
 DIGEST_CHARS = 16
@@ -149,9 +149,7 @@ X_RESERVED_PATHS = frozenset(
 )
 
 _PSEUDONYM = re.compile(r"user-[0-9a-f]{16}")
-_DOMAIN = (
-    r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+"
-)
+_DOMAIN = URL_HOST
 _NAME = r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?"
 
 
@@ -343,9 +341,10 @@ _LEMMY_URL = re.compile(rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/u/))({_NAME}
 _TELEGRAM_USER = re.compile(r"tg-user:([0-9]+)")  # a one-to-one chat's id (platforms/telegram)
 # host/@user, host/@user@domain (a remote account seen on host), host/users/user, and
 # host/ap/users/<account number> (Mastodon 4.4 on: the number is the account's own id).
-# Also in Mastodon's web app, host/web/@user, and TikTok's embed, tiktok.com/embed/@name.
+# Also in Mastodon's web app, host/web/@user, and TikTok's embed, tiktok.com/embed/@name
+# (PROFILE_PATH: the e-mail scrubber leaves these links to this).
 _FEDIVERSE_URL = re.compile(
-    rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?:/web|/embed)?/@)({_NAME}(?:@{_DOMAIN})?)"
+    rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?{PROFILE_PATH})({_NAME}(?:@{_DOMAIN})?)"
 )
 _ACTIVITYPUB_URL = re.compile(
     rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/(?:ap/)?users/))({_NAME})"

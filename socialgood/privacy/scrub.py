@@ -9,7 +9,11 @@ counts the replacements for the import report.
 with every character RFC 5322 allows in the local part and letters of any script
 (`zoë@müller.de`), also inside a URL (`?email=…`). Not matched: an `@` inside
 a fediverse handle (`@ana@example.org` is a mention, pseudonymised elsewhere) and a
-URL path such as `https://host/@ana.example` (the `://` rules it out).
+profile link such as `https://host/@ana.example` (the `://` rules it out), also
+written without its scheme (`host/@ana.example`, `host/web/@…`, `host/embed/@…`: an
+ASCII host name and "/" before the "@", an ASCII name after it; the link is
+pseudonymised elsewhere). "/" may end a local part, but no one's address is a host
+name and "/"; `ana/@example.org` is scrubbed.
 
 **Phone numbers** (`[phone]`). Digits that look like a phone number also look like
 dates, prices, ids, versions and statistics, so a run of digit groups (separated
@@ -47,10 +51,23 @@ PHONE_MARK = "[phone]"
 _LOCAL_CHAR = r"[\w!#$%&'*+\-/=?^`{|}~]"
 _LABEL = r"[^\W_](?:[\w\-]*[^\W_])?"
 _DOMAIN = rf"(?:{_LABEL}\.)+(?:[Xx][Nn]--[A-Za-z0-9\-]*[A-Za-z0-9]|[^\W\d_]{{2,63}})"
+# A host name in a link, and what a profile link has between it and "@name" (host/@name;
+# Mastodon's web app, host/web/@name; TikTok's embed, host/embed/@name). The
+# pseudonymiser's URL rules, which run after scrubbing, read profile links with these.
+URL_HOST = (
+    r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+"
+)
+PROFILE_PATH = r"(?:/web|/embed)?/@"
+# A profile link written without its scheme, threads.net/@ana.example, looks like an
+# address whose local part ends in "/"; with a host name there, and a name of what links
+# hold (ASCII), it is the link, whose name the URL rules replace whole.
+_PROFILE_LINK = rf"{URL_HOST}{PROFILE_PATH}[A-Za-z0-9_.\-]*+(?!\w)"
 _EMAIL = re.compile(
     # Start where the local part starts (not inside a longer run, not after the "@" of
-    # a fediverse handle) and not at the "//" of a URL.
+    # a fediverse handle), not at the "//" of a URL and not at a profile link (only a
+    # word with "/" right before its "@", a cheap scan, is tried for one).
     r"(?<![\w!#$%&'*+\-/=?^`{|}~.@])(?:(?<!:)|(?!/))"
+    rf"(?!(?=[^\s@]*+(?<=/)@){_PROFILE_LINK})"
     rf"{_LOCAL_CHAR}+(?:\.{_LOCAL_CHAR}+)*@{_DOMAIN}"
 )
 # Inside a URL (`?email=…`, `/invite/…`), where "/", "=" and "?" end the address.

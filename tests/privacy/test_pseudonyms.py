@@ -839,6 +839,14 @@ def x_id(number):
             "https://www.tiktok.com/embed/@{tiktok} and "
             "https://www.tiktok.com/embed/@{tiktok}/video/7000000000000000000",
         ),
+        # Profile links written without a scheme, in text: not taken for e-mail addresses.
+        (
+            "x",
+            "threads.net/@fenna.demo, medium.com/@Fenna.Demo, mastodon.example/@fenna.demo "
+            "and tiktok.com/embed/@fenna.demo",
+            "threads.net/@{threads}, medium.com/@{medium}, mastodon.example/@{fedi} "
+            "and tiktok.com/embed/@{tiktok}",
+        ),
         # TikTok's share link of a person by their user id.
         (
             "tiktok",
@@ -896,6 +904,9 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "pinterest": pseudonym(KEY, "pinterest", "@fennademo"),
         "tiktok_id": pseudonym(KEY, "tiktok", "6789012345678901234"),
         "tiktok": pseudonym(KEY, "tiktok", "@fenna.demo"),
+        "threads": pseudonym(KEY, "mastodon", "fenna.demo@threads.net"),
+        "medium": pseudonym(KEY, "medium", "@fenna.demo"),
+        "fedi": pseudonym(KEY, "mastodon", "fenna.demo@mastodon.example"),
         "tiktok_12345": pseudonym(KEY, "tiktok", "12345"),
     }
     assert stored.text == expected.format(**names)

@@ -33,6 +33,11 @@ from socialgood.privacy.scrub import scrub_contacts
             "https://example.org/invite/ana.example@example.org",
             "https://example.org/invite/[email]",
         ),
+        # "/" may end a local part; only a host name before it makes a profile link.
+        ("fenna/@example.org and fenna/demo@example.org", "[email] and [email]"),
+        # Like a profile link, but its name or path is not what the URL rules replace
+        # whole: taken as an address, so nothing of the name is left.
+        ("threads.net/@zoë.müller and example.org/people/@fenna.demo", "[email] and [email]"),
     ],
 )
 def test_contacts_are_replaced(text, expected):
@@ -57,6 +62,9 @@ def test_contacts_are_replaced(text, expected):
         "p = 0.5, 0.25 0.125 0.0625",
         "follow @ana@mastodon.social",
         "profile https://mastodon.social/@ana.example",
+        # Profile links without a scheme, whose names the pseudonymiser replaces.
+        "threads.net/@fenna.demo, medium.com/@fenna.demo and mastodon.example/@fenna.demo",
+        "www.tiktok.com/embed/@fenna.demo, (fedi.example/web/@fenna.demo@other.example)",
         "#covid19 ana_2026 room 101",
     ],
 )
