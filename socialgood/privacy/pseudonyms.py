@@ -185,7 +185,8 @@ _X_URL = re.compile(rf"(?<![\w\-])((?:twitter|x)\.com/){_X_HANDLE}")  # the usua
 _ANY_X_URL = re.compile(rf"(?<![\w\-])((?i:(?:fx|vx|fixup|fixv)?(?:twitter|x)\.com/)){_X_HANDLE}")
 _NITTER_URL = re.compile(rf"(?<![\w\-])((?i:nitter(?:\.[a-z0-9\-]+)+/)){_X_HANDLE}")
 _X_USER_ID_URL = re.compile(r"(?<![\w\-])((?i:(?:twitter|x)\.com/i/user/))([0-9]+)")
-_X_INTENT = re.compile(rf"((?i:[?&](?:screen_name|user_id)=)){_X_HANDLE}")
+# Its parameters are joined by "&", or "&amp;" in HTML (exports, a post's HTML text).
+_X_INTENT = re.compile(rf"((?i:(?:[?&]|&amp;)(?:screen_name|user_id)=)){_X_HANDLE}")
 _REDDIT_URL = re.compile(
     r"((?<![\w\-])(?i:reddit\.com/(?:user|u)/)|(?i:/r/u_))([A-Za-z0-9_\-]{3,20})(?![\w\-])"
 )
@@ -1014,7 +1015,7 @@ class Pseudonymiser:
         return match[1] + self._id_pseudonym("x", match[2])
 
     def _x_intent(self, match):
-        if match[1][1:].lower() == "user_id=":
+        if match[1].lower().endswith("user_id="):
             return self._x_user_id_url(match)
         return self._handle_url(match, "x")
 

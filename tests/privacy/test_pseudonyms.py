@@ -679,6 +679,14 @@ def x_id(number):
             "fxtwitter.com/{x}/status/1 nitter.net/{x}",
         ),
         ("x", "x.com/intent/user?screen_name=zquser", "x.com/intent/user?screen_name={x}"),
+        # ... also in a query escaped for HTML.
+        (
+            "x",
+            "x.com/intent/follow?a=b&amp;screen_name=zquser and "
+            "twitter.com/intent/user?a=b&amp;user_id=12345",
+            "x.com/intent/follow?a=b&amp;screen_name={x} and "
+            "twitter.com/intent/user?a=b&amp;user_id={id}",
+        ),
         (
             "x",
             "x.com/i/user/12345 and x.com/intent/follow?user_id=12345",
@@ -948,6 +956,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "tiktok.com/share/video/7000000000000000000 and tiktok.com/embed/v2/7000000000000000000",
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
+        "x.com/search?q=carers&amp;src=typed_query&amp;f=user",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
         "write to ana@example.org",  # scrubbed as a contact, not taken for a mention
     ],
