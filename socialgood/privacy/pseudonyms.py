@@ -162,9 +162,10 @@ def _mention_pattern(sign, name):
 _MENTION = _mention_pattern("@", _NAME)
 _WIDE_MENTION = _mention_pattern("＠", _NAME)  # the full-width sign of CJK keyboards
 # YouTube handles may be written in any script ("@ゾルブラックス"), and hold middle dots.
+_YOUTUBE_HANDLE = r"\w(?:[\w.\-·]*\w)?"
 _UNICODE_MENTIONS = (
-    _mention_pattern("@", r"\w(?:[\w.\-·]*\w)?"),
-    _mention_pattern("＠", r"\w(?:[\w.\-·]*\w)?"),
+    _mention_pattern("@", _YOUTUBE_HANDLE),
+    _mention_pattern("＠", _YOUTUBE_HANDLE),
 )
 _WORD_HANDLE = re.compile(r"[A-Za-z0-9_]+")
 _REDDIT_MENTION = re.compile(r"(?<![\w/])(/?u/|/user/)([A-Za-z0-9_\-]{3,20})(?![\w\-])")
@@ -193,6 +194,11 @@ _REDDIT_URL = re.compile(
 _YOUTUBE_CHANNEL_URL = re.compile(r"(?<![\w\-])((?i:youtube\.com/channel/))(UC[A-Za-z0-9_\-]{22})")
 # TikTok's people by their user id (a post's author id), in its share links.
 _TIKTOK_USER_ID_URL = re.compile(r"(?<![\w\-])((?i:tiktok\.com/share/user/))([0-9]+)")
+# ... so in its profile links too (youtube.com/@zoë.müller): whole, before the fediverse
+# pass, whose names are ASCII, would take the "zo" only.
+_YOUTUBE_HANDLE_URL = re.compile(
+    rf"(?<![\w.\-])((?i:(?:www\.|m\.)?youtube\.com/@))({_YOUTUBE_HANDLE})"
+)
 _YOUTUBE_NAME_URL = re.compile(rf"(?<![\w\-])((?i:youtube\.com/(?:c|user)/))({_NAME})")
 # bsky.app's and every other Bluesky client's profile links (DIDs are replaced before):
 # the handle is a domain name. (Other sites' /profile/<word> is left: mostly pages.)
@@ -852,6 +858,10 @@ class Pseudonymiser:
             return value
         low = value.lower()
         if "/@" in low:
+            if "youtube.com/@" in low:
+                value = _YOUTUBE_HANDLE_URL.sub(
+                    lambda match: self._handle_url(match, "youtube"), value
+                )
             value = _FEDIVERSE_URL.sub(self._fediverse_url, value)
         if "/u" in low:
             if "/users/" in low:

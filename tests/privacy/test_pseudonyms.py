@@ -734,6 +734,19 @@ def x_id(number):
             "reddit.com/r/u_{reddit}/comments/1/x and [me](/user/{reddit})",
         ),
         ("youtube", "@ゾルブラックス thanks", "@{yt} thanks"),
+        # ... and so in its profile links, in any case: one person, the whole handle.
+        (
+            "youtube",
+            "@zoë.müller see https://www.youtube.com/@Zoë.Müller, "
+            "https://m.youtube.com/@zoë.müller/videos and https://youtube.com/@ゾルブラックス.",
+            "@{zoe} see https://www.youtube.com/@{zoe}, "
+            "https://m.youtube.com/@{zoe}/videos and https://youtube.com/@{yt}.",
+        ),
+        (
+            "x",
+            "https://www.youtube.com/@zoë·müller and https://youtube.com/@zoë.müller-7",
+            "https://www.youtube.com/@{zoe_dot} and https://youtube.com/@{zoe_7}",
+        ),
         (
             "x",
             "linkedin.com/in/fenna-demoperson-1a2b3c/, https://de.linkedin.com/pub/fenna-demoperson/1/2/3",
@@ -898,6 +911,9 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "pixelfed": pseudonym(KEY, "mastodon", "zquser@pixelfed.example"),
         "reddit": pseudonym(KEY, "reddit", "zquser"),
         "yt": pseudonym(KEY, "youtube", "@ゾルブラックス"),
+        "zoe": pseudonym(KEY, "youtube", "@zoë.müller"),
+        "zoe_dot": pseudonym(KEY, "youtube", "@zoë·müller"),
+        "zoe_7": pseudonym(KEY, "youtube", "@zoë.müller-7"),
         "li": pseudonym(KEY, "linkedin", "@fenna-demoperson-1a2b3c"),
         "li_pub": pseudonym(KEY, "linkedin", "@fenna-demoperson"),
         "vk": pseudonym(KEY, "vk", "@gareth_demo"),
@@ -957,6 +973,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "https://status.bsky.social/ and https://www.bsky.social",
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "x.com/search?q=carers&amp;src=typed_query&amp;f=user",
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1s and youtube.com/results?q=carers",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
         "write to ana@example.org",  # scrubbed as a contact, not taken for a mention
     ],
