@@ -81,8 +81,9 @@ already holds it. Also on YouTube, where replies name people as "@handle" before
 own comments come: a channel id appears in stored values only in the odd
 `youtube.com/channel/<id>` link, and an id seen in one keeps its own pseudonym (the link
 is stored with it); so does a TikTok user id seen in a `tiktok.com/share/user/<id>`
-link. Not on Bluesky or Telegram, whose ids are inside every post's URI:
-a URI stored before the adoption would no longer match the person's own posts.
+link, and an X user id in `x.com/i/user/<id>` or `?user_id=<id>`. Not on Bluesky or
+Telegram, whose ids are inside every post's URI: a URI stored before the adoption would
+no longer match the person's own posts.
 
 Within a post, the people named in `author` and `mentions` are authoritative for the
 text, so Mastodon's short `@bo` for `bo@other.example` resolves to the right person.
@@ -872,7 +873,7 @@ class Pseudonymiser:
                 value = _LEMMY_URL.sub(self._fediverse_path_url, value)
         if "x.com/" in low or "twitter.com/" in low:
             if "/i/user/" in low:
-                value = _X_USER_ID_URL.sub(self._x_user_id_url, value)
+                value = _X_USER_ID_URL.sub(lambda match: self._id_url(match, "x"), value)
             if "=" in low and ("screen_name=" in low or "user_id=" in low):
                 value = _X_INTENT.sub(self._x_intent, value)
             value = _X_URL.sub(lambda match: self._handle_url(match, "x"), value)
@@ -1020,13 +1021,9 @@ class Pseudonymiser:
             lambda parameter: parameter[1] + next(values, ""), query
         )
 
-    def _x_user_id_url(self, match):
-        self.stats.urls_rewritten += 1
-        return match[1] + self._id_pseudonym("x", match[2])
-
     def _x_intent(self, match):
         if match[1].lower().endswith("user_id="):
-            return self._x_user_id_url(match)
+            return self._id_url(match, "x")
         return self._handle_url(match, "x")
 
     def _facebook_id(self, match):

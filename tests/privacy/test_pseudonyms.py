@@ -316,6 +316,21 @@ def test_a_tiktok_user_id_in_a_share_link_is_that_users_own_pseudonym():
     )
 
 
+def test_an_x_user_id_in_a_link_is_that_users_own_pseudonym():
+    pseudonymiser = Pseudonymiser(KEY)
+    link = pseudonymiser.apply(
+        post("x", Person(id="7"),
+             text="@fenna_demo see x.com/i/user/4200 and x.com/intent/follow?user_id=4200")
+    )  # fmt: skip
+    own = pseudonymiser.apply(post("x", Person(id="4200", handle="fenna_demo")))
+    fenna = x_id("4200")
+    # Her handle was seen first, but the stored links have her id's pseudonym: she keeps it.
+    assert own.author.id == fenna
+    assert link.text == (
+        f"@{x_id('@fenna_demo')} see x.com/i/user/{fenna} and x.com/intent/follow?user_id={fenna}"
+    )
+
+
 def test_bluesky_ids_never_adopt_a_handle_pseudonym():
     # A DID is in every URI of the person's posts, stored or not yet seen: the author
     # must be the DID's pseudonym for replies and quotes to keep joining.
