@@ -280,7 +280,13 @@ NOT_NAMES = {
 # /reblog/<name>/…, and its owner's /settings/blog/<name>, /customize/<name>. Their names
 # hold letters, digits and "-".
 _TUMBLR_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
-_TUMBLR_BLOG_HOST = re.compile(rf"(?<![\w.\-@])({_TUMBLR_NAME})((?i:\.tumblr\.com))(?![\w\-@])")
+# Also right after a percent-escape, once or twice encoded (a link inside a link:
+# https%3A%2F%2F<name>.tumblr.com, ?text=see%20<name>.tumblr.com), whose hex digits ("2F")
+# are not part of the name; "%25" is an encoded "%", the start of the next escape.
+_TUMBLR_BLOG_HOST = re.compile(
+    r"(?:(?<![\w.\-@%])|(?<=%[0-9A-Fa-f]{2})(?<!%25)|(?<=%25[0-9A-Fa-f]{2}))"
+    rf"({_TUMBLR_NAME})((?i:\.tumblr\.com))(?![\w\-@])"
+)
 _TUMBLR_URL = re.compile(
     r"(?<![\w.\-])((?i:www\.)?((?i:tumblr\.com))/"
     r"(?i:blog/view/|blog/|reblog/|settings/blog/|customize/)?)"

@@ -823,6 +823,16 @@ def x_id(number):
             "www.tumblr.com/{tumblr}/123/respite, tumblr.com/blog/view/{tumblr}/123 "
             "and Tumblr.com/reblog/{tumblr}/123/aBc",
         ),
+        # ... also inside another link, encoded once or twice: the same blog, the link whole.
+        (
+            "x",
+            "https://example.org/share?u=https%3A%2F%2Ffenna-demo.tumblr.com%2Fpost%2F1 and "
+            "https%253A%252F%252FFenna-Demo.tumblr.com%252Fpost, or in words: "
+            "example.org/share?text=see%20fenna-demo.tumblr.com",
+            "https://example.org/share?u=https%3A%2F%2F{tumblr}.tumblr.com%2Fpost%2F1 and "
+            "https%253A%252F%252F{tumblr}.tumblr.com%252Fpost, or in words: "
+            "example.org/share?text=see%20{tumblr}.tumblr.com",
+        ),
         # ... also on its owner's pages.
         (
             "x",
@@ -989,6 +999,7 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "x.com/i/web/status/18 and x.com/search?q=carers",
         "x.com/search?q=carers&amp;src=typed_query&amp;f=user",
         "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1s and youtube.com/results?q=carers",
+        "https://example.org/r?u=https%3A%2F%2Fwww.tumblr.com%2Fexplore%2Ftrending",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
         "write to ana@example.org",  # scrubbed as a contact, not taken for a mention
     ],
