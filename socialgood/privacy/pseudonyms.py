@@ -245,9 +245,9 @@ NOT_NAMES = {
         "setlanguage confirmphone bg invoice boost contact m".split()
     ),
     "facebook": frozenset(
-        "groups pages events watch photo photos story.php permalink.php profile.php share "
-        "sharer sharer.php login help marketplace gaming reel reels hashtag notes media "
-        "l.php dialog plugins policies privacy business ads tr video.php stories people".split()
+        "groups pages events watch photo photos share sharer login help marketplace gaming "
+        "reel reels hashtag notes media dialog plugins policies privacy business ads tr "
+        "stories people".split()
     ),
     "twitch": frozenset(
         "directory videos clips downloads jobs p settings subscriptions inventory wallet "
@@ -270,11 +270,14 @@ NOT_NAMES = {
     ),
     "vk": frozenset(
         "feed im friends groups search music video videos clips apps games services settings "
-        "support terms privacy about login join blog dev press jobs away.php share.php share "
-        "docs pages page notes market legal help mail audio audios photos albums public event "
-        "stickers app clubs profile.php".split()
+        "support terms privacy about login join blog dev press jobs share docs pages page "
+        "notes market legal help mail audio audios photos albums public event stickers app "
+        "clubs".split()
     ),
 }
+# The sites' own files first in the path (instagram.com/embed.js, facebook.com/sharer.php),
+# by their ending: a name with "." (zq.user) is a person's, but not with these.
+WEB_FILE_ENDINGS = frozenset("js css php html png jpg svg ico xml json txt".split())
 # Tumblr's blogs are named in their host, <name>.tumblr.com (also written without a link's
 # path), and since 2022 first in the path: tumblr.com/<name>, /blog/view/<name>,
 # /reblog/<name>/…, and its owner's /settings/blog/<name>, /customize/<name>. Their names
@@ -1044,7 +1047,12 @@ class Pseudonymiser:
         family = family or NAME_FIRST_HOSTS[host.lower()]
         dots = len(name) - len(name.rstrip("."))  # a full stop after the link
         name = name[: len(name) - dots]
-        if not name or is_pseudonym(name) or name.lower() in NOT_NAMES[family]:
+        if (
+            not name
+            or is_pseudonym(name)
+            or name.lower() in NOT_NAMES[family]
+            or ("." in name and name.rpartition(".")[2].lower() in WEB_FILE_ENDINGS)
+        ):
             return match.group()
         if family == "vk":
             if _VK_COMMUNITY.fullmatch(name.lower()):

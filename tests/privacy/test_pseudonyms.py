@@ -1000,6 +1000,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "x.com/search?q=carers&amp;src=typed_query&amp;f=user",
         "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1s and youtube.com/results?q=carers",
         "https://example.org/r?u=https%3A%2F%2Fwww.tumblr.com%2Fexplore%2Ftrending",
+        "instagram.com/embed.js, www.instagram.com/robots.txt, t.me/favicon.ico, "
+        "twitch.tv/sitemap.XML, vk.com/dev.php?method=x and https://m.facebook.com/login.php",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
         "write to ana@example.org",  # scrubbed as a contact, not taken for a mention
     ],
