@@ -23,13 +23,15 @@ temporary files. What it does to a post:
   `reddit.com/user/<name>`, `/u/<name>` and `/r/u_<name>`, `youtube.com/channel/<id>`,
   `youtube.com/@handle`, `tiktok.com/@name` (also `/embed/@name`) and `/share/user/<id>`,
   `instagram.com/<name>`, `t.me/<name>`, `tg://resolve?domain=`, `facebook.com/<name>`
-  and `profile.php?id=`, `vk.com/<name>` (also on vk.ru and vkontakte.ru) and the
+  and `profile.php?id=`, `vk.com/<name>` (also on vk.ru, vkontakte.ru and its messenger's
+  vk.me) and the
   people numbered in its paths and queries, `linkedin.com/in/<name>` and its people
   directory `/pub/dir/<first>/<last>` (and `?first=…&last=…`), `threads.net/@name` (the
   fediverse account name@threads.net, also on threads.com), `snapchat.com/add/<name>` and
   `/@name`, `<name>.tumblr.com` and `tumblr.com/<name>` (also its owner's
   `/settings/blog/<name>`, `/customize/<name>`), `twitch.tv/<name>` (also
-  `player.twitch.tv/?channel=` and `dashboard.twitch.tv/u/<name>`),
+  `player.twitch.tv/?channel=`, `embed.twitch.tv/?channel=` and
+  `dashboard.twitch.tv/u/<name>`),
   `pinterest.<any country>/<name>`, and Friendica's `host/profile/user` when user@host
   is known) has its person part replaced and the rest kept, so thread links still join
   and `platform_id` stays a stable dedup key across re-imports. Links to `mailto:` and
@@ -226,7 +228,7 @@ _URI_COMPONENT_SAFE = "!~*'()"
 # a pseudonym, which no name matches, follows it either.
 _NAME_FIRST_URL = re.compile(
     r"(?<![\w.\-])((?i:www\.|m\.|web\.|mbasic\.|touch\.)?"
-    r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com|vk\.com|vk\.ru|vkontakte\.ru"
+    r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com|vk\.com|vk\.ru|vkontakte\.ru|vk\.me"
     r"|twitch\.tv))/"
     r"(?i:s/|stories/|popout/|moderator/|subs/|embed/)?+)([A-Za-z0-9_.]{1,50})(?![\w\-])"
 )
@@ -234,6 +236,7 @@ NAME_FIRST_HOSTS = {
     "instagram.com": "instagram", "t.me": "telegram", "telegram.me": "telegram",
     "facebook.com": "facebook", "fb.com": "facebook", "twitch.tv": "twitch",
     "vk.com": "vk", "vk.ru": "vk", "vkontakte.ru": "vk",  # its new domain and its old one
+    "vk.me": "vk",  # its messenger's links, as t.me's
 }  # fmt: skip
 NOT_NAMES = {
     "instagram": frozenset(
@@ -337,9 +340,10 @@ _LINKEDIN_URL = re.compile(
 )
 _LINKEDIN_DIR_QUERY = re.compile(rf"({_LINKEDIN_HOST}(?i:pub/dir/?\?))([^\s#]+)")
 _LINKEDIN_DIR_PARAMETER = re.compile(rf"((?:^|&(?:amp;)?)((?i:first|last))=)({_LINKEDIN_DIR_NAME})")
-# Twitch's embedded player names its channel in the query: player.twitch.tv/?channel=<name>.
+# Twitch's embedded player names its channel in the query: player.twitch.tv/?channel=<name>
+# (also without the "/"), and so does its older embed, embed.twitch.tv/?channel=<name>.
 _TWITCH_PLAYER_URL = re.compile(
-    r"(?<![\w.\-])((?i:player\.twitch\.tv/\?(?:[^\s#]*&(?:amp;)?)?channel=))"
+    r"(?<![\w.\-])((?i:(?:player|embed)\.twitch\.tv/?\?(?:[^\s#]*&(?:amp;)?)?channel=))"
     r"([A-Za-z0-9_]{1,50})(?![\w\-])"
 )
 # Snapchat's "add me" links name the person as its profiles do (snapchat.com/@name).
@@ -908,7 +912,7 @@ class Pseudonymiser:
         if (
             ".com/" in low
             or ".me/" in low
-            or ".tv/" in low
+            or "twitch.tv" in low  # also player.twitch.tv?channel=, without "/"
             or ".ru/" in low
             or "nitter." in low
             or "tg://" in low
@@ -927,13 +931,13 @@ class Pseudonymiser:
             or "twitch.tv/" in low
         ):
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
-        if "player.twitch.tv/" in low:
+        if "player.twitch.tv" in low or "embed.twitch.tv" in low:
             value = _TWITCH_PLAYER_URL.sub(lambda match: self._handle_url(match, "twitch"), value)
         if "facebook.com/" in low or "fb.com/" in low:
             if "profile.php" in low or "people/" in low or "/user/" in low:
                 value = _FACEBOOK_ID.sub(self._facebook_id, value)
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
-        if "vk.com/" in low or "vk.ru/" in low or "vkontakte.ru/" in low:
+        if "vk.com/" in low or "vk.ru/" in low or "vkontakte.ru/" in low or "vk.me/" in low:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
             if "?" in value:
                 value = _VK_QUERY.sub(

@@ -869,6 +869,20 @@ def x_id(number):
             "https://dashboard.twitch.tv/u/{twitch}/stream-manager and "
             "https://www.twitch.tv/embed/{twitch}/chat?parent=example.org",
         ),
+        # ... also without the "/" before the query, and in its older embed.
+        (
+            "x",
+            "https://player.twitch.tv?channel=FennaDemo&parent=example.org and "
+            "https://embed.twitch.tv/?channel=fennademo&amp;layout=video",
+            "https://player.twitch.tv?channel={twitch}&parent=example.org and "
+            "https://embed.twitch.tv/?channel={twitch}&amp;layout=video",
+        ),
+        # VK's messenger links name the same people as its profiles.
+        (
+            "x",
+            "vk.me/gareth_demo, https://vk.me/Gareth_Demo?ref=x and vk.me/id1234.",
+            "vk.me/{vk}, https://vk.me/{vk}?ref=x and vk.me/{vkid}.",
+        ),
         # Pinterest, under any country's domain.
         (
             "x",
@@ -1000,6 +1014,8 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
         "x.com/search?q=carers&amp;src=typed_query&amp;f=user",
         "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1s and youtube.com/results?q=carers",
         "https://example.org/r?u=https%3A%2F%2Fwww.tumblr.com%2Fexplore%2Ftrending",
+        "vk.me/join/AbCdEf, https://vk.me/club123 and "
+        "https://embed.twitch.tv/?video=v123&parent=example.org, player.twitch.tv?video=v1/",
         "instagram.com/embed.js, www.instagram.com/robots.txt, t.me/favicon.ico, "
         "twitch.tv/sitemap.XML, vk.com/dev.php?method=x and https://m.facebook.com/login.php",
         "example.org/profile/settings and reddit.com/r/CaregiverSupport",
