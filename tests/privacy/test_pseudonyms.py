@@ -1199,6 +1199,16 @@ def test_youtube_handles_with_middle_dots_are_replaced_whole():
     assert stored.mentions == (Person(id=tobin, handle=tobin),)
 
 
+def test_youtube_handles_in_any_script_are_replaced_whole_in_links():
+    zoe = Person(id="UCzoe0example0channel00", handle="@Zoë.Müller")
+    link = Link(url="https://www.youtube.com/@zoë.müller/videos", domain="www.youtube.com")
+    pseudonymiser = Pseudonymiser(KEY)
+    own = pseudonymiser.apply(post("youtube", zoe, url="https://www.youtube.com/@Zoë.Müller"))
+    shared = pseudonymiser.apply(post("youtube", Person(id="1"), links=(link,)))
+    assert own.url == f"https://www.youtube.com/@{own.author.id}"
+    assert shared.links[0].url == f"https://www.youtube.com/@{own.author.id}/videos"
+
+
 def test_fediverse_names_with_hyphens_or_dots_are_replaced_whole():
     quilla = Person(handle="quilla-marrow@blog.example")
     text = "thanks @quilla-marrow! see https://fedi.example/web/@kelvaro_33 too"
