@@ -83,6 +83,19 @@ def span_from_browser(text: str, start_utf16: int, end_utf16: int) -> tuple[int,
     return snap_to_graphemes(text, start, end)
 
 
+def moved(position: int, edits, at_end: bool) -> int:
+    """Where a position in a text is once `edits` ((start, end, replacement) in the text,
+    in order) are made; inside a replaced part, at the start of its replacement (a
+    passage's start) or at its end (a passage's end)."""
+    moved = position
+    for start, end, replacement in edits:
+        if position >= end:
+            moved += len(replacement) - (end - start)
+        elif position > start:
+            moved += (len(replacement) if at_end else 0) - (position - start)
+    return moved
+
+
 def pieces(text: str, spans) -> list[tuple[str, tuple]]:
     """`text` cut where coded spans begin and end: [(piece, labels of the spans over it)].
 

@@ -52,22 +52,12 @@ def pseudonymise_account_numbers(apps, schema_editor):
 
 
 def _move_codings(Coding, post_id, edits):
+    from socialgood.coding.offsets import moved
+
     for coding in Coding.objects.filter(post_id=post_id, start__isnull=False):
-        start, end = _moved(coding.start, edits, False), _moved(coding.end, edits, True)
+        start, end = moved(coding.start, edits, False), moved(coding.end, edits, True)
         if (start, end) != (coding.start, coding.end):
             Coding.objects.filter(pk=coding.pk).update(start=start, end=end)
-
-
-def _moved(position, edits, at_end):
-    """Where a position in the old text is in the new one; inside a replaced number, at
-    the start of its pseudonym (a passage's start) or its end (a passage's end)."""
-    moved = position
-    for start, end, replacement in edits:
-        if position >= end:
-            moved += len(replacement) - (end - start)
-        elif position > start:
-            moved += (len(replacement) if at_end else 0) - (position - start)
-    return moved
 
 
 class Migration(migrations.Migration):
