@@ -1139,3 +1139,19 @@ class Pseudonymiser:
         if (url, preview_url, alt_text) == (media.url, media.preview_url, media.alt_text):
             return media
         return msgspec.structs.replace(media, url=url, preview_url=preview_url, alt_text=alt_text)
+
+    # Values stored under earlier rules
+
+    def again(self, value: str, part: str, platform: str = "") -> str:
+        """`value`, stored under earlier rules, with today's applied (collect.reprotect).
+
+        `part` is "url" (a post's id, its own or its parents' links, a media URL),
+        "link" (a link in a post: its e-mail address or phone number goes too, when
+        scrubbing) or "text" (a text or alt text of a post on `platform`): every rule
+        but the display names', which stored posts no longer have.
+        """
+        if part == "text":
+            return self._text(value, platform_family(platform), {}, ())
+        if part == "link":
+            return self._link(Link(url=value, domain="")).url
+        return self._urls(value)

@@ -314,6 +314,7 @@ class AuditEvent(models.Model):
         "reidentify": "revealed who is behind a pseudonym",
         "reidentify.refused": "was refused a re-identification",
         "posts.delete": "deleted posts",
+        "posts.reprotect": "applied today's pseudonymisation rules to stored posts",
         "retention.warning": "was warned of the retention date",
         "retention.delete": "deleted posts at the retention date",
         "keys.rotate": "re-wrapped the project key under a new master key",

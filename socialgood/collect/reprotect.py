@@ -1,0 +1,257 @@
+"""Today's pseudonymisation rules, applied to the posts an earlier version stored.
+
+    changes = reprotect(project)    # Changes(posts=412, links=37, ...)
+
+The rules for links, @mentions and handles get better (new sites, new link shapes), but
+a post keeps what the rules of its day left in the clear. `reprotect` goes through a
+project's posts in chunks and passes what an import passes through those rules again
+(`Pseudonymiser.again`): the post's id, its own and its parents' links, its text, its
+links (their domain taken anew) and its media's URLs and alt text, and the ids of the
+posts withdrawn from it (`Withdrawn`, so they stay out of later imports). E-mail
+addresses and phone numbers are scrubbed when the project has that on. Run by
+`socialgood reprotect` and by data migrations when the rules change.
+
+Not done again: display names. An import replaces the names of the people a post
+names in its fields, but those names were never stored, so a name an earlier version
+left in a text stays. Authors, mentions and hashtags are stored as pseudonyms or tags,
+which no rule changes. Documents imported from REFI-QDA projects never went through the
+rules, and are left as they are.
+
+A pseudonym already stored is never changed: some rules take the start of one for a
+handle ("?screen_name=user-…", X's "@user-….abc"), so an edit that would touch one is
+not made (such a rule still notes the person it took for one, who then appears in no
+stored row). Running it twice changes nothing the second time.
+"""
+
+import re
+from difflib import SequenceMatcher
+from itertools import accumulate
+from os.path import commonprefix
+from typing import NamedTuple
+
+from django.db import transaction
+
+from socialgood.coding.models import DOCUMENT_PLATFORM, Coding
+from socialgood.coding.offsets import moved
+from socialgood.collect import tallies
+from socialgood.collect.imports import project_pseudonymiser, save_directory
+from socialgood.collect.ingest import raw_payload_purpose
+from socialgood.collect.models import Post, PostLink, PostMedia, Withdrawn
+from socialgood.platforms.normalise import domain
+from socialgood.privacy import crypto
+from socialgood.privacy.pseudonyms import DIGEST_CHARS, PREFIX
+from socialgood.projects.governance import scrub_database
+from socialgood.projects.models import AuditEvent
+
+CHUNK = 2000
+FIELDS = ("platform_id", "url", "reply_to", "quote_of", "repost_of", "thread_root", "text")
+MEDIA_FIELDS = ("url", "preview_url", "alt_text")
+STORED_PSEUDONYM = re.compile(rf"{PREFIX}[0-9a-f]{{{DIGEST_CHARS}}}")
+# A word with the white space after it (or white space that starts a text).
+WORD = re.compile(r"\s+|\S+\s*")
+
+
+class Changes(NamedTuple):
+    posts: int = 0
+    links: int = 0
+    media: int = 0
+    withdrawn: int = 0  # ids of posts kept out of imports
+    # Posts whose id, with today's rules, is another stored post's: the same post,
+    # imported again under today's rules before this ran (see _new_id).
+    ids_kept: int = 0
+    domains: int = 0  # links whose domain changed: the dashboard counts domains
+
+    @property
+    def any(self):
+        return self.posts + self.links + self.media + self.withdrawn > 0
+
+
+def reprotect(project):
+    """Apply today's rules to the project's stored posts; returns what changed."""
+    pseudonymiser = project_pseudonymiser(project)
+    known = pseudonymiser.known
+    changes = Changes()
+    posts = (
+        Post.objects.filter(project=project)
+        .exclude(platform=DOCUMENT_PLATFORM)
+        .order_by("pk")
+        .values_list("pk", "platform", *FIELDS)
+    )
+    last = 0
+    while chunk := list(posts.filter(pk__gt=last)[:CHUNK]):
+        last = chunk[-1][0]
+        # A chunk's posts, their codings and the people met in them are stored together:
+        # once a handle is a pseudonym, nothing would bring its person back.
+        with transaction.atomic():
+            changes = _sum(changes, _reprotect_chunk(project, pseudonymiser, chunk))
+            if pseudonymiser.known > known:
+                save_directory(project, pseudonymiser.document())
+                pseudonymiser.originals.clear()  # saved: not merged again with the next
+                known = pseudonymiser.known
+    changes = changes._replace(withdrawn=_reprotect_withdrawn(project, pseudonymiser))
+    if changes.domains:
+        tallies.rebuild(project)
+    if changes.any:
+        AuditEvent.record(
+            None, project, "posts.reprotect", target="today's rules", **changes._asdict()
+        )
+        # The earlier values leave the search index and the database files too.
+        scrub_database()
+    return changes
+
+
+def _sum(changes, more):
+    return Changes(*(a + b for a, b in zip(changes, more, strict=True)))
+
+
+def _reprotect_chunk(project, pseudonymiser, chunk):
+    platforms = {}
+    edited = {}  # post id -> the edits made to its text
+    posts = ids_kept = 0
+    for pk, platform, *values in chunk:
+        platforms[pk] = platform
+        changed = {}
+        for field, value in zip(FIELDS, values, strict=True):
+            part = "text" if field == "text" else "url"
+            new, edits = _reprotected(value, pseudonymiser, part, platform)
+            if edits:
+                # Cut as ingest cuts them: a pseudonym may be longer than the handle.
+                changed[field] = new[: Post._meta.get_field(field).max_length]
+                if field == "text":
+                    edited[pk] = edits
+        if "platform_id" in changed and not _new_id(project, pk, platform, changed):
+            ids_kept += 1
+        if changed:
+            Post.objects.filter(pk=pk).update(**changed)
+            posts += 1
+    _move_codings(edited)
+    links, domains = _reprotect_links(pseudonymiser, platforms)
+    media = _reprotect_media(pseudonymiser, platforms)
+    return Changes(posts, links, media, 0, ids_kept, domains)
+
+
+def _new_id(project, pk, platform, changed):
+    """Whether the post may take its new id (changed["platform_id"]): not when another
+    post holds it. That is the same post, imported again under today's rules before
+    this ran: as in migration 0015, each keeps its id (so its old one keeps the name
+    in it) and both stay. A kept raw payload is bound to its post's id: it is encrypted
+    again for the new one."""
+    new = changed["platform_id"]
+    if Post.objects.filter(project=project, platform=platform, platform_id=new).exists():
+        del changed["platform_id"]
+        return False
+    old, raw = Post.objects.filter(pk=pk).values_list("platform_id", "raw_encrypted").get()
+    if raw is not None:
+        key = project.secret_key
+        try:
+            payload = crypto.decrypt(key, bytes(raw), _raw_purpose(project, platform, old))
+        except crypto.DecryptionError:
+            # Bound to a longer id than the one stored (cut at 500 characters): it did
+            # not open with the stored id before either, so it is left as it is.
+            return True
+        changed["raw_encrypted"] = crypto.encrypt(
+            key, payload, _raw_purpose(project, platform, new)
+        )
+    return True
+
+
+def _raw_purpose(project, platform, platform_id):
+    return raw_payload_purpose(project.pk, Post(platform=platform, platform_id=platform_id))
+
+
+def _reprotect_links(pseudonymiser, platforms):
+    count = domains = 0
+    links = PostLink.objects.filter(post_id__in=list(platforms)).order_by()
+    for pk, url, old_domain in links.values_list("pk", "url", "domain"):
+        new, edits = _reprotected(url, pseudonymiser, "link")
+        if edits:
+            # Taken anew, as an import does: in https://<handle>.bsky.social it is the person.
+            new_domain = domain(new)[:255]
+            PostLink.objects.filter(pk=pk).update(url=new, domain=new_domain)
+            count += 1
+            domains += new_domain != old_domain
+    return count, domains
+
+
+def _reprotect_media(pseudonymiser, platforms):
+    count = 0
+    media = PostMedia.objects.filter(post_id__in=list(platforms)).order_by()
+    for pk, post_id, *values in media.values_list("pk", "post_id", *MEDIA_FIELDS):
+        changed = {}
+        for field, value in zip(MEDIA_FIELDS, values, strict=True):
+            part = "text" if field == "alt_text" else "url"
+            new, edits = _reprotected(value, pseudonymiser, part, platforms[post_id])
+            if edits:
+                changed[field] = new
+        if changed:
+            PostMedia.objects.filter(pk=pk).update(**changed)
+            count += 1
+    return count
+
+
+def _reprotect_withdrawn(project, pseudonymiser):
+    count = 0
+    notices = Withdrawn.objects.filter(project=project, kind=Withdrawn.Kind.POST)
+    for pk, platform, value in notices.values_list("pk", "platform", "value"):
+        new, edits = _reprotected(value, pseudonymiser, "url")
+        if edits:
+            new = new[: Withdrawn._meta.get_field("value").max_length]
+            if notices.filter(platform=platform, value=new).exists():
+                # The same post withdrawn again since, under today's rules: one is enough.
+                Withdrawn.objects.filter(pk=pk).delete()
+            else:
+                Withdrawn.objects.filter(pk=pk).update(value=new)
+            count += 1
+    return count
+
+
+def _move_codings(edited):
+    """Coded passages of changed texts move with them, covering the same words."""
+    codings = Coding.objects.filter(post_id__in=list(edited), start__isnull=False)
+    for pk, post_id, start, end in codings.values_list("pk", "post_id", "start", "end"):
+        edits = edited[post_id]
+        new = moved(start, edits, at_end=False), moved(end, edits, at_end=True)
+        if new != (start, end):
+            Coding.objects.filter(pk=pk).update(start=new[0], end=new[1])
+
+
+def _reprotected(old, pseudonymiser, part, platform=""):
+    """(`old` with today's rules applied, the edits made), but for the edits that would
+    change a pseudonym stored in it."""
+    if not old:
+        return old, []
+    new = pseudonymiser.again(old, part, platform)
+    if new == old:
+        return old, []
+    stored = [match.span() for match in STORED_PSEUDONYM.finditer(old)]
+    edits = [
+        (start, end, replacement)
+        for start, end, replacement in edits_between(old, new)
+        if not any(start < until and since < end for since, until in stored)
+    ]
+    for start, end, replacement in reversed(edits):
+        old = old[:start] + replacement + old[end:]
+    return old, edits
+
+
+def edits_between(old, new):
+    """The edits ((start, end, replacement) in `old`, in order) that make `new` of it.
+
+    Word by word: a changed word (or run of words: a phone number) is one edit, less
+    what it keeps at either end ("@", a link's site and path) but for a character, so
+    that a passage that starts or ends with it starts or ends with its replacement.
+    """
+    words, new_words = WORD.findall(old), WORD.findall(new)
+    starts = list(accumulate(map(len, words), initial=0))
+    edits = []
+    matcher = SequenceMatcher(None, words, new_words, autojunk=False)
+    for tag, first, last, new_first, new_last in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        start, end = starts[first], starts[last]
+        was, now = old[start:end], "".join(new_words[new_first:new_last])
+        keep = max(0, min(len(was), len(now)) - 1)
+        ahead = min(len(commonprefix([was, now])), keep)
+        behind = min(len(commonprefix([was[ahead:][::-1], now[ahead:][::-1]])), keep - ahead)
+        edits.append((start + ahead, end - behind, now[ahead : len(now) - behind]))
+    return edits

@@ -1,0 +1,181 @@
+"""Posts stored under earlier rules get today's: no name left, codings and counts kept."""
+
+import orjson
+import pytest
+from django.db import connection
+from django.db.models import Count
+
+from socialgood.coding.models import DOCUMENT_PLATFORM, Code, Coding
+from socialgood.collect import tallies
+from socialgood.collect.imports import import_files, load_directory, load_original
+from socialgood.collect.ingest import raw_payload_purpose
+from socialgood.collect.models import Post, PostLink, Withdrawn
+from socialgood.collect.reprotect import Changes, reprotect
+from socialgood.privacy import crypto
+from socialgood.privacy.pseudonyms import Pseudonymiser, pseudonym
+from socialgood.projects.models import AuditEvent
+from tests.collect.conftest import bluesky_view, write_jsonl
+from tests.collect.test_privacy_on_disk import database_files, everything_stored_as_text
+
+pytestmark = pytest.mark.django_db
+
+HANDLE = "quilla-marrow.bsky.social"
+AUTHOR = ("did:plc:abcdefghijklmnopqrstuvwx", "ana-example.bsky.social")
+# Taken for a handle "user" by a rule of today's, once stored as "screen_name=user-…".
+FOLLOW = "https://x.com/intent/follow?screen_name=quilla_m"
+
+
+def earlier_rules(monkeypatch):
+    """Imports as before https://<handle>.bsky.social lost the handle; undo() ends it."""
+    monkeypatch.setattr(Pseudonymiser, "_bsky_social_handle", lambda self, match: match.group())
+
+
+def linking_post(number, text, url):
+    view = bluesky_view(number, AUTHOR, text)
+    start = text.encode().index(url.encode())
+    view["record"]["facets"] = [
+        {
+            "index": {"byteStart": start, "byteEnd": start + len(url.encode())},
+            "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
+        }
+    ]
+    return view
+
+
+def code(project, post, text, passage):
+    start = text.index(passage)
+    return Coding.objects.create(
+        project=project,
+        post=post,
+        code=Code.objects.get_or_create(project=project, name="respite")[0],
+        coder_name="olive",
+        start=start,
+        end=start + len(passage),
+    )
+
+
+def test_a_handle_earlier_rules_left_is_replaced_everywhere_as_an_import_now_would(
+    world, tmp_path, monkeypatch
+):
+    project = world.project
+    link = f"https://{HANDLE}"
+    text = f"Respite tips from {link} — thank you! Follow: {FOLLOW} too."
+    path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [linking_post(1, text, link)]}])
+    earlier_rules(monkeypatch)
+    import_files(project, [path])
+    monkeypatch.undo()
+    post = Post.objects.get()
+    assert HANDLE in post.text and HANDLE in PostLink.objects.get().url
+    assert dict(tallies.counts(project, "domains")) == {HANDLE: 1}
+    thanks = code(project, post, post.text, "thank you")
+    around = code(project, post, post.text, f"{link} — thank")
+    document = Post.objects.create(
+        project=project, platform=DOCUMENT_PLATFORM, platform_id="doc-1", author="olive",
+        created_at=post.created_at, text=f"Interview notes: {link}",
+    )  # fmt: skip
+
+    changes = reprotect(project)
+
+    value = pseudonym(project.secret_key, "bluesky", "@" + HANDLE)
+    stored = Post.objects.get(pk=post.pk)
+    assert stored.text == post.text.replace(HANDLE, value)  # the X link's pseudonym kept
+    assert PostLink.objects.get().url == f"https://{value}"
+    assert (changes.posts, changes.links) == (1, 1)
+    thanks.refresh_from_db()
+    around.refresh_from_db()
+    assert stored.text[thanks.start : thanks.end] == "thank you"
+    assert stored.text[around.start : around.end] == f"https://{value} — thank"
+    # The dashboard counts what is stored.
+    stored_domains = PostLink.objects.values_list("domain").annotate(Count("post", distinct=True))
+    assert dict(tallies.counts(project, "domains")) == dict(stored_domains) == {value: 1}
+    # The person is known as an import would know them: later imports agree.
+    assert value in load_directory(project)["people"]
+    assert load_original(project, value)["handle"] == HANDLE
+    assert Post.objects.get(pk=document.pk).text == document.text  # never went through the rules
+    Post.objects.filter(pk=document.pk).delete()
+    assert HANDLE not in everything_stored_as_text()
+    event = AuditEvent.objects.get(action="posts.reprotect")
+    assert (event.actor_name, event.details["posts"]) == ("system", 1)
+
+    assert reprotect(project) == Changes()
+    assert Post.objects.get(pk=post.pk).text == stored.text
+    again = import_files(project, [path])
+    assert (again.imported, again.duplicates) == (0, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_handle_leaves_the_database_files_too(world, tmp_path, monkeypatch):
+    link = f"https://{HANDLE}"
+    path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [linking_post(1, f"See {link}", link)]}])
+    earlier_rules(monkeypatch)
+    import_files(world.project, [path])
+    monkeypatch.undo()
+    assert b"marrow" in database_files() or connection.vendor != "sqlite"
+
+    reprotect(world.project)
+
+    assert b"marrow" not in database_files()  # nor in the search index, nor the log
+    assert "marrow" not in everything_stored_as_text()
+
+
+def test_an_id_with_a_handle_in_it_takes_todays_unless_the_post_is_stored_under_it(
+    world, tmp_path, monkeypatch
+):
+    project = world.project
+    project.keep_raw = True  # a kept raw payload is bound to its post's id
+    project.save()
+    rows = {n: f"https://{HANDLE}/post/{n},2024-02-01T1{n}:00:00Z,respite {n}" for n in (1, 2, 3)}
+    mapping = {"platform_id": "id", "created_at": "created_at", "text": "text"}
+
+    def table(*numbers):
+        path = tmp_path / "posts.csv"
+        path.write_text("id,created_at,text\n" + "\n".join(rows[n] for n in numbers) + "\n")
+        return path
+
+    earlier_rules(monkeypatch)
+    import_files(project, [table(1, 3)], mapping=mapping, platform="other")
+    # Post 2 was deleted on its platform: kept out of imports under its id as then stored.
+    Withdrawn.objects.create(project=project, platform="other", kind="post", value=f"https://{HANDLE}/post/2")  # fmt: skip
+    monkeypatch.undo()
+    # Post 1 imported again under today's rules, before re-protecting: stored twice.
+    import_files(project, [table(1)], mapping=mapping, platform="other")
+
+    changes = reprotect(project)
+
+    value = pseudonym(project.secret_key, "bluesky", "@" + HANDLE)
+    assert sorted(Post.objects.values_list("platform_id", flat=True)) == [
+        f"https://{HANDLE}/post/1",  # its new id is taken: it keeps the old one
+        f"https://{value}/post/1",
+        f"https://{value}/post/3",
+    ]
+    assert changes.ids_kept == 1
+    for post in Post.objects.exclude(platform_id__contains=HANDLE):
+        raw = crypto.decrypt(
+            project.secret_key, post.raw_encrypted, raw_payload_purpose(project.pk, post)
+        )
+        assert orjson.loads(raw)["text"] == post.text
+    assert Withdrawn.objects.get().value == f"https://{value}/post/2"
+    again = import_files(project, [table(1, 2, 3)], mapping=mapping, platform="other")
+    assert (again.imported, again.duplicates) == (0, 2)  # post 2 stays out
+
+
+def test_contacts_are_scrubbed_only_when_the_project_scrubs_them(world, tmp_path):
+    project = world.project
+    project.scrub_contacts = False
+    project.save()
+    text = "Call 06 12 34 56 78 for respite advice."
+    import_files(project, [write_jsonl(tmp_path / "feed.jsonl", [{"posts": [bluesky_view(1, AUTHOR, text)]}])])  # fmt: skip
+    post = Post.objects.get()
+    advice = code(project, post, post.text, "respite advice")
+
+    assert reprotect(project) == Changes()
+    assert Post.objects.get().text == text
+
+    project.scrub_contacts = True
+    project.save()
+    reprotect(project)
+
+    stored = Post.objects.get()
+    assert stored.text == "Call [phone] for respite advice."
+    advice.refresh_from_db()
+    assert stored.text[advice.start : advice.end] == "respite advice"
