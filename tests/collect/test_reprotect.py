@@ -1,7 +1,10 @@
 """Posts stored under earlier rules get today's: no name left, codings and counts kept."""
 
+import io
+
 import orjson
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
 
@@ -13,7 +16,7 @@ from socialgood.collect.models import Post, PostLink, Withdrawn
 from socialgood.collect.reprotect import Changes, reprotect
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import Pseudonymiser, pseudonym
-from socialgood.projects.models import AuditEvent
+from socialgood.projects.models import AuditEvent, Project
 from tests.collect.conftest import bluesky_view, write_jsonl
 from tests.collect.test_privacy_on_disk import database_files, everything_stored_as_text
 
@@ -179,3 +182,29 @@ def test_contacts_are_scrubbed_only_when_the_project_scrubs_them(world, tmp_path
     assert stored.text == "Call [phone] for respite advice."
     advice.refresh_from_db()
     assert stored.text[advice.start : advice.end] == "respite advice"
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command("reprotect", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_says_what_changed_and_which_projects_it_could_not_open(
+    world, tmp_path, monkeypatch
+):
+    link = f"https://{HANDLE}"
+    path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [linking_post(1, f"See {link}", link)]}])
+    earlier_rules(monkeypatch)
+    import_files(world.project, [path])
+    monkeypatch.undo()
+    locked = Project.create(name="Locked away", owner=world.owner)
+    Project.objects.filter(pk=locked.pk).update(wrapped_key=b"\0" * 60)  # another master key's
+
+    assert run("--project", world.project.slug) == (
+        "1 post, 1 link and 0 media items changed in project “Caregiver voices”.\n"
+    )
+    with pytest.raises(CommandError, match="1 project can't be read .*: locked-away"):
+        run("--all")
+    with pytest.raises(CommandError, match="There is no project “nowhere”"):
+        run("--project", "nowhere")

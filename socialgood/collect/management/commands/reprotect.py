@@ -1,0 +1,58 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from socialgood.collect.reprotect import reprotect
+from socialgood.platforms.report import counted
+from socialgood.privacy.crypto import DecryptionError
+from socialgood.projects.models import Project
+
+
+class Command(BaseCommand):
+    help = (
+        "Apply today's pseudonymisation rules to posts already stored: handles, profile "
+        "links and contact details that earlier versions left in the clear are replaced "
+        "as an import would replace them now. Running it again changes nothing."
+    )
+    requires_system_checks = []  # as `import`: it needs only the database
+
+    def add_arguments(self, parser):
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument("--project", metavar="SLUG")
+        which.add_argument("--all", action="store_true", help="Every project.")
+
+    def handle(self, *args, project, all, **options):
+        projects = Project.objects.order_by("pk")
+        if not all:
+            projects = projects.filter(slug=project)
+            if not projects.exists():
+                raise CommandError(f"There is no project “{project}”.")
+        unreadable = []
+        for found in projects:
+            try:
+                changes = reprotect(found)
+            except DecryptionError:
+                unreadable.append(found.slug)
+                continue
+            self.stdout.write(describe(changes, found))
+        if unreadable:
+            raise CommandError(
+                f"The key of {counted(len(unreadable), 'project')} can't be read with this "
+                f"master key, so nothing in them was changed: {', '.join(unreadable)}."
+            )
+
+
+def describe(changes, project):
+    """What changed in a project, in a sentence or two."""
+    parts = [
+        counted(changes.posts, "post"),
+        counted(changes.links, "link"),
+        counted(changes.media, "media item"),
+    ]
+    if changes.withdrawn:
+        parts.append(counted(changes.withdrawn, "withdrawn post's id", "withdrawn posts' ids"))
+    text = f"{', '.join(parts[:-1])} and {parts[-1]} changed in project “{project.name}”."
+    if changes.ids_kept:
+        text += (
+            f" {counted(changes.ids_kept, 'post')} kept an id with a name in it: the same "
+            "post is stored under today's id as well."
+        )
+    return text
