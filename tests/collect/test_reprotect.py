@@ -1,9 +1,11 @@
 """Posts stored under earlier rules get today's: no name left, codings and counts kept."""
 
+import importlib
 import io
 
 import orjson
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
@@ -208,3 +210,27 @@ def test_the_command_says_what_changed_and_which_projects_it_could_not_open(
         run("--all")
     with pytest.raises(CommandError, match="There is no project “nowhere”"):
         run("--project", "nowhere")
+
+
+reprotect_migration = importlib.import_module(
+    "socialgood.collect.migrations.0016_reprotect_stored_posts"
+)
+
+
+def test_the_migration_reprotects_every_project_it_can_open_and_goes_on(
+    world, tmp_path, monkeypatch, caplog
+):
+    locked = Project.create(name="Locked away", owner=world.owner)
+    link = f"https://{HANDLE}"
+    path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [linking_post(1, f"See {link}", link)]}])
+    earlier_rules(monkeypatch)
+    import_files(world.project, [path])
+    import_files(locked, [path])
+    monkeypatch.undo()
+    Project.objects.filter(pk=locked.pk).update(wrapped_key=b"\0" * 60)
+
+    reprotect_migration.reprotect_stored_posts(apps, None)  # no DecryptionError
+
+    assert HANDLE not in Post.objects.get(project=world.project).text
+    assert HANDLE in Post.objects.get(project=locked).text
+    assert "socialgood reprotect --project locked-away" in caplog.text
