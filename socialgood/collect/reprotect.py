@@ -24,12 +24,13 @@ stored row). Running it twice changes nothing the second time.
 """
 
 import re
+from collections import defaultdict
 from difflib import SequenceMatcher
 from itertools import accumulate
 from os.path import commonprefix
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from socialgood.coding.models import DOCUMENT_PLATFORM, Coding
 from socialgood.coding.offsets import moved
@@ -57,7 +58,7 @@ class Changes(NamedTuple):
     media: int = 0
     withdrawn: int = 0  # ids of posts kept out of imports
     # Posts whose id, with today's rules, is another stored post's: the same post,
-    # imported again under today's rules before this ran (see _new_id).
+    # imported again under today's rules before this ran (see _new_ids).
     ids_kept: int = 0
     domains: int = 0  # links whose domain changed: the dashboard counts domains
 
@@ -107,7 +108,7 @@ def _sum(changes, more):
 def _reprotect_chunk(project, pseudonymiser, chunk):
     platforms = {}
     edited = {}  # post id -> the edits made to its text
-    posts = ids_kept = 0
+    updates = {}  # post id -> {field: new value}
     for pk, platform, *values in chunk:
         platforms[pk] = platform
         changed = {}
@@ -119,40 +120,51 @@ def _reprotect_chunk(project, pseudonymiser, chunk):
                 changed[field] = new[: Post._meta.get_field(field).max_length]
                 if field == "text":
                     edited[pk] = edits
-        if "platform_id" in changed and not _new_id(project, pk, platform, changed):
-            ids_kept += 1
         if changed:
-            Post.objects.filter(pk=pk).update(**changed)
-            posts += 1
+            updates[pk] = changed
+    ids_kept = _new_ids(project, chunk, updates)
+    posts = _save(Post, updates)
     _move_codings(edited)
     links, domains = _reprotect_links(pseudonymiser, platforms)
     media = _reprotect_media(pseudonymiser, platforms)
     return Changes(posts, links, media, 0, ids_kept, domains)
 
 
-def _new_id(project, pk, platform, changed):
-    """Whether the post may take its new id (changed["platform_id"]): not when another
-    post holds it. That is the same post, imported again under today's rules before
-    this ran: as in migration 0015, each keeps its id (so its old one keeps the name
-    in it) and both stay. A kept raw payload is bound to its post's id: it is encrypted
-    again for the new one."""
-    new = changed["platform_id"]
-    if Post.objects.filter(project=project, platform=platform, platform_id=new).exists():
-        del changed["platform_id"]
-        return False
-    old, raw = Post.objects.filter(pk=pk).values_list("platform_id", "raw_encrypted").get()
-    if raw is not None:
-        key = project.secret_key
-        try:
-            payload = crypto.decrypt(key, bytes(raw), _raw_purpose(project, platform, old))
-        except crypto.DecryptionError:
-            # Bound to a longer id than the one stored (cut at 500 characters): it did
-            # not open with the stored id before either, so it is left as it is.
-            return True
-        changed["raw_encrypted"] = crypto.encrypt(
-            key, payload, _raw_purpose(project, platform, new)
-        )
-    return True
+def _new_ids(project, chunk, updates):
+    """Let the posts take their new ids (`updates`' "platform_id"), but not one that another
+    post holds: that is the same post, imported again under today's rules before this
+    ran. As in migration 0015, each then keeps its id (so the old one keeps the name in
+    it) and both stay; returns how many kept theirs. A kept raw payload is bound to its
+    post's id: it is encrypted again for the new one."""
+    old_ids = {pk: (platform, platform_id) for pk, platform, platform_id, *_ in chunk}
+    renamed = [pk for pk, changed in updates.items() if "platform_id" in changed]
+    if not renamed:
+        return 0
+    new_ids = [updates[pk]["platform_id"] for pk in renamed]
+    posts = Post.objects.filter(project=project)
+    taken = set(posts.filter(platform_id__in=new_ids).values_list("platform", "platform_id"))
+    with_raw = posts.filter(pk__in=renamed, raw_encrypted__isnull=False)
+    raws = dict(with_raw.values_list("pk", "raw_encrypted"))
+    kept = 0
+    for pk in renamed:
+        platform, old = old_ids[pk]
+        new = updates[pk]["platform_id"]
+        if (platform, new) in taken:
+            del updates[pk]["platform_id"]
+            kept += 1
+            continue
+        taken.add((platform, new))
+        if pk in raws:
+            key = project.secret_key
+            try:
+                raw = crypto.decrypt(key, bytes(raws[pk]), _raw_purpose(project, platform, old))
+            except crypto.DecryptionError:
+                # Bound to a longer id than the one stored (cut at 500 characters): it did
+                # not open with the stored id before either, so it is left as it is.
+                continue
+            raw = crypto.encrypt(key, raw, _raw_purpose(project, platform, new))
+            updates[pk]["raw_encrypted"] = raw
+    return kept
 
 
 def _raw_purpose(project, platform, platform_id):
@@ -174,19 +186,16 @@ def _reprotect_links(pseudonymiser, platforms):
 
 
 def _reprotect_media(pseudonymiser, platforms):
-    count = 0
+    updates = {}
     media = PostMedia.objects.filter(post_id__in=list(platforms)).order_by()
     for pk, post_id, *values in media.values_list("pk", "post_id", *MEDIA_FIELDS):
-        changed = {}
+        changed = updates[pk] = {}
         for field, value in zip(MEDIA_FIELDS, values, strict=True):
             part = "text" if field == "alt_text" else "url"
             new, edits = _reprotected(value, pseudonymiser, part, platforms[post_id])
             if edits:
                 changed[field] = new
-        if changed:
-            PostMedia.objects.filter(pk=pk).update(**changed)
-            count += 1
-    return count
+    return _save(PostMedia, updates)
 
 
 def _reprotect_withdrawn(project, pseudonymiser):
@@ -203,6 +212,24 @@ def _reprotect_withdrawn(project, pseudonymiser):
                 Withdrawn.objects.filter(pk=pk).update(value=new)
             count += 1
     return count
+
+
+def _save(model, updates):
+    """Write {id: {field: new value}} and say how many rows changed. The rows that change
+    the same fields are written by one statement: row by row, the ORM took two thirds
+    of the time when every post of a project changed."""
+    rows = defaultdict(list)  # changed fields -> [[their values, id]]
+    for pk, changed in updates.items():
+        if changed:
+            rows[tuple(changed)].append([*changed.values(), pk])
+    with connection.cursor() as cursor:
+        for fields, values in rows.items():
+            columns = ", ".join(f"{model._meta.get_field(field).column} = %s" for field in fields)
+            cursor.executemany(
+                f"UPDATE {model._meta.db_table} SET {columns} WHERE id = %s",  # noqa: S608 - the model's names
+                values,
+            )
+    return sum(map(len, rows.values()))
 
 
 def _move_codings(edited):
