@@ -172,17 +172,16 @@ def _raw_purpose(project, platform, platform_id):
 
 
 def _reprotect_links(pseudonymiser, platforms):
-    count = domains = 0
+    updates = {}
+    domains = 0
     links = PostLink.objects.filter(post_id__in=list(platforms)).order_by()
     for pk, url, old_domain in links.values_list("pk", "url", "domain"):
         new, edits = _reprotected(url, pseudonymiser, "link")
         if edits:
             # Taken anew, as an import does: in https://<handle>.bsky.social it is the person.
-            new_domain = domain(new)[:255]
-            PostLink.objects.filter(pk=pk).update(url=new, domain=new_domain)
-            count += 1
-            domains += new_domain != old_domain
-    return count, domains
+            updates[pk] = {"url": new, "domain": domain(new)[:255]}
+            domains += updates[pk]["domain"] != old_domain
+    return _save(PostLink, updates), domains
 
 
 def _reprotect_media(pseudonymiser, platforms):
