@@ -14,7 +14,7 @@ from socialgood.coding.models import DOCUMENT_PLATFORM, Code, Coding
 from socialgood.collect import tallies
 from socialgood.collect.imports import import_files, load_directory, load_original
 from socialgood.collect.ingest import raw_payload_purpose
-from socialgood.collect.models import Post, PostLink, Withdrawn
+from socialgood.collect.models import Post, PostLink, PostMedia, Withdrawn
 from socialgood.collect.reprotect import Changes, reprotect
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import Pseudonymiser, pseudonym
@@ -65,7 +65,14 @@ def test_a_handle_earlier_rules_left_is_replaced_everywhere_as_an_import_now_wou
     project = world.project
     link = f"https://{HANDLE}"
     text = f"Respite tips from {link} — thank you! Follow: {FOLLOW} too."
-    path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [linking_post(1, text, link)]}])
+    view = linking_post(1, text, link)
+    alt = f"The flyer, made by {link} for carers"
+    view["record"]["embed"] = {"$type": "app.bsky.embed.images", "images": [{"alt": alt}]}
+    view["embed"] = {
+        "$type": "app.bsky.embed.images#view",
+        "images": [{"fullsize": f"{link}/flyer.jpg", "thumb": f"{link}/flyer-small.jpg"}],
+    }
+    path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [view]}])
     earlier_rules(monkeypatch)
     import_files(project, [path])
     monkeypatch.undo()
@@ -85,7 +92,11 @@ def test_a_handle_earlier_rules_left_is_replaced_everywhere_as_an_import_now_wou
     stored = Post.objects.get(pk=post.pk)
     assert stored.text == post.text.replace(HANDLE, value)  # the X link's pseudonym kept
     assert PostLink.objects.get().url == f"https://{value}"
-    assert (changes.posts, changes.links) == (1, 1)
+    media = PostMedia.objects.get()
+    assert (media.url, media.preview_url, media.alt_text) == (
+        f"https://{value}/flyer.jpg", f"https://{value}/flyer-small.jpg", alt.replace(HANDLE, value)
+    )  # fmt: skip
+    assert (changes.posts, changes.links, changes.media) == (1, 1, 1)
     thanks.refresh_from_db()
     around.refresh_from_db()
     assert stored.text[thanks.start : thanks.end] == "thank you"
