@@ -148,17 +148,23 @@ def test_an_id_with_a_handle_in_it_takes_todays_unless_the_post_is_stored_under_
         path.write_text("id,created_at,text\n" + "\n".join(rows[n] for n in numbers) + "\n")
         return path
 
+    value = pseudonym(project.secret_key, "bluesky", "@" + HANDLE)
     earlier_rules(monkeypatch)
     import_files(project, [table(1, 3)], mapping=mapping, platform="other")
-    # Post 2 was deleted on its platform: kept out of imports under its id as then stored.
-    Withdrawn.objects.create(project=project, platform="other", kind="post", value=f"https://{HANDLE}/post/2")  # fmt: skip
+    # Posts 2 and 4 were deleted on their platform: kept out of imports under their ids
+    # as then stored; post 4's notice came again since, under today's rules.
+    for kept_out in (
+        f"https://{HANDLE}/post/2",
+        f"https://{HANDLE}/post/4",
+        f"https://{value}/post/4",
+    ):
+        Withdrawn.objects.create(project=project, platform="other", kind="post", value=kept_out)
     monkeypatch.undo()
     # Post 1 imported again under today's rules, before re-protecting: stored twice.
     import_files(project, [table(1)], mapping=mapping, platform="other")
 
     changes = reprotect(project)
 
-    value = pseudonym(project.secret_key, "bluesky", "@" + HANDLE)
     assert sorted(Post.objects.values_list("platform_id", flat=True)) == [
         f"https://{HANDLE}/post/1",  # its new id is taken: it keeps the old one
         f"https://{value}/post/1",
@@ -170,7 +176,10 @@ def test_an_id_with_a_handle_in_it_takes_todays_unless_the_post_is_stored_under_
             project.secret_key, post.raw_encrypted, raw_payload_purpose(project.pk, post)
         )
         assert orjson.loads(raw)["text"] == post.text
-    assert Withdrawn.objects.get().value == f"https://{value}/post/2"
+    assert sorted(Withdrawn.objects.values_list("value", flat=True)) == [
+        f"https://{value}/post/2",
+        f"https://{value}/post/4",
+    ]
     again = import_files(project, [table(1, 2, 3)], mapping=mapping, platform="other")
     assert (again.imported, again.duplicates) == (0, 2)  # post 2 stays out
 
