@@ -67,8 +67,12 @@ class Changes(NamedTuple):
         return self.posts + self.links + self.media + self.withdrawn > 0
 
 
-def reprotect(project):
-    """Apply today's rules to the project's stored posts; returns what changed."""
+def reprotect(project, audit_events=AuditEvent):
+    """Apply today's rules to the project's stored posts; returns what changed.
+
+    A migration passes its own (historical) AuditEvent model: today's may have columns
+    its database does not have yet.
+    """
     pseudonymiser = project_pseudonymiser(project)
     known = pseudonymiser.known
     changes = Changes()
@@ -93,8 +97,13 @@ def reprotect(project):
     if changes.domains:
         tallies.rebuild(project)
     if changes.any:
-        AuditEvent.record(
-            None, project, "posts.reprotect", target="today's rules", **changes._asdict()
+        audit_events.objects.create(
+            actor_name="system",
+            project_id=project.pk,
+            project_slug=project.slug,
+            action="posts.reprotect",
+            target="today's rules",
+            details=changes._asdict(),
         )
         # The earlier values leave the search index and the database files too.
         scrub_database()

@@ -6,8 +6,9 @@ pseudonyms an import gives them now; coded passages move with their texts.
 
 It runs today's code and models on purpose: today's rules are the point, and the person
 directory they need is read and written by collect.imports. It names every column it
-reads or writes (a project's too), so columns added later do not trouble it. When the
-rules change again, a new migration runs it again.
+reads or writes (a project's too), and writes its audit event with the historical
+model, so columns added later do not trouble it. When the rules change again, a new
+migration runs it again.
 
 A project whose key can't be read with this master key is left as it is, and said so
 in the log: the upgrade goes on, and `socialgood reprotect --project <slug>` does it once
@@ -28,10 +29,11 @@ def reprotect_stored_posts(apps, schema_editor):
     from socialgood.privacy.crypto import DecryptionError
     from socialgood.projects.models import Project
 
+    audit_events = apps.get_model("projects", "AuditEvent")
     projects = Project.objects.only("pk", "slug", "name", "wrapped_key", "scrub_contacts")
     for project in projects.order_by("pk"):
         try:
-            reprotect(project)
+            reprotect(project, audit_events)
         except DecryptionError:
             logger.warning(
                 "The key of project %s can't be read with this master key: its posts were "
