@@ -304,6 +304,17 @@ _PINTEREST_URL = re.compile(
     r"(?<![\w.\-])((?i:(?:[a-z]{2,3}\.)?(pinterest\.(?:com?\.)?[a-z]{2,3}))/)"
     r"([A-Za-z0-9_]{1,50})(?![\w\-])"
 )
+
+
+def _query_of_one_link(host):
+    """A pattern for a link's query up to where the link ends in a text: at a space, at
+    HTML's quotes and brackets, or where the next link starts, with a scheme or on
+    `host` ('…?w=wall1_2">https://vk.com/im?sel=5</a>', '[…](https://…)',
+    '…?id=1,vk.com/im?sel=5'). Read as one link's, the next link's parameters would not
+    be where a parameter starts, and their people would stay."""
+    return rf"(?:(?!://|{host})[^\s#\"'<>])+"
+
+
 # VK's communities (club123, public123) are not people; its things are numbered by their
 # owner, a person unless the number is negative (a community): wall123_45, photo123_678.
 _VK_COMMUNITY = re.compile(r"(?:club|public|event|app)[0-9]+")
@@ -317,9 +328,8 @@ _VK_THING = re.compile(rf"({_VK_KINDS})([0-9]+)((?:_[0-9]+)?)")
 # and people by their number in a query (im?sel=123, friends?id=123). Only in these
 # parameters: others hold another site's link (away.php?to=https%3A%2F%2F…%2Fphotos2024).
 # Parameters are joined by "&", or "&amp;" in HTML (exports, a post's HTML text).
-_VK_QUERY = re.compile(
-    r"((?<![\w.\-])(?i:(?:www\.|m\.)?(?:vk\.com|vk\.ru|vkontakte\.ru)/)[^\s?#]*\?)([^\s#]+)"
-)
+_VK_HOST = r"(?i:(?:www\.|m\.)?(?:vk\.com|vk\.ru|vkontakte\.ru)/)"
+_VK_QUERY = re.compile(rf"((?<![\w.\-]){_VK_HOST}[^\s?#]*\?)({_query_of_one_link(_VK_HOST)})")
 _VK_PARAMETER = re.compile(
     r"((?:^|&(?:amp;)?)[wz]=)([^&]*)|((?:^|&(?:amp;)?)(?:sel|id)=)([0-9]+)(?![\w\-])"
 )
@@ -330,7 +340,8 @@ _VK_OPENED = re.compile(rf"((?:^|%2[Ff])(?:{_VK_KINDS}|pl_))([0-9]+)")
 # (An organisation's post link is written the same way: its name goes too.) Its people
 # directory, /pub/dir/<first>/<last>, searches for a name ("+" for a part left out), as
 # does its query form /pub/dir/?first=<first>&last=<last>&search=Search (either left out).
-_LINKEDIN_HOST = r"(?<![\w.\-])(?i:(?:[a-z]{2,3}\.|mobile\.)?linkedin\.com/)"
+_LINKEDIN_DOMAIN = r"(?i:(?:[a-z]{2,3}\.|mobile\.)?linkedin\.com/)"
+_LINKEDIN_HOST = rf"(?<![\w.\-]){_LINKEDIN_DOMAIN}"
 _LINKEDIN_DIR_NAME = r"[\w%+'\-]*[\w%+]"
 _LINKEDIN_URL = re.compile(
     rf"({_LINKEDIN_HOST}"
@@ -338,12 +349,15 @@ _LINKEDIN_URL = re.compile(
     r"|(?i:posts/)([\w%\-]+?)(?=_)"
     rf"|(?i:pub/dir/)({_LINKEDIN_DIR_NAME}(?:/{_LINKEDIN_DIR_NAME})?)))"
 )
-_LINKEDIN_DIR_QUERY = re.compile(rf"({_LINKEDIN_HOST}(?i:pub/dir/?\?))([^\s#]+)")
+_LINKEDIN_DIR_QUERY = re.compile(
+    rf"({_LINKEDIN_HOST}(?i:pub/dir/?\?))"
+    rf"({_query_of_one_link(_LINKEDIN_DOMAIN)})"
+)
 _LINKEDIN_DIR_PARAMETER = re.compile(rf"((?:^|&(?:amp;)?)((?i:first|last))=)({_LINKEDIN_DIR_NAME})")
 # Twitch's embedded player names its channel in the query: player.twitch.tv/?channel=<name>
 # (also without the "/"), and so does its older embed, embed.twitch.tv/?channel=<name>.
 _TWITCH_PLAYER_URL = re.compile(
-    r"(?<![\w.\-])((?i:(?:player|embed)\.twitch\.tv/?\?(?:[^\s#]*&(?:amp;)?)?channel=))"
+    r"(?<![\w.\-])((?i:(?:player|embed)\.twitch\.tv/?\?(?:[^\s#?\"'<>]*?&(?:amp;)?)?channel=))"
     r"([A-Za-z0-9_]{1,50})(?![\w\-])"
 )
 # Snapchat's "add me" links name the person as its profiles do (snapchat.com/@name).

@@ -982,6 +982,35 @@ def test_profile_links_and_mentions_in_every_shape_lose_the_person(platform, tex
 @pytest.mark.parametrize(
     "text",
     [
+        # A link's address and its text in HTML, a Markdown link, a list of links: a
+        # query read to the next space would hold the next link, whose people it missed.
+        '<a href="https://vk.com/feed?w=wall1234_5">https://vk.com/im?sel=5678</a>',
+        "[vk.com/im?sel=1234](https://vk.com/friends?id=5678)",
+        "https://vk.com/feed?w=wall1234_5,m.vk.com/friends?id=5678",
+        '<a href="https://www.linkedin.com/pub/dir/?first=Fenna&last=Demoperson">'
+        "https://www.linkedin.com/pub/dir/?first=Gareth&last=Demo</a>",
+        '<a href="https://player.twitch.tv/?parent=example.org&channel=fennademo">'
+        "https://player.twitch.tv/?parent=example.org&channel=garethdemo</a>",
+    ],
+)
+def test_every_link_in_a_run_of_links_loses_its_people(text):
+    stored = Pseudonymiser(KEY).apply(post("x", Person(id="1"), text=text))
+    for name in ("1234", "5678", "Fenna", "Demoperson", "Gareth", "fennademo", "garethdemo"):
+        assert name not in stored.text
+
+
+def test_a_long_run_of_twitch_player_links_without_a_channel_is_read_quickly():
+    # Each link's query was searched to the end of the run for "&channel=": 100k
+    # characters took seconds.
+    text = "/player.twitch.tv/?&" * 5000
+    started = datetime.now(UTC)
+    Pseudonymiser(KEY).apply(post("x", Person(id="1"), text=text))
+    assert (datetime.now(UTC) - started).total_seconds() < 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "instagram.com/p/C1a2B3c/ and instagram.com/explore/tags/carers",
         "t.me/joinchat/AbCdEf and t.me/+AbCdEf",
         "facebook.com/groups/123 and facebook.com/sharer.php?u=x",
