@@ -1025,6 +1025,10 @@ class Pseudonymiser:
         name = _linkedin_directory_name(written) if match[4] else unquote(written)
         if not name or is_pseudonym(name):
             return match.group()
+        if match[4] and is_pseudonym(written.partition("/")[0]):
+            # A pass before replaced the name searched for: what follows its pseudonym is
+            # the place searched in (/pub/dir/<first>/<last>/nl-0-Netherlands), no name.
+            return match.group()
         self.stats.urls_rewritten += 1
         before = match.group()[: len(match.group()) - len(written)]
         return before + self._handle("linkedin", name.lower())

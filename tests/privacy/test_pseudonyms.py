@@ -999,6 +999,19 @@ def test_every_link_in_a_run_of_links_loses_its_people(text):
         assert name not in stored.text
 
 
+def test_a_linkedin_directory_search_in_a_place_is_replaced_once():
+    # The place searched in follows the name: a second pass took the pseudonym and the
+    # place for a first and last name, and replaced them, place and all.
+    text = "linkedin.com/pub/dir/Fenna/Demoperson/nl-0-Netherlands"
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.apply(post("x", Person(id="1"), text=text))
+    assert stored.text == (
+        f"linkedin.com/pub/dir/{pseudonym(KEY, 'linkedin', '@fenna-demoperson')}/nl-0-Netherlands"
+    )
+    again = pseudonymiser.apply(post("x", Person(id="1"), text=stored.text))
+    assert again.text == stored.text
+
+
 def test_a_long_run_of_twitch_player_links_without_a_channel_is_read_quickly():
     # Each link's query was searched to the end of the run for "&channel=": 100k
     # characters took seconds.
