@@ -275,6 +275,8 @@ def edits_between(old, new):
     Word by word: a changed word (or run of words: a phone number) is one edit, less
     what it keeps at either end ("@", a link's site and path) but for a character, so
     that a passage that starts or ends with it starts or ends with its replacement.
+    Changed words side by side ("twitch.tv/<name> pinterest.com/<name>") are an edit
+    each: as one, a passage that starts or ends between them would take in the other's.
     """
     words, new_words = WORD.findall(old), WORD.findall(new)
     starts = list(accumulate(map(len, words), initial=0))
@@ -283,10 +285,17 @@ def edits_between(old, new):
     for tag, first, last, new_first, new_last in matcher.get_opcodes():
         if tag == "equal":
             continue
-        start, end = starts[first], starts[last]
-        was, now = old[start:end], "".join(new_words[new_first:new_last])
-        keep = max(0, min(len(was), len(now)) - 1)
-        ahead = min(len(commonprefix([was, now])), keep)
-        behind = min(len(commonprefix([was[ahead:][::-1], now[ahead:][::-1]])), keep - ahead)
-        edits.append((start + ahead, end - behind, now[ahead : len(now) - behind]))
+        runs = [(first, last, new_first, new_last)]
+        if last - first == new_last - new_first:  # word for word: an edit each
+            shift = new_first - first
+            runs = [(at, at + 1, at + shift, at + shift + 1) for at in range(first, last)]
+        for run_first, run_last, run_new_first, run_new_last in runs:
+            start, end = starts[run_first], starts[run_last]
+            was, now = old[start:end], "".join(new_words[run_new_first:run_new_last])
+            if was == now:
+                continue
+            keep = max(0, min(len(was), len(now)) - 1)
+            ahead = min(len(commonprefix([was, now])), keep)
+            behind = min(len(commonprefix([was[ahead:][::-1], now[ahead:][::-1]])), keep - ahead)
+            edits.append((start + ahead, end - behind, now[ahead : len(now) - behind]))
     return edits

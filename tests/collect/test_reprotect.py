@@ -11,11 +11,12 @@ from django.db import connection
 from django.db.models import Count
 
 from socialgood.coding.models import DOCUMENT_PLATFORM, Code, Coding
+from socialgood.coding.offsets import moved
 from socialgood.collect import tallies
 from socialgood.collect.imports import import_files, load_directory, load_original
 from socialgood.collect.ingest import raw_payload_purpose
 from socialgood.collect.models import Post, PostLink, PostMedia, Withdrawn
-from socialgood.collect.reprotect import Changes, reprotect
+from socialgood.collect.reprotect import Changes, edits_between, reprotect
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import Pseudonymiser, pseudonym
 from socialgood.projects.models import AuditEvent, Project
@@ -254,3 +255,17 @@ def test_the_migration_reprotects_every_project_it_can_open_and_goes_on(
     assert HANDLE not in Post.objects.get(project=world.project).text
     assert HANDLE in Post.objects.get(project=locked).text
     assert "socialgood reprotect --project locked-away" in caplog.text
+
+
+def test_a_passage_next_to_another_changed_link_covers_its_own_words_only():
+    # Two links side by side, both changed: as one edit, a passage that ended with the
+    # first took in the second, and one that started with the second began in the first.
+    old = "Find me: twitch.tv/fennademo pinterest.com/fennademo - thanks to everyone"
+    rules = Pseudonymiser(b"project key of the caregiver study")
+    new = rules.again(old, "text", "x")
+    edits = edits_between(old, new)
+    for passage in ("Find me: twitch.tv/fennademo", "pinterest.com/fennademo - thanks"):
+        start = old.index(passage)
+        end = start + len(passage)
+        now = new[moved(start, edits, at_end=False) : moved(end, edits, at_end=True)]
+        assert now == rules.again(passage, "text", "x")
