@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -106,3 +108,13 @@ def test_generated_email_addresses_are_always_removed(before, email, after):
 def test_dates_and_times_survive(day, time, filler):
     text = " ".join([*filler, day, "at", time, *filler])
     assert scrub_contacts(text) == (text, 0)
+
+
+@pytest.mark.parametrize("run", ["a,", "(a", ",a"])
+def test_a_long_run_of_punctuated_words_before_an_address_is_read_quickly(run):
+    # Every word of the run may start an address: each once scanned to the "@" for a
+    # profile link (host/@name), 100k characters took minutes.
+    text = run * 50_000 + "ana@example.org"
+    started = time.perf_counter()
+    assert scrub_contacts(text)[0].endswith("[email]")
+    assert time.perf_counter() - started < 1
