@@ -351,7 +351,8 @@ _LINKEDIN_URL = re.compile(
 )
 _LINKEDIN_DIR_QUERY = re.compile(
     rf"({_LINKEDIN_HOST}(?i:pub/dir/?\?))"
-    rf"({_query_of_one_link(_LINKEDIN_DOMAIN)})"
+    # Not ended at "'": names hold it (O'Brien); a quoted href's "'" is followed by ">".
+    rf"((?:(?!://|{_LINKEDIN_DOMAIN})[^\s#\"<>])+)"
 )
 _LINKEDIN_DIR_PARAMETER = re.compile(rf"((?:^|&(?:amp;)?)((?i:first|last))=)({_LINKEDIN_DIR_NAME})")
 # Twitch's embedded player names its channel in the query: player.twitch.tv/?channel=<name>

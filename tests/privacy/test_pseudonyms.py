@@ -1012,6 +1012,22 @@ def test_a_linkedin_directory_search_in_a_place_is_replaced_once():
     assert again.text == stored.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "linkedin.com/pub/dir/?first=Sean&last=O'Brienz",
+        "<a href='https://linkedin.com/pub/dir/?first=Sean&last=O'Brienz'>x</a>",
+    ],
+)
+def test_a_directory_query_for_a_name_with_an_apostrophe_loses_all_of_it(text):
+    stored = Pseudonymiser(KEY).apply(post("x", Person(id="1"), text=text))
+    assert "Brienz" not in stored.text and "Sean" not in stored.text
+    path = Pseudonymiser(KEY).apply(
+        post("x", Person(id="1"), text="linkedin.com/pub/dir/Sean/O'Brienz")
+    )
+    assert path.text.removeprefix("linkedin.com/pub/dir/") in stored.text
+
+
 def test_a_long_run_of_twitch_player_links_without_a_channel_is_read_quickly():
     # Each link's query was searched to the end of the run for "&channel=": 100k
     # characters took seconds.
