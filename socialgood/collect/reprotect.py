@@ -1,6 +1,7 @@
 """Today's pseudonymisation rules, applied to the posts an earlier version stored.
 
     changes = reprotect(project)    # Changes(posts=412, links=37, ...)
+    reprotect_projects(projects)    # [(project, Changes, or None: its key can't be read)]
 
 The rules for links, @mentions and handles get better (new sites, new link shapes), but
 a post keeps what the rules of its day left in the clear. `reprotect` goes through a
@@ -67,12 +68,27 @@ class Changes(NamedTuple):
         return self.posts + self.links + self.media + self.withdrawn > 0
 
 
-def reprotect(project, audit_events=AuditEvent):
-    """Apply today's rules to the project's stored posts; returns what changed.
+def reprotect_projects(projects, audit_events=AuditEvent):
+    """[(project, what changed in it, or None when its key can't be read with this master
+    key)]. The database is scrubbed once, after all of them: it is one index and one log
+    for every project.
 
     A migration passes its own (historical) AuditEvent model: today's may have columns
     its database does not have yet.
     """
+    done = []
+    for project in projects:
+        try:
+            done.append((project, reprotect(project, audit_events, scrub=False)))
+        except crypto.DecryptionError:
+            done.append((project, None))
+    if any(changes and changes.any for _, changes in done):
+        scrub_database()
+    return done
+
+
+def reprotect(project, audit_events=AuditEvent, scrub=True):
+    """Apply today's rules to the project's stored posts; returns what changed."""
     pseudonymiser = project_pseudonymiser(project)
     known = pseudonymiser.known
     changes = Changes()
@@ -105,8 +121,8 @@ def reprotect(project, audit_events=AuditEvent):
             target="today's rules",
             details=changes._asdict(),
         )
-        # The earlier values leave the search index and the database files too.
-        scrub_database()
+        if scrub:  # the earlier values leave the search index and the database files too
+            scrub_database()
     return changes
 
 

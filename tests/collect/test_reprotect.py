@@ -16,7 +16,7 @@ from socialgood.collect import tallies
 from socialgood.collect.imports import import_files, load_directory, load_original
 from socialgood.collect.ingest import raw_payload_purpose
 from socialgood.collect.models import Post, PostLink, PostMedia, Withdrawn
-from socialgood.collect.reprotect import Changes, edits_between, reprotect
+from socialgood.collect.reprotect import Changes, edits_between, reprotect, reprotect_projects
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import Pseudonymiser, pseudonym
 from socialgood.projects.models import AuditEvent, Project
@@ -121,7 +121,8 @@ def test_a_handle_earlier_rules_left_is_replaced_everywhere_as_an_import_now_wou
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_handle_leaves_the_database_files_too(world, tmp_path, monkeypatch):
+@pytest.mark.parametrize("how", ["one project", "every project"])
+def test_the_handle_leaves_the_database_files_too(world, tmp_path, monkeypatch, how):
     link = f"https://{HANDLE}"
     path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [linking_post(1, f"See {link}", link)]}])
     earlier_rules(monkeypatch)
@@ -129,7 +130,10 @@ def test_the_handle_leaves_the_database_files_too(world, tmp_path, monkeypatch):
     monkeypatch.undo()
     assert b"marrow" in database_files() or connection.vendor != "sqlite"
 
-    reprotect(world.project)
+    if how == "one project":
+        reprotect(world.project)
+    else:  # the command's and the migration's way: the database scrubbed once, after all
+        reprotect_projects(Project.objects.all())
 
     assert b"marrow" not in database_files()  # nor in the search index, nor the log
     assert "marrow" not in everything_stored_as_text()

@@ -25,16 +25,13 @@ logger = logging.getLogger(__name__)
 
 
 def reprotect_stored_posts(apps, schema_editor):
-    from socialgood.collect.reprotect import reprotect
-    from socialgood.privacy.crypto import DecryptionError
+    from socialgood.collect.reprotect import reprotect_projects
     from socialgood.projects.models import Project
 
     audit_events = apps.get_model("projects", "AuditEvent")
     projects = Project.objects.only("pk", "slug", "name", "wrapped_key", "scrub_contacts")
-    for project in projects.order_by("pk"):
-        try:
-            reprotect(project, audit_events)
-        except DecryptionError:
+    for project, changes in reprotect_projects(projects.order_by("pk"), audit_events):
+        if changes is None:
             logger.warning(
                 "The key of project %s can't be read with this master key: its posts were "
                 "left as they are. Run `socialgood reprotect --project %s` once it can.",

@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from socialgood.collect.reprotect import reprotect
+from socialgood.collect.reprotect import reprotect_projects
 from socialgood.platforms.report import counted
-from socialgood.privacy.crypto import DecryptionError
 from socialgood.projects.models import Project
 
 
@@ -26,13 +25,11 @@ class Command(BaseCommand):
             if not projects.exists():
                 raise CommandError(f"There is no project “{project}”.")
         unreadable = []
-        for found in projects:
-            try:
-                changes = reprotect(found)
-            except DecryptionError:
+        for found, changes in reprotect_projects(projects):
+            if changes is None:
                 unreadable.append(found.slug)
-                continue
-            self.stdout.write(describe(changes, found))
+            else:
+                self.stdout.write(describe(changes, found))
         if unreadable:
             raise CommandError(
                 f"The key of {counted(len(unreadable), 'project')} can't be read with this "
