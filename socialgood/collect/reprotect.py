@@ -9,7 +9,8 @@ project's posts in chunks and passes what an import passes through those rules a
 (`Pseudonymiser.again`): the post's id, its own and its parents' links, its text, its
 links (their domain taken anew) and its media's URLs and alt text, and the ids of the
 posts withdrawn from it (`Withdrawn`, so they stay out of later imports). E-mail
-addresses and phone numbers are scrubbed when the project has that on. Run by
+addresses and phone numbers are scrubbed when the project has that on. A post whose
+new id is another stored post's (imported again since) is merged into that one. Run by
 `socialgood reprotect` and by data migrations when the rules change.
 
 Not done again: display names. An import replaces the names of the people a post
@@ -33,7 +34,8 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 
-from socialgood.coding.models import DOCUMENT_PLATFORM, Coding
+from socialgood.analyze.models import PostTopic
+from socialgood.coding.models import DOCUMENT_PLATFORM, Coding, Memo, RoundUnit
 from socialgood.coding.offsets import moved
 from socialgood.collect import tallies
 from socialgood.collect.imports import project_pseudonymiser, save_directory
@@ -42,7 +44,7 @@ from socialgood.collect.models import Post, PostLink, PostMedia, Withdrawn
 from socialgood.platforms.normalise import domain
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import DIGEST_CHARS, PREFIX
-from socialgood.projects.governance import scrub_database
+from socialgood.projects.governance import delete_post_ids, scrub_database
 from socialgood.projects.models import AuditEvent
 
 CHUNK = 2000
@@ -59,8 +61,8 @@ class Changes(NamedTuple):
     media: int = 0
     withdrawn: int = 0  # ids of posts kept out of imports
     # Posts whose id, with today's rules, is another stored post's: the same post,
-    # imported again under today's rules before this ran (see _new_ids).
-    ids_kept: int = 0
+    # imported again under today's rules before this ran. Merged into that one (_merge).
+    merged: int = 0
     domains: int = 0  # links whose domain changed: the dashboard counts domains
 
     @property
@@ -147,38 +149,40 @@ def _reprotect_chunk(project, pseudonymiser, chunk):
                     edited[pk] = edits
         if changed:
             updates[pk] = changed
-    ids_kept = _new_ids(project, chunk, updates)
+    twins = _new_ids(project, chunk, updates)
     posts = _save(Post, updates)
     _move_codings(edited)
     links, domains = _reprotect_links(pseudonymiser, platforms)
     media = _reprotect_media(pseudonymiser, platforms)
-    return Changes(posts, links, media, 0, ids_kept, domains)
+    _merge(project, twins)
+    return Changes(posts, links, media, 0, len(twins), domains)
 
 
 def _new_ids(project, chunk, updates):
-    """Let the posts take their new ids (`updates`' "platform_id"), but not one that another
-    post holds: that is the same post, imported again under today's rules before this
-    ran. As in migration 0015, each then keeps its id (so the old one keeps the name in
-    it) and both stay; returns how many kept theirs. A kept raw payload is bound to its
-    post's id: it is encrypted again for the new one."""
+    """Let the posts take their new ids (`updates`' "platform_id"). A post whose new id
+    another post holds is that post, imported again under today's rules before this
+    ran: it keeps its id for now, and is merged into its twin (_merge). Returns
+    {post id: its twin's}. A kept raw payload is bound to its post's id: it is encrypted
+    again for the new one."""
     old_ids = {pk: (platform, platform_id) for pk, platform, platform_id, *_ in chunk}
     renamed = [pk for pk, changed in updates.items() if "platform_id" in changed]
     if not renamed:
-        return 0
+        return {}
     new_ids = [updates[pk]["platform_id"] for pk in renamed]
     posts = Post.objects.filter(project=project)
-    taken = set(posts.filter(platform_id__in=new_ids).values_list("platform", "platform_id"))
+    holders = posts.filter(platform_id__in=new_ids).values_list("platform", "platform_id", "pk")
+    taken = {(platform, platform_id): pk for platform, platform_id, pk in holders}
     with_raw = posts.filter(pk__in=renamed, raw_encrypted__isnull=False)
     raws = dict(with_raw.values_list("pk", "raw_encrypted"))
-    kept = 0
+    twins = {}
     for pk in renamed:
         platform, old = old_ids[pk]
         new = updates[pk]["platform_id"]
         if (platform, new) in taken:
             del updates[pk]["platform_id"]
-            kept += 1
+            twins[pk] = taken[platform, new]
             continue
-        taken.add((platform, new))
+        taken[platform, new] = pk
         if pk in raws:
             key = project.secret_key
             try:
@@ -189,7 +193,51 @@ def _new_ids(project, chunk, updates):
                 continue
             raw = crypto.encrypt(key, raw, _raw_purpose(project, platform, new))
             updates[pk]["raw_encrypted"] = raw
-    return kept
+    return twins
+
+
+def _merge(project, twins):
+    """Merge each post of {post id: its twin's} into its twin, then delete it: its id
+    still has the name in it. What people made of it goes to the twin: codings (their
+    passages moved onto the twin's text, which may differ where an import replaced a
+    display name), memos, places in coding rounds and topics. What the twin has already
+    (the same passage coded the same way, a place in the same round) is not doubled.
+
+    Columns are named, never all of a model's: migrations run this (see 0016)."""
+    if not twins:
+        return
+    texts = dict(Post.objects.filter(pk__in=[*twins, *twins.values()]).values_list("pk", "text"))
+    fields = ("pk", "post_id", "code_id", "start", "end", "coder_name", "round_id")
+    codings = Coding.objects.filter(post_id__in=[*twins, *twins.values()]).order_by("pk")
+    held = {}  # (twin, code, start, end, coder, round) -> that coding's id
+    moving = []
+    for pk, post_id, code_id, start, end, coder, round_id in codings.values_list(*fields):
+        if post_id in twins:
+            moving.append((pk, post_id, code_id, start, end, coder, round_id))
+        else:
+            held[post_id, code_id, start, end, coder, round_id] = pk
+    for pk, post_id, code_id, start, end, coder, round_id in moving:
+        twin = twins[post_id]
+        if start is not None and texts[post_id] != texts[twin]:
+            edits = edits_between(texts[post_id], texts[twin])
+            start, end = moved(start, edits, at_end=False), moved(end, edits, at_end=True)
+        same = held.get((twin, code_id, start, end, coder, round_id))
+        if same is None:
+            Coding.objects.filter(pk=pk).update(post_id=twin, start=start, end=end)
+            held[twin, code_id, start, end, coder, round_id] = pk
+        else:
+            Memo.objects.filter(coding_id=pk).update(coding_id=same)
+            Coding.objects.filter(pk=pk).only("pk").delete()
+    for old, twin in twins.items():
+        Memo.objects.filter(post_id=old).update(post_id=twin)
+        rounds = RoundUnit.objects.filter(post_id=twin).values("round_id")
+        RoundUnit.objects.filter(post_id=old).exclude(round_id__in=rounds).update(post_id=twin)
+        models = PostTopic.objects.filter(post_id=twin).values("topic_model_id")
+        topics = PostTopic.objects.filter(post_id=old).exclude(topic_model_id__in=models)
+        topics.update(post_id=twin)
+    # What stays on them (a place in a round the twin has too) goes with them.
+    RoundUnit.objects.filter(post_id__in=list(twins)).only("pk").delete()
+    delete_post_ids(project, list(twins))
 
 
 def _raw_purpose(project, platform, platform_id):

@@ -188,10 +188,12 @@ def recent_reidentifications(project, limit=20):
 def _delete_posts(project, posts, progress=None):
     """Delete a Post queryset of the project in chunks (with everything that cascades from
     a post), taking them out of the dashboard's tallies as they go."""
-    return _delete_post_ids(project, list(posts.order_by().values_list("id", flat=True)), progress)
+    return delete_post_ids(project, list(posts.order_by().values_list("id", flat=True)), progress)
 
 
-def _delete_post_ids(project, ids, progress=None):
+def delete_post_ids(project, ids, progress=None):
+    """As _delete_posts, by id. Only the ids of the posts and of what cascades from them
+    are read (migrations delete posts too: a column added later is not there yet)."""
     from socialgood.collect import tallies
     from socialgood.collect.models import Post
 
@@ -200,7 +202,7 @@ def _delete_post_ids(project, ids, progress=None):
         chunk = ids[start : start + DELETE_CHUNK]
         with transaction.atomic(), connection.cursor() as cursor:
             tallies.remove(cursor, project.pk, chunk)
-            Post.objects.filter(id__in=chunk).delete()
+            Post.objects.filter(id__in=chunk).only("id").delete()
         if progress is not None:
             progress(min(start + DELETE_CHUNK, total), total, "Deleting posts.")
     return total
@@ -296,7 +298,7 @@ def remove_deleted_on_platform(project, platform, notices, *, by=None, scrub=Tru
             found.update(posts.filter(**{f"{column}__in": chunk}).values_list("id", "stored_at"))
     if not found:
         return 0
-    count = _delete_post_ids(project, sorted(found))
+    count = delete_post_ids(project, sorted(found))
     _invalidate_derived(project, min(found.values()))
     if scrub:
         scrub_database()

@@ -10,7 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
 
-from socialgood.coding.models import DOCUMENT_PLATFORM, Code, Coding
+from socialgood.analyze.models import PostTopic, TopicModel
+from socialgood.coding import rounds
+from socialgood.coding.models import DOCUMENT_PLATFORM, Code, Coding, Memo
 from socialgood.coding.offsets import moved
 from socialgood.collect import tallies
 from socialgood.collect.imports import import_files, load_directory, load_original
@@ -139,7 +141,7 @@ def test_the_handle_leaves_the_database_files_too(world, tmp_path, monkeypatch, 
     assert "marrow" not in everything_stored_as_text()
 
 
-def test_an_id_with_a_handle_in_it_takes_todays_unless_the_post_is_stored_under_it(
+def test_an_id_with_a_handle_in_it_takes_todays_and_a_copy_stored_under_it_is_merged(
     world, tmp_path, monkeypatch
 ):
     project = world.project
@@ -165,18 +167,55 @@ def test_an_id_with_a_handle_in_it_takes_todays_unless_the_post_is_stored_under_
     ):
         Withdrawn.objects.create(project=project, platform="other", kind="post", value=kept_out)
     monkeypatch.undo()
-    # Post 1 imported again under today's rules, before re-protecting: stored twice.
+    # Post 1 imported again under today's rules, before re-protecting: stored twice, and
+    # both copies coded. The old one's text differs (as where a display name was left).
     import_files(project, [table(1)], mapping=mapping, platform="other")
+    old = Post.objects.get(platform_id=f"https://{HANDLE}/post/1")
+    twin = Post.objects.get(platform_id=f"https://{value}/post/1")
+    Post.objects.filter(pk=old.pk).update(text="Note: respite 1")
+    twice = code(project, old, "Note: respite 1", "respite")
+    twice.coder_name = "pat"  # coded by two people: both stay
+    twice.save()
+    same = code(project, old, "Note: respite 1", "respite 1")
+    code(project, twin, twin.text, "respite 1")  # the same passage, code and coder
+    whole = Coding.objects.create(project=project, post=old, code=same.code, coder_name="pat")
+    Memo.objects.create(project=project, target="coding", coding=same, text="on the old copy")
+    Memo.objects.create(project=project, target="post", post=old, text="follow up")
+    both = rounds.create_round(
+        project, by=world.owner, name="Both copies", coders=[world.owner], size=3, seed=1
+    )
+    old_only = rounds.create_round(
+        project, by=world.owner, name="Old copy", coders=[world.owner], size=3, seed=1
+    )
+    old_only.units.filter(post=twin).delete()
+    topics = TopicModel.objects.create(project=project, k=2, posts=3)
+    PostTopic.objects.create(topic_model=topics, post=old, topic=2, weight=0.9)
+    assert sum(dict(tallies.counts(project, "kinds")).values()) == 3
 
     changes = reprotect(project)
 
     assert sorted(Post.objects.values_list("platform_id", flat=True)) == [
-        f"https://{HANDLE}/post/1",  # its new id is taken: it keeps the old one
-        f"https://{value}/post/1",
+        f"https://{value}/post/1",  # the copy under an id with the name in it is gone
         f"https://{value}/post/3",
     ]
-    assert changes.ids_kept == 1
-    for post in Post.objects.exclude(platform_id__contains=HANDLE):
+    assert changes.merged == 1
+    assert sum(dict(tallies.counts(project, "kinds")).values()) == 2
+    passages = sorted(
+        (
+            coding.coder_name,
+            twin.text[coding.start : coding.end] if coding.is_span else "(whole post)",
+        )
+        for coding in twin.codings.all()
+    )
+    assert passages == [("olive", "respite 1"), ("pat", "(whole post)"), ("pat", "respite")]
+    assert Coding.objects.filter(pk=whole.pk, post=twin).exists()
+    kept = twin.codings.get(coder_name="olive")
+    assert list(kept.memos.values_list("text", flat=True)) == ["on the old copy"]
+    assert list(twin.memos.values_list("text", flat=True)) == ["follow up"]
+    assert both.units.filter(post=twin).count() == 1 and both.units.count() == 2
+    assert old_only.units.filter(post=twin).exists() and old_only.units.count() == 2
+    assert PostTopic.objects.get(topic_model=topics, post=twin).topic == 2
+    for post in Post.objects.all():
         raw = crypto.decrypt(
             project.secret_key, post.raw_encrypted, raw_payload_purpose(project.pk, post)
         )

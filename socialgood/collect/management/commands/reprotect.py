@@ -47,9 +47,9 @@ def describe(changes, project):
     if changes.withdrawn:
         parts.append(counted(changes.withdrawn, "withdrawn post's id", "withdrawn posts' ids"))
     text = f"{', '.join(parts[:-1])} and {parts[-1]} changed in project “{project.name}”."
-    if changes.ids_kept:
+    if changes.merged:
         text += (
-            f" {counted(changes.ids_kept, 'post')} kept an id with a name in it: the same "
-            "post is stored under today's id as well."
+            f" {counted(changes.merged, 'post was', 'posts were')} stored twice, once under an id "
+            "with a name in it: merged into the copy under today's id, with their codings and memos."
         )
     return text
