@@ -28,6 +28,7 @@ stored row). Running it twice changes nothing the second time.
 import re
 from collections import defaultdict
 from difflib import SequenceMatcher
+from functools import partial
 from itertools import accumulate
 from os.path import commonprefix
 from typing import NamedTuple
@@ -70,18 +71,19 @@ class Changes(NamedTuple):
         return self.posts + self.links + self.media + self.withdrawn > 0
 
 
-def reprotect_projects(projects, audit_events=AuditEvent):
+def reprotect_projects(projects, audit_events=AuditEvent, progress=None):
     """[(project, what changed in it, or None when its key can't be read with this master
     key)]. The database is scrubbed once, after all of them: it is one index and one log
-    for every project.
+    for every project. `progress(project, posts checked, posts)` is called as it goes.
 
     A migration passes its own (historical) AuditEvent model: today's may have columns
     its database does not have yet.
     """
     done = []
     for project in projects:
+        checked = None if progress is None else partial(progress, project)
         try:
-            done.append((project, reprotect(project, audit_events, scrub=False)))
+            done.append((project, reprotect(project, audit_events, scrub=False, progress=checked)))
         except crypto.DecryptionError:
             done.append((project, None))
     if any(changes and changes.any for _, changes in done):
@@ -89,18 +91,16 @@ def reprotect_projects(projects, audit_events=AuditEvent):
     return done
 
 
-def reprotect(project, audit_events=AuditEvent, scrub=True):
-    """Apply today's rules to the project's stored posts; returns what changed."""
+def reprotect(project, audit_events=AuditEvent, scrub=True, progress=None):
+    """Apply today's rules to the project's stored posts; returns what changed.
+    `progress(posts checked, posts)` is called after each chunk."""
     pseudonymiser = project_pseudonymiser(project)
     known = pseudonymiser.known
     changes = Changes()
-    posts = (
-        Post.objects.filter(project=project)
-        .exclude(platform=DOCUMENT_PLATFORM)
-        .order_by("pk")
-        .values_list("pk", "platform", *FIELDS)
-    )
-    last = 0
+    posts = Post.objects.filter(project=project).exclude(platform=DOCUMENT_PLATFORM)
+    total = posts.count() if progress else 0
+    posts = posts.order_by("pk").values_list("pk", "platform", *FIELDS)
+    last = checked = 0
     while chunk := list(posts.filter(pk__gt=last)[:CHUNK]):
         last = chunk[-1][0]
         # A chunk's posts, their codings and the people met in them are stored together:
@@ -111,6 +111,9 @@ def reprotect(project, audit_events=AuditEvent, scrub=True):
                 save_directory(project, pseudonymiser.document())
                 pseudonymiser.originals.clear()  # saved: not merged again with the next
                 known = pseudonymiser.known
+        if progress:
+            checked += len(chunk)
+            progress(checked, max(total, checked))  # posts imported meanwhile are checked too
     changes = changes._replace(withdrawn=_reprotect_withdrawn(project, pseudonymiser))
     if changes.domains:
         tallies.rebuild(project)

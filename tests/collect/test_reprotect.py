@@ -14,6 +14,7 @@ from socialgood.analyze.models import PostTopic, TopicModel
 from socialgood.coding import rounds
 from socialgood.coding.models import DOCUMENT_PLATFORM, Code, Coding, Memo
 from socialgood.coding.offsets import moved
+from socialgood.collect import reprotect as reprotect_module
 from socialgood.collect import tallies
 from socialgood.collect.imports import import_files, load_directory, load_original
 from socialgood.collect.ingest import raw_payload_purpose
@@ -191,14 +192,17 @@ def test_an_id_with_a_handle_in_it_takes_todays_and_a_copy_stored_under_it_is_me
     topics = TopicModel.objects.create(project=project, k=2, posts=3)
     PostTopic.objects.create(topic_model=topics, post=old, topic=2, weight=0.9)
     assert sum(dict(tallies.counts(project, "kinds")).values()) == 3
+    monkeypatch.setattr(reprotect_module, "CHUNK", 1)  # the twin in a chunk of its own
+    seen = []
 
-    changes = reprotect(project)
+    changes = reprotect(project, progress=lambda checked, total: seen.append((checked, total)))
 
     assert sorted(Post.objects.values_list("platform_id", flat=True)) == [
         f"https://{value}/post/1",  # the copy under an id with the name in it is gone
         f"https://{value}/post/3",
     ]
     assert changes.merged == 1
+    assert seen == [(1, 3), (2, 3), (3, 3)]
     assert sum(dict(tallies.counts(project, "kinds")).values()) == 2
     passages = sorted(
         (

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from socialgood.collect.reprotect import reprotect_projects
 from socialgood.platforms.report import counted
@@ -24,8 +25,23 @@ class Command(BaseCommand):
             projects = projects.filter(slug=project)
             if not projects.exists():
                 raise CommandError(f"There is no project “{project}”.")
+        bars = {}
+
+        def progress(project, checked, total):
+            if project not in bars:
+                for bar in bars.values():
+                    bar.close()
+                bars[project] = tqdm(
+                    total=total, unit=" posts", desc=f"Checking {project.slug}", disable=None
+                )
+            bars[project].total = total
+            bars[project].update(checked - bars[project].n)
+
         unreadable = []
-        for found, changes in reprotect_projects(projects):
+        done = reprotect_projects(projects, progress=progress)
+        for bar in bars.values():
+            bar.close()
+        for found, changes in done:
             if changes is None:
                 unreadable.append(found.slug)
             else:
