@@ -385,6 +385,13 @@ _FEDIVERSE_URL = re.compile(
 _ACTIVITYPUB_URL = re.compile(
     rf"(?<![\w.\-])(({_DOMAIN})(?::[0-9]+)?(?i:/(?:ap/)?users/))({_NAME})"
 )
+# YouTube Music's profile links, music.youtube.com/@name, are read as fediverse accounts
+# (name@music.youtube.com), and stored so: an ASCII name is left to that pass and keeps
+# its pseudonym. A name in another script is taken whole here, as the same account: that
+# pass, whose names are ASCII, took the "fenna" of "fennaé_demo" only and left "é_demo".
+_YOUTUBE_MUSIC_HANDLE_URL = re.compile(
+    rf"(?<![\w.\-])(((?i:music\.youtube\.com))/@)({_YOUTUBE_HANDLE}(?:@{_DOMAIN})?)"
+)
 _ACCOUNT_URL = re.compile(rf"https?://([^/:]+)(?::[0-9]+)?/(?:users/|@)({_NAME})")
 _TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 # The bytes of a lower-cased text that a handle written without "@" is made of; every
@@ -891,6 +898,8 @@ class Pseudonymiser:
                 value = _YOUTUBE_HANDLE_URL.sub(
                     lambda match: self._handle_url(match, "youtube"), value
                 )
+                if "music.youtube.com/@" in low:
+                    value = _YOUTUBE_MUSIC_HANDLE_URL.sub(self._youtube_music_url, value)
             value = _FEDIVERSE_URL.sub(self._fediverse_url, value)
         if "/u" in low:
             if "/users/" in low:
@@ -1133,6 +1142,11 @@ class Pseudonymiser:
             return before + self._handle(platform, name.lower())
         acct = name if "@" in name else f"{name}@{_account_domain(host)}"
         return before + self._hash("mastodon", acct.lower())
+
+    def _youtube_music_url(self, match):
+        if match[3].isascii():
+            return match.group()  # the fediverse pass's, as before
+        return self._fediverse_url(match)
 
     def _activitypub_url(self, match):
         before, host, name = match.group(1, 2, 3)

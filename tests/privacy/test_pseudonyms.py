@@ -1267,6 +1267,26 @@ def test_youtube_handles_in_any_script_are_replaced_whole_in_links():
     assert shared.links[0].url == f"https://www.youtube.com/@{own.author.id}/videos"
 
 
+def test_a_youtube_music_handle_in_another_script_is_replaced_whole():
+    # music.youtube.com/@name is read as the fediverse account name@music.youtube.com,
+    # whose names were ASCII only: "fennaé_demo" lost its "fenna" and kept "é_demo".
+    pseudonymiser = Pseudonymiser(KEY)
+    fenna = pseudonym(KEY, "mastodon", "fennaé_demo@music.youtube.com")
+    kept = pseudonym(KEY, "mastodon", "fenna_demo@music.youtube.com")  # as stored before
+    text = "see music.youtube.com/@FennaÉ_Demo and https://music.youtube.com/@fenna_demo."
+    stored = pseudonymiser.again(text, "text")
+    assert stored == f"see music.youtube.com/@{fenna} and https://music.youtube.com/@{kept}."
+    url = pseudonymiser.again("https://music.youtube.com/@fennaé_demo/videos", "url")
+    assert url == f"https://music.youtube.com/@{fenna}/videos"
+    # What the earlier rule stored loses what it left.
+    left = f"https://music.youtube.com/@{kept}é_demo"
+    assert is_pseudonym(pseudonymiser.again(left, "url").rpartition("@")[2])
+    for value, part in ((stored, "text"), (url, "url"), (left, "url")):
+        again = pseudonymiser.again(value, part)
+        assert "fenna" not in again.lower() and "é_demo" not in again and "demo" not in again
+        assert pseudonymiser.again(again, part) == again
+
+
 def test_fediverse_names_with_hyphens_or_dots_are_replaced_whole():
     quilla = Person(handle="quilla-marrow@blog.example")
     text = "thanks @quilla-marrow! see https://fedi.example/web/@kelvaro_33 too"
