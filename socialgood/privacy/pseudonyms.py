@@ -891,6 +891,11 @@ class Pseudonymiser:
         if ".tumblr.com" in value:  # a blog's host, also written without a path
             value = _TUMBLR_BLOG_HOST.sub(self._tumblr_blog_host, value)
         if "/" not in value:
+            # Twitch's player is linked without any "/" too: player.twitch.tv?channel=<name>.
+            if "?" in value and "twitch.tv?" in value.lower():
+                value = _TWITCH_PLAYER_URL.sub(
+                    lambda match: self._handle_url(match, "twitch"), value
+                )
             return value
         low = value.lower()
         if "/@" in low:

@@ -1028,6 +1028,24 @@ def test_a_directory_query_for_a_name_with_an_apostrophe_loses_all_of_it(text):
     assert path.text.removeprefix("linkedin.com/pub/dir/") in stored.text
 
 
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        ("player.twitch.tv?channel=fennademo", "url"),
+        ("watch player.twitch.tv?channel=FennaDemo", "text"),
+        ("embed.twitch.tv?channel=fennademo&amp;layout=video", "url"),
+        ("player.twitch.tv?parent=example.org&channel=fennademo", "link"),
+    ],
+)
+def test_a_twitch_player_link_in_a_value_without_any_slash_loses_the_channel(value, part):
+    # Values without "/" were returned before any of the query's rules ran.
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.again(value, part)
+    assert "fenna" not in stored.lower() and "demo" not in stored.lower()
+    assert f"channel={pseudonym(KEY, 'twitch', '@fennademo')}" in stored
+    assert pseudonymiser.again(stored, part) == stored
+
+
 def test_a_long_run_of_twitch_player_links_without_a_channel_is_read_quickly():
     # Each link's query was searched to the end of the run for "&channel=": 100k
     # characters took seconds.
