@@ -286,11 +286,29 @@ WEB_FILE_ENDINGS = frozenset("js css php html png jpg svg ico xml json txt".spli
 # /reblog/<name>/…, and its owner's /settings/blog/<name>, /customize/<name>. Their names
 # hold letters, digits and "-".
 _TUMBLR_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+_HEX = "[0-9A-Fa-f]"
+
+
+def _after_escape(sign):
+    """Where a name may start after a percent-escape written with `sign` ("%", or "%25"
+    when encoded twice): after an escape that ends what came before it, an ASCII
+    character's ("%2F", "%20", "%3A": "0"-"7" first; not "%25", the start of the next
+    escape), or the last byte of a character encoded in several ("%A0" of "%C2%A0", "%9C"
+    of "“", "%E2%80%9C"); and right after a `sign` that starts no such escape."""
+    ends = rf"[0-7]{_HEX}|(?<={sign}{_HEX}{{2}}{sign})[89ABab]{_HEX}"
+    return (
+        rf"(?<={sign}[0-7]{_HEX})(?<!%25)|(?<={sign}{_HEX}{{2}}{sign}[89ABab]{_HEX})"
+        rf"|(?<={sign})(?!{ends})"
+    )
+
+
 # Also right after a percent-escape, once or twice encoded (a link inside a link:
 # https%3A%2F%2F<name>.tumblr.com, ?text=see%20<name>.tumblr.com), whose hex digits ("2F")
-# are not part of the name; "%25" is an encoded "%", the start of the next escape.
+# are not part of the name. Only after one that can end what precedes a name: after any
+# "%" and two hex digits, "100%fenna-demo.tumblr.com" was read as "%fe" and "nna-demo",
+# and "fe" stayed. Right after a plain "%", the name is all that follows it.
 _TUMBLR_BLOG_HOST = re.compile(
-    r"(?:(?<![\w.\-@%])|(?<=%[0-9A-Fa-f]{2})(?<!%25)|(?<=%25[0-9A-Fa-f]{2}))"
+    rf"(?:(?<![\w.\-@%])|{_after_escape('%')}|{_after_escape('%25')})"
     rf"({_TUMBLR_NAME})((?i:\.tumblr\.com))(?![\w\-@])"
 )
 _TUMBLR_URL = re.compile(

@@ -1337,6 +1337,30 @@ def test_a_threads_account_is_one_person_whichever_host_its_links_use():
     assert Pseudonymiser(KEY).apply(by_link).author.id == fenna
 
 
+def test_a_plain_percent_sign_before_a_tumblr_blog_is_not_taken_for_an_escape():
+    # "%fe" was read as an escape, so "100%fenna-demo" kept its "fe"; an escape that can
+    # end what precedes a name ("%2F", "%20", a character's last byte) still ends it.
+    pseudonymiser = Pseudonymiser(KEY)
+    blog = pseudonym(KEY, "tumblr", "@fenna-demo")
+    text = (
+        "100%fenna-demo.tumblr.com, 100%25Fenna-Demo.tumblr.com, "
+        "https%3A%2F%2Ffenna-demo.tumblr.com%2Fpost and q=%E2%80%9Cfenna-demo.tumblr.com"
+    )
+    stored = pseudonymiser.again(text, "text")
+    assert stored == (
+        f"100%{blog}.tumblr.com, 100%25{blog}.tumblr.com, "
+        f"https%3A%2F%2F{blog}.tumblr.com%2Fpost and q=%E2%80%9C{blog}.tumblr.com"
+    )
+    # What the earlier rule stored loses what it left.
+    left = pseudonymiser.again(f"100%fe{blog}.tumblr.com", "url")
+    assert left.startswith("100%user-") and is_pseudonym(left[4:].partition(".")[0])
+    for value in (stored, left):
+        again = pseudonymiser.again(value, "text")
+        assert "fenna" not in again.lower() and "demo" not in again.lower()
+        assert "%fe" not in again.lower()
+        assert pseudonymiser.again(again, "text") == again
+
+
 def test_a_link_whose_host_is_a_person_loses_them_from_its_domain_too():
     at_link = Link(url="at://zq-marlow.bsky.social/app.bsky.feed.post/3kzz",
                    domain="zq-marlow.bsky.social")  # fmt: skip
