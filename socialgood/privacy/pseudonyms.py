@@ -345,11 +345,13 @@ _VK_THING = re.compile(rf"({_VK_KINDS})([0-9]+)((?:_[0-9]+)?)")
 # "%2F" (z=photo123_45%2Fwall678_9: a photo seen in a post's list; a playlist pl_123_4),
 # and people by their number in a query (im?sel=123, friends?id=123). Only in these
 # parameters: others hold another site's link (away.php?to=https%3A%2F%2F…%2Fphotos2024).
-# Parameters are joined by "&", or "&amp;" in HTML (exports, a post's HTML text).
+# Parameters are joined by "&", or "&amp;" in HTML (exports, a post's HTML text), and by
+# a second "?" where a tool added its own to a link with a query (feed?w=wall1_2?id=3):
+# read as part of w=, the person in id= stayed.
 _VK_HOST = r"(?i:(?:www\.|m\.)?(?:vk\.com|vk\.ru|vkontakte\.ru)/)"
 _VK_QUERY = re.compile(rf"((?<![\w.\-]){_VK_HOST}[^\s?#]*\?)({_query_of_one_link(_VK_HOST)})")
 _VK_PARAMETER = re.compile(
-    r"((?:^|&(?:amp;)?)[wz]=)([^&]*)|((?:^|&(?:amp;)?)(?:sel|id)=)([0-9]+)(?![\w\-])"
+    r"((?:^|&(?:amp;)?|\?)[wz]=)([^&?]*)|((?:^|&(?:amp;)?|\?)(?:sel|id)=)([0-9]+)(?![\w\-])"
 )
 _VK_OPENED = re.compile(rf"((?:^|%2[Ff])(?:{_VK_KINDS}|pl_))([0-9]+)")
 # LinkedIn's profiles are mostly the person's own name: linkedin.com/in/<first-last-…>

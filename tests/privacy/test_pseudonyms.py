@@ -999,6 +999,23 @@ def test_every_link_in_a_run_of_links_loses_its_people(text):
         assert name not in stored.text
 
 
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        ("https://vk.com/feed?w=wall1234_5?id=9876", "url"),
+        ("see vk.com/feed?w=wall1234_5?id=9876&sel=1234.", "text"),
+        ("https://m.vk.com/friends?act=x?sel=9876", "link"),
+    ],
+)
+def test_a_second_question_mark_in_a_vk_query_starts_a_parameter_too(value, part):
+    # Read as part of w= (or of act=), the number in id= after a second "?" stayed.
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.again(value, part)
+    assert "9876" not in stored and "1234" not in stored
+    assert f"={pseudonym(KEY, 'vk', '@id9876')}" in stored
+    assert pseudonymiser.again(stored, part) == stored
+
+
 def test_a_linkedin_directory_search_in_a_place_is_replaced_once():
     # The place searched in follows the name: a second pass took the pseudonym and the
     # place for a first and last name, and replaced them, place and all.
