@@ -280,14 +280,13 @@ def test_the_command_says_what_changed_and_which_projects_it_could_not_open(
         run("--project", "nowhere")
 
 
-reprotect_migration = importlib.import_module(
-    "socialgood.collect.migrations.0016_reprotect_stored_posts"
-)
-
-
-def test_the_migration_reprotects_every_project_it_can_open_and_goes_on(
-    world, tmp_path, monkeypatch, caplog
+@pytest.mark.parametrize("name", ["0016_reprotect_stored_posts", "0017_reprotect_again"])
+def test_the_migrations_reprotect_every_project_they_can_open_and_go_on(
+    world, tmp_path, monkeypatch, caplog, name
 ):
+    migration = importlib.import_module(f"socialgood.collect.migrations.{name}")
+    (operation,) = migration.Migration.operations
+    assert operation.code is migration.reprotect_stored_posts
     locked = Project.create(name="Locked away", owner=world.owner)
     link = f"https://{HANDLE}"
     path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [linking_post(1, f"See {link}", link)]}])
@@ -297,7 +296,7 @@ def test_the_migration_reprotects_every_project_it_can_open_and_goes_on(
     monkeypatch.undo()
     Project.objects.filter(pk=locked.pk).update(wrapped_key=b"\0" * 60)
 
-    reprotect_migration.reprotect_stored_posts(apps, None)  # no DecryptionError
+    migration.reprotect_stored_posts(apps, None)  # no DecryptionError
 
     assert HANDLE not in Post.objects.get(project=world.project).text
     assert HANDLE in Post.objects.get(project=locked).text

@@ -46,6 +46,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("collect", "0015_table_ids_unwrapped"),
         ("coding", "0001_initial"),
+        ("analyze", "0001_initial"),  # a post stored twice is merged, with its topics
         ("projects", "0003_privacy_settings"),
     ]
 

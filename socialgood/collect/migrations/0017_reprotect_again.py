@@ -1,0 +1,28 @@
+"""Posts stored before get today's pseudonymisation rules again, as in 0016.
+
+What changed since: YouTube Music handles in other scripts (music.youtube.com/@<name>),
+Twitch player links written without any "/", a plain "%" before a Tumblr blog's host,
+a second "?" in a VK link, and a post stored twice (under an id with a name in it and
+under today's) is merged into the copy under today's id. 0016 says how it runs.
+"""
+
+import importlib
+
+from django.db import migrations
+
+reprotect_stored_posts = importlib.import_module(
+    "socialgood.collect.migrations.0016_reprotect_stored_posts"
+).reprotect_stored_posts
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("collect", "0016_reprotect_stored_posts"),
+        ("analyze", "0002_drop_figure_cache"),  # merging moves topics
+    ]
+
+    operations = [
+        migrations.RunPython(reprotect_stored_posts, migrations.RunPython.noop),
+    ]
