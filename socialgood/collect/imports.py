@@ -493,12 +493,19 @@ def _write_shard(project, shard, table):
 # a binary parameter bound by the server 68 MB. So on PostgreSQL the bytes go binary.
 
 
+def _psycopg_connection():
+    # Django connects on its first query: in a new thread or after a closed connection,
+    # this may be the first.
+    connection.ensure_connection()
+    return connection.connection
+
+
 def _read_directory(project):
     """The stored directory's encrypted bytes, or None."""
     if connection.vendor != "postgresql":
         row = PersonDirectory.objects.filter(project=project).only("encrypted").first()
         return None if row is None else bytes(row.encrypted)
-    with psycopg.Cursor(connection.connection) as cursor:
+    with psycopg.Cursor(_psycopg_connection()) as cursor:
         cursor.execute(
             "SELECT encrypted FROM collect_persondirectory WHERE project_id = %s",
             [project.pk],
@@ -515,7 +522,7 @@ def _write_directory(project, document):
             project=project, defaults={"encrypted": encrypted, "updated_at": timezone.now()}
         )
         return
-    with psycopg.Cursor(connection.connection) as cursor:
+    with psycopg.Cursor(_psycopg_connection()) as cursor:
         cursor.execute(
             "INSERT INTO collect_persondirectory (project_id, encrypted, updated_at)"
             " VALUES (%s, %b, %s) ON CONFLICT (project_id) DO UPDATE"

@@ -2,6 +2,7 @@
 
 import importlib
 import io
+import threading
 
 import orjson
 import pytest
@@ -140,6 +141,50 @@ def test_the_handle_leaves_the_database_files_too(world, tmp_path, monkeypatch, 
 
     assert b"marrow" not in database_files()  # nor in the search index, nor the log
     assert "marrow" not in everything_stored_as_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_while_it_runs_loses_nothing_and_leaves_no_name(world, tmp_path, monkeypatch):
+    # An upgrade's reprotect and a researcher's upload into the same project at once.
+    link = f"https://{HANDLE}"
+    views = [linking_post(n, f"Respite {n}, see {link}", link) for n in range(1, 201)]
+    stored = write_jsonl(tmp_path / "stored.jsonl", [{"posts": views[:120]}])
+    arriving = write_jsonl(tmp_path / "arriving.jsonl", [{"posts": views[100:]}])
+    earlier_rules(monkeypatch)
+    import_files(world.project, [stored])
+    monkeypatch.undo()
+    monkeypatch.setattr(reprotect_module, "CHUNK", 10)  # many transactions to interleave with
+    barrier = threading.Barrier(2)
+    results, errors = {}, []
+
+    def run(name, work):
+        barrier.wait()
+        try:
+            results[name] = work()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=("reprotect", lambda: reprotect(world.project))),
+        threading.Thread(
+            target=run, args=("import", lambda: import_files(world.project, [arriving]))
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert (results["import"].imported, results["import"].duplicates) == (80, 20)
+    assert (results["reprotect"].posts, results["reprotect"].links) == (120, 120)
+    assert Post.objects.count() == 200
+    assert "marrow" not in everything_stored_as_text()
+    value = pseudonym(world.project.secret_key, "bluesky", "@" + HANDLE)
+    assert dict(tallies.counts(world.project, "domains")) == {value: 200}
+    assert load_original(world.project, value)["handle"] == HANDLE  # neither lost the other's
 
 
 def test_an_id_with_a_handle_in_it_takes_todays_and_a_copy_stored_under_it_is_merged(
