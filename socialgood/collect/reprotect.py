@@ -10,8 +10,10 @@ project's posts in chunks and passes what an import passes through those rules a
 links (their domain taken anew) and its media's URLs and alt text, and the ids of the
 posts withdrawn from it (`Withdrawn`, so they stay out of later imports). E-mail
 addresses and phone numbers are scrubbed when the project has that on. A post whose
-new id is another stored post's (imported again since) is merged into that one. Run by
-`socialgood reprotect` and by data migrations when the rules change.
+new id is another stored post's (imported again since) is merged into that one.
+Analyses, exports and other job results made from the earlier values are removed, as
+when posts are deleted: they may hold what was replaced. Run by `socialgood reprotect`
+and by data migrations when the rules change.
 
 Not done again: display names. An import replaces the names of the people a post
 names in its fields, but those names were never stored, so a name an earlier version
@@ -35,7 +37,6 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 
-from socialgood.analyze.models import PostTopic
 from socialgood.coding.models import DOCUMENT_PLATFORM, Coding, Memo, RoundUnit
 from socialgood.coding.offsets import moved
 from socialgood.collect import tallies
@@ -45,7 +46,7 @@ from socialgood.collect.models import Post, PostLink, PostMedia, Withdrawn
 from socialgood.platforms.normalise import domain
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import DIGEST_CHARS, PREFIX
-from socialgood.projects.governance import delete_post_ids, scrub_database
+from socialgood.projects.governance import delete_post_ids, invalidate_derived, scrub_database
 from socialgood.projects.models import AuditEvent
 
 CHUNK = 2000
@@ -65,10 +66,14 @@ class Changes(NamedTuple):
     # imported again under today's rules before this ran. Merged into that one (_merge).
     merged: int = 0
     domains: int = 0  # links whose domain changed: the dashboard counts domains
+    # Analyses and job results (exports too) made since the first changed post was
+    # stored: they may hold what was replaced, so they are removed, as when posts are
+    # deleted (projects.governance.invalidate_derived).
+    results_removed: int = 0
 
     @property
     def any(self):
-        return self.posts + self.links + self.media + self.withdrawn > 0
+        return self.posts + self.links + self.media + self.withdrawn + self.merged > 0
 
 
 def reprotect_projects(projects, audit_events=AuditEvent, progress=None):
@@ -99,14 +104,20 @@ def reprotect(project, audit_events=AuditEvent, scrub=True, progress=None):
     changes = Changes()
     posts = Post.objects.filter(project=project).exclude(platform=DOCUMENT_PLATFORM)
     total = posts.count() if progress else 0
-    posts = posts.order_by("pk").values_list("pk", "platform", *FIELDS)
+    posts = posts.order_by("pk").values_list("pk", "stored_at", "platform", *FIELDS)
     last = checked = 0
-    while chunk := list(posts.filter(pk__gt=last)[:CHUNK]):
-        last = chunk[-1][0]
+    since = None  # when the earliest post changed was stored
+    while rows := list(posts.filter(pk__gt=last)[:CHUNK]):
+        last = rows[-1][0]
+        chunk = [(pk, platform, *values) for pk, _, platform, *values in rows]
         # A chunk's posts, their codings and the people met in them are stored together:
         # once a handle is a pseudonym, nothing would bring its person back.
         with transaction.atomic():
-            changes = _sum(changes, _reprotect_chunk(project, pseudonymiser, chunk))
+            more = _reprotect_chunk(project, pseudonymiser, chunk)
+            changes = _sum(changes, more)
+            if more.any:  # the chunk's earliest: a few results more may go, none fewer
+                earliest = min(stored_at for _, stored_at, *_ in rows)
+                since = earliest if since is None else min(since, earliest)
             if pseudonymiser.known > known:
                 save_directory(project, pseudonymiser.document())
                 pseudonymiser.originals.clear()  # saved: not merged again with the next
@@ -117,6 +128,8 @@ def reprotect(project, audit_events=AuditEvent, scrub=True, progress=None):
     changes = changes._replace(withdrawn=_reprotect_withdrawn(project, pseudonymiser))
     if changes.domains:
         tallies.rebuild(project)
+    if since is not None:
+        changes = changes._replace(results_removed=invalidate_derived(project, since))
     if changes.any:
         audit_events.objects.create(
             actor_name="system",
@@ -203,7 +216,8 @@ def _merge(project, twins):
     """Merge each post of {post id: its twin's} into its twin, then delete it: its id
     still has the name in it. What people made of it goes to the twin: codings (their
     passages moved onto the twin's text, which may differ where an import replaced a
-    display name), memos, places in coding rounds and topics. What the twin has already
+    display name), memos and places in coding rounds (topics are results, removed with the
+    rest: see reprotect). What the twin has already
     (the same passage coded the same way, a place in the same round) is not doubled.
 
     Columns are named, never all of a model's: migrations run this (see 0016)."""
@@ -235,9 +249,6 @@ def _merge(project, twins):
         Memo.objects.filter(post_id=old).update(post_id=twin)
         rounds = RoundUnit.objects.filter(post_id=twin).values("round_id")
         RoundUnit.objects.filter(post_id=old).exclude(round_id__in=rounds).update(post_id=twin)
-        models = PostTopic.objects.filter(post_id=twin).values("topic_model_id")
-        topics = PostTopic.objects.filter(post_id=old).exclude(topic_model_id__in=models)
-        topics.update(post_id=twin)
     # What stays on them (a place in a round the twin has too) goes with them.
     RoundUnit.objects.filter(post_id__in=list(twins)).only("pk").delete()
     delete_post_ids(project, list(twins))

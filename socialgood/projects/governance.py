@@ -213,33 +213,37 @@ def _delete_posts_and_results(project, posts):
     since = posts.aggregate(earliest=Min("stored_at"))["earliest"]
     count = _delete_posts(project, posts)
     if count:
-        _invalidate_derived(project, since)
+        invalidate_derived(project, since)
     return count
 
 
-def _invalidate_derived(project, since=None, keep_job=None):
-    """Derived analyses may contain what was deleted: remove them, clear job results.
+def invalidate_derived(project, since=None, keep_job=None):
+    """Derived analyses may contain what was deleted (or replaced): remove them, clear job
+    results. Returns how many were removed or cleared.
 
     `since` is when the earliest deleted post was stored (None: any time). Results
     finished before then never read it and stay, so a live collection that drops a
     post deleted on the platform keeps the analyses made before that post came in.
+    Only ids are read of what is deleted: migrations run this too (collect 0016).
     """
     from socialgood.jobs.models import Job
 
+    removed = 0
     for model in _project_models():
         if model._meta.app_label == "analyze" and _label(model) not in KEEP_WITH_PROJECT:
             derived = model.objects.filter(project=project)
             if since is not None:  # they are created once their posts are read
                 derived = derived.filter(created_at__gte=since)
-            derived.delete()
+            removed += derived.only("pk").delete()[1].get(model._meta.label, 0)
     jobs = Job.objects.filter(project=project).exclude(kind__in=RESULT_FREE_JOB_KINDS)
     if since is not None:
         jobs = jobs.exclude(finished_at__lt=since)
     if keep_job is not None:
         jobs = jobs.exclude(pk=keep_job.pk)
+    jobs = jobs.exclude(result={})
     # Export files made from the deleted posts go with the results that name them.
     _delete_files(_store_files_named_in(list(jobs.values_list("result", flat=True))))
-    jobs.update(result={})
+    return removed + jobs.update(result={})
 
 
 def delete_author_posts(project, pseudonym, *, by, reason=""):
@@ -299,7 +303,7 @@ def remove_deleted_on_platform(project, platform, notices, *, by=None, scrub=Tru
     if not found:
         return 0
     count = delete_post_ids(project, sorted(found))
-    _invalidate_derived(project, min(found.values()))
+    invalidate_derived(project, min(found.values()))
     if scrub:
         scrub_database()
     AuditEvent.record(by, project, "posts.delete", target="deleted on the platform", posts=count)
@@ -352,7 +356,7 @@ def delete_project_data(project, *, by=None, action="posts.delete", job=None):
     for model in _project_models():
         if _label(model) not in KEEP_WITH_PROJECT:
             model.objects.filter(project=project).delete()
-    _invalidate_derived(project, keep_job=job)
+    invalidate_derived(project, keep_job=job)
     Job.objects.filter(project=project, kind="import").update(params={}, result={})
     try:
         apps.get_model("collect", "Collection").objects.filter(project=project).update(

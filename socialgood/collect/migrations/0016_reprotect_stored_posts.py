@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("collect", "0015_table_ids_unwrapped"),
         ("coding", "0001_initial"),
-        ("analyze", "0001_initial"),  # a post stored twice is merged, with its topics
+        ("analyze", "0001_initial"),  # results made from changed posts are removed
         ("projects", "0003_privacy_settings"),
     ]
 

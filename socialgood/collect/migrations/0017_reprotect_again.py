@@ -2,8 +2,9 @@
 
 What changed since: YouTube Music handles in other scripts (music.youtube.com/@<name>),
 Twitch player links written without any "/", a plain "%" before a Tumblr blog's host,
-a second "?" in a VK link, and a post stored twice (under an id with a name in it and
-under today's) is merged into the copy under today's id. 0016 says how it runs.
+a second "?" in a VK link; a post stored twice (under an id with a name in it and under
+today's) is merged into the copy under today's id; and analyses and exports made from
+changed posts are removed. 0016 says how it runs.
 """
 
 import importlib
@@ -20,7 +21,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("collect", "0016_reprotect_stored_posts"),
-        ("analyze", "0002_drop_figure_cache"),  # merging moves topics
+        ("analyze", "0002_drop_figure_cache"),  # results made from changed posts are removed
     ]
 
     operations = [

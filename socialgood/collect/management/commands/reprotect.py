@@ -68,4 +68,10 @@ def describe(changes, project):
             f" {counted(changes.merged, 'post was', 'posts were')} stored twice, once under an id "
             "with a name in it: merged into the copy under today's id, with their codings and memos."
         )
+    if changes.results_removed:
+        text += (
+            f" {counted(changes.results_removed, 'analysis or export', 'analyses and exports')}"
+            " made from the earlier texts were removed, as they may hold what was replaced:"
+            " run them again."
+        )
     return text
