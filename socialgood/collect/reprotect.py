@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 
-from socialgood.coding.models import DOCUMENT_PLATFORM, Coding, Memo, RoundUnit
+from socialgood.coding.models import DOCUMENT_PLATFORM, Coding, Memo, RoundUnit, UnitDone
 from socialgood.coding.offsets import moved
 from socialgood.collect import tallies
 from socialgood.collect.imports import project_pseudonymiser, save_directory
@@ -247,11 +247,28 @@ def _merge(project, twins):
             Coding.objects.filter(pk=pk).only("pk").delete()
     for old, twin in twins.items():
         Memo.objects.filter(post_id=old).update(post_id=twin)
+        _merge_units(old, twin)
         rounds = RoundUnit.objects.filter(post_id=twin).values("round_id")
         RoundUnit.objects.filter(post_id=old).exclude(round_id__in=rounds).update(post_id=twin)
     # What stays on them (a place in a round the twin has too) goes with them.
     RoundUnit.objects.filter(post_id__in=list(twins)).only("pk").delete()
     delete_post_ids(project, list(twins))
+
+
+def _merge_units(old, twin):
+    """Where both posts have a place in the same round, the twin's keeps what was done
+    on the old one's: a coder's "done" (their codings move to the twin) and an
+    adjudication the twin's place does not have."""
+    places = dict(RoundUnit.objects.filter(post_id=twin).values_list("round_id", "pk"))
+    fields = ("round_id", "pk", "adjudicated_by_id", "adjudicated_at")
+    doubled = RoundUnit.objects.filter(post_id=old, round_id__in=list(places))
+    for round_id, pk, by, at in doubled.values_list(*fields):
+        kept = places[round_id]
+        coders = UnitDone.objects.filter(unit_id=kept).values("coder_id")
+        UnitDone.objects.filter(unit_id=pk).exclude(coder_id__in=coders).update(unit_id=kept)
+        if at is not None:
+            unadjudicated = RoundUnit.objects.filter(pk=kept, adjudicated_at__isnull=True)
+            unadjudicated.update(adjudicated_by_id=by, adjudicated_at=at)
 
 
 def _raw_purpose(project, platform, platform_id):

@@ -277,6 +277,39 @@ def test_an_id_with_a_handle_in_it_takes_todays_and_a_copy_stored_under_it_is_me
     assert (again.imported, again.duplicates) == (0, 2)  # post 2 stays out
 
 
+def test_a_copy_done_or_adjudicated_in_a_round_its_twin_is_in_too_stays_so_once_merged(
+    world, tmp_path, monkeypatch
+):
+    # Both copies drawn into one round: the twin's place stays, and it keeps what was
+    # done on the old one's. Before, the coder's "done" and the adjudication went with it.
+    project = world.project
+    path = tmp_path / "posts.csv"
+    path.write_text(f"id,created_at,text\nhttps://{HANDLE}/post/1,2024-02-01T10:00:00Z,respite\n")
+    mapping = {"platform_id": "id", "created_at": "created_at", "text": "text"}
+    earlier_rules(monkeypatch)
+    import_files(project, [path], mapping=mapping, platform="other")
+    monkeypatch.undo()
+    import_files(project, [path], mapping=mapping, platform="other")
+    old, twin = Post.objects.order_by("pk")
+    respite = Code.objects.create(project=project, name="respite")
+    round_ = rounds.create_round(
+        project, by=world.owner, name="Both", coders=[world.owner, world.coder], size=2, seed=1
+    )
+    rounds.mark_done(round_, old, world.coder)
+    rounds.mark_done(round_, old, world.owner)
+    rounds.mark_done(round_, twin, world.owner)
+    rounds.adjudicate(round_, round_.units.get(post=old), [respite.pk], by=world.owner)
+
+    assert reprotect(project).merged == 1
+
+    unit = round_.units.get()
+    assert unit.post_id == twin.pk
+    assert sorted(unit.done.values_list("coder__username", flat=True)) == ["chen", "olive"]
+    assert unit.adjudicated_by == world.owner and unit.adjudicated_at is not None
+    assert list(twin.codings.values_list("origin", flat=True)) == ["adjudicated"]
+    assert reprotect(project) == Changes()
+
+
 def test_contacts_are_scrubbed_only_when_the_project_scrubs_them(world, tmp_path):
     project = world.project
     project.scrub_contacts = False
