@@ -28,7 +28,7 @@ stored row). Running it twice changes nothing the second time.
 """
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from difflib import SequenceMatcher
 from functools import partial
 from itertools import accumulate
@@ -353,10 +353,16 @@ def _reprotected(old, pseudonymiser, part, platform=""):
     new = pseudonymiser.again(old, part, platform)
     if new == old:
         return old, []
+    edits = edits_between(old, new)
+    found = Counter(STORED_PSEUDONYM.findall(old))
+    if found <= Counter(STORED_PSEUDONYM.findall(new)):
+        # Each kept whole, though an edit may touch one ("100%fe<pseudonym>" loses "fe"
+        # and the pseudonym's first character is kept in it, see edits_between).
+        return new, edits
     stored = [match.span() for match in STORED_PSEUDONYM.finditer(old)]
     edits = [
         (start, end, replacement)
-        for start, end, replacement in edits_between(old, new)
+        for start, end, replacement in edits
         if not any(start < until and since < end for since, until in stored)
     ]
     for start, end, replacement in reversed(edits):

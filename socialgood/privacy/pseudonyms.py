@@ -409,9 +409,16 @@ _ACTIVITYPUB_URL = re.compile(
 # (name@music.youtube.com), and stored so: an ASCII name is left to that pass and keeps
 # its pseudonym. A name in another script is taken whole here, as the same account: that
 # pass, whose names are ASCII, took the "fenna" of "fennaé_demo" only and left "é_demo".
+# Letters glued after "@<domain>" are part of it (an "@" form is read whole either way).
 _YOUTUBE_MUSIC_HANDLE_URL = re.compile(
-    rf"(?<![\w.\-])(((?i:music\.youtube\.com))/@)({_YOUTUBE_HANDLE}(?:@{_DOMAIN})?)"
+    rf"(?<![\w.\-])(((?i:music\.youtube\.com))/@)"
+    rf"({_YOUTUBE_HANDLE}(?:@{_DOMAIN}(?:[\w.\-·]*\w)?)?)"
 )
+# What earlier rules left of a name beside its pseudonym: the non-ASCII rest of a YouTube
+# Music handle ("user-…é_demo"), and the two characters taken for a percent-escape's
+# before a Tumblr blog's name ("100%feuser-….tumblr.com"). No name looks like that.
+_PSEUDONYM_THEN_REST = re.compile(rf"({_PSEUDONYM.pattern})[^\x00-\x7f].*", re.S)
+_ESCAPE_REST_THEN_PSEUDONYM = re.compile(rf"[0-9A-Fa-f]{{2}}({_PSEUDONYM.pattern})")
 _ACCOUNT_URL = re.compile(rf"https?://([^/:]+)(?::[0-9]+)?/(?:users/|@)({_NAME})")
 _TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 # The bytes of a lower-cased text that a handle written without "@" is made of; every
@@ -1041,6 +1048,9 @@ class Pseudonymiser:
         name = match[1]
         if is_pseudonym(name) or name.lower() in NOT_NAMES["tumblr"]:
             return match.group()
+        left = _ESCAPE_REST_THEN_PSEUDONYM.fullmatch(name)
+        if left:
+            return left[1] + match[2]
         self.stats.urls_rewritten += 1
         return self._handle("tumblr", name.lower()) + match[2]
 
@@ -1171,6 +1181,9 @@ class Pseudonymiser:
     def _youtube_music_url(self, match):
         if match[3].isascii():
             return match.group()  # the fediverse pass's, as before
+        left = _PSEUDONYM_THEN_REST.fullmatch(match[3])
+        if left:
+            return match[1] + left[1]
         return self._fediverse_url(match)
 
     def _activitypub_url(self, match):

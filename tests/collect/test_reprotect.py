@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
+from django.utils import timezone
 
 from socialgood.analyze.models import PostTopic, TopicModel
 from socialgood.coding import rounds
@@ -308,6 +309,28 @@ def test_a_copy_done_or_adjudicated_in_a_round_its_twin_is_in_too_stays_so_once_
     assert unit.adjudicated_by == world.owner and unit.adjudicated_at is not None
     assert list(twin.codings.values_list("origin", flat=True)) == ["adjudicated"]
     assert reprotect(project) == Changes()
+
+
+def test_what_earlier_rules_left_beside_a_pseudonym_goes(world):
+    # "fennaé_demo" lost "fenna" only, "100%fenna-demo" all but "fe": the pseudonym stays,
+    # the rest of the name goes.
+    project = world.project
+    music = pseudonym(project.secret_key, "mastodon", "fenna@music.youtube.com")
+    blog = pseudonym(project.secret_key, "tumblr", "@nna-demo")
+    text = f"Listen: music.youtube.com/@{music}é_demo and 100%fe{blog}.tumblr.com — thanks"
+    post = Post.objects.create(
+        project=project, platform="bluesky", platform_id="at://did:plc:x/app.bsky.feed.post/1",
+        author="user-0000000000000000", created_at=timezone.now(), text=text,
+    )  # fmt: skip
+    thanks = code(project, post, text, "thanks")
+
+    changes = reprotect(project)
+
+    post.refresh_from_db()
+    thanks.refresh_from_db()
+    assert post.text == f"Listen: music.youtube.com/@{music} and 100%{blog}.tumblr.com — thanks"
+    assert post.text[thanks.start : thanks.end] == "thanks"
+    assert changes.posts == 1 and reprotect(project) == Changes()
 
 
 def test_contacts_are_scrubbed_only_when_the_project_scrubs_them(world, tmp_path):
