@@ -27,6 +27,7 @@ from socialgood.privacy.pseudonyms import Pseudonymiser, pseudonym
 from socialgood.projects.models import AuditEvent, Project
 from tests.collect.conftest import bluesky_view, write_jsonl
 from tests.collect.test_privacy_on_disk import database_files, everything_stored_as_text
+from tests.governance.test_deletion import finished_export
 
 pytestmark = pytest.mark.django_db
 
@@ -331,6 +332,35 @@ def test_what_earlier_rules_left_beside_a_pseudonym_goes(world):
     assert post.text == f"Listen: music.youtube.com/@{music} and 100%{blog}.tumblr.com — thanks"
     assert post.text[thanks.start : thanks.end] == "thanks"
     assert changes.posts == 1 and reprotect(project) == Changes()
+
+
+def test_results_made_from_the_changed_posts_are_removed_and_the_command_says_so(
+    world, tmp_path, monkeypatch
+):
+    project = world.project
+    link = f"https://{HANDLE}"
+    earlier_export, earlier_file = finished_export(project, "before-the-posts.zip")
+    earlier_topics = TopicModel.objects.create(project=project, k=2, posts=0)
+    path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [linking_post(1, f"See {link}", link)]}])
+    earlier_rules(monkeypatch)
+    import_files(project, [path])
+    monkeypatch.undo()
+    later_export, later_file = finished_export(project, "with-the-handle.zip")
+    later_file.write_text(f"See {link}")
+    later_topics = TopicModel.objects.create(project=project, k=2, posts=1)
+
+    assert run("--project", project.slug) == (
+        "1 post, 1 link and 0 media items changed in project “Caregiver voices”. 2 analyses"
+        " and exports made from the earlier texts were removed, as they may hold what was"
+        " replaced: run them again.\n"
+    )
+    assert not later_file.exists() and not TopicModel.objects.filter(pk=later_topics.pk).exists()
+    later_export.refresh_from_db()
+    assert later_export.result == {}
+    # Made before those posts came in: they never read them.
+    assert earlier_file.exists() and TopicModel.objects.filter(pk=earlier_topics.pk).exists()
+    earlier_export.refresh_from_db()
+    assert earlier_export.result == {"file": f"exports/{project.pk}/before-the-posts.zip"}
 
 
 def test_contacts_are_scrubbed_only_when_the_project_scrubs_them(world, tmp_path):
