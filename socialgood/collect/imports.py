@@ -369,9 +369,16 @@ def load_original(project, pseudonym):
 def load_originals(project):
     """The whole re-identification table, decrypted (shard by shard into one dict)."""
     table = {}
-    for row in PersonOriginals.objects.filter(project=project).iterator():
-        table.update(_decrypted_shard(project, row))
+    for shard in originals_by_shard(project):
+        table.update(shard)
     return table
+
+
+def originals_by_shard(project):
+    """The re-identification table, a decrypted shard ({pseudonym: original}) at a time."""
+    rows = PersonOriginals.objects.filter(project=project).only("shard", "encrypted")
+    for row in rows.iterator():
+        yield _decrypted_shard(project, row)
 
 
 def project_pseudonymiser(project):
@@ -721,8 +728,8 @@ class _Importer:
             renamed = self.people[3]
         else:
             renamed = {entry["name"]: f"file {n}" for n, entry in enumerate(self.entries, 1)}
-        run.report = _renamed(report, renamed)
-        run.files = _renamed(
+        run.report = renamed_in(report, renamed)
+        run.files = renamed_in(
             [
                 {key: entry[key] for key in ("name", "size", "sha256", "format")}
                 for entry in self.entries
@@ -745,7 +752,7 @@ class _Importer:
             )
         elif self.errors:
             run.status = ImportRun.Status.FAILED
-            run.message = _renamed(" ".join(self.errors), renamed)
+            run.message = renamed_in(" ".join(self.errors), renamed)
         else:
             run.status = ImportRun.Status.DONE
             run.message = summary(run)
@@ -812,8 +819,9 @@ class _Importer:
         }
 
 
-def _renamed(value, renamed):
-    """`value` (the report, a file name, a message) with each name in `renamed` replaced."""
+def renamed_in(value, renamed):
+    """`value` (the report, a file name, a message) with each name in `renamed` replaced
+    ({name: name with people replaced}, Pseudonymiser.file_names)."""
     if not renamed:
         return value
     if isinstance(value, str):
@@ -821,9 +829,9 @@ def _renamed(value, renamed):
             value = value.replace(name, safe)
         return value
     if isinstance(value, dict):
-        return {_renamed(key, renamed): _renamed(item, renamed) for key, item in value.items()}
+        return {renamed_in(key, renamed): renamed_in(item, renamed) for key, item in value.items()}
     if isinstance(value, list):
-        return [_renamed(item, renamed) for item in value]
+        return [renamed_in(item, renamed) for item in value]
     return value
 
 

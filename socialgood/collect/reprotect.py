@@ -8,18 +8,20 @@ a post keeps what the rules of its day left in the clear. `reprotect` goes throu
 project's posts in chunks and passes what an import passes through those rules again
 (`Pseudonymiser.again`): the post's id, its own and its parents' links, its text, its
 links (their domain taken anew) and its media's URLs and alt text, and the ids of the
-posts withdrawn from it (`Withdrawn`, so they stay out of later imports). E-mail
+posts withdrawn from it (`Withdrawn`, so they stay out of later imports), and the file
+names in its import records (named after someone it has come to know since). E-mail
 addresses and phone numbers are scrubbed when the project has that on. A post whose
 new id is another stored post's (imported again since) is merged into that one.
 Analyses, exports and other job results made from the earlier values are removed, as
 when posts are deleted: they may hold what was replaced. Run by `socialgood reprotect`
 and by data migrations when the rules change.
 
-Not done again: display names. An import replaces the names of the people a post
-names in its fields, but those names were never stored, so a name an earlier version
-left in a text stays. Authors, mentions and hashtags are stored as pseudonyms or tags,
-which no rule changes. Documents imported from REFI-QDA projects never went through the
-rules, and are left as they are.
+Display names are replaced as an import replaces them, the author's and the mentioned
+people's in a post's text and alt texts, by the name last seen for them (kept, encrypted,
+to re-identify them): a name they went by earlier, which an earlier version left in a
+text, stays. Authors, mentions and hashtags are stored as pseudonyms or tags, which no
+rule changes. Documents imported from REFI-QDA projects never went through the rules,
+and are left as they are.
 
 A pseudonym already stored is never changed: some rules take the start of one for a
 handle ("?screen_name=user-…", X's "@user-….abc"), so an edit that would touch one is
@@ -40,12 +42,17 @@ from django.db import connection, transaction
 from socialgood.coding.models import DOCUMENT_PLATFORM, Coding, Memo, RoundUnit, UnitDone
 from socialgood.coding.offsets import moved
 from socialgood.collect import tallies
-from socialgood.collect.imports import project_pseudonymiser, save_directory
+from socialgood.collect.imports import (
+    originals_by_shard,
+    project_pseudonymiser,
+    renamed_in,
+    save_directory,
+)
 from socialgood.collect.ingest import raw_payload_purpose
-from socialgood.collect.models import Post, PostLink, PostMedia, Withdrawn
+from socialgood.collect.models import ImportRun, Post, PostLink, PostMedia, PostMention, Withdrawn
 from socialgood.platforms.normalise import domain
 from socialgood.privacy import crypto
-from socialgood.privacy.pseudonyms import DIGEST_CHARS, PREFIX
+from socialgood.privacy.pseudonyms import DIGEST_CHARS, PREFIX, shown_name
 from socialgood.projects.governance import delete_post_ids, invalidate_derived, scrub_database
 from socialgood.projects.models import AuditEvent
 
@@ -62,6 +69,7 @@ class Changes(NamedTuple):
     links: int = 0
     media: int = 0
     withdrawn: int = 0  # ids of posts kept out of imports
+    imports: int = 0  # import records whose file names named someone known now
     # Posts whose id, with today's rules, is another stored post's: the same post,
     # imported again under today's rules before this ran. Merged into that one (_merge).
     merged: int = 0
@@ -73,7 +81,9 @@ class Changes(NamedTuple):
 
     @property
     def any(self):
-        return self.posts + self.links + self.media + self.withdrawn + self.merged > 0
+        return (
+            self.posts + self.links + self.media + self.withdrawn + self.imports + self.merged > 0
+        )
 
 
 def reprotect_projects(projects, audit_events=AuditEvent, progress=None):
@@ -104,16 +114,18 @@ def reprotect(project, audit_events=AuditEvent, scrub=True, progress=None):
     changes = Changes()
     posts = Post.objects.filter(project=project).exclude(platform=DOCUMENT_PLATFORM)
     total = posts.count() if progress else 0
-    posts = posts.order_by("pk").values_list("pk", "stored_at", "platform", *FIELDS)
+    posts = posts.order_by("pk").values_list("pk", "stored_at", "author", "platform", *FIELDS)
+    shown = _shown_names(project)
     last = checked = 0
     since = None  # when the earliest post changed was stored
     while rows := list(posts.filter(pk__gt=last)[:CHUNK]):
         last = rows[-1][0]
-        chunk = [(pk, platform, *values) for pk, _, platform, *values in rows]
+        chunk = [(pk, platform, *values) for pk, _, _, platform, *values in rows]
+        names = _names_in(rows, shown)
         # A chunk's posts, their codings and the people met in them are stored together:
         # once a handle is a pseudonym, nothing would bring its person back.
         with transaction.atomic():
-            more = _reprotect_chunk(project, pseudonymiser, chunk)
+            more = _reprotect_chunk(project, pseudonymiser, chunk, names)
             changes = _sum(changes, more)
             if more.any:  # the chunk's earliest: a few results more may go, none fewer
                 earliest = min(stored_at for _, stored_at, *_ in rows)
@@ -125,7 +137,10 @@ def reprotect(project, audit_events=AuditEvent, scrub=True, progress=None):
         if progress:
             checked += len(chunk)
             progress(checked, max(total, checked))  # posts imported meanwhile are checked too
-    changes = changes._replace(withdrawn=_reprotect_withdrawn(project, pseudonymiser))
+    changes = changes._replace(
+        withdrawn=_reprotect_withdrawn(project, pseudonymiser),
+        imports=_reprotect_imports(project, pseudonymiser),
+    )
     if changes.domains:
         tallies.rebuild(project)
     if since is not None:
@@ -148,7 +163,36 @@ def _sum(changes, more):
     return Changes(*(a + b for a, b in zip(changes, more, strict=True)))
 
 
-def _reprotect_chunk(project, pseudonymiser, chunk):
+def _shown_names(project):
+    """{pseudonym: (display name as texts show it, pseudonym)} of the project's people
+    whose display name an import replaces in texts (pseudonyms.shown_name), from what
+    is kept to re-identify them: the names an earlier version left can go too."""
+    shown = {}
+    for shard in originals_by_shard(project):
+        for value, seen in shard.items():
+            name = shown_name((seen or {}).get("display_name"), value)
+            if name:
+                shown[value] = name
+    return shown
+
+
+def _names_in(rows, shown):
+    """{post id: the shown names of its author and the people it mentions}, as an import
+    replaces them in its text and alt texts."""
+    if not shown:
+        return {}
+    names = defaultdict(list)
+    for pk, _, author, *_ in rows:
+        if author in shown:
+            names[pk].append(shown[author])
+    mentions = PostMention.objects.filter(post_id__in=[row[0] for row in rows]).order_by()
+    for pk, person in mentions.values_list("post_id", "person"):
+        if person in shown:
+            names[pk].append(shown[person])
+    return names
+
+
+def _reprotect_chunk(project, pseudonymiser, chunk, names):
     platforms = {}
     edited = {}  # post id -> the edits made to its text
     updates = {}  # post id -> {field: new value}
@@ -157,7 +201,7 @@ def _reprotect_chunk(project, pseudonymiser, chunk):
         changed = {}
         for field, value in zip(FIELDS, values, strict=True):
             part = "text" if field == "text" else "url"
-            new, edits = _reprotected(value, pseudonymiser, part, platform)
+            new, edits = _reprotected(value, pseudonymiser, part, platform, names.get(pk, ()))
             if edits:
                 # Cut as ingest cuts them: a pseudonym may be longer than the handle.
                 changed[field] = new[: Post._meta.get_field(field).max_length]
@@ -169,9 +213,9 @@ def _reprotect_chunk(project, pseudonymiser, chunk):
     posts = _save(Post, updates)
     _move_codings(edited)
     links, domains = _reprotect_links(pseudonymiser, platforms)
-    media = _reprotect_media(pseudonymiser, platforms)
+    media = _reprotect_media(pseudonymiser, platforms, names)
     _merge(project, twins)
-    return Changes(posts, links, media, 0, len(twins), domains)
+    return Changes(posts=posts, links=links, media=media, merged=len(twins), domains=domains)
 
 
 def _new_ids(project, chunk, updates):
@@ -288,14 +332,15 @@ def _reprotect_links(pseudonymiser, platforms):
     return _save(PostLink, updates), domains
 
 
-def _reprotect_media(pseudonymiser, platforms):
+def _reprotect_media(pseudonymiser, platforms, names):
     updates = {}
     media = PostMedia.objects.filter(post_id__in=list(platforms)).order_by()
     for pk, post_id, *values in media.values_list("pk", "post_id", *MEDIA_FIELDS):
         changed = updates[pk] = {}
         for field, value in zip(MEDIA_FIELDS, values, strict=True):
             part = "text" if field == "alt_text" else "url"
-            new, edits = _reprotected(value, pseudonymiser, part, platforms[post_id])
+            shown = names.get(post_id, ())
+            new, edits = _reprotected(value, pseudonymiser, part, platforms[post_id], shown)
             if edits:
                 changed[field] = new
     return _save(PostMedia, updates)
@@ -314,6 +359,40 @@ def _reprotect_withdrawn(project, pseudonymiser):
             else:
                 Withdrawn.objects.filter(pk=pk).update(value=new)
             count += 1
+    return count
+
+
+def _reprotect_imports(project, pseudonymiser):
+    """An import names its files in its record as they were given, but for the names that
+    held someone the project knew then ("feed-ana.bsky.social.json"): those who became
+    known since are replaced now. Returns how many records changed."""
+    from socialgood.jobs.models import Job
+
+    count = 0
+    fields = ("pk", "label", "files", "report", "message", "job_id")
+    for pk, label, files, report, message, job in (
+        ImportRun.objects.filter(project=project).order_by("pk").values_list(*fields)
+    ):
+        names = {entry["name"] for entry in files if isinstance(entry, dict) and entry.get("name")}
+        names.update(
+            line.rpartition(":")[0] or line
+            for lines in (report.get("skipped_lines") or {}).values()
+            for line in lines
+            if isinstance(line, str)
+        )
+        renamed = pseudonymiser.file_names(names)
+        if not renamed:
+            continue
+        label = renamed_in(label, renamed)[: ImportRun._meta.get_field("label").max_length]
+        ImportRun.objects.filter(pk=pk).update(
+            label=label,
+            files=renamed_in(files, renamed),
+            report=renamed_in(report, renamed),
+            message=renamed_in(message, renamed),
+        )
+        if job is not None:
+            Job.objects.filter(pk=job).update(title=f"Import of {label}"[:200])
+        count += 1
     return count
 
 
@@ -345,12 +424,12 @@ def _move_codings(edited):
             Coding.objects.filter(pk=pk).update(start=new[0], end=new[1])
 
 
-def _reprotected(old, pseudonymiser, part, platform=""):
+def _reprotected(old, pseudonymiser, part, platform="", names=()):
     """(`old` with today's rules applied, the edits made), but for the edits that would
     change a pseudonym stored in it."""
     if not old:
         return old, []
-    new = pseudonymiser.again(old, part, platform)
+    new = pseudonymiser.again(old, part, platform, names)
     if new == old:
         return old, []
     edits = edits_between(old, new)

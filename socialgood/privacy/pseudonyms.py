@@ -455,6 +455,16 @@ def _is_shown_name(name: str) -> bool:
     return len(name) >= 4 and (" " in name.strip() or _is_distinctive(name))
 
 
+def shown_name(display_name, value):
+    """(the name as a text shows it, `value`) for a person's display name, or None.
+
+    A display name that can't be an ordinary word ("Ana Example", "ana_ex", but not
+    "Hope") is replaced where a post's text shows it (a signature, "by …"), as people
+    write it: without its emoji or pronouns, in any case."""
+    name = _name_core(display_name) if display_name else None
+    return (name, value) if name and _is_shown_name(name) else None
+
+
 def platform_family(platform: str) -> str:
     return FAMILIES.get(platform, platform)
 
@@ -748,11 +758,7 @@ class Pseudonymiser:
         self._record(value, family, pid, handle, name)
         if not name:  # a mention: the name this run saw them with, if any
             name = (self.originals.get(value) or {}).get("display_name")
-        # A display name that can't be an ordinary word ("Ana Example", "ana_ex", but
-        # not "Hope") is replaced where the post's text shows it (a signature, "by …"),
-        # as people write it: without its emoji or pronouns, in any case.
-        name = _name_core(name) if name else None
-        shown = (name, value) if name and _is_shown_name(name) else None
+        shown = shown_name(name, value)
         if shown:
             names.append(shown)
         # Not interned per pseudonym: such a table grows with every person ever seen,
@@ -1213,16 +1219,16 @@ class Pseudonymiser:
 
     # Values stored under earlier rules
 
-    def again(self, value: str, part: str, platform: str = "") -> str:
+    def again(self, value: str, part: str, platform: str = "", names=()) -> str:
         """`value`, stored under earlier rules, with today's applied (collect.reprotect).
 
         `part` is "url" (a post's id, its own or its parents' links, a media URL),
         "link" (a link in a post: its e-mail address or phone number goes too, when
-        scrubbing) or "text" (a text or alt text of a post on `platform`): every rule
-        but the display names', which stored posts no longer have.
+        scrubbing) or "text" (a text or alt text of a post on `platform`, with the
+        `names` of the people it names, shown_name()'s, replaced as an import does).
         """
         if part == "text":
-            return self._text(value, platform_family(platform), {}, ())
+            return self._text(value, platform_family(platform), {}, names)
         if part == "link":
             return self._link(Link(url=value, domain="")).url
         return self._urls(value)

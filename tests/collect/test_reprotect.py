@@ -20,9 +20,11 @@ from socialgood.collect import reprotect as reprotect_module
 from socialgood.collect import tallies
 from socialgood.collect.imports import import_files, load_directory, load_original
 from socialgood.collect.ingest import raw_payload_purpose
-from socialgood.collect.models import Post, PostLink, PostMedia, Withdrawn
+from socialgood.collect.models import ImportRun, Post, PostLink, PostMedia, Withdrawn
 from socialgood.collect.reprotect import Changes, edits_between, reprotect, reprotect_projects
+from socialgood.jobs.models import Job
 from socialgood.privacy import crypto
+from socialgood.privacy import pseudonyms as pseudonyms_module
 from socialgood.privacy.pseudonyms import Pseudonymiser, pseudonym
 from socialgood.projects.models import AuditEvent, Project
 from tests.collect.conftest import bluesky_view, write_jsonl
@@ -361,6 +363,50 @@ def test_results_made_from_the_changed_posts_are_removed_and_the_command_says_so
     assert earlier_file.exists() and TopicModel.objects.filter(pk=earlier_topics.pk).exists()
     earlier_export.refresh_from_db()
     assert earlier_export.result == {"file": f"exports/{project.pk}/before-the-posts.zip"}
+
+
+def test_display_names_earlier_rules_left_are_replaced_by_the_names_kept_for_them(
+    world, tmp_path, monkeypatch
+):
+    project = world.project
+    own = bluesky_view(1, AUTHOR, "Respite tips, written by Quilla Marrow")
+    own["author"]["displayName"] = "Quilla Marrow 🌿"
+    own["record"]["embed"] = {
+        "$type": "app.bsky.embed.images",
+        "images": [{"alt": "QUILLA MARROW at the carers' cafe"}],
+    }
+    other = ("did:plc:bbbbbbbbbbbbbbbbbbbbbbbb", "bo-example.bsky.social")
+    mentioning = bluesky_view(2, other, "Thank you, Quilla Marrow", mention=AUTHOR)
+    path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [own, mentioning]}])
+    monkeypatch.setattr(pseudonyms_module, "shown_name", lambda name, value: None)
+    import_files(project, [path])  # as an early version: names left in the texts
+    monkeypatch.undo()
+    assert Post.objects.filter(text__contains="Quilla Marrow").count() == 2
+    # An import record named after someone the project has come to know since.
+    run_record = ImportRun.objects.create(
+        project=project, label="ana-example.bsky.social_likes.json",
+        files=[{"name": "ana-example.bsky.social_likes.json", "size": 1, "sha256": "0"}],
+        report={"skipped_lines": {"not a post": ["ana-example.bsky.social_likes.json:3"]}},
+        job=Job.objects.create(
+            project=project, kind="import", title="Import of ana-example.bsky.social_likes.json"
+        ),
+    )  # fmt: skip
+
+    changes = reprotect(project)
+
+    quilla = pseudonym(project.secret_key, "bluesky", AUTHOR[0])
+    texts = sorted(Post.objects.values_list("text", flat=True))
+    assert texts[0] == f"Respite tips, written by {quilla}"
+    assert texts[1].startswith(f"Thank you, {quilla} with @")
+    assert PostMedia.objects.get().alt_text == f"{quilla} at the carers' cafe"
+    run_record.refresh_from_db()  # the handle is the same person's
+    assert run_record.label == f"{quilla}_likes.json"
+    assert run_record.files[0]["name"] == f"{quilla}_likes.json"
+    assert run_record.report["skipped_lines"]["not a post"] == [f"{quilla}_likes.json:3"]
+    assert Job.objects.get(pk=run_record.job_id).title == f"Import of {quilla}_likes.json"
+    assert (changes.posts, changes.media, changes.imports) == (2, 1, 1)
+    assert "quilla" not in everything_stored_as_text().lower()
+    assert "ana-example" not in everything_stored_as_text()
 
 
 def test_contacts_are_scrubbed_only_when_the_project_scrubs_them(world, tmp_path):

@@ -62,6 +62,8 @@ def describe(changes, project):
     ]
     if changes.withdrawn:
         parts.append(counted(changes.withdrawn, "withdrawn post's id", "withdrawn posts' ids"))
+    if changes.imports:
+        parts.append(counted(changes.imports, "import record"))
     text = f"{', '.join(parts[:-1])} and {parts[-1]} changed in project “{project.name}”."
     if changes.merged:
         text += (
