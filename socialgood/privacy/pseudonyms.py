@@ -921,16 +921,19 @@ class Pseudonymiser:
             value = _ENCODED_URL.sub(self._encoded_url, value)
         if ".bsky.social" in value:
             value = _BSKY_SOCIAL_HANDLE.sub(self._bsky_social_handle, value)
-        if ".tumblr.com" in value:  # a blog's host, also written without a path
+        # Lowered once here, for every check below: a host in capitals is the same host
+        # (fenna-demo.TUMBLR.com, Fenna-Demo.Tumblr.Com/post/1 kept the blog's name).
+        low = value.lower()
+        if ".tumblr.com" in low:  # a blog's host, also written without a path
             value = _TUMBLR_BLOG_HOST.sub(self._tumblr_blog_host, value)
+            low = value.lower()
         if "/" not in value:
             # Twitch's player is linked without any "/" too: player.twitch.tv?channel=<name>.
-            if "?" in value and "twitch.tv?" in value.lower():
+            if "?" in value and "twitch.tv?" in low:
                 value = _TWITCH_PLAYER_URL.sub(
                     lambda match: self._handle_url(match, "twitch"), value
                 )
             return value
-        low = value.lower()
         if "/@" in low:
             if "youtube.com/@" in low:
                 value = _YOUTUBE_HANDLE_URL.sub(

@@ -1063,6 +1063,24 @@ def test_a_twitch_player_link_in_a_value_without_any_slash_loses_the_channel(val
     assert pseudonymiser.again(stored, part) == stored
 
 
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        ("fenna-demo.TUMBLR.com", "url"),
+        ("https://Fenna-Demo.Tumblr.Com/post/1", "url"),
+        ("see fenna-demo.TUMBLR.COM and FENNA-DEMO.tumblr.Com/post/1 today", "text"),
+        ("https%3A%2F%2Ffenna-demo.Tumblr.com%2Fpost%2F1", "link"),
+    ],
+)
+def test_a_tumblr_blog_host_in_capitals_loses_the_blog_name(value, part):
+    # The host was looked for in lower case only: in capitals the blog's name stayed.
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.again(value, part)
+    assert "fenna" not in stored.lower() and "demo" not in stored.lower()
+    assert stored.count(pseudonym(KEY, "tumblr", "@fenna-demo")) == value.lower().count("fenna")
+    assert pseudonymiser.again(stored, part) == stored
+
+
 def test_a_long_run_of_twitch_player_links_without_a_channel_is_read_quickly():
     # Each link's query was searched to the end of the run for "&channel=": 100k
     # characters took seconds.
