@@ -376,9 +376,13 @@ _LINKEDIN_DIR_QUERY = re.compile(
 )
 _LINKEDIN_DIR_PARAMETER = re.compile(rf"((?:^|&(?:amp;)?)((?i:first|last))=)({_LINKEDIN_DIR_NAME})")
 # Twitch's embedded player names its channel in the query: player.twitch.tv/?channel=<name>
-# (also without the "/"), and so does its older embed, embed.twitch.tv/?channel=<name>.
+# (also without the "/"), and so does its older embed, embed.twitch.tv/?channel=<name>;
+# so do links written on www. or on its clips' host. The name may follow an encoded "@"
+# (channel=%40<name>), which is not part of it. (A plain "@" is left to the mentions' pass,
+# which replaces it in a text.)
 _TWITCH_PLAYER_URL = re.compile(
-    r"(?<![\w.\-])((?i:(?:player|embed)\.twitch\.tv/?\?(?:[^\s#?\"'<>]*?&(?:amp;)?)?channel=))"
+    r"(?<![\w.\-])((?i:(?:www\.)?(?:player|embed|clips)\.twitch\.tv/?\?"
+    r"(?:[^\s#?\"'<>]*?&(?:amp;)?)?channel=)(?:%40)?)"
     r"([A-Za-z0-9_]{1,50})(?![\w\-])"
 )
 # Snapchat's "add me" links name the person as its profiles do (snapchat.com/@name).
@@ -996,7 +1000,7 @@ class Pseudonymiser:
             or "twitch.tv/" in low
         ):
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
-        if "player.twitch.tv" in low or "embed.twitch.tv" in low:
+        if "player.twitch.tv" in low or "embed.twitch.tv" in low or "clips.twitch.tv" in low:
             value = _TWITCH_PLAYER_URL.sub(lambda match: self._handle_url(match, "twitch"), value)
         if "facebook.com/" in low or "fb.com/" in low:
             if "profile.php" in low or "people/" in low or "/user/" in low:

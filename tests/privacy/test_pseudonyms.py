@@ -1081,6 +1081,29 @@ def test_a_tumblr_blog_host_in_capitals_loses_the_blog_name(value, part):
     assert pseudonymiser.again(stored, part) == stored
 
 
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        ("https://player.twitch.tv/?channel=%40FennaDemo&parent=example.org", "url"),
+        ("embed.twitch.tv?channel=%40fennademo", "link"),
+        (
+            "https://www.player.twitch.tv?channel=fennademo and clips.twitch.tv?channel=fennademo",
+            "text",
+        ),
+        ("https://clips.twitch.tv/?parent=example.org&amp;CHANNEL=%40fennademo", "url"),
+    ],
+)
+def test_a_twitch_channel_in_a_query_after_an_encoded_at_or_on_another_host_is_replaced(
+    value, part
+):
+    # channel=%40<name> was not read as a name, nor a channel on www. or on the clips host.
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.again(value, part)
+    assert "fenna" not in stored.lower() and "demo" not in stored.lower()
+    assert stored.count(pseudonym(KEY, "twitch", "@fennademo")) == value.lower().count("fenna")
+    assert pseudonymiser.again(stored, part) == stored
+
+
 def test_a_long_run_of_twitch_player_links_without_a_channel_is_read_quickly():
     # Each link's query was searched to the end of the run for "&channel=": 100k
     # characters took seconds.
