@@ -30,8 +30,8 @@ temporary files. What it does to a post:
   fediverse account name@threads.net, also on threads.com), `snapchat.com/add/<name>` and
   `/@name`, `<name>.tumblr.com` and `tumblr.com/<name>` (also its owner's
   `/settings/blog/<name>`, `/customize/<name>`), `twitch.tv/<name>` (also
-  `player.twitch.tv/?channel=`, `embed.twitch.tv/?channel=` and
-  `dashboard.twitch.tv/u/<name>`),
+  `player.twitch.tv/?channel=`, `embed.twitch.tv/?channel=`, the older clips'
+  `clips.twitch.tv/<name>/<clip>` and `dashboard.twitch.tv/u/<name>`),
   `pinterest.<any country>/<name>`, and Friendica's `host/profile/user` when user@host
   is known) has its person part replaced and the rest kept, so thread links still join
   and `platform_id` stays a stable dedup key across re-imports. Links to `mailto:` and
@@ -385,6 +385,17 @@ _TWITCH_PLAYER_URL = re.compile(
     r"(?:[^\s#?\"'<>]*?&(?:amp;)?)?channel=)(?:%40)?)"
     r"([A-Za-z0-9_]{1,50})(?![\w\-])"
 )
+# Clips linked before 2017 named their channel before the clip's own words:
+# clips.twitch.tv/<name>/<Slug>, and in the embed, clips.twitch.tv/embed?clip=<name>/<Slug>
+# ("/" also encoded). A slug's words start with a capital. Today's clips.twitch.tv/<Slug>
+# holds no name, also with a "/" after it.
+_TWITCH_CLIP_URL = re.compile(
+    r"(?<![\w.\-])((?i:(?:www\.)?clips\.twitch\.tv/"
+    r"(?:embed/?\?(?:[^\s#?\"'<>]*?&(?:amp;)?)?clip=)?))"
+    r"([A-Za-z0-9_]{1,50})(?=(?:/|%2[Ff])[A-Z])"
+)
+# The clips host's own paths (its API: clips.twitch.tv/api/v2/clips/<Slug>), and Twitch's.
+TWITCH_CLIP_PATHS = frozenset({"api", "embed"}) | NOT_NAMES["twitch"]
 # Snapchat's "add me" links name the person as its profiles do (snapchat.com/@name).
 _SNAPCHAT_ADD_URL = re.compile(rf"(?<![\w.\-])((?i:(?:www\.)?snapchat\.com/add/))({_NAME})")
 _TELEGRAM_RESOLVE = re.compile(r"((?i:tg://resolve\?domain=))([A-Za-z0-9_]{1,50})(?![\w\-])")
@@ -1002,6 +1013,8 @@ class Pseudonymiser:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
         if "player.twitch.tv" in low or "embed.twitch.tv" in low or "clips.twitch.tv" in low:
             value = _TWITCH_PLAYER_URL.sub(lambda match: self._handle_url(match, "twitch"), value)
+            if "clips.twitch.tv/" in low:
+                value = _TWITCH_CLIP_URL.sub(self._twitch_clip_url, value)
         if "facebook.com/" in low or "fb.com/" in low:
             if "profile.php" in low or "people/" in low or "/user/" in low:
                 value = _FACEBOOK_ID.sub(self._facebook_id, value)
@@ -1042,6 +1055,11 @@ class Pseudonymiser:
             return match.group()
         self.stats.urls_rewritten += 1
         return before + self._handle(family, name.lower())
+
+    def _twitch_clip_url(self, match):
+        if match[2].lower() in TWITCH_CLIP_PATHS:
+            return match.group()
+        return self._handle_url(match, "twitch")
 
     def _encoded_url(self, match):
         inner = unquote(match.group())

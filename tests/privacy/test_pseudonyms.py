@@ -1104,6 +1104,25 @@ def test_a_twitch_channel_in_a_query_after_an_encoded_at_or_on_another_host_is_r
     assert pseudonymiser.again(stored, part) == stored
 
 
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        ("https://clips.twitch.tv/fennademo/AwkwardSalamanderKappa", "url"),
+        ("see clips.twitch.tv/FennaDemo/AwkwardSalamanderKappa/", "text"),
+        ("https://clips.twitch.tv/embed?clip=fennademo/AwkwardSalamanderKappa", "url"),
+        ("clips.twitch.tv/embed?autoplay=false&amp;clip=fennademo%2FAwkwardSalamander", "link"),
+    ],
+)
+def test_a_twitch_clip_linked_before_2017_loses_its_channel(value, part):
+    # Clips were then clips.twitch.tv/<channel>/<Slug>, and embedded by "<channel>/<Slug>".
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.again(value, part)
+    assert "fenna" not in stored.lower() and "demo" not in stored.lower()
+    assert pseudonym(KEY, "twitch", "@fennademo") in stored
+    assert "AwkwardSalamander" in stored
+    assert pseudonymiser.again(stored, part) == stored
+
+
 def test_a_long_run_of_twitch_player_links_without_a_channel_is_read_quickly():
     # Each link's query was searched to the end of the run for "&channel=": 100k
     # characters took seconds.
@@ -1137,6 +1156,8 @@ def test_a_long_run_of_twitch_player_links_without_a_channel_is_read_quickly():
         "snapchat.com/add/, www.snapchat.com/spotlight and https://www.snapchat.com/lens/1a2b",
         "twitch.tv/directory/category/art, twitch.tv/videos/123, clips.twitch.tv/BraveSlug "
         "and www.twitch.tv/team/carers",
+        "clips.twitch.tv/BraveSlug/, clips.twitch.tv/embed?clip=BraveSlug-a1B2&parent=x.org "
+        "clips.twitch.tv/api/v2/clips/BraveSlug and clips.twitch.tv/popout/Chat",
         "player.twitch.tv/?video=v123456&parent=example.org, dashboard.twitch.tv/ and "
         "player.twitch.tv/?collection=abc123&parent=example.org",
         "pinterest.com/pin/123456/, pinterest.co.uk/search/pins/?q=carers, "
