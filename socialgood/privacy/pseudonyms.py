@@ -347,11 +347,12 @@ _VK_THING = re.compile(rf"({_VK_KINDS})([0-9]+)((?:_[0-9]+)?)")
 # parameters: others hold another site's link (away.php?to=https%3A%2F%2F…%2Fphotos2024).
 # Parameters are joined by "&", or "&amp;" in HTML (exports, a post's HTML text), and by
 # a second "?" where a tool added its own to a link with a query (feed?w=wall1_2?id=3):
-# read as part of w=, the person in id= stayed.
+# read as part of w=, the person in id= stayed. So are they after a "#" (feed#id=123,
+# im?sel=1#x&id=2): a link's fragment is read as its query, to where the link ends.
 _VK_HOST = r"(?i:(?:www\.|m\.)?(?:vk\.com|vk\.ru|vkontakte\.ru)/)"
-_VK_QUERY = re.compile(rf"((?<![\w.\-]){_VK_HOST}[^\s?#]*\?)({_query_of_one_link(_VK_HOST)})")
+_VK_QUERY = re.compile(rf"((?<![\w.\-]){_VK_HOST}[^\s?#]*[?#])((?:(?!://|{_VK_HOST})[^\s\"'<>])+)")
 _VK_PARAMETER = re.compile(
-    r"((?:^|&(?:amp;)?|\?)[wz]=)([^&?]*)|((?:^|&(?:amp;)?|\?)(?:sel|id)=)([0-9]+)(?![\w\-])"
+    r"((?:^|&(?:amp;)?|[?#])[wz]=)([^&?#]*)|((?:^|&(?:amp;)?|[?#])(?:sel|id)=)([0-9]+)(?![\w\-])"
 )
 _VK_OPENED = re.compile(rf"((?:^|%2[Ff])(?:{_VK_KINDS}|pl_))([0-9]+)")
 # LinkedIn's profiles are mostly the person's own name: linkedin.com/in/<first-last-…>
@@ -1021,7 +1022,7 @@ class Pseudonymiser:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
         if "vk.com/" in low or "vk.ru/" in low or "vkontakte.ru/" in low or "vk.me/" in low:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
-            if "?" in value:
+            if "?" in value or "#" in value:
                 value = _VK_QUERY.sub(
                     lambda match: match[1] + _VK_PARAMETER.sub(self._vk_parameter, match[2]), value
                 )

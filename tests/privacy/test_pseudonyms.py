@@ -1016,6 +1016,23 @@ def test_a_second_question_mark_in_a_vk_query_starts_a_parameter_too(value, part
     assert pseudonymiser.again(stored, part) == stored
 
 
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        ("https://vk.com/feed#id=9876", "url"),
+        ("see vk.com/im#sel=9876 and m.vk.com/feed#w=wall9876_5.", "text"),
+        ("https://vk.com/im?sel=1234#act=x&amp;id=9876", "link"),
+    ],
+)
+def test_a_person_numbered_after_a_hash_in_a_vk_link_is_replaced(value, part):
+    # The query was read to the first "#" only: what followed it kept the person's number.
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.again(value, part)
+    assert "9876" not in stored and "1234" not in stored
+    assert pseudonym(KEY, "vk", "@id9876") in stored
+    assert pseudonymiser.again(stored, part) == stored
+
+
 def test_a_linkedin_directory_search_in_a_place_is_replaced_once():
     # The place searched in follows the name: a second pass took the pseudonym and the
     # place for a first and last name, and replaced them, place and all.
@@ -1148,6 +1165,7 @@ def test_a_long_run_of_twitch_player_links_without_a_channel_is_read_quickly():
         "linkedin.com/pub/dir/?first=&last=&search=Search and linkedin.com/pub/dir?trk=nav",
         "vk.com/feed?z=photo-12_3%2Fwall-12_4&w=wall-5_6 and vk.com/im?sel=c12&id=-34",
         "vk.com/away.php?to=https%3A%2F%2Fexample.org%2Fphotos2024%2Fvideo2024_1.mp4",
+        "vk.com/feed#id=-34, vk.com/im#sel=c12 and vk.com/wall-1_2#reply",
         "vk.ru/feed, vkontakte.ru/club123, m.vk.ru/wall-1_2 and vk.ru/im?sel=c12&id=-34",
         "vk.com/im?act=x&amp;sel=c12&amp;id=-34 and vk.com/feed?act=y&amp;w=wall-5_6",
         "tumblr.com/tagged/carers, www.tumblr.com/explore/trending, tumblr.com/blog/view and "
