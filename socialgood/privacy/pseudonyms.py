@@ -355,6 +355,9 @@ _VK_PARAMETER = re.compile(
     r"((?:^|&(?:amp;)?|[?#])[wz]=)([^&?#]*)|((?:^|&(?:amp;)?|[?#])(?:sel|id)=)([0-9]+)(?![\w\-])"
 )
 _VK_OPENED = re.compile(rf"((?:^|%2[Ff])(?:{_VK_KINDS}|pl_))([0-9]+)")
+# A tool that encoded the second "?" (w=wall1_2%3Fid%3D123, also "%26" for "&") hid a
+# person's number in the thing opened.
+_VK_ENCODED_PERSON = re.compile(r"((?:%3[Ff]|%26|%23)(?:sel|id)%3[Dd])([0-9]+)(?![\w\-])")
 # LinkedIn's profiles are mostly the person's own name: linkedin.com/in/<first-last-…>
 # (the older /pub/<first-last>/…, the mobile site's /mwlite/in/…), and a post's link
 # starts with its author's: linkedin.com/posts/<first-last-…>_<words>-activity-….
@@ -1089,6 +1092,10 @@ class Pseudonymiser:
     def _vk_parameter(self, match):
         if match[1]:  # w=, z=: the things opened, each numbered by its owner
             opened = _VK_OPENED.sub(lambda thing: self._vk_person(thing[1], thing[2]), match[2])
+            if "%" in opened:
+                opened = _VK_ENCODED_PERSON.sub(
+                    lambda person: self._vk_person(person[1], person[2]), opened
+                )
             return match[1] + opened
         return self._vk_person(match[3], match[4])
 

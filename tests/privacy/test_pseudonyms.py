@@ -1033,6 +1033,23 @@ def test_a_person_numbered_after_a_hash_in_a_vk_link_is_replaced(value, part):
     assert pseudonymiser.again(stored, part) == stored
 
 
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        ("https://vk.com/feed?w=wall1234_5%3Fid%3D9876", "url"),
+        ("see vk.com/feed?w=wall1234_5%26sel%3d9876&z=photo1234_6.", "text"),
+        ("https://m.vk.com/feed?z=photo1234_5%2Fwall1234_6%3Fid%3D9876", "link"),
+    ],
+)
+def test_a_person_numbered_in_an_encoded_vk_query_is_replaced(value, part):
+    # An encoded second "?" or "&" (%3F, %26) left its id= in the thing opened.
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.again(value, part)
+    assert "9876" not in stored and "1234" not in stored
+    assert f"%3D{pseudonym(KEY, 'vk', '@id9876')}" in stored.replace("%3d", "%3D")
+    assert pseudonymiser.again(stored, part) == stored
+
+
 def test_a_linkedin_directory_search_in_a_place_is_replaced_once():
     # The place searched in follows the name: a second pass took the pseudonym and the
     # place for a first and last name, and replaced them, place and all.
@@ -1165,7 +1182,8 @@ def test_a_long_run_of_twitch_player_links_without_a_channel_is_read_quickly():
         "linkedin.com/pub/dir/?first=&last=&search=Search and linkedin.com/pub/dir?trk=nav",
         "vk.com/feed?z=photo-12_3%2Fwall-12_4&w=wall-5_6 and vk.com/im?sel=c12&id=-34",
         "vk.com/away.php?to=https%3A%2F%2Fexample.org%2Fphotos2024%2Fvideo2024_1.mp4",
-        "vk.com/feed#id=-34, vk.com/im#sel=c12 and vk.com/wall-1_2#reply",
+        "vk.com/feed#id=-34, vk.com/im#sel=c12, vk.com/wall-1_2#reply and "
+        "vk.com/away.php?to=https%3A%2F%2Fexample.org%2Fp%3Fid%3D9876%26sel%3D5",
         "vk.ru/feed, vkontakte.ru/club123, m.vk.ru/wall-1_2 and vk.ru/im?sel=c12&id=-34",
         "vk.com/im?act=x&amp;sel=c12&amp;id=-34 and vk.com/feed?act=y&amp;w=wall-5_6",
         "tumblr.com/tagged/carers, www.tumblr.com/explore/trending, tumblr.com/blog/view and "
