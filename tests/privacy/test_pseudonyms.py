@@ -1157,13 +1157,11 @@ def test_a_twitch_clip_linked_before_2017_loses_its_channel(value, part):
     assert pseudonymiser.again(stored, part) == stored
 
 
-def test_a_long_run_of_twitch_player_links_without_a_channel_is_read_quickly():
+def test_a_long_run_of_twitch_player_links_without_a_channel_stays_as_it_is():
     # Each link's query was searched to the end of the run for "&channel=": 100k
-    # characters took seconds.
+    # characters took seconds (benchmarks/bench_adversarial.py times such inputs).
     text = "/player.twitch.tv/?&" * 5000
-    started = datetime.now(UTC)
-    Pseudonymiser(KEY).apply(post("x", Person(id="1"), text=text))
-    assert (datetime.now(UTC) - started).total_seconds() < 1
+    assert Pseudonymiser(KEY).apply(post("x", Person(id="1"), text=text)).text == text
 
 
 @pytest.mark.parametrize(

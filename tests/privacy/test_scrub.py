@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -111,10 +109,10 @@ def test_dates_and_times_survive(day, time, filler):
 
 
 @pytest.mark.parametrize("run", ["a,", "(a", ",a"])
-def test_a_long_run_of_punctuated_words_before_an_address_is_read_quickly(run):
+def test_an_address_after_a_long_run_of_punctuated_words_is_scrubbed(run):
     # Every word of the run may start an address: each once scanned to the "@" for a
-    # profile link (host/@name), 100k characters took minutes.
+    # profile link (host/@name), 100k characters took minutes (benchmarks/
+    # bench_adversarial.py times such inputs).
     text = run * 50_000 + "ana@example.org"
-    started = time.perf_counter()
-    assert scrub_contacts(text)[0].endswith("[email]")
-    assert time.perf_counter() - started < 1
+    scrubbed, count = scrub_contacts(text)
+    assert scrubbed.endswith("[email]") and "example.org" not in scrubbed and count == 1
