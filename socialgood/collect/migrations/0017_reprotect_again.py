@@ -1,10 +1,14 @@
 """Posts stored before get today's pseudonymisation rules again, as in 0016.
 
-What changed since: YouTube Music handles in other scripts (music.youtube.com/@<name>),
-Twitch player links written without any "/", a plain "%" before a Tumblr blog's host,
-a second "?" in a VK link; a post stored twice (under an id with a name in it and under
-today's) is merged into the copy under today's id; and analyses and exports made from
-changed posts are removed. 0016 says how it runs.
+What changed since: YouTube Music handles in other scripts (music.youtube.com/@<name>)
+and what earlier rules left of them; Twitch player links written without "/", with an
+encoded "@", on www.player and clips, and clips linked before 2017; Tumblr blog hosts
+in capitals and after a plain "%"; a VK person's number after a second "?", after "#"
+and in an encoded query. Display names an earlier version left in texts are replaced
+by the names kept for their people, and import records' file names that name someone
+known since. A post stored twice (under an id with a name in it and under today's) is
+merged into the copy under today's id, and analyses and exports made from changed
+posts are removed. 0016 says how it runs.
 """
 
 import importlib
