@@ -30,7 +30,7 @@ stored row). Running it twice changes nothing the second time.
 """
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from difflib import SequenceMatcher
 from functools import partial
 from itertools import accumulate
@@ -433,17 +433,26 @@ def _reprotected(old, pseudonymiser, part, platform="", names=()):
     if new == old:
         return old, []
     edits = edits_between(old, new)
-    found = Counter(STORED_PSEUDONYM.findall(old))
-    if found <= Counter(STORED_PSEUDONYM.findall(new)):
-        # Each kept whole, though an edit may touch one ("100%fe<pseudonym>" loses "fe"
-        # and the pseudonym's first character is kept in it, see edits_between).
+    # An edit may touch a stored pseudonym and keep it whole ("100%fe<pseudonym>" loses
+    # "fe" and the pseudonym's first character is kept in it, see edits_between): each
+    # pseudonym is checked where it stands. Counted over the whole text instead, the
+    # same pseudonym put in elsewhere (its person's display name replaced) let an edit
+    # change one ("tiktok.com/@<pseudonym>.ex" became another person's).
+    dropped = set()
+    for match in STORED_PSEUDONYM.finditer(old):
+        since, until = match.span()
+        touching = [at for at, (start, end, _) in enumerate(edits) if start < until and since < end]
+        if touching:
+            first, last = min(since, edits[touching[0]][0]), max(until, edits[touching[-1]][1])
+            around = old[first:last]
+            for at in reversed(touching):
+                start, end, replacement = edits[at]
+                around = around[: start - first] + replacement + around[end - first :]
+            if match.group() not in around:
+                dropped.update(touching)
+    if not dropped:
         return new, edits
-    stored = [match.span() for match in STORED_PSEUDONYM.finditer(old)]
-    edits = [
-        (start, end, replacement)
-        for start, end, replacement in edits
-        if not any(start < until and since < end for since, until in stored)
-    ]
+    edits = [edit for at, edit in enumerate(edits) if at not in dropped]
     for start, end, replacement in reversed(edits):
         old = old[:start] + replacement + old[end:]
     return old, edits

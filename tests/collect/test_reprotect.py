@@ -409,6 +409,29 @@ def test_display_names_earlier_rules_left_are_replaced_by_the_names_kept_for_the
     assert "ana-example" not in everything_stored_as_text()
 
 
+def test_a_stored_pseudonym_is_kept_though_its_persons_name_is_replaced_beside_it(
+    world, tmp_path, monkeypatch
+):
+    # Today's rules read "@<pseudonym>.ex" as a handle and would make another person of
+    # it; replacing the author's display name in the same text puts the pseudonym in
+    # once more, so a count of the pseudonyms over the whole text did not see it go.
+    project = world.project
+    view = bluesky_view(1, AUTHOR, "Respite tips")
+    view["author"]["displayName"] = "Quilla Marrow"
+    path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [view]}])
+    monkeypatch.setattr(pseudonyms_module, "shown_name", lambda name, value: None)
+    import_files(project, [path])
+    monkeypatch.undo()
+    quilla = pseudonym(project.secret_key, "bluesky", AUTHOR[0])
+    link = f"tiktok.com/@{quilla}.ex"
+    Post.objects.update(text=f"Follow me: {link} — Quilla Marrow")
+
+    assert reprotect(project).posts == 1
+
+    assert Post.objects.get().text == f"Follow me: {link} — {quilla}"
+    assert reprotect(project) == Changes()
+
+
 def test_contacts_are_scrubbed_only_when_the_project_scrubs_them(world, tmp_path):
     project = world.project
     project.scrub_contacts = False
