@@ -383,10 +383,19 @@ def _reprotect_imports(project, pseudonymiser):
         renamed = pseudonymiser.file_names(names)
         if not renamed:
             continue
-        label = renamed_in(label, renamed)[: ImportRun._meta.get_field("label").max_length]
+        limit = ImportRun._meta.get_field("label").max_length
+        given = [entry.get("name") or "" for entry in files if isinstance(entry, dict)]
+        new_files = renamed_in(files, renamed)
+        if given and ", ".join(given)[:limit] == label:
+            # An import's label: its files' names, cut. A name cut in two is no longer
+            # one of the names replaced, and what is left of it may hold the person.
+            shown = [entry.get("name") or "" for entry in new_files if isinstance(entry, dict)]
+            label = ", ".join(shown)[:limit]
+        else:
+            label = renamed_in(label, renamed)[:limit]
         ImportRun.objects.filter(pk=pk).update(
             label=label,
-            files=renamed_in(files, renamed),
+            files=new_files,
             report=renamed_in(report, renamed),
             message=renamed_in(message, renamed),
         )

@@ -432,6 +432,25 @@ def test_a_stored_pseudonym_is_kept_though_its_persons_name_is_replaced_beside_i
     assert reprotect(project) == Changes()
 
 
+def test_an_import_records_label_cut_in_a_file_name_loses_the_name_too(world, tmp_path):
+    project = world.project
+    path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [bluesky_view(1, AUTHOR)]}])
+    import_files(project, [path])
+    names = ["notes.json"] + [f"ana-example.bsky.social_{n:02d}.json" for n in range(12)]
+    label = ", ".join(names)[:300]  # as an import cuts it: the last name in two
+    assert label.endswith(", ana-example.bsky.social_")
+    run_record = ImportRun.objects.create(
+        project=project, label=label, files=[{"name": name, "size": 1} for name in names]
+    )
+
+    assert reprotect(project).imports == 1
+
+    run_record.refresh_from_db()
+    quilla = pseudonym(project.secret_key, "bluesky", AUTHOR[0])
+    assert run_record.label == ", ".join(entry["name"] for entry in run_record.files)[:300]
+    assert "ana-example" not in run_record.label and run_record.label.count(quilla) > 1
+
+
 def test_contacts_are_scrubbed_only_when_the_project_scrubs_them(world, tmp_path):
     project = world.project
     project.scrub_contacts = False
