@@ -43,6 +43,7 @@ from socialgood.coding.models import DOCUMENT_PLATFORM, Coding, Memo, RoundUnit,
 from socialgood.coding.offsets import moved
 from socialgood.collect import tallies
 from socialgood.collect.imports import (
+    QUOTED,
     originals_by_shard,
     project_pseudonymiser,
     renamed_in,
@@ -380,6 +381,12 @@ def _reprotect_imports(project, pseudonymiser):
             for line in lines
             if isinstance(line, str)
         )
+        # An archive's member, quoted where it failed ("“ana_example/tweets.js” in the
+        # zip would unpack to …"), as the import names it (imports._people_message).
+        names.update(QUOTED.findall(message))
+        for error in report.get("errors") or ():
+            if isinstance(error, str):
+                names.update(QUOTED.findall(error))
         renamed = pseudonymiser.file_names(names)
         if not renamed:
             continue

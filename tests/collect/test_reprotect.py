@@ -451,6 +451,26 @@ def test_an_import_records_label_cut_in_a_file_name_loses_the_name_too(world, tm
     assert "ana-example" not in run_record.label and run_record.label.count(quilla) > 1
 
 
+def test_an_archive_member_named_where_it_failed_loses_the_name_too(world, tmp_path):
+    project = world.project
+    path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [bluesky_view(1, AUTHOR)]}])
+    import_files(project, [path])
+    error = "export.zip: “ana-example.bsky.social.json” in the zip would unpack to 9 GB"
+    run_record = ImportRun.objects.create(
+        project=project, label="export.zip", files=[{"name": "export.zip", "size": 1}],
+        report={"errors": [error], "files": [{"name": "export.zip", "error": error[12:]}]},
+        message=error,
+    )  # fmt: skip
+
+    assert reprotect(project).imports == 1
+
+    run_record.refresh_from_db()
+    quilla = pseudonym(project.secret_key, "bluesky", AUTHOR[0])
+    assert run_record.message == error.replace(AUTHOR[1], quilla)
+    assert run_record.report["errors"] == [run_record.message]
+    assert run_record.report["files"][0]["error"] == run_record.message[12:]
+
+
 def test_contacts_are_scrubbed_only_when_the_project_scrubs_them(world, tmp_path):
     project = world.project
     project.scrub_contacts = False
