@@ -28,6 +28,7 @@ INPUTS = {
     "VK encoded query": "vk.com/feed?w=" + "%3Fid%3D" * 12_000,
     "VK after #": "vk.com/feed#id=" * 6_000,
     "VK many #": "vk.com/feed#" + "#id=" * 25_000,
+    "VK links after a #": "#x " + "vk.com/" * 14_000,
     "VK second ?": "?w=wall1_2?id=" * 7_000,
     "Tumblr host in capitals": "a-" * 50_000 + ".TUMBLR.com",
     "Tumblr after %": "%fe" * 30_000 + "x.tumblr.com",

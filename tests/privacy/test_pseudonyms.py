@@ -1033,6 +1033,19 @@ def test_a_person_numbered_after_a_hash_in_a_vk_link_is_replaced(value, part):
     assert pseudonymiser.again(stored, part) == stored
 
 
+def test_a_person_numbered_after_a_long_run_of_vk_links_is_replaced():
+    # A "#" anywhere lets the query rule run; each of the links once read its path to
+    # the end of the run looking for "?" or "#": 100k characters took seconds
+    # (benchmarks/bench_adversarial.py times such inputs).
+    pseudonymiser = Pseudonymiser(KEY)
+    text = "#respite " + "vk.com/" * 14_000 + " vk.com/im?sel=9876"
+    stored = pseudonymiser.again(text, "text")
+    assert stored.endswith(f"im?sel={pseudonym(KEY, 'vk', '@id9876')}")
+    # The path ends at the next VK link: that link's own query is still its.
+    value = "vk.com/away/vk.com/im?sel=9876 and vk.com/x.vk.com/im?sel=9876"
+    assert "9876" not in pseudonymiser.again(value, "text")
+
+
 @pytest.mark.parametrize(
     ("value", "part"),
     [
