@@ -391,6 +391,7 @@ def _reprotect_imports(project, pseudonymiser):
         if not renamed:
             continue
         limit = ImportRun._meta.get_field("label").max_length
+        given_label = label
         given = [entry.get("name") or "" for entry in files if isinstance(entry, dict)]
         new_files = renamed_in(files, renamed)
         if given and ", ".join(given)[:limit] == label:
@@ -406,8 +407,10 @@ def _reprotect_imports(project, pseudonymiser):
             report=renamed_in(report, renamed),
             message=renamed_in(message, renamed),
         )
-        if job is not None:
-            Job.objects.filter(pk=job).update(title=f"Import of {label}"[:200])
+        if job is not None and label != given_label:
+            # The title an import gave its job; a collection's job keeps its own.
+            titled = Job.objects.filter(pk=job, title=f"Import of {given_label}"[:200])
+            titled.update(title=f"Import of {label}"[:200])
         count += 1
     return count
 

@@ -469,6 +469,14 @@ def test_an_archive_member_named_where_it_failed_loses_the_name_too(world, tmp_p
     assert run_record.message == error.replace(AUTHOR[1], quilla)
     assert run_record.report["errors"] == [run_record.message]
     assert run_record.report["files"][0]["error"] == run_record.message[12:]
+    # A collection's record quoting someone in its message: its job keeps its title.
+    job = Job.objects.create(project=project, kind="collect", title="Collect “carers”")
+    ImportRun.objects.create(
+        project=project, label="Collection “carers”", job=job, message=error[12:]
+    )
+    assert reprotect(project).imports == 1
+    job.refresh_from_db()
+    assert job.title == "Collect “carers”"
 
 
 def test_contacts_are_scrubbed_only_when_the_project_scrubs_them(world, tmp_path):
