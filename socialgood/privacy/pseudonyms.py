@@ -385,12 +385,12 @@ _LINKEDIN_DIR_QUERY = re.compile(
 _LINKEDIN_DIR_PARAMETER = re.compile(rf"((?:^|&(?:amp;)?)((?i:first|last))=)({_LINKEDIN_DIR_NAME})")
 # Twitch's embedded player names its channel in the query: player.twitch.tv/?channel=<name>
 # (also without the "/"), and so does its older embed, embed.twitch.tv/?channel=<name>;
-# so do links written on www. or on its clips' host. The name may follow an encoded "@"
-# (channel=%40<name>), which is not part of it. (A plain "@" is left to the mentions' pass,
-# which replaces it in a text.)
+# so do links written on www. or on its clips' host. The name may follow an "@", also
+# encoded (channel=%40<name>), which is not part of it. (Left to the mentions' pass, a
+# plain "@<name>" stayed in links, and in texts was taken for a user of the post's site.)
 _TWITCH_PLAYER_URL = re.compile(
     r"(?<![\w.\-])((?i:(?:www\.)?(?:player|embed|clips)\.twitch\.tv/?\?"
-    r"(?:[^\s#?\"'<>]*?&(?:amp;)?)?channel=)(?:%40)?)"
+    r"(?:[^\s#?\"'<>]*?&(?:amp;)?)?channel=)(?:%40|@)?)"
     r"([A-Za-z0-9_]{1,50})(?![\w\-])"
 )
 # Clips linked before 2017 named their channel before the clip's own words:
