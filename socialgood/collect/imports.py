@@ -821,17 +821,25 @@ class _Importer:
 
 def renamed_in(value, renamed):
     """`value` (the report, a file name, a message) with each name in `renamed` replaced
-    ({name: name with people replaced}, Pseudonymiser.file_names)."""
+    ({name: name with people replaced}, Pseudonymiser.file_names): whole names only, so
+    renaming "ana_ex.json" leaves "banana_ex.json" as it is."""
     if not renamed:
         return value
+    names = sorted(renamed, key=len, reverse=True)  # "a/ana_ex.json" before "ana_ex.json"
+    pattern = re.compile(rf"(?<![\w.\-])(?:{'|'.join(map(re.escape, names))})(?![\w\-])")
+    return _renamed_in(value, pattern, renamed)
+
+
+def _renamed_in(value, pattern, renamed):
     if isinstance(value, str):
-        for name, safe in renamed.items():
-            value = value.replace(name, safe)
-        return value
+        return pattern.sub(lambda match: renamed[match.group()], value)
     if isinstance(value, dict):
-        return {renamed_in(key, renamed): renamed_in(item, renamed) for key, item in value.items()}
+        return {
+            _renamed_in(key, pattern, renamed): _renamed_in(item, pattern, renamed)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [renamed_in(item, renamed) for item in value]
+        return [_renamed_in(item, pattern, renamed) for item in value]
     return value
 
 

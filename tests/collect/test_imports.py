@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from socialgood.collect import imports, ingest
-from socialgood.collect.imports import import_files, load_directory, load_originals
+from socialgood.collect.imports import import_files, load_directory, load_originals, renamed_in
 from socialgood.collect.models import (
     ImportRun,
     PersonDirectory,
@@ -1277,3 +1277,21 @@ def test_an_edited_tweet_stored_under_its_later_id_is_not_stored_again(world, tm
 
     assert (first.imported, again.imported, again.duplicates) == (2, 1, 1)
     assert sorted(Post.objects.values_list("platform_id", flat=True)) == ["200", "300"]
+
+
+def test_a_file_name_holding_someone_is_replaced_whole_and_other_names_stay():
+    # Replaced as a piece of text, "ana_ex.json" turned "banana_ex.json" into "banuser-…".
+    renamed = {"ana_ex.json": "user-0123456789abcdef.json", "x/ana_ex.json": "x/user-0.json"}
+    report = {
+        "files": [{"name": "ana_ex.json"}, {"name": "banana_ex.json"}, {"name": "x/ana_ex.json"}],
+        "skipped_lines": {"not a post": ["ana_ex.json:3", "banana_ex.json:4"]},
+        "message": "“ana_ex.json” and banana_ex.json were read; so was ana_ex.json.",
+    }
+    assert renamed_in(report, renamed) == {
+        "files": [
+            {"name": "user-0123456789abcdef.json"}, {"name": "banana_ex.json"}, {"name": "x/user-0.json"}
+        ],
+        "skipped_lines": {"not a post": ["user-0123456789abcdef.json:3", "banana_ex.json:4"]},
+        "message": "“user-0123456789abcdef.json” and banana_ex.json were read; "
+        "so was user-0123456789abcdef.json.",
+    }  # fmt: skip
