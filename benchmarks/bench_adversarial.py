@@ -24,6 +24,7 @@ INPUTS = {
     "Twitch player, no slash": "player.twitch.tv?channel=" * 4_000,
     "Twitch clips channel": "clips.twitch.tv?channel=" * 4_000,
     "Twitch player, encoded @": "www.player.twitch.tv/?channel=%40" * 3_000,
+    "Twitch player, @": "player.twitch.tv/?channel=@" * 3_500,
     "Twitch clip embeds": "clips.twitch.tv/embed?clip=" * 4_000,
     "VK encoded query": "vk.com/feed?w=" + "%3Fid%3D" * 12_000,
     "VK after #": "vk.com/feed#id=" * 6_000,
