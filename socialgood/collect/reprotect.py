@@ -261,9 +261,9 @@ def _merge(project, twins):
     """Merge each post of {post id: its twin's} into its twin, then delete it: its id
     still has the name in it. What people made of it goes to the twin: codings (their
     passages moved onto the twin's text, which may differ where an import replaced a
-    display name), memos and places in coding rounds (topics are results, removed with the
-    rest: see reprotect). What the twin has already
-    (the same passage coded the same way, a place in the same round) is not doubled.
+    display name), memos and places in coding rounds with what was done there (topics are
+    results, removed with the rest: see reprotect). What the twin has already (the same
+    passage coded the same way, a place in the same round) is not doubled.
 
     Columns are named, never all of a model's: migrations run this (see 0016)."""
     if not twins:
