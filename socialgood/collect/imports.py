@@ -188,7 +188,9 @@ def import_files(
         user,
         project,
         "import.run",
-        target=run.label,
+        # By number: file names may name someone the project learns of later, and the
+        # log can't be changed then (reprotect renames the import's own record).
+        target=f"import {run.pk}",
         run=run.pk,
         status=run.status,
         format=run.format,

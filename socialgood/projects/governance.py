@@ -318,10 +318,10 @@ def delete_import_posts(project, run, *, by):
     count = _delete_posts_and_results(project, Post.objects.filter(project=project, import_run=run))
     if run.job is not None:  # the uploaded files of the import
         _delete_files(_store_files_named_in([run.job.params]))
-    label = run.label
+    number = run.pk  # not its label: the log keeps what it is given, names too
     run.delete()
     scrub_database()
-    AuditEvent.record(by, project, "posts.delete", target=f"import {label}", posts=count)
+    AuditEvent.record(by, project, "posts.delete", target=f"import {number}", posts=count)
     return count
 
 

@@ -154,6 +154,8 @@ def test_a_run_records_files_counts_timing_and_an_audit_event(world):
     assert run.finished_at is not None
     event = AuditEvent.objects.get(action="import.run")
     assert event.actor == world.analyst
+    # The log can't be changed: a file name that names someone learnt later would stay.
+    assert event.target == f"import {run.pk}" and "search.jsonl" not in str(event.details)
     assert event.details["imported"] == run.imported == 5
     assert "text" not in orjson.dumps(event.details).decode()
 
