@@ -238,6 +238,15 @@ NAME_FIRST_HOSTS = {
     "vk.com": "vk", "vk.ru": "vk", "vkontakte.ru": "vk",  # its new domain and its old one
     "vk.me": "vk",  # its messenger's links, as t.me's
 }  # fmt: skip
+# Where a handle in a file name may be someone's: the platforms', and the sites whose
+# profile links name people ("feed-fennademo.json" after twitch.tv/fennademo).
+FILE_NAME_FAMILIES = tuple(
+    dict.fromkeys(
+        [FAMILIES.get(platform, platform) for platform in PLATFORMS]
+        + sorted({*HANDLE_HOSTS.values(), *NAME_FIRST_HOSTS.values(), "linkedin", "pinterest"})
+        + ["tumblr", BARE_ONLY]
+    )
+)
 NOT_NAMES = {
     "instagram": frozenset(
         "p reel reels explore accounts tv direct about legal developer web static api "
@@ -724,7 +733,7 @@ class Pseudonymiser:
         if did := _FILE_NAME_DID.fullmatch(handle):
             value = self._id_pseudonym("bluesky", "did:plc:" + did[1])
             return value if value in self.people else None
-        for family in {platform_family(platform) for platform in PLATFORMS} | {BARE_ONLY}:
+        for family in FILE_NAME_FAMILIES:
             value = self._directory.get(f"{family}:{handle}")
             if value is None:
                 plain = family == "reddit" or (family == "mastodon" and "@" in handle)

@@ -1295,6 +1295,20 @@ def test_contact_links_lose_the_address_or_number():
     ]
 
 
+def test_file_names_lose_the_names_of_people_known_by_their_profile_links():
+    # Only the platforms' people were looked for: a file named after a Twitch channel or a
+    # Tumblr blog the posts link to kept the name.
+    pseudonymiser = Pseudonymiser(KEY)
+    text = "watch twitch.tv/fennademo and read quilla-m.tumblr.com"
+    pseudonymiser.apply(post("bluesky", Person(id=ANA_DID), text=text))
+    later = Pseudonymiser.from_document(KEY, pseudonymiser.document())
+    fenna, quilla = pseudonym(KEY, "twitch", "@fennademo"), pseudonym(KEY, "tumblr", "@quilla-m")
+    assert later.file_names(["feed-fennademo.json", "quilla-m_posts.csv", "notes.json"]) == {
+        "feed-fennademo.json": f"feed-{fenna}.json",
+        "quilla-m_posts.csv": f"{quilla}_posts.csv",
+    }
+
+
 def test_file_names_lose_the_handles_of_people_the_project_knows():
     pseudonymiser = Pseudonymiser(KEY)
     for platform, author, text in [
