@@ -537,7 +537,7 @@ class _Run:
         """Scrub what this run deleted from the database files: `now`, or when it is due."""
         due = time.monotonic() - self.scrubbed_at >= SCRUB_EVERY_SECONDS
         if self.scrub_pending and (now or due):
-            governance.scrub_database()
+            governance.scrub_database(rewrite=False)  # every few minutes: no table locks
             self.scrub_pending = False
             self.scrubbed_at = time.monotonic()
 

@@ -385,7 +385,7 @@ def _require(project, user, action):
         raise PermissionDenied("Your role in this project does not allow this.")
 
 
-def scrub_database():
+def scrub_database(rewrite=True):
     """Make deleted rows unrecoverable from the database files, not just invisible.
 
     SQLite: `secure_delete` (on in settings) overwrites freed cells and pages with zeros,
@@ -395,8 +395,13 @@ def scrub_database():
     Measured with tests/governance/test_deletion.py: without the merge or without the
     checkpoint the deleted words are still in the file's bytes; with both they are
     not, and VACUUM (a full rewrite of the file) adds nothing, so it is not run.
-    PostgreSQL: VACUUM removes the dead row versions. Neither can run inside a
-    transaction; there the caller must call this again afterwards. Returns True when done.
+    PostgreSQL: VACUUM frees dead row versions but leaves their bytes in the table files
+    until the space is reused, and the search index keeps every word it ever held; VACUUM
+    FULL writes each table and index anew, without them (100k posts: about 2 s, while
+    the tables are locked). `rewrite=False` (live collections, every few minutes) only
+    vacuums: what they removed goes at the next rewrite. The server's write-ahead log
+    may keep copies until it recycles its files. Neither can run inside a transaction;
+    there the caller must call this again afterwards. Returns True when done.
     """
     from socialgood.collect.search import optimise_index
 
@@ -415,9 +420,10 @@ def scrub_database():
             logger.warning("The write-ahead log could not be truncated: a reader is active.")
             return False
         if connection.vendor == "postgresql":
+            vacuum = "VACUUM FULL" if rewrite else "VACUUM"
             for model in apps.get_models(include_auto_created=True):
                 if model._meta.managed and not model._meta.proxy:
-                    cursor.execute(f'VACUUM "{model._meta.db_table}"')
+                    cursor.execute(f'{vacuum} "{model._meta.db_table}"')
     return True
 
 

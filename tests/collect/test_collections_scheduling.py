@@ -141,7 +141,7 @@ def test_a_dead_worker_is_recovered_and_the_retry_continues_from_the_saved_page(
 ):
     settings.JOB_STALE_AFTER_SECONDS = 300
     scrubs = []
-    monkeypatch.setattr(governance, "scrub_database", lambda: scrubs.append(True))
+    monkeypatch.setattr(governance, "scrub_database", lambda **_: scrubs.append(True))
     for n in range(30, 95):
         instance.add(status(n, minutes=n))
     collection = hourly(world, instance, enabled=False)
@@ -175,7 +175,7 @@ def test_a_dead_worker_is_recovered_and_the_retry_continues_from_the_saved_page(
 @pytest.mark.django_db
 def test_a_run_whose_job_gave_up_is_closed_as_failed(world, instance, monkeypatch):
     scrubs = []
-    monkeypatch.setattr(governance, "scrub_database", lambda: scrubs.append(True))
+    monkeypatch.setattr(governance, "scrub_database", lambda **_: scrubs.append(True))
     collection = hourly(world, instance)
     run = collecting.start_run(collection, user=world.analyst)
     Job.objects.filter(pk=run.job.pk).update(

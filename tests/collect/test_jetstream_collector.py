@@ -198,7 +198,9 @@ def test_posts_deleted_while_a_run_lasts_leave_no_trace_with_few_index_rewrites(
     scrubbed = []
     scrub_database = governance.scrub_database
     monkeypatch.setattr(
-        governance, "scrub_database", lambda: scrubbed.append(True) or scrub_database()
+        governance,
+        "scrub_database",
+        lambda **options: scrubbed.append(True) or scrub_database(**options),
     )
     events = [post_event(n, ANA, f"Respite note {n} zqlive{n}word") for n in range(1, 13)]
     events[5] = delete_event(6, ANA, rkey_of=3)

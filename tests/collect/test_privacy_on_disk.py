@@ -1,7 +1,6 @@
 """No original handle, id or name survives an import: in any table, the file, or an export."""
 
 import json
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -16,6 +15,7 @@ from socialgood.platforms.report import Report
 from socialgood.projects.models import Project
 from tests.collect.conftest import FIXTURES, bluesky_view, write_jsonl, x_archive_zip
 from tests.collect.test_imports import KNOWN
+from tests.governance.conftest import database_files
 from tests.privacy.test_pseudonyms import tokens
 
 handles = st.from_regex(r"[a-z][a-z0-9]{3,9}-[a-z0-9]{2,5}", fullmatch=True).map(
@@ -46,15 +46,6 @@ def everything_stored_as_text():
     return "\n".join(
         value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
         for value in everything_stored()
-    )
-
-
-def database_files():
-    if connection.vendor != "sqlite":
-        return b""  # PostgreSQL's files are the server's; the tables above are what it holds
-    name = Path(connection.settings_dict["NAME"])
-    return b"".join(
-        path.read_bytes() for path in (name, name.with_name(name.name + "-wal")) if path.exists()
     )
 
 

@@ -136,7 +136,7 @@ def test_the_handle_leaves_the_database_files_too(world, tmp_path, monkeypatch, 
     earlier_rules(monkeypatch)
     import_files(world.project, [path])
     monkeypatch.undo()
-    assert b"marrow" in database_files() or connection.vendor != "sqlite"
+    assert b"marrow" in database_files()
 
     if how == "one project":
         reprotect(world.project)

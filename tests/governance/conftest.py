@@ -9,6 +9,7 @@ text in any table, the full-text index or the database file.
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -222,7 +223,11 @@ def fts_index_holds(word):
 
 
 def database_files():
-    """The SQLite database file and its write-ahead log, as bytes."""
+    """The database's files as bytes: SQLite's file and its write-ahead log, or on
+    PostgreSQL the files of every table, index and TOAST table of the test database,
+    read from the server's data folder after a checkpoint (the tests run beside it)."""
+    if connection.vendor == "postgresql":
+        return _postgresql_files()
     name = connection.settings_dict["NAME"]
     data = b""
     for suffix in ("", "-wal"):
@@ -232,6 +237,30 @@ def database_files():
         except FileNotFoundError:
             pass
     return data
+
+
+def _postgresql_files():
+    with connection.cursor() as cursor:
+        cursor.execute("CHECKPOINT")  # what is in shared buffers reaches the files
+        cursor.execute("SHOW data_directory")
+        (folder,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT pg_relation_filepath(oid) FROM pg_class"
+            " WHERE relkind IN ('r', 'i', 't') AND pg_relation_filepath(oid) IS NOT NULL"
+            " AND relnamespace <> 'pg_catalog'::regnamespace"
+        )
+        paths = [Path(folder) / path for (path,) in cursor.fetchall()]
+    data = bytearray()
+    for path in paths:
+        # A relation over 1 GB continues in <file>.1, <file>.2, …
+        for segment in [path, *sorted(path.parent.glob(path.name + ".[0-9]*"))]:
+            try:
+                data += segment.read_bytes()
+            except FileNotFoundError:
+                pass  # a relation dropped since the query
+            except PermissionError:
+                pytest.skip(f"the PostgreSQL server's files can't be read by this user ({path})")
+    return bytes(data)
 
 
 def store_files_containing(needle):
