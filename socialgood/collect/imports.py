@@ -558,6 +558,7 @@ class _Importer:
         self.withdrawn = {}  # file index -> posts kept out: deleted on the platform earlier
         self.resumed_files = [file.get("imported", 0) for file in run.report.get("files", [])]
         self.imported = self.duplicates = self.deleted_on_platform = 0
+        self.scrub_pending = False  # posts deleted on the platform, not yet scrubbed
         self.entries = []
         self.reports = {}
         self.mappers = {}
@@ -702,9 +703,11 @@ class _Importer:
             self.progress(done, None, f"{done:,} posts read, {self.imported:,} new.")
 
     def _remove_deleted(self, entry, platform, notices):
+        # Scrubbed once, when the import ends: on PostgreSQL a scrub rewrites every table.
         removed = governance.remove_deleted_on_platform(
-            self.project, platform, notices, by=self.run.created_by
+            self.project, platform, notices, by=self.run.created_by, scrub=False
         )
+        self.scrub_pending = self.scrub_pending or bool(removed)
         entry["deleted_on_platform"] = entry.get("deleted_on_platform", 0) + removed
         self.deleted_on_platform += removed
 
@@ -763,6 +766,9 @@ class _Importer:
             from socialgood.jobs.models import Job
 
             Job.objects.filter(pk=run.job_id).update(title=f"Import of {run.label}"[:200])
+        if self.scrub_pending:
+            governance.scrub_database()
+            self.scrub_pending = False
 
     def _report(self):
         totals = Report()
