@@ -242,9 +242,12 @@ NAME_FIRST_HOSTS = {
 # profile links name people ("feed-fennademo.json" after twitch.tv/fennademo).
 FILE_NAME_FAMILIES = tuple(
     dict.fromkeys(
+        # The platforms' people first, as before (BARE_ONLY: Mastodon's): a name their
+        # files were renamed after keeps its pseudonym when a link names someone else.
         [FAMILIES.get(platform, platform) for platform in PLATFORMS]
+        + [BARE_ONLY]
         + sorted({*HANDLE_HOSTS.values(), *NAME_FIRST_HOSTS.values(), "linkedin", "pinterest"})
-        + ["tumblr", BARE_ONLY]
+        + ["tumblr"]
     )
 )
 NOT_NAMES = {
@@ -472,6 +475,7 @@ FILE_NAME_MAX_WORDS = 8  # a handle or a name is a few words of a file name, not
 FILE_WORDS = FILE_ENDINGS | {"html", "result", "twarc", "twarc2", "zeeschuimer"}
 FILE_WORDS |= {"x", "twitter", "bluesky", "bsky", "mastodon", "reddit", "youtube", "telegram"}
 FILE_WORDS |= {"tiktok", "instagram", "facebook"}
+FILE_WORDS |= {"twitch", "tumblr", "vk", "linkedin", "pinterest", "snapchat", "medium"}
 
 
 def _name_core(name: str) -> str:

@@ -1309,6 +1309,21 @@ def test_file_names_lose_the_names_of_people_known_by_their_profile_links():
     }
 
 
+def test_file_names_of_the_platforms_people_keep_their_pseudonym_beside_linked_sites():
+    # A Mastodon user's file name kept its pseudonym when a Twitch channel of that name
+    # was linked; and the linked sites' names are no one's in a file name.
+    pseudonymiser = Pseudonymiser(KEY)
+    mastodon = Person(id="https://example.social/users/quilla2m", handle="quilla2m@example.social")
+    pseudonymiser.apply(post("mastodon", mastodon, text="hello"))
+    text = "watch twitch.tv/quilla2m and twitch.tv/twitch, read tumblr.com/vk"
+    pseudonymiser.apply(post("bluesky", Person(id=ANA_DID), text=text))
+    later = Pseudonymiser.from_document(KEY, pseudonymiser.document())
+    quilla = pseudonym(KEY, "mastodon", "quilla2m@example.social")
+    assert later.file_names(["quilla2m_toots.json", "twitch_chat.json", "vk.json"]) == {
+        "quilla2m_toots.json": f"{quilla}_toots.json"
+    }
+
+
 def test_file_names_lose_the_handles_of_people_the_project_knows():
     pseudonymiser = Pseudonymiser(KEY)
     for platform, author, text in [
