@@ -229,7 +229,9 @@ class Job(models.Model):
             Job.objects.filter(pk=self.pk).update(
                 cancel_requested=True, message="Cancelling at the next checkpoint."
             )
-        AuditEvent.record(by, self.project, "job.cancel", target=self.title, job=self.pk)
+        # By kind and number: an import's title names its files, and a file name may turn
+        # out to name someone later, when the log can't be changed.
+        AuditEvent.record(by, self.project, "job.cancel", target=f"{self.kind} job {self.pk}")
         self.refresh_from_db()
         return True
 

@@ -400,7 +400,8 @@ def scrub_database(rewrite=True):
     FULL writes each table and index anew, without them (100k posts: about 2 s, while
     the tables are locked). `rewrite=False` (live collections, every few minutes) only
     vacuums: what they removed goes at the next rewrite. The server's write-ahead log
-    may keep copies until it recycles its files. Neither can run inside a transaction;
+    may keep copies until it recycles its files, and its catalog of planner statistics
+    old samples of column values until autovacuum reuses their space. Neither can run inside a transaction;
     there the caller must call this again afterwards. Returns True when done.
     """
     from socialgood.collect.search import optimise_index
@@ -420,7 +421,8 @@ def scrub_database(rewrite=True):
             logger.warning("The write-ahead log could not be truncated: a reader is active.")
             return False
         if connection.vendor == "postgresql":
-            vacuum = "VACUUM FULL" if rewrite else "VACUUM"
+            # Analysed anew too: the planner's statistics sample the columns' values.
+            vacuum = "VACUUM (FULL, ANALYZE)" if rewrite else "VACUUM"
             for model in apps.get_models(include_auto_created=True):
                 if model._meta.managed and not model._meta.proxy:
                     cursor.execute(f'{vacuum} "{model._meta.db_table}"')

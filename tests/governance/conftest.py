@@ -224,8 +224,8 @@ def fts_index_holds(word):
 
 def database_files():
     """The database's files as bytes: SQLite's file and its write-ahead log, or on
-    PostgreSQL the files of every table, index and TOAST table of the test database,
-    read from the server's data folder after a checkpoint (the tests run beside it)."""
+    PostgreSQL the files of the test database's tables, indexes and TOAST tables, read
+    from the server's data folder after a checkpoint (the tests run beside it)."""
     if connection.vendor == "postgresql":
         return _postgresql_files()
     name = connection.settings_dict["NAME"]
@@ -244,22 +244,34 @@ def _postgresql_files():
         cursor.execute("CHECKPOINT")  # what is in shared buffers reaches the files
         cursor.execute("SHOW data_directory")
         (folder,) = cursor.fetchone()
+        # The application's tables and indexes, and their TOAST tables and indexes. Not the
+        # server's catalogs: the planner's statistics (pg_statistic) sample column values
+        # whenever autovacuum analyses a table, and only the server's owner can rewrite them.
         cursor.execute(
-            "SELECT pg_relation_filepath(oid) FROM pg_class"
-            " WHERE relkind IN ('r', 'i', 't') AND pg_relation_filepath(oid) IS NOT NULL"
-            " AND relnamespace <> 'pg_catalog'::regnamespace"
+            "WITH app AS (SELECT oid, reltoastrelid FROM pg_class"
+            "  WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i')),"
+            " toast AS (SELECT reltoastrelid AS oid FROM app WHERE reltoastrelid <> 0),"
+            " toast_index AS (SELECT indexrelid AS oid FROM pg_index"
+            "  WHERE indrelid IN (SELECT oid FROM toast))"
+            " SELECT pg_relation_filepath(oid) FROM"
+            " (SELECT oid FROM app UNION SELECT oid FROM toast UNION SELECT oid FROM toast_index) r"
+            " WHERE pg_relation_filepath(oid) IS NOT NULL"
         )
         paths = [Path(folder) / path for (path,) in cursor.fetchall()]
     data = bytearray()
+    read = 0
     for path in paths:
         # A relation over 1 GB continues in <file>.1, <file>.2, …
         for segment in [path, *sorted(path.parent.glob(path.name + ".[0-9]*"))]:
             try:
                 data += segment.read_bytes()
+                read += 1
             except FileNotFoundError:
                 pass  # a relation dropped since the query
             except PermissionError:
                 pytest.skip(f"the PostgreSQL server's files can't be read by this user ({path})")
+    if not read:  # every "not in the files" check would pass, vacuously
+        pytest.skip(f"the PostgreSQL server's files are not on this machine ({folder})")
     return bytes(data)
 
 
