@@ -9,6 +9,7 @@ import pytest
 
 from socialgood.collect import ingest
 from socialgood.collect.models import Post, PostHashtag, PostLink, PostMedia, PostMention
+from socialgood.projects import governance
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -139,3 +140,16 @@ def x_archive_zip(path, replace=None):
             b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8,
         )
     return path
+
+
+@pytest.fixture
+def scrubs_asked(monkeypatch):
+    """The database scrubs asked for, by their options (each is still done)."""
+    asked = []
+    scrub_database = governance.scrub_database
+    monkeypatch.setattr(
+        governance,
+        "scrub_database",
+        lambda **options: asked.append(options) or scrub_database(**options),
+    )
+    return asked
