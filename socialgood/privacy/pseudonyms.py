@@ -476,6 +476,13 @@ FILE_WORDS = FILE_ENDINGS | {"html", "result", "twarc", "twarc2", "zeeschuimer"}
 FILE_WORDS |= {"x", "twitter", "bluesky", "bsky", "mastodon", "reddit", "youtube", "telegram"}
 FILE_WORDS |= {"tiktok", "instagram", "facebook"}
 FILE_WORDS |= {"twitch", "tumblr", "vk", "linkedin", "pinterest", "snapchat", "medium"}
+# What exports and tools name their files and folders: "data/tweets.js", "likes.json",
+# "export.csv". Someone on a site a post links to may go by one ("tumblr.com/data").
+FILE_WORDS |= set(
+    "data export exports archive backup download downloads dump media posts tweets likes "
+    "notes feed timeline search results comments messages chat chats followers following "
+    "account profile replies sample".split()
+)
 
 
 def _name_core(name: str) -> str:

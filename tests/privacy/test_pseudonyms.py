@@ -1299,11 +1299,15 @@ def test_file_names_lose_the_names_of_people_known_by_their_profile_links():
     # Only the platforms' people were looked for: a file named after a Twitch channel or a
     # Tumblr blog the posts link to kept the name.
     pseudonymiser = Pseudonymiser(KEY)
-    text = "watch twitch.tv/fennademo and read quilla-m.tumblr.com"
+    # What tools name their files stays, though a linked profile has that name.
+    text = (
+        "watch twitch.tv/fennademo and read quilla-m.tumblr.com, tumblr.com/data, twitch.tv/likes"
+    )
     pseudonymiser.apply(post("bluesky", Person(id=ANA_DID), text=text))
     later = Pseudonymiser.from_document(KEY, pseudonymiser.document())
     fenna, quilla = pseudonym(KEY, "twitch", "@fennademo"), pseudonym(KEY, "tumblr", "@quilla-m")
-    assert later.file_names(["feed-fennademo.json", "quilla-m_posts.csv", "notes.json"]) == {
+    names = ["feed-fennademo.json", "quilla-m_posts.csv", "notes.json", "data/likes.js"]
+    assert later.file_names(names) == {
         "feed-fennademo.json": f"feed-{fenna}.json",
         "quilla-m_posts.csv": f"{quilla}_posts.csv",
     }
