@@ -398,21 +398,22 @@ _LINKEDIN_DIR_PARAMETER = re.compile(rf"((?:^|&(?:amp;)?)((?i:first|last))=)({_L
 # Twitch's embedded player names its channel in the query: player.twitch.tv/?channel=<name>
 # (also without the "/"), and so does its older embed, embed.twitch.tv/?channel=<name>;
 # so do links written on www. or on its clips' host. The name may follow an "@", also
-# encoded (channel=%40<name>), which is not part of it. (Left to the mentions' pass, a
-# plain "@<name>" stayed in links, and in texts was taken for a user of the post's site.)
+# encoded (channel=%40<name>), also twice, as in a link inside a link (%2540), which is not
+# part of it. (Left to the mentions' pass, a plain "@<name>" stayed in links, and in texts
+# was taken for a user of the post's site.)
 _TWITCH_PLAYER_URL = re.compile(
     r"(?<![\w.\-])((?i:(?:www\.)?(?:player|embed|clips)\.twitch\.tv/?\?"
-    r"(?:[^\s#?\"'<>]*?&(?:amp;)?)?channel=)(?:%40|@)?)"
+    r"(?:[^\s#?\"'<>]*?&(?:amp;)?)?channel=)(?:%(?:25)*40|@)?)"
     r"([A-Za-z0-9_]{1,50})(?![\w\-])"
 )
 # Clips linked before 2017 named their channel before the clip's own words:
 # clips.twitch.tv/<name>/<Slug>, and in the embed, clips.twitch.tv/embed?clip=<name>/<Slug>
-# ("/" also encoded). A slug's words start with a capital. Today's clips.twitch.tv/<Slug>
-# holds no name, also with a "/" after it.
+# ("/" also encoded, also twice: %252F). A slug's words start with a capital. Today's
+# clips.twitch.tv/<Slug> holds no name, also with a "/" after it.
 _TWITCH_CLIP_URL = re.compile(
     r"(?<![\w.\-])((?i:(?:www\.)?clips\.twitch\.tv/"
     r"(?:embed/?\?(?:[^\s#?\"'<>]*?&(?:amp;)?)?clip=)?))"
-    r"([A-Za-z0-9_]{1,50})(?=(?:/|%2[Ff])[A-Z])"
+    r"([A-Za-z0-9_]{1,50})(?=(?:/|%(?:25)*2[Ff])[A-Z])"
 )
 # The clips host's own paths (its API: clips.twitch.tv/api/v2/clips/<Slug>), and Twitch's.
 TWITCH_CLIP_PATHS = frozenset({"api", "embed"}) | NOT_NAMES["twitch"]

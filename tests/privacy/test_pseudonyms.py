@@ -1146,11 +1146,15 @@ def test_a_tumblr_blog_host_in_capitals_loses_the_blog_name(value, part):
         ("https://clips.twitch.tv/?parent=example.org&amp;CHANNEL=%40fennademo", "url"),
         ("https://player.twitch.tv/?channel=@FennaDemo&parent=example.org", "url"),
         ("watch player.twitch.tv/?channel=@fennademo now", "text"),
+        # The "@" encoded twice, as in a link inside a link.
+        ("https://player.twitch.tv/?channel=%2540FennaDemo&parent=example.org", "url"),
+        ("see player.twitch.tv?parent=example.org&amp;channel=%2540fennademo.", "text"),
     ],
 )
 def test_a_twitch_channel_in_a_query_after_an_at_or_on_another_host_is_replaced(value, part):
     # channel=%40<name> was not read as a name, nor a channel on www. or on the clips host;
-    # channel=@<name> was left to the mentions, which a link's fields don't go through.
+    # channel=@<name> was left to the mentions, which a link's fields don't go through;
+    # channel=%2540<name> kept the name.
     assert_fenna_replaced(value, part, pseudonym(KEY, "twitch", "@fennademo"))
 
 
@@ -1161,6 +1165,7 @@ def test_a_twitch_channel_in_a_query_after_an_at_or_on_another_host_is_replaced(
         ("see clips.twitch.tv/FennaDemo/AwkwardSalamanderKappa/", "text"),
         ("https://clips.twitch.tv/embed?clip=fennademo/AwkwardSalamanderKappa", "url"),
         ("clips.twitch.tv/embed?autoplay=false&amp;clip=fennademo%2FAwkwardSalamander", "link"),
+        ("https://clips.twitch.tv/embed?clip=fennademo%252FAwkwardSalamander", "url"),
     ],
 )
 def test_a_twitch_clip_linked_before_2017_loses_its_channel(value, part):
