@@ -370,10 +370,13 @@ _VK_QUERY = re.compile(
 _VK_PARAMETER = re.compile(
     r"((?:^|&(?:amp;)?|[?#])[wz]=)([^&?#]*)|((?:^|&(?:amp;)?|[?#])(?:sel|id)=)([0-9]+)(?![\w\-])"
 )
-_VK_OPENED = re.compile(rf"((?:^|%2[Ff])(?:{_VK_KINDS}|pl_))([0-9]+)")
+# Encoded twice too, as in a link inside a link ("%25" for its "%": %252F).
+_VK_OPENED = re.compile(rf"((?:^|%(?:25)*2[Ff])(?:{_VK_KINDS}|pl_))([0-9]+)")
 # A tool that encoded the second "?" (w=wall1_2%3Fid%3D123, also "%26" for "&") hid a
-# person's number in the thing opened.
-_VK_ENCODED_PERSON = re.compile(r"((?:%3[Ff]|%26|%23)(?:sel|id)%3[Dd])([0-9]+)(?![\w\-])")
+# person's number in the thing opened; so did one encoding it twice (%253Fid%253D123).
+_VK_ENCODED_PERSON = re.compile(
+    r"(%(?:25)*(?:3[Ff]|26|23)(?:sel|id)%(?:25)*3[Dd])([0-9]+)(?![\w\-])"
+)
 # LinkedIn's profiles are mostly the person's own name: linkedin.com/in/<first-last-…>
 # (the older /pub/<first-last>/…, the mobile site's /mwlite/in/…), and a post's link
 # starts with its author's: linkedin.com/posts/<first-last-…>_<words>-activity-….
