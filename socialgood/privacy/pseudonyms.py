@@ -377,6 +377,13 @@ _VK_OPENED = re.compile(rf"((?:^|%(?:25)*2[Ff])(?:{_VK_KINDS}|pl_))([0-9]+)")
 _VK_ENCODED_PERSON = re.compile(
     r"(%(?:25)*(?:3[Ff]|26|23)(?:sel|id)%(?:25)*3[Dd])([0-9]+)(?![\w\-])"
 )
+# Around 2010 VK opened its pages in the fragment: vk.com/#/<path> (vkontakte.ru/#/id123,
+# vk.com/#/wall123_4), also written "#!/". What follows is read as the path, its first
+# segment as on vk.com/<name>.
+_VK_OLD_PATH = re.compile(
+    r"(?<![\w.\-])((?i:www\.|m\.)?((?i:vk\.com|vk\.ru|vkontakte\.ru))/#!?/)"
+    r"([A-Za-z0-9_.]{1,50})(?![\w\-])"
+)
 # LinkedIn's profiles are mostly the person's own name: linkedin.com/in/<first-last-…>
 # (the older /pub/<first-last>/…, the mobile site's /mwlite/in/…), and a post's link
 # starts with its author's: linkedin.com/posts/<first-last-…>_<words>-activity-….
@@ -1053,6 +1060,8 @@ class Pseudonymiser:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
         if "vk.com/" in low or "vk.ru/" in low or "vkontakte.ru/" in low or "vk.me/" in low:
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
+            if "#/" in value or "#!/" in value:
+                value = _VK_OLD_PATH.sub(self._name_first_url, value)
             if "?" in value or "#" in value:
                 value = _VK_QUERY.sub(
                     lambda match: match[1] + _VK_PARAMETER.sub(self._vk_parameter, match[2]), value

@@ -1033,6 +1033,23 @@ def test_a_person_numbered_after_a_hash_in_a_vk_link_is_replaced(value, part):
     assert pseudonymiser.again(stored, part) == stored
 
 
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        ("https://vk.com/#/id9876", "url"),
+        ("see vkontakte.ru/#/fennademo and m.vk.com/#!/wall9876_5.", "text"),
+        ("http://vk.com/#/FennaDemo?w=wall9876_5", "link"),
+    ],
+)
+def test_a_person_in_an_old_vk_link_opened_in_its_fragment_is_replaced(value, part):
+    # VK's links of around 2010, vk.com/#/<path>: the path after "#/" kept the person.
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.again(value, part)
+    assert "9876" not in stored
+    assert "fenna" not in stored.lower() and "demo" not in stored.lower()
+    assert pseudonymiser.again(stored, part) == stored
+
+
 def test_a_person_numbered_after_a_long_run_of_vk_links_is_replaced():
     # A "#" anywhere lets the query rule run; each of the links once read its path to
     # the end of the run looking for "?" or "#": 100k characters took seconds
