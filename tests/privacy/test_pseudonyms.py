@@ -1022,6 +1022,9 @@ def test_a_second_question_mark_in_a_vk_query_starts_a_parameter_too(value, part
         ("https://vk.com/feed#id=9876", "url"),
         ("see vk.com/im#sel=9876 and m.vk.com/feed#w=wall9876_5.", "text"),
         ("https://vk.com/im?sel=1234#act=x&amp;id=9876", "link"),
+        # VK's messenger's links.
+        ("https://vk.me/im?sel=9876", "url"),
+        ("see vk.me/im?act=x&amp;sel=9876#id=1234.", "text"),
     ],
 )
 def test_a_person_numbered_after_a_hash_in_a_vk_link_is_replaced(value, part):
