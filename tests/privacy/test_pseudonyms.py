@@ -1116,6 +1116,17 @@ def test_a_directory_query_for_a_name_with_an_apostrophe_loses_all_of_it(text):
     assert path.text.removeprefix("linkedin.com/pub/dir/") in stored.text
 
 
+def assert_fenna_replaced(value, part, value_pseudonym):
+    """Today's rules leave nothing of Fenna's name in `value`, put her pseudonym wherever
+    it was, and change nothing on a second pass."""
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.again(value, part)
+    assert "fenna" not in stored.lower() and "demo" not in stored.lower()
+    assert stored.count(value_pseudonym) == value.lower().count("fenna")
+    assert pseudonymiser.again(stored, part) == stored
+    return stored
+
+
 @pytest.mark.parametrize(
     ("value", "part"),
     [
@@ -1127,21 +1138,8 @@ def test_a_directory_query_for_a_name_with_an_apostrophe_loses_all_of_it(text):
 )
 def test_a_twitch_player_link_in_a_value_without_any_slash_loses_the_channel(value, part):
     # Values without "/" were returned before any of the query's rules ran.
-    pseudonymiser = Pseudonymiser(KEY)
-    stored = pseudonymiser.again(value, part)
-    assert "fenna" not in stored.lower() and "demo" not in stored.lower()
-    assert f"channel={pseudonym(KEY, 'twitch', '@fennademo')}" in stored
-    assert pseudonymiser.again(stored, part) == stored
-
-
-def assert_fenna_replaced(value, part, value_pseudonym):
-    """Today's rules leave nothing of Fenna's name in `value`, put her pseudonym wherever
-    it was, and change nothing on a second pass."""
-    pseudonymiser = Pseudonymiser(KEY)
-    stored = pseudonymiser.again(value, part)
-    assert "fenna" not in stored.lower() and "demo" not in stored.lower()
-    assert stored.count(value_pseudonym) == value.lower().count("fenna")
-    assert pseudonymiser.again(stored, part) == stored
+    fenna = pseudonym(KEY, "twitch", "@fennademo")
+    assert f"channel={fenna}" in assert_fenna_replaced(value, part, fenna)
 
 
 @pytest.mark.parametrize(
@@ -1194,12 +1192,8 @@ def test_a_twitch_channel_in_a_query_after_an_at_or_on_another_host_is_replaced(
 )
 def test_a_twitch_clip_linked_before_2017_loses_its_channel(value, part):
     # Clips were then clips.twitch.tv/<channel>/<Slug>, and embedded by "<channel>/<Slug>".
-    pseudonymiser = Pseudonymiser(KEY)
-    stored = pseudonymiser.again(value, part)
-    assert "fenna" not in stored.lower() and "demo" not in stored.lower()
-    assert pseudonym(KEY, "twitch", "@fennademo") in stored
+    stored = assert_fenna_replaced(value, part, pseudonym(KEY, "twitch", "@fennademo"))
     assert "AwkwardSalamander" in stored
-    assert pseudonymiser.again(stored, part) == stored
 
 
 def test_a_long_run_of_twitch_player_links_without_a_channel_stays_as_it_is():
