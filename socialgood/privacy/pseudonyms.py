@@ -985,12 +985,9 @@ class Pseudonymiser:
         if ".tumblr.com" in low:  # a blog's host, also written without a path
             value = _TUMBLR_BLOG_HOST.sub(self._tumblr_blog_host, value)
             low = value.lower()
-        if "/" not in value:
-            # Twitch's player is linked without any "/" too: player.twitch.tv?channel=<name>.
-            if "?" in value and "twitch.tv?" in low:
-                value = _TWITCH_PLAYER_URL.sub(
-                    lambda match: self._handle_url(match, "twitch"), value
-                )
+        # No link but Twitch's player, which is linked without any "/" too
+        # (player.twitch.tv?channel=<name>, read with the other Twitch links below).
+        if "/" not in value and "twitch.tv?" not in low:
             return value
         if "/@" in low:
             if "youtube.com/@" in low:
