@@ -26,6 +26,7 @@ INPUTS = {
     "Twitch player, encoded @": "www.player.twitch.tv/?channel=%40" * 3_000,
     "Twitch player, @": "player.twitch.tv/?channel=@" * 3_500,
     "Twitch player, @ encoded twice": "player.twitch.tv/?" + "channel=%2540" * 8_000,
+    "Twitch player, many channels": "player.twitch.tv/?" + "&channel=" * 11_000,
     "VK old #/ links": "vk.com/#/" * 10_000,
     "VK messenger links": "vk.com/?" + "vk.me/" * 14_000,
     "Twitch clip embeds": "clips.twitch.tv/embed?clip=" * 4_000,

@@ -414,11 +414,15 @@ _LINKEDIN_DIR_PARAMETER = re.compile(rf"((?:^|&(?:amp;)?)((?i:first|last))=)({_L
 # so do links written on www. or on its clips' host. The name may follow an "@", also
 # encoded (channel=%40<name>), also twice, as in a link inside a link (%2540), which is not
 # part of it. (Left to the mentions' pass, a plain "@<name>" stayed in links, and in texts
-# was taken for a user of the post's site.)
-_TWITCH_PLAYER_URL = re.compile(
-    r"(?<![\w.\-])((?i:(?:www\.)?(?:player|embed|clips)\.twitch\.tv/?\?"
-    r"(?:[^\s#?\"'<>]*?&(?:amp;)?)?channel=)(?:%(?:25)*40|@)?)"
-    r"([A-Za-z0-9_]{1,50})(?![\w\-])"
+# was taken for a user of the post's site.) A link may name several channels: its query is
+# read whole (to a space, "#", a second "?", HTML's quotes or brackets, as far as the one
+# channel= was looked for before) and each goes; matched from the host, the first one only
+# went, and the second one's name stayed.
+_TWITCH_PLAYER_QUERY = re.compile(
+    r"(?<![\w.\-])((?i:(?:www\.)?(?:player|embed|clips)\.twitch\.tv/?\?))([^\s#?\"'<>]+)"
+)
+_TWITCH_CHANNEL = re.compile(
+    r"((?:^|&(?:amp;)?)(?i:channel=)(?:%(?:25)*40|@)?)([A-Za-z0-9_]{1,50})(?![\w\-])"
 )
 # Clips linked before 2017 named their channel before the clip's own words:
 # clips.twitch.tv/<name>/<Slug>, and in the embed, clips.twitch.tv/embed?clip=<name>/<Slug>
@@ -1052,7 +1056,7 @@ class Pseudonymiser:
         ):
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)
         if "player.twitch.tv" in low or "embed.twitch.tv" in low or "clips.twitch.tv" in low:
-            value = _TWITCH_PLAYER_URL.sub(lambda match: self._handle_url(match, "twitch"), value)
+            value = _TWITCH_PLAYER_QUERY.sub(self._twitch_player_query, value)
             if "clips.twitch.tv/" in low:
                 value = _TWITCH_CLIP_URL.sub(self._twitch_clip_url, value)
         if "facebook.com/" in low or "fb.com/" in low:
@@ -1097,6 +1101,10 @@ class Pseudonymiser:
             return match.group()
         self.stats.urls_rewritten += 1
         return before + self._handle(family, name.lower())
+
+    def _twitch_player_query(self, match):
+        query = _TWITCH_CHANNEL.sub(lambda channel: self._handle_url(channel, "twitch"), match[2])
+        return match[1] + query
 
     def _twitch_clip_url(self, match):
         if match[2].lower() in TWITCH_CLIP_PATHS:

@@ -23,6 +23,7 @@ from socialgood.collect.ingest import raw_payload_purpose
 from socialgood.collect.models import ImportRun, Post, PostLink, PostMedia, Withdrawn
 from socialgood.collect.reprotect import Changes, edits_between, reprotect, reprotect_projects
 from socialgood.jobs.models import Job
+from socialgood.platforms.normalise import domain
 from socialgood.privacy import crypto
 from socialgood.privacy import pseudonyms as pseudonyms_module
 from socialgood.privacy.pseudonyms import Pseudonymiser, pseudonym
@@ -334,6 +335,37 @@ def test_what_earlier_rules_left_beside_a_pseudonym_goes(world):
     assert post.text == f"Listen: music.youtube.com/@{music} and 100%{blog}.tumblr.com — thanks"
     assert post.text[thanks.start : thanks.end] == "thanks"
     assert changes.posts == 1 and reprotect(project) == Changes()
+
+
+@pytest.mark.parametrize(
+    ("link", "family", "names"),
+    [
+        # Earlier rules replaced the first channel= only, and a second pass the next one.
+        (
+            "https://player.twitch.tv/?channel={kept}&parent=x.org&channel=garethdemo"
+            "&amp;channel=quillademo",
+            "twitch",
+            ["garethdemo", "quillademo"],
+        ),
+    ],
+)
+def test_people_earlier_rules_left_further_on_in_a_links_query_go(world, link, family, names):
+    project = world.project
+    link = link.format(kept=pseudonym(project.secret_key, family, "@fennademo"))
+    post = Post.objects.create(
+        project=project, platform="bluesky", platform_id="at://did:plc:x/app.bsky.feed.post/1",
+        author="user-0000000000000000", created_at=timezone.now(), text=f"Watch {link} tonight",
+    )  # fmt: skip
+    PostLink.objects.create(project=project, post=post, url=link, domain=domain(link))
+
+    changes = reprotect(project)
+
+    now = link
+    for name in names:
+        now = now.replace(name, pseudonym(project.secret_key, family, f"@{name}"))
+    post.refresh_from_db()
+    assert post.text == f"Watch {now} tonight" and PostLink.objects.get().url == now
+    assert (changes.posts, changes.links) == (1, 1) and reprotect(project) == Changes()
 
 
 def test_results_made_from_the_changed_posts_are_removed_and_the_command_says_so(

@@ -1196,6 +1196,25 @@ def test_a_twitch_clip_linked_before_2017_loses_its_channel(value, part):
     assert "AwkwardSalamander" in stored
 
 
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        ("https://player.twitch.tv/?channel=garethdemo&parent=x.org&channel=fennademo", "url"),
+        ("player.twitch.tv?channel=FennaDemo&amp;channel=garethdemo", "link"),
+        ("see embed.twitch.tv/?channel=%40garethdemo&channel=@fennademo.", "text"),
+        ("https://www.player.twitch.tv?channel=garethdemo&amp;channel=%2540FennaDemo", "url"),
+        ("clips.twitch.tv/?channel=fennademo&channel=fennademo&channel=garethdemo", "url"),
+    ],
+)
+def test_every_channel_in_a_twitch_player_link_is_replaced(value, part):
+    # One channel= was replaced per link: the name in a second one stayed.
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = assert_fenna_replaced(value, part, pseudonym(KEY, "twitch", "@fennademo"))
+    gareth = pseudonym(KEY, "twitch", "@garethdemo")
+    assert stored.count(gareth) == 1
+    assert pseudonymiser.again("twitch.tv/garethdemo", "url") == f"twitch.tv/{gareth}"
+
+
 def test_a_long_run_of_twitch_player_links_without_a_channel_stays_as_it_is():
     # Each link's query was searched to the end of the run for "&channel=": 100k
     # characters took seconds (benchmarks/bench_adversarial.py times such inputs).
@@ -1233,6 +1252,8 @@ def test_a_long_run_of_twitch_player_links_without_a_channel_stays_as_it_is():
         "clips.twitch.tv/api/v2/clips/BraveSlug and clips.twitch.tv/popout/Chat",
         "player.twitch.tv/?video=v123456&parent=example.org, dashboard.twitch.tv/ and "
         "player.twitch.tv/?collection=abc123&parent=example.org",
+        "https://example.org/embed?channel=carers&amp;channel=respite, twitch.tv?channel=carers "
+        "and player.twitch.tv/?video=v1&channel_id=5,https://example.org/?channel=carers",
         "pinterest.com/pin/123456/, pinterest.co.uk/search/pins/?q=carers, "
         "https://www.pinterest.de/ideas/ and pin.it/1a2B3c",
         "https://vm.tiktok.com/ZMabc123/ and vt.tiktok.com/ZSabc/",  # short links, not people
