@@ -362,14 +362,17 @@ _VK_THING = re.compile(rf"({_VK_KINDS})([0-9]+)((?:_[0-9]+)?)")
 # read as part of w=, the person in id= stayed. So are they after a "#" (feed#id=123,
 # im?sel=1#x&id=2): a link's fragment is read as its query, to where the link ends.
 _VK_HOST = r"(?i:(?:www\.|m\.)?(?:vk\.com|vk\.ru|vkontakte\.ru)/)"
-# Its messenger's links too (vk.me/im?sel=123).
-_VK_ME = r"(?<![\w.\-])(?i:(?:www\.|m\.)?vk\.me/)"
+# Where a VK link starts, also its messenger's (vk.me/im?sel=123); not inside another
+# site's name (myvk.com/).
+_VK_LINK = rf"(?<![\w.\-])(?:{_VK_HOST}|(?i:(?:www\.|m\.)?vk\.me/))"
 # The path is read to the next VK link at most: read to the end of a run of links
 # ("vk.com/" 14,000 times and a "#" anywhere), each would scan all the rest (seconds).
-# A query read on over a vk.me link reads its parameters as before (vk.com/feed?a=vk.me/x&w=…).
+# The query ends where the next link starts, and a VK link nested in a query has the rest
+# of it (feed?a=vk.com/x&w=wall1_2, away.php?to=https://vk.com/id1&w=…): a path ends at
+# "&" too. Without a "?" of its own, the nested link had no query, and w= kept the number.
 _VK_QUERY = re.compile(
-    rf"((?<![\w.\-])(?:{_VK_HOST}|{_VK_ME})(?:(?!{_VK_HOST}|{_VK_ME})[^\s?#])*[?#])"
-    rf"((?:(?!://|{_VK_HOST})[^\s\"'<>])+)"
+    rf"({_VK_LINK}(?:(?!{_VK_LINK})[^\s?#&])*(?:[?#]|&(?:amp;)?))"
+    rf"((?:(?!://|{_VK_LINK})[^\s\"'<>])+)"
 )
 _VK_PARAMETER = re.compile(
     r"((?:^|&(?:amp;)?|[?#])[wz]=)([^&?#]*)|((?:^|&(?:amp;)?|[?#])(?:sel|id)=)([0-9]+)(?![\w\-])"

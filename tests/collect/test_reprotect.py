@@ -338,18 +338,24 @@ def test_what_earlier_rules_left_beside_a_pseudonym_goes(world):
 
 
 @pytest.mark.parametrize(
-    ("link", "family", "names"),
+    ("link", "family", "people"),
     [
         # Earlier rules replaced the first channel= only, and a second pass the next one.
         (
             "https://player.twitch.tv/?channel={kept}&parent=x.org&channel=garethdemo"
             "&amp;channel=quillademo",
             "twitch",
-            ["garethdemo", "quillademo"],
+            {"garethdemo": "@garethdemo", "quillademo": "@quillademo"},
+        ),
+        # They replaced the nested link's name, not the numbers after it.
+        (
+            "https://vk.com/feed?a=vk.com/{kept}&w=wall9876_2&amp;id=1234",
+            "vk",
+            {"9876": "@id9876", "1234": "@id1234"},
         ),
     ],
 )
-def test_people_earlier_rules_left_further_on_in_a_links_query_go(world, link, family, names):
+def test_people_earlier_rules_left_further_on_in_a_links_query_go(world, link, family, people):
     project = world.project
     link = link.format(kept=pseudonym(project.secret_key, family, "@fennademo"))
     post = Post.objects.create(
@@ -361,8 +367,8 @@ def test_people_earlier_rules_left_further_on_in_a_links_query_go(world, link, f
     changes = reprotect(project)
 
     now = link
-    for name in names:
-        now = now.replace(name, pseudonym(project.secret_key, family, f"@{name}"))
+    for written, identity in people.items():
+        now = now.replace(written, pseudonym(project.secret_key, family, identity))
     post.refresh_from_db()
     assert post.text == f"Watch {now} tonight" and PostLink.objects.get().url == now
     assert (changes.posts, changes.links) == (1, 1) and reprotect(project) == Changes()

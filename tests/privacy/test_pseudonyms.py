@@ -1087,6 +1087,36 @@ def test_a_person_numbered_in_an_encoded_vk_query_is_replaced(value, part):
     assert pseudonymiser.again(stored, part) == stored
 
 
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        ("https://vk.com/feed?a=vk.com/x&w=wall9876_2", "url"),
+        ("vk.com/away.php?to=https://vk.com/id1234&w=wall9876_1&amp;id=9876", "link"),
+        (
+            "see vk.com/feed?a=vk.com/x&amp;w=wall9876_2 and m.vk.com/im?to=vk.ru/y&sel=9876.",
+            "text",
+        ),
+        ("https://vk.com/away.php?to=https://vk.me/x&sel=9876", "url"),
+        # Nested twice, and after a host that only ends in "vk.com/", which is no VK link.
+        ("vk.com/feed?a=vk.com/away.php?to=https://vk.com/x&w=wall9876_2&id=1234", "url"),
+        ("https://vk.com/feed?a=myvk.com/x&w=wall9876_2", "url"),
+        # In a link inside a link.
+        (
+            "https://example.org/r?u=https%3A%2F%2Fvk.com%2Ffeed%3Fa%3Dvk.com%2Fx%26w%3Dwall9876_2",
+            "url",
+        ),
+    ],
+)
+def test_a_person_numbered_after_a_vk_link_nested_in_a_vk_query_is_replaced(value, part):
+    # The query ended where the nested link started, and that link, whose parameters
+    # follow its path after "&", had no query of its own: w=, id= and sel= kept the number.
+    pseudonymiser = Pseudonymiser(KEY)
+    stored = pseudonymiser.again(value, part)
+    assert "9876" not in stored and "1234" not in stored
+    assert pseudonym(KEY, "vk", "@id9876") in stored
+    assert pseudonymiser.again(stored, part) == stored
+
+
 def test_a_linkedin_directory_search_in_a_place_is_replaced_once():
     # The place searched in follows the name: a second pass took the pseudonym and the
     # place for a first and last name, and replaced them, place and all.
@@ -1254,6 +1284,8 @@ def test_a_long_run_of_twitch_player_links_without_a_channel_stays_as_it_is():
         "player.twitch.tv/?collection=abc123&parent=example.org",
         "https://example.org/embed?channel=carers&amp;channel=respite, twitch.tv?channel=carers "
         "and player.twitch.tv/?video=v1&channel_id=5,https://example.org/?channel=carers",
+        "vk.com/feed?a=vk.com/club12&w=wall-5_6&amp;id=-34 and vk.com/feed&w=club5&z=photo-1_2",
+        "vk.com/away.php?to=https://example.org/p?id=9876&sel=5 and vk.com/im&sel=c12",
         "pinterest.com/pin/123456/, pinterest.co.uk/search/pins/?q=carers, "
         "https://www.pinterest.de/ideas/ and pin.it/1a2B3c",
         "https://vm.tiktok.com/ZMabc123/ and vt.tiktok.com/ZSabc/",  # short links, not people
