@@ -336,15 +336,6 @@ _PINTEREST_URL = re.compile(
 )
 
 
-def _query_of_one_link(host):
-    """A pattern for a link's query up to where the link ends in a text: at a space, at
-    HTML's quotes and brackets, or where the next link starts, with a scheme or on
-    `host` ('…?w=wall1_2">https://vk.com/im?sel=5</a>', '[…](https://…)',
-    '…?id=1,vk.com/im?sel=5'). Read as one link's, the next link's parameters would not
-    be where a parameter starts, and their people would stay."""
-    return rf"(?:(?!://|{host})[^\s#\"'<>])+"
-
-
 # VK's communities (club123, public123) are not people; its things are numbered by their
 # owner, a person unless the number is negative (a community): wall123_45, photo123_678.
 _VK_COMMUNITY = re.compile(r"(?:club|public|event|app)[0-9]+")
