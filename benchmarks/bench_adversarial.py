@@ -41,6 +41,7 @@ INPUTS = {
     "Tumblr host in capitals": "a-" * 50_000 + ".TUMBLR.com",
     "Tumblr after %": "%fe" * 30_000 + "x.tumblr.com",
     "YouTube Music handles": "music.youtube.com/@é" * 5_000,
+    "links with the scheme encoded": "https%3A%2F%2Fx.com/a" * 5_000,
     "mentions": "@a" * 50_000,
 }
 

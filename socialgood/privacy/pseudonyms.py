@@ -216,9 +216,15 @@ _BSKY_SOCIAL_HANDLE = re.compile(
 # Bluesky's own sites under bsky.social, not people.
 BSKY_SOCIAL_SITES = frozenset({"www", "status", "blog", "docs"})
 # A link inside a link, percent-encoded, once or twice (share buttons, redirects,
-# archives: ?url=https%3A%2F%2F…); what it ends with is read as the prose's.
+# archives: ?url=https%3A%2F%2F…); what it ends with is read as the prose's. Some
+# redirects encode only the scheme (?to=https%3A%2F%2Fvk.com/id5): a plain "/" is read on.
+# A link ends where the next encoded one starts, so each is read once: read on, such a
+# link's rest, read again as a link, held the next one (recursion 5,000 links deep).
+_NOT_AN_ENCODED_SCHEME = r"(?!(?i:https?%(?:25)?3a))"
 _ENCODED_URL = re.compile(
-    r"(?i:https?%(?:25)?3a%(?:25)?2f%(?:25)?2f)[A-Za-z0-9%._~!$'()*+,;=:@\-]*[A-Za-z0-9%_~$+=@\-]"
+    r"(?i:(https?)(%(?:25)?3a%(?:25)?2f%(?:25)?2f))"
+    rf"(?:{_NOT_AN_ENCODED_SCHEME}[A-Za-z0-9%._~!$'()*+,;=:@/\-])*"
+    rf"{_NOT_AN_ENCODED_SCHEME}[A-Za-z0-9%_~$+=@/\-]"
 )
 # What encodeURIComponent leaves as it is, besides letters, digits and "-_.".
 _URI_COMPONENT_SAFE = "!~*'()"
@@ -1106,10 +1112,15 @@ class Pseudonymiser:
         return self._handle_url(match, "twitch")
 
     def _encoded_url(self, match):
-        inner = unquote(match.group())
+        link = match.group()
+        if "/" in link:  # only the scheme encoded: the rest is read, and kept, as it is
+            scheme = match[1] + match[2]
+            rewritten = self._urls(match[1] + "://" + link[len(scheme) :])
+            return scheme + rewritten[len(match[1]) + 3 :]
+        inner = unquote(link)
         rewritten = self._urls(inner)
         if rewritten == inner:
-            return match.group()
+            return link
         return quote(rewritten, safe=_URI_COMPONENT_SAFE)
 
     def _bsky_social_handle(self, match):

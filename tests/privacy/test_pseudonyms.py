@@ -1105,6 +1105,8 @@ def test_a_person_numbered_in_an_encoded_vk_query_is_replaced(value, part):
             "https://example.org/r?u=https%3A%2F%2Fvk.com%2Ffeed%3Fa%3Dvk.com%2Fx%26w%3Dwall9876_2",
             "url",
         ),
+        # In a link with only its scheme encoded.
+        ("https://vk.com/away.php?to=https%3A%2F%2Fvk.com/id1234&w=wall9876_1", "url"),
     ],
 )
 def test_a_person_numbered_after_a_vk_link_nested_in_a_vk_query_is_replaced(value, part):
@@ -1672,3 +1674,30 @@ def test_a_mastodon_account_number_in_a_uri_is_replaced_like_a_name():
     assert stored.platform_id == f"https://social.example/ap/users/{number}/statuses/305"
     assert stored.reply_to == f"https://social.example/ap/users/{number}/statuses/301"
     assert "114900000000000001" not in stored.text
+
+
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        # Only the scheme encoded, as some redirect builders write it: the path is plain.
+        ("https://vk.com/away.php?to=https%3A%2F%2Fx.com/fennademo", "url"),
+        ("share u=https%3A%2F%2Fwww.instagram.com/fennademo/ now", "text"),
+        ("https://t.example/?u=https%253A%252F%252Ftwitter.com/FennaDemo&s=1", "link"),
+        ("https%3A%2F%2Fbsky.app/profile/fennademo.bsky.social", "url"),
+    ],
+)
+def test_a_profile_link_with_only_its_scheme_encoded_loses_the_person(value, part):
+    stored = Pseudonymiser(KEY).again(value, part)
+    assert "fenna" not in stored.lower() and "demo" not in stored.lower()
+    # The rest of the value keeps its form: only the name changed.
+    name = re.compile(r"(?i)fennademo(?:\.bsky\.social)?")
+    assert re.sub(r"user-[0-9a-f]{16}", "NAME", stored) == name.sub("NAME", value)
+    assert Pseudonymiser(KEY).again(stored, part) == stored
+
+
+def test_a_run_of_links_with_only_their_schemes_encoded_is_read_link_by_link():
+    # Each link's rest, read as a link, held the next one: 3,000 of them overflowed the
+    # stack, and the file's remaining posts would have been lost with the reader.
+    fenna = pseudonym(KEY, "x", "@fennademo")
+    stored = Pseudonymiser(KEY).again("https%3A%2F%2Fx.com/fennademo" * 3000, "text")
+    assert stored == f"https%3A%2F%2Fx.com/{fenna}" * 3000
