@@ -415,14 +415,16 @@ _LINKEDIN_DIR_PARAMETER = re.compile(rf"((?:^|&(?:amp;)?)((?i:first|last))=)({_L
 # encoded (channel=%40<name>), also twice, as in a link inside a link (%2540), which is not
 # part of it. (Left to the mentions' pass, a plain "@<name>" stayed in links, and in texts
 # was taken for a user of the post's site.) A link may name several channels: its query is
-# read whole (to a space, "#", a second "?", HTML's quotes or brackets, as far as the one
-# channel= was looked for before) and each goes; matched from the host, the first one only
-# went, and the second one's name stayed.
+# read whole (to a space, "#", HTML's quotes or brackets, the next link) and each goes;
+# matched from the host, the first one only went, and the second one's name stayed. A
+# second "?" starts a parameter too, as in a query a careless tool appended
+# (?parent=x?channel=<name>).
 _TWITCH_PLAYER_QUERY = re.compile(
-    r"(?<![\w.\-])((?i:(?:www\.)?(?:player|embed|clips)\.twitch\.tv/?\?))([^\s#?\"'<>]+)"
+    r"(?<![\w.\-])((?i:(?:www\.)?(?:player|embed|clips)\.twitch\.tv/?\?))"
+    r"((?:(?!://)[^\s#\"'<>])+)"
 )
 _TWITCH_CHANNEL = re.compile(
-    r"((?:^|&(?:amp;)?)(?i:channel=)(?:%(?:25)*40|@)?)([A-Za-z0-9_]{1,50})(?![\w\-])"
+    r"((?:^|\?|&(?:amp;)?)(?i:channel=)(?:%(?:25)*40|@)?)([A-Za-z0-9_]{1,50})(?![\w\-])"
 )
 # Clips linked before 2017 named their channel before the clip's own words:
 # clips.twitch.tv/<name>/<Slug>, and in the embed, clips.twitch.tv/embed?clip=<name>/<Slug>

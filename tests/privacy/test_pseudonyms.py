@@ -1236,6 +1236,8 @@ def test_a_twitch_clip_linked_before_2017_loses_its_channel(value, part):
         ("see embed.twitch.tv/?channel=%40garethdemo&channel=@fennademo.", "text"),
         ("https://www.player.twitch.tv?channel=garethdemo&amp;channel=%2540FennaDemo", "url"),
         ("clips.twitch.tv/?channel=fennademo&channel=fennademo&channel=garethdemo", "url"),
+        # After a second "?".
+        ("player.twitch.tv/?channel=garethdemo?parent=x.org?channel=FennaDemo", "url"),
     ],
 )
 def test_every_channel_in_a_twitch_player_link_is_replaced(value, part):

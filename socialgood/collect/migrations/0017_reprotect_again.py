@@ -2,7 +2,8 @@
 
 What changed since: YouTube Music handles in other scripts (music.youtube.com/@<name>)
 and what earlier rules left of them; Twitch player links written without "/", with an
-encoded "@" (also twice), on www.player and clips, or naming several channels, and clips
+encoded "@" (also twice), on www.player and clips, or naming several channels (also after
+a second "?"), and clips
 linked before 2017; Tumblr blog hosts in capitals and after a plain "%"; a VK person's
 number after a second "?", after "#", in a query encoded once or twice, in VK's old "#/"
 links, on vk.me and after a VK link nested in a query (feed?a=vk.com/x&w=wall<n>_1);
