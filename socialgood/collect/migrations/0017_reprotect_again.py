@@ -2,16 +2,13 @@
 
 What changed since: YouTube Music handles in other scripts (music.youtube.com/@<name>)
 and what earlier rules left of them; Twitch player links written without "/", with an
-encoded "@" (also twice), on www.player and clips, or naming several channels (also
-after a second "?"), and clips linked before 2017; Tumblr blog hosts in capitals and
-after a plain "%"; a VK person's number after a second "?", after "#", in a query
-encoded once or twice, in VK's old "#/" links, on vk.me and after a VK link nested in a
-query (feed?a=vk.com/x&w=wall<n>_1); profile links inside a link with only their scheme
-encoded (?to=https%3A%2F%2Fx.com/<name>). Display names an earlier version left in texts
-are replaced by the names kept for their people, and import records' file names that
-name someone known since. A post stored twice (under an id with a name in it and under
-today's) is merged into the copy under today's id, and analyses and exports made from
-changed posts are removed. 0016 says how it runs.
+encoded "@" (also twice), on www.player and clips, and clips linked before 2017; Tumblr
+blog hosts in capitals and after a plain "%"; a VK person's number after a second "?",
+after "#", in a query encoded once or twice, in VK's old "#/" links and on vk.me. Display names an earlier version left in texts are replaced
+by the names kept for their people, and import records' file names that name someone
+known since. A post stored twice (under an id with a name in it and under today's) is
+merged into the copy under today's id, and analyses and exports made from changed
+posts are removed. 0016 says how it runs.
 """
 
 import importlib
