@@ -72,8 +72,11 @@ sighting (an @mention in text, an `x.com/name` link) reuse the id-based pseudony
 project stores it encrypted (`document()` out, `Pseudonymiser.from_document(…)` in)
 with `people` (every pseudonym of the project: has an id or not). What a run learns
 for the re-identification table only an owner may open, `originals` (pseudonym ->
-platform, id, handle, display name), the caller merges into the stored table: a
-pseudonymiser never holds the whole table, so its memory does not grow with it.
+platform, id, handle, display name: the latest, and the last few they went by before it
+under `earlier_display_names`, only for those who changed it), the caller merges into
+the stored table: a pseudonymiser never holds the whole table, so its memory does not
+grow with it. A post that names someone without a display name (a mention) has every
+name this run saw them with replaced in its text.
 
 Someone first seen only by handle (a quoted tweet's `x.com/name/status/…` link, an
 @mention in text) gets the handle-based pseudonym; when an id later arrives with that
@@ -127,6 +130,11 @@ CACHE_SIZE = 1 << 16
 # On 1M twarc2 posts (226k people) caching them all took the reader's peak to 355-490 MB,
 # this 268 MB for ~1 s more CPU (see benchmarks/README.md).
 PEOPLE_CACHE_SIZE = 1 << 15
+# The display names a person went by before the latest, kept to replace them where a
+# text still uses one (a mention without a name, a text stored earlier): the last few,
+# the oldest dropped first. The originals are ~50 MB per 100k people, and reprotect holds
+# them all, so a name is added only when it differs and the list stays short.
+EARLIER_NAMES_KEPT = 5
 FAMILIES = {"twitter": "x"}
 # Directory entries under this family are known as bare handles only (see _person).
 BARE_ONLY = "bare"
@@ -529,6 +537,31 @@ def shown_name(display_name, value):
     return (name, value) if name and _is_shown_name(name) else None
 
 
+def shown_names(original, value):
+    """shown_name()'s of every display name `original` (a person's entry in the
+    originals) keeps for them, the latest and the earlier ones, each once."""
+    if not original:
+        return ()
+    kept = (original.get("display_name"), *original.get("earlier_display_names", ()))
+    return tuple(dict.fromkeys(filter(None, [shown_name(name, value) for name in kept])))
+
+
+def went_by(original, display_name):
+    """Note in `original` that the person now goes by `display_name`: the name it
+    replaces joins their earlier ones, which keep the order they went by them."""
+    current = original.get("display_name")
+    if not display_name or display_name == current:
+        return
+    earlier = [name for name in original.get("earlier_display_names", ()) if name != display_name]
+    if current:
+        earlier.append(current)
+    if earlier:
+        original["earlier_display_names"] = earlier[-EARLIER_NAMES_KEPT:]
+    else:
+        original.pop("earlier_display_names", None)
+    original["display_name"] = display_name
+
+
 def platform_family(platform: str) -> str:
     return FAMILIES.get(platform, platform)
 
@@ -638,8 +671,9 @@ class Pseudonymiser:
         # pseudonym -> whether an id is known for them: everyone in the project (taken,
         # not copied: it is large)
         self.people = {} if people is None else people
-        # pseudonym -> {platform, id, handle, display_name}: what this run saw of them,
-        # None where it saw nothing, for the re-identification table
+        # pseudonym -> {platform, id, handle, display_name, earlier_display_names (only
+        # once they changed it)}: what this run saw of them, None where it saw nothing,
+        # for the re-identification table
         self.originals = {}
         # "<family>:<id>" -> the handle-based pseudonym that id adopted
         self.aliases = {} if aliases is None else aliases
@@ -728,8 +762,7 @@ class Pseudonymiser:
         "feed-ana.bsky.social.json", "Ana Example/tweets.js"). Other names are left out."""
         shown = {}  # display names of this run's people, by their words
         for value, seen in self.originals.items():
-            name = _name_core(seen.get("display_name") or "") if seen else None
-            if name and _is_shown_name(name):
+            for name, _ in shown_names(seen, value):
                 shown[" ".join(_FILE_NAME_WORD.findall(name.lower()))] = value
         renamed = {}
         for name in names:
@@ -786,8 +819,7 @@ class Pseudonymiser:
         if seen is not None:
             result, handles, shown = seen
             local.update(handles)
-            if shown:
-                names.append(shown)
+            names.extend(self._names_of(result.id, shown))
             return result
         pid, handle = person.id, person.handle
         h = handle.lower().removeprefix("@") if handle else None
@@ -820,17 +852,21 @@ class Pseudonymiser:
         local.update(handles)
         name = person.display_name
         self._record(value, family, pid, handle, name)
-        if not name:  # a mention: the name this run saw them with, if any
-            name = (self.originals.get(value) or {}).get("display_name")
-        shown = shown_name(name, value)
-        if shown:
-            names.append(shown)
+        shown = shown_names({"display_name": name}, value) if name else None
+        names.extend(self._names_of(value, shown))
         # Not interned per pseudonym: such a table grows with every person ever seen,
         # and _seen already shares the Person between the posts of a frequent author.
         result = Person(id=value, handle=value)
         if cacheable:
             self._cache_person(family, person, (result, handles, shown))
         return result
+
+    def _names_of(self, value, shown):
+        """The (name, pseudonym) pairs to replace in a text for someone a post names:
+        `shown`, from the display name it gives, or, where it gives none (a mention),
+        every name this run has seen them with by now, earlier ones too (looked up at
+        each sighting, not cached: they may have changed their name since)."""
+        return shown_names(self.originals.get(value), value) if shown is None else shown
 
     def _cache_person(self, family, person, seen):
         # Two generations: when the cache is full it becomes the older one, and whoever is
@@ -877,8 +913,7 @@ class Pseudonymiser:
             original["id"] = pid
         if handle:
             original["handle"] = handle
-        if display_name:
-            original["display_name"] = display_name
+        went_by(original, display_name)
 
     def _handle(self, family, handle, local=None):
         """The pseudonym for a lower-cased handle seen without an id."""

@@ -1495,6 +1495,37 @@ def test_display_names_are_replaced_as_people_write_them():
     )
 
 
+def test_the_last_five_earlier_display_names_are_kept_and_replaced_where_a_mention_gives_none():
+    pseudonymiser = Pseudonymiser(KEY)
+    orrin = Person(id="52", handle="orrin_v", display_name="Orrin Vexbrindle")
+    mentioned = Person(id="51", handle="zq_marlow_77")  # as X gives mentions: no name
+    thanks = "thanks Quilla Holloway, Quilla Ashgrove, Quilla Fenwick and Quilla Marrow"
+    surnames = ["Marrow", "Ashgrove", "Fenwick", "Tern", "Vane", "Vane", "Brisk"]
+    for number, surname in enumerate(surnames):
+        quilla = Person(id="51", handle="zq_marlow_77", display_name=f"Quilla {surname}")
+        pseudonymiser.apply(post("x", quilla, platform_id=str(number)))
+        if number == 0:  # a mention of hers seen before she changed her name
+            pseudonymiser.apply(post("x", orrin, text=thanks, mentions=(mentioned,)))
+    quilla = Person(id="51", handle="zq_marlow_77", display_name="Quilla Holloway 🌿")
+    pseudonymiser.apply(post("x", quilla, platform_id="9"))
+
+    assert pseudonymiser.originals[x_id("51")] == {
+        "platform": "x",
+        "id": "51",
+        "handle": "zq_marlow_77",
+        "display_name": "Quilla Holloway 🌿",
+        # Each once, in the order gone by; "Quilla Marrow", the oldest, dropped.
+        "earlier_display_names": [
+            "Quilla Ashgrove", "Quilla Fenwick", "Quilla Tern", "Quilla Vane", "Quilla Brisk"
+        ],
+    }  # fmt: skip
+    reply = pseudonymiser.apply(post("x", orrin, text=thanks, mentions=(mentioned,)))
+    quilla = x_id("51")
+    assert reply.text == f"thanks {quilla}, {quilla}, {quilla} and Quilla Marrow"
+    # Someone who never changed their name is stored as before: no list for them.
+    assert "earlier_display_names" not in pseudonymiser.originals[x_id("52")]
+
+
 def test_a_mastodon_name_with_custom_emoji_is_replaced_without_them():
     quilla = Person(
         handle="quilla@masto.example", display_name=":rainbow: Quilla Marrow :verified:"
