@@ -51,7 +51,7 @@ from socialgood.platforms import FORMATS, files, mapper_of, tabular, telegram
 from socialgood.platforms.model import Post
 from socialgood.platforms.report import Report, counted
 from socialgood.privacy import crypto
-from socialgood.privacy.pseudonyms import Pseudonymiser
+from socialgood.privacy.pseudonyms import Pseudonymiser, went_by
 from socialgood.projects import governance
 from socialgood.projects.models import AuditEvent
 
@@ -364,7 +364,7 @@ def load_directory(project):
 
 def load_original(project, pseudonym):
     """What is known of the person behind `pseudonym` (platform, id, handle, display
-    name), or None."""
+    name and, once they changed it, earlier display names), or None."""
     return _load_shard(project, originals_shard(pseudonym)).get(pseudonym)
 
 
@@ -434,8 +434,17 @@ def save_people(project, directory, originals, loaded_at=False):
             for pseudonym, seen in learnt.items():
                 original = table.setdefault(pseudonym, seen)
                 if original is not seen:  # the most complete and most recent details
-                    original.update({key: value for key, value in seen.items() if value})
+                    _merge_original(original, seen)
             _write_shard(project, shard, table)
+
+
+def _merge_original(original, seen):
+    """Merge into a stored `original` what a later run `seen` of the person."""
+    names = ("earlier_display_names", "display_name")
+    original.update({key: value for key, value in seen.items() if value and key not in names})
+    # The names the run saw them go by came after those stored, the latest last.
+    for name in (*seen.get("earlier_display_names", ()), seen.get("display_name")):
+        went_by(original, name)
 
 
 def forget_person(project, pseudonym):

@@ -77,6 +77,32 @@ def bluesky_view(number, author, text="Respite care helped today.", *, tags=(), 
     }
 
 
+QUILLA = ("did:plc:quillaquillaquillaquilla", "quilla-ex.bsky.social")
+BO = ("did:plc:bobobobobobobobobobobobo", "bo-ex.bsky.social")
+
+
+def renamed_person_files(tmp_path, first_text="Respite tips"):
+    """Two files: in the first Quilla goes by "Quilla Marrow", in the second by "Quilla
+    Ashgrove", and Bo thanks her by her earlier name (a mention gives no name)."""
+
+    def by_quilla(number, name, text):
+        view = bluesky_view(number, QUILLA, text)
+        view["author"]["displayName"] = name
+        return view
+
+    thanks = bluesky_view(3, BO, "Thank you, Quilla Marrow", mention=QUILLA)
+    thanks["record"]["embed"] = {
+        "$type": "app.bsky.embed.images",
+        "images": [{"alt": "QUILLA MARROW at the carers' cafe"}],
+    }
+    first = [by_quilla(1, "Quilla Marrow", first_text)]
+    second = [by_quilla(2, "Quilla Ashgrove 🌿", "New name, same tips"), thanks]
+    return [
+        write_jsonl(tmp_path / "monday.jsonl", [{"posts": first}]),
+        write_jsonl(tmp_path / "tuesday.jsonl", [{"posts": second}]),
+    ]
+
+
 def write_jsonl(path, records):
     with open(path, "w", encoding="utf-8") as out:
         for record in records:

@@ -39,12 +39,15 @@ from socialgood.privacy.pseudonyms import pseudonym
 from socialgood.projects import governance
 from socialgood.projects.models import AuditEvent, Project
 from tests.collect.conftest import (
+    BO,
     FIXTURES,
     MIXED,
+    QUILLA,
     bluesky_file,
     bluesky_view,
     interrupt_storing,
     mixed_zip,
+    renamed_person_files,
     stored_counts,
     write_jsonl,
     x_archive_zip,
@@ -1007,10 +1010,44 @@ def test_people_learnt_by_two_overlapping_imports_are_all_kept(world):
     assert stored["aliases"] == {"x:77": "user-c"}
     assert stored["people"] == {"user-a": True, "user-b": False, "user-c": True}
     assert load_originals(world.project) == {
-        "user-a": original("42", "ana_example", "Ana E."),
+        "user-a": {**original("42", "ana_example", "Ana E."), "earlier_display_names": ["Ana"]},
         "user-b": original(None, "bo_example"),
         "user-c": original("77", "cy_example"),
     }
+
+
+def test_the_names_a_person_went_by_are_merged_in_order_and_the_last_five_kept(world):
+    def learnt(seen):
+        return {"directory": {}, "aliases": {}, "people": {"user-a": True}, "originals": seen}
+
+    earlier = ["Ana One", "Ana Two", "Ana Three", "Ana Four"]
+    stored = {**original("42", "ana_example", "Ana Five"), "earlier_display_names": earlier}
+    imports.save_directory(world.project, learnt({"user-a": stored}))
+    # A later run saw her go by a name she had before, then by two new ones ...
+    later = {**original(None, None, "Ana Seven"), "earlier_display_names": ["Ana Two", "Ana Six"]}
+    imports.save_directory(world.project, learnt({"user-a": later}))
+    # ... and another saw her in mentions only, without a name.
+    imports.save_directory(world.project, learnt({"user-a": original(None, "ana_example")}))
+
+    assert imports.load_original(world.project, "user-a") == {
+        **original("42", "ana_example", "Ana Seven"),
+        # "Ana One", the oldest, dropped; "Ana Two" once, where she last went by it.
+        "earlier_display_names": ["Ana Three", "Ana Four", "Ana Five", "Ana Two", "Ana Six"],
+    }
+
+
+def test_forgetting_a_person_forgets_every_name_they_went_by(world, tmp_path):
+    import_files(world.project, renamed_person_files(tmp_path))
+    quilla = pseudonym(world.project.secret_key, "bluesky", QUILLA[0])
+    assert imports.load_original(world.project, quilla)["earlier_display_names"] == [
+        "Quilla Marrow"
+    ]
+
+    imports.forget_person(world.project, quilla)
+
+    kept = orjson.dumps(load_originals(world.project)).decode()
+    assert "Quilla" not in kept and QUILLA[0] not in kept
+    assert BO[0] in kept, "the others stay"
 
 
 def jetstream_event(did, operation, rkey, text=None, when="2025-07-03T08:15:00.000Z"):

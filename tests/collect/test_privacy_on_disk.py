@@ -8,12 +8,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from socialgood.collect.export import export_ndjson
-from socialgood.collect.imports import import_files, is_table, table_mapping
+from socialgood.collect.imports import import_files, is_table, load_original, table_mapping
+from socialgood.collect.models import Post, PostMedia
 from socialgood.platforms import tabular
 from socialgood.platforms.files import read_posts
 from socialgood.platforms.report import Report
+from socialgood.privacy.pseudonyms import pseudonym
 from socialgood.projects.models import Project
-from tests.collect.conftest import FIXTURES, bluesky_view, write_jsonl, x_archive_zip
+from tests.collect.conftest import (
+    FIXTURES,
+    QUILLA,
+    bluesky_view,
+    renamed_person_files,
+    write_jsonl,
+    x_archive_zip,
+)
 from tests.collect.test_imports import KNOWN
 from tests.governance.conftest import database_files
 from tests.privacy.test_pseudonyms import tokens
@@ -232,3 +241,15 @@ def test_a_tables_column_names_are_not_kept_with_its_remembered_mapping(world, t
 
     assert run.imported == 2  # its first column is the posts' ids
     assert "quilla_marrow" not in everything_stored_as_text()
+
+
+def test_a_name_someone_went_by_earlier_is_replaced_where_a_mention_gives_none(world, tmp_path):
+    import_files(world.project, renamed_person_files(tmp_path))
+
+    quilla = pseudonym(world.project.secret_key, "bluesky", QUILLA[0])
+    thanks = Post.objects.get(platform_id__contains="3k00000000003")
+    assert thanks.text == f"Thank you, {quilla} with @{quilla}"
+    assert PostMedia.objects.get(post=thanks).alt_text == f"{quilla} at the carers' cafe"
+    # Nowhere else either: the search index, the import's records.
+    assert "marrow" not in everything_stored_as_text().lower()
+    assert load_original(world.project, quilla)["display_name"] == "Quilla Ashgrove 🌿"
