@@ -17,10 +17,11 @@ when posts are deleted: they may hold what was replaced. Run by `socialgood repr
 and by data migrations when the rules change.
 
 Display names are replaced as an import replaces them, the author's and the mentioned
-people's in a post's text and alt texts, by the name last seen for them (kept, encrypted,
-to re-identify them): a name they went by earlier, which an earlier version left in a
-text, stays. Authors, mentions and hashtags are stored as pseudonyms or tags, which no
-rule changes. Documents imported from REFI-QDA projects never went through the rules,
+people's in a post's text and alt texts, by the names kept, encrypted, to re-identify
+them: the last one seen and the last 5 they went by before it. An older name than those,
+or one no import recorded (kept only since earlier display names are), stays where an
+earlier version left it. Authors, mentions and hashtags are stored as pseudonyms or tags,
+which no rule changes. Documents imported from REFI-QDA projects never went through the rules,
 and are left as they are.
 
 A pseudonym already stored is never changed: some rules take the start of one for a
@@ -53,7 +54,7 @@ from socialgood.collect.ingest import raw_payload_purpose
 from socialgood.collect.models import ImportRun, Post, PostLink, PostMedia, PostMention, Withdrawn
 from socialgood.platforms.normalise import domain
 from socialgood.privacy import crypto
-from socialgood.privacy.pseudonyms import DIGEST_CHARS, PREFIX, shown_name
+from socialgood.privacy.pseudonyms import DIGEST_CHARS, PREFIX, shown_names
 from socialgood.projects.governance import delete_post_ids, invalidate_derived, scrub_database
 from socialgood.projects.models import AuditEvent
 
@@ -165,15 +166,16 @@ def _sum(changes, more):
 
 
 def _shown_names(project):
-    """{pseudonym: (display name as texts show it, pseudonym)} of the project's people
-    whose display name an import replaces in texts (pseudonyms.shown_name), from what
-    is kept to re-identify them: the names an earlier version left can go too."""
+    """{pseudonym: ((display name as texts show it, pseudonym), …)} of the project's
+    people whose display names an import replaces in texts (pseudonyms.shown_names),
+    the latest and the earlier ones, from what is kept to re-identify them: the names
+    an earlier version left can go too."""
     shown = {}
     for shard in originals_by_shard(project):
         for value, seen in shard.items():
-            name = shown_name((seen or {}).get("display_name"), value)
-            if name:
-                shown[value] = name
+            names = shown_names(seen, value)
+            if names:
+                shown[value] = names
     return shown
 
 
@@ -185,11 +187,11 @@ def _names_in(rows, shown):
     names = defaultdict(list)
     for pk, _, author, *_ in rows:
         if author in shown:
-            names[pk].append(shown[author])
+            names[pk].extend(shown[author])
     mentions = PostMention.objects.filter(post_id__in=[row[0] for row in rows]).order_by()
     for pk, person in mentions.values_list("post_id", "person"):
         if person in shown:
-            names[pk].append(shown[person])
+            names[pk].extend(shown[person])
     return names
 
 

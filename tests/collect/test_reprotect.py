@@ -28,7 +28,7 @@ from socialgood.privacy import crypto
 from socialgood.privacy import pseudonyms as pseudonyms_module
 from socialgood.privacy.pseudonyms import Pseudonymiser, pseudonym
 from socialgood.projects.models import AuditEvent, Project
-from tests.collect.conftest import bluesky_view, write_jsonl
+from tests.collect.conftest import QUILLA, bluesky_view, renamed_person_files, write_jsonl
 from tests.collect.test_privacy_on_disk import database_files, everything_stored_as_text
 from tests.governance.test_deletion import finished_export
 
@@ -445,6 +445,27 @@ def test_display_names_earlier_rules_left_are_replaced_by_the_names_kept_for_the
     assert (changes.posts, changes.media, changes.imports) == (2, 1, 1)
     assert "quilla" not in everything_stored_as_text().lower()
     assert "ana-example" not in everything_stored_as_text()
+
+
+def test_a_name_someone_went_by_before_the_one_kept_last_is_replaced_too(
+    world, tmp_path, monkeypatch
+):
+    project = world.project
+    files = renamed_person_files(tmp_path, first_text="Respite tips, written by Quilla Marrow")
+    monkeypatch.setattr(pseudonyms_module, "shown_name", lambda name, value: None)
+    import_files(project, files)  # as an early version: names left in the texts
+    monkeypatch.undo()
+    assert Post.objects.filter(text__contains="Quilla Marrow").count() == 2
+
+    changes = reprotect(project)
+
+    quilla = pseudonym(project.secret_key, "bluesky", QUILLA[0])
+    texts = set(Post.objects.values_list("text", flat=True))
+    assert f"Respite tips, written by {quilla}" in texts
+    assert f"Thank you, {quilla} with @{quilla}" in texts
+    assert PostMedia.objects.get().alt_text == f"{quilla} at the carers' cafe"
+    assert (changes.posts, changes.media) == (2, 1)
+    assert "marrow" not in everything_stored_as_text().lower()
 
 
 def test_a_stored_pseudonym_is_kept_though_its_persons_name_is_replaced_beside_it(
