@@ -143,9 +143,10 @@ def _label(model):
 def reveal_person(project, pseudonym, *, by, reason):
     """The original identity behind `pseudonym`, for an owner, with the act audited.
 
-    Returns {"platform", "id", "handle", "display_name"}; raises PermissionDenied for
-    anyone but an owner (the refusal is audited too) and GovernanceProblem for a short
-    reason or an unknown pseudonym.
+    Returns {"platform", "id", "handle", "display_name"} and, for someone who changed
+    their display name, "earlier_display_names"; raises PermissionDenied for anyone but
+    an owner (the refusal is audited too) and GovernanceProblem for a short reason or an
+    unknown pseudonym.
     """
     from socialgood.collect.imports import load_original
 

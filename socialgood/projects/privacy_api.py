@@ -26,6 +26,7 @@ class RevealOut(Schema):
     id: str | None = None
     handle: str | None = None
     display_name: str | None = None
+    earlier_display_names: list[str] = []  # the last few before display_name, oldest first
 
 
 class AuditEventOut(Schema):

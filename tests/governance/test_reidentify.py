@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from socialgood.projects.models import AuditEvent
+from socialgood.collect.imports import save_directory
+from socialgood.projects.models import ApiToken, AuditEvent
 from tests.governance.conftest import ANA, BO
 from tests.governance.test_deletion import pseudonym_of
 
@@ -27,6 +28,31 @@ def test_an_owner_reveals_a_handle_with_a_reason_and_it_is_audited(client, impor
     assert (event.actor_name, event.target, event.details) == ("olive", ana, {"reason": REASON})
     # The log names the pseudonym, never the revealed handle.
     assert ANA.handle not in str(event.details) + event.target
+
+
+def test_a_reveal_shows_the_display_names_they_went_by_before(client, imported):
+    project = imported.project
+    ana = pseudonym_of(project, ANA)
+    # A later import saw Ana under a new name.
+    learnt = {"display_name": "Ana Quillfeather"}
+    save_directory(
+        project, {"directory": {}, "aliases": {}, "people": {}, "originals": {ana: learnt}}
+    )
+    client.force_login(imported.owner)
+
+    page = client.post(
+        reverse("reidentify", args=[project.slug]), {"pseudonym": ana, "reason": REASON}
+    ).content.decode()
+    api = client.post(
+        f"/api/projects/{project.slug}/reidentify",
+        {"pseudonym": ana, "reason": REASON},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {ApiToken.create_for(imported.owner)}"},
+    ).json()
+
+    assert "Ana Quillfeather" in page and ANA.display_name in page
+    assert api["display_name"] == "Ana Quillfeather"
+    assert api["earlier_display_names"] == [ANA.display_name]
 
 
 def test_every_owner_sees_the_reveal_on_the_privacy_page(client, imported, django_user_model):
@@ -102,8 +128,6 @@ def test_a_missing_reason_or_unknown_pseudonym_is_explained(
 
 @pytest.mark.parametrize("role", ["owner", "analyst", "coder", "viewer"])
 def test_the_api_reveals_to_owners_only(client, imported, role):
-    from socialgood.projects.models import ApiToken
-
     project = imported.project
     token = ApiToken.create_for(imported.user(role))
     response = client.post(
