@@ -132,8 +132,9 @@ CACHE_SIZE = 1 << 16
 PEOPLE_CACHE_SIZE = 1 << 15
 # The display names a person went by before the latest, kept to replace them where a
 # text still uses one (a mention without a name, a text stored earlier): the last few,
-# the oldest dropped first. The originals are ~50 MB per 100k people, and reprotect holds
-# them all, so a name is added only when it differs and the list stays short.
+# the oldest dropped first, and only names that differ. The table grows with a project's
+# people (~50 MB in memory per 100k, ~155 bytes each as stored JSON; reprotect holds all
+# their names): 5 earlier names add ~125 bytes to a person's entry, and no more after.
 EARLIER_NAMES_KEPT = 5
 FAMILIES = {"twitter": "x"}
 # Directory entries under this family are known as bare handles only (see _person).
