@@ -853,7 +853,9 @@ class Pseudonymiser:
         local.update(handles)
         name = person.display_name
         self._record(value, family, pid, handle, name)
-        shown = shown_names({"display_name": name}, value) if name else None
+        # Every name this run has seen them with, earlier ones too: a post may still use
+        # the name its author went by before.
+        shown = shown_names(self.originals.get(value), value) if name else None
         names.extend(self._names_of(value, shown))
         # Not interned per pseudonym: such a table grows with every person ever seen,
         # and _seen already shares the Person between the posts of a frequent author.
@@ -864,8 +866,8 @@ class Pseudonymiser:
 
     def _names_of(self, value, shown):
         """The (name, pseudonym) pairs to replace in a text for someone a post names:
-        `shown`, from the display name it gives, or, where it gives none (a mention),
-        every name this run has seen them with by now, earlier ones too (looked up at
+        `shown`, found when the display name it gives was first seen, or, where it gives
+        none (a mention), every name this run has seen them with by now (looked up at
         each sighting, not cached: they may have changed their name since)."""
         return shown_names(self.originals.get(value), value) if shown is None else shown
 
@@ -948,7 +950,8 @@ class Pseudonymiser:
             )
         if self._bare and self._mentions_known_handle(text):
             text = _TOKEN.sub(lambda match: self._bare_handle(match, family), text)
-        for name, value in names:
+        # The longest first: "Ana Example" before would leave the "PhD" of "Ana Example PhD".
+        for name, value in sorted(names, key=lambda pair: -len(pair[0])):
             # As written, or all in one case ("QUILLA MARROW"): cheaper than lowering
             # every text, and what people write.
             if name in text or name.lower() in text or name.upper() in text:

@@ -1526,6 +1526,19 @@ def test_the_last_five_earlier_display_names_are_kept_and_replaced_where_a_menti
     assert "earlier_display_names" not in pseudonymiser.originals[x_id("52")]
 
 
+def test_an_author_s_earlier_name_and_a_longer_name_holding_another_are_replaced_whole():
+    pseudonymiser = Pseudonymiser(KEY)
+    before = Person(id="51", handle="zq_marlow_77", display_name="Quilla Marrow")
+    pseudonymiser.apply(post("x", before, platform_id="1"))
+    # Renamed since, she signs with the name she went by before; and someone named in
+    # the post goes by a name that holds hers.
+    after = Person(id="51", handle="zq_marlow_77", display_name="Quilla Holloway")
+    named = Person(id="53", handle="qm_phd", display_name="Quilla Marrow PhD")
+    text = "Still me — Quilla Marrow. Thanks Quilla Marrow PhD!"
+    stored = pseudonymiser.apply(post("x", after, platform_id="2", text=text, mentions=(named,)))
+    assert stored.text == f"Still me — {x_id('51')}. Thanks {x_id('53')}!"
+
+
 def test_a_mastodon_name_with_custom_emoji_is_replaced_without_them():
     quilla = Person(
         handle="quilla@masto.example", display_name=":rainbow: Quilla Marrow :verified:"
