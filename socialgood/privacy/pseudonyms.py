@@ -553,8 +553,13 @@ def went_by(original, display_name):
     current = original.get("display_name")
     if not display_name or display_name == current:
         return
-    earlier = [name for name in original.get("earlier_display_names", ()) if name != display_name]
-    if current:
+    # A name that differs only in what decorates it ("Quilla Marrow 🌿") is the same name
+    # in a text: it would take the place of a real earlier one among the few kept.
+    core = _name_core(display_name)
+    earlier = [
+        name for name in original.get("earlier_display_names", ()) if _name_core(name) != core
+    ]
+    if current and _name_core(current) != core:
         earlier.append(current)
     if earlier:
         original["earlier_display_names"] = earlier[-EARLIER_NAMES_KEPT:]

@@ -13,6 +13,7 @@ from socialgood.privacy.pseudonyms import (
     Pseudonymiser,
     is_pseudonym,
     pseudonym,
+    went_by,
 )
 
 KEY = b"project key of the caregiver study"
@@ -1537,6 +1538,16 @@ def test_an_author_s_earlier_name_and_a_longer_name_holding_another_are_replaced
     text = "Still me — Quilla Marrow. Thanks Quilla Marrow PhD!"
     stored = pseudonymiser.apply(post("x", after, platform_id="2", text=text, mentions=(named,)))
     assert stored.text == f"Still me — {x_id('51')}. Thanks {x_id('53')}!"
+
+
+def test_a_name_changed_only_in_its_decoration_takes_no_earlier_name_s_place():
+    original = {"display_name": "Quilla Marrow"}
+    for name in ("Quilla Holloway", "Quilla Holloway 🌿", "Quilla Holloway (she/her)"):
+        went_by(original, name)
+    assert original == {
+        "display_name": "Quilla Holloway (she/her)",
+        "earlier_display_names": ["Quilla Marrow"],
+    }
 
 
 def test_a_mastodon_name_with_custom_emoji_is_replaced_without_them():
