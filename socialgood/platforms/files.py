@@ -48,7 +48,7 @@ import tarfile
 import zipfile
 import zlib
 from gzip import GzipFile
-from itertools import islice
+from itertools import accumulate, islice
 
 import ijson
 import msgspec
@@ -68,6 +68,14 @@ SNIFF_RECORDS = 5  # a file's first records may be empty pages or error lines
 # its list starts this early.
 KEY_SEARCH_BYTES = 2**20
 ENCODING_SAMPLE = 2**16
+# JSON nested deeper than this is refused: the streaming parser takes time by the square
+# of the depth (100,000 levels of "[" took minutes). Data goes a few dozen levels deep; a
+# Bluesky thread two per reply (orjson stops at 1,024, then the streaming parser reads it).
+MAX_DEPTH = 4096
+TOO_DEEP = (
+    f"JSON nested more than {MAX_DEPTH:,} levels deep, deeper than any real data: damaged, "
+    "or not data"
+)
 WINDOWS_1252 = (
     "the file is not UTF-8 text: read as Windows-1252 (Western European), as Notepad and "
     "Excel save “ANSI”"
@@ -1031,27 +1039,83 @@ def _lone_to_replacement(match):
 _ESCAPE_BYTES = frozenset(b"\\uU0123456789abcdefABCDEF")
 
 
+class _TooDeep(ijson.JSONError):
+    pass
+
+
+# What is left of JSON to tell its depth by: brackets and the quotes around strings.
+_NOT_STRUCTURE = bytes(range(256)).translate(None, b'"[]{}')
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
 class _Repaired:
     """A read()-able stream with lone _SURROGATE_ESCAPES read as U+FFFD, for ijson,
     which ends a document at one. Each chunk ends after a byte that is no part of an
-    escape, so no escape, run of backslashes or pair is split between two."""
+    escape, so no escape, run of backslashes or pair is split between two.
+
+    Raises _TooDeep once the JSON is nested more than MAX_DEPTH levels deep."""
 
     def __init__(self, stream):
         self._stream = stream
         self._held = b""
+        self._depth = 0
+        self._in_string = False
+        self._too_deep = False
 
     def read(self, size=-1):
         while True:
             data = self._held + self._stream.read(size)
             if size < 0 or len(data) <= len(self._held):  # the end of the stream
                 self._held = b""
-                return _without_lone_surrogates(data)
+                return self._checked(_without_lone_surrogates(data))
             cut = len(data)
             while cut and data[cut - 1] in _ESCAPE_BYTES:
                 cut -= 1
             data, self._held = data[:cut], data[cut:]
             if data:  # else nothing but what escapes are made of yet: read on
-                return _without_lone_surrogates(data)
+                return self._checked(_without_lone_surrogates(data))
+
+    def _checked(self, data):
+        """`data`, once the depth of its brackets outside strings is known: escapes
+        and everything but brackets and quotes are dropped at C speed, and strings
+        are what lies between two quotes. Data that goes too deep is given up to
+        that point: the records before it are read, then _TooDeep is raised."""
+        if self._too_deep:
+            raise _TooDeep
+        # An escaped backslash first, so that in \\" the quote ends a string.
+        structure = data.replace(b"\\\\", b"").replace(b'\\"', b"") if b"\\" in data else data
+        parts = structure.translate(None, _NOT_STRUCTURE).split(b'"')
+        outside = b"".join(parts[1 if self._in_string else 0 :: 2])
+        if outside:
+            depths = list(accumulate(map(_DEPTH_STEP.__getitem__, outside), initial=self._depth))
+            if max(depths) > MAX_DEPTH:
+                self._too_deep = True
+                if not (at := self._too_deep_at(data)):
+                    raise _TooDeep  # an empty read would mean the end of the stream
+                return data[:at]
+            self._depth = depths[-1]
+        if len(parts) % 2 == 0:  # an odd number of quotes: into or out of a string
+            self._in_string = not self._in_string
+        return data
+
+    def _too_deep_at(self, data):
+        """Where in `data` the JSON goes deeper than MAX_DEPTH (byte by byte: once)."""
+        depth, in_string, escaped = self._depth, self._in_string, False
+        for at, byte in enumerate(data):
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif byte == 0x5C:  # backslash
+                    escaped = True
+                elif byte == 0x22:  # quote
+                    in_string = False
+            elif byte == 0x22:
+                in_string = True
+            elif byte in _DEPTH_STEP:
+                depth += _DEPTH_STEP[byte]
+                if depth > MAX_DEPTH:
+                    return at
+        return len(data)
 
 
 def _first_content_line(stream, max_line_bytes):
@@ -1119,8 +1183,8 @@ def _array_items(stream, report, member):
         for number, item in enumerate(items, 1):
             report.records += 1
             yield _where(member, number), item
-    except (ijson.JSONError, UnicodeDecodeError):
-        _broken_document(number, report, member)
+    except (ijson.JSONError, UnicodeDecodeError) as error:
+        _broken_document(number, report, member, error)
 
 
 def _object_document(stream, report, whole_document_bytes, member):
@@ -1162,8 +1226,8 @@ def _streamed_object(stream, report, member, on_key=None):
         for number, item in enumerate(ijson.items(events, f"{key}.item"), 1):
             report.records += 1
             yield _where(member, number), {**header, key: [item]}
-    except (ijson.JSONError, UnicodeDecodeError):
-        _broken_document(number, report, member)
+    except (ijson.JSONError, UnicodeDecodeError) as error:
+        _broken_document(number, report, member, error)
 
 
 def _salvaged(data, report, member):
@@ -1175,9 +1239,9 @@ def _salvaged(data, report, member):
             report.records += 1
             yield _where(member, number), document
         return  # several documents, one after another
-    except (ijson.JSONError, UnicodeDecodeError):
-        if number:
-            _broken_document(number, report, member)
+    except (ijson.JSONError, UnicodeDecodeError) as error:
+        if number or isinstance(error, _TooDeep):
+            _broken_document(number, report, member, error)
             return
     yield from _streamed_object(io.BytesIO(data), report, member)
 
@@ -1234,16 +1298,20 @@ def _where(member, line_no):
     return line_no if member is None else f"{member}:{line_no}"
 
 
-def _broken_document(items_read, report, member):
+def _broken_document(items_read, report, member, error=None):
     """A JSON document that breaks off: what came before is kept, as for a cut-off file
     of lines; when nothing did, the file can't be read. Never the parser's own message:
     it quotes the file around the damage, and that may be someone's words or handle."""
+    too_deep = isinstance(error, _TooDeep)
     if not items_read:
+        if too_deep:
+            raise UnreadableFile(f"The file can't be read: it holds {TOO_DEEP}.")
         raise UnreadableFile(
             "The file starts like a JSON document but isn't valid JSON; it may be cut off "
             "or damaged."
         )
-    report.skip(DOCUMENT_CUT, _where(member, items_read + 1))
+    reason = f"{TOO_DEEP}: the records after it could not be read" if too_deep else DOCUMENT_CUT
+    report.skip(reason, _where(member, items_read + 1))
 
 
 def _not_json_message(first):

@@ -609,6 +609,43 @@ def test_a_cut_off_export_keeps_the_messages_before_the_cut(tmp_path):
     assert report.skipped == {DOCUMENT_CUT: 1}
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[" * 200_000 + b"]" * 200_000,
+        b"[" * 200_000,
+        b'{"a":' * 200_000 + b"1" + b"}" * 200_000 + b"\n",
+        b"[" + b"[ " * 200_000,
+    ],
+)
+def test_json_nested_deeper_than_any_data_is_refused_at_once(tmp_path, content):
+    # JSON parsers take time by the square of the depth: 100,000 levels took minutes.
+    path = tmp_path / "deep.json"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFile, match="nested more than"):
+        records(path)
+
+
+def test_json_nested_too_deep_after_good_items_keeps_them(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_bytes(b'[{"n": 1}, {"n": 2}, ' + b"[" * 200_000 + b"]" * 200_000 + b"]")
+    seen, report = records(path)
+    assert seen == [{"n": 1}, {"n": 2}]
+    [reason] = report.skipped
+    assert "nested more than" in reason and report.skipped_lines[reason] == [3]
+
+
+def test_json_nested_deeper_than_orjson_reads_but_as_deep_as_data_goes_is_read(tmp_path):
+    # A Bluesky thread of a long back-and-forth: two levels per reply.
+    thread = '{"post": {"n": 0}}'
+    for n in range(1, 1500):
+        thread = f'{{"post": {{"n": {n}}}, "replies": [{thread}]}}'
+    path = tmp_path / "thread.json"
+    path.write_text(f'{{"thread": {thread}}}')
+    seen, report = records(path)
+    assert len(seen) == 1 and report.skipped_total == 0
+
+
 def test_documents_one_after_another_are_read_each(tmp_path):
     # What `jq . page1.json page2.json > pages.json` writes.
     pages = [{"ancestors": [], "descendants": [{"n": n}]} for n in range(3)]
