@@ -41,6 +41,9 @@ FIELDS = (
 REQUIRED = {"platform_id": "the post's id", "created_at": "its date and time"}
 
 
+NO_ROWS = "The table has no rows below its column names: there is nothing in it to import."
+
+
 class MappingError(ValueError):
     """A column mapping that doesn't fit the table: the user's to correct, not the data's."""
 
@@ -299,10 +302,12 @@ def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None, usua
     order = dates  # of day and month in "01/02/2026", once a date in the file tells
     fallback = usual or DAY_FIRST
     waiting = []  # rows whose date could be read either way, while the order is unknown
+    rows_read = 0
     for row_number, cells in rows:
         if not any(cell_text(cell) for cell in cells):
             continue  # blank rows are layout, not data
         report.records += 1
+        rows_read += 1
         values = {
             field: cells[position] if position < len(cells) else None
             for field, position in positions.items()
@@ -326,6 +331,8 @@ def iter_posts(path, mapping, platform, report, timezone="UTC", dates=None, usua
         post = row_post(*row, order or fallback)  # no order yet: this date needs none
         if post is not None:
             yield post
+    if not rows_read:  # as an empty JSON file: nothing to import is no success
+        raise UnreadableFile(NO_ROWS)
     if waiting:
         if usual is None:
             report.warn(DAY_FIRST_ASSUMED)

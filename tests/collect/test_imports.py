@@ -696,6 +696,16 @@ def test_unreadable_files_fail_with_a_plain_message_and_keep_earlier_files(
     assert run.imported == 5 == Post.objects.count()
 
 
+def test_a_table_without_rows_fails_as_an_empty_file_does(world, tmp_path):
+    table = tmp_path / "posts.csv"
+    table.write_text("id,text,created_at\n")
+
+    run = import_files(world.project, [table])
+
+    assert run.status == ImportRun.Status.FAILED
+    assert "posts.csv: The table has no rows below its column names" in run.message
+
+
 def test_a_damaged_zip_keeps_the_members_before_the_damage(world, tmp_path):
     *_, bomb, _ = bad_input_cases(tmp_path)
 

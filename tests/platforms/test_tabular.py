@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from socialgood.platforms import tabular
+from socialgood.platforms.files import UnreadableFile
 from socialgood.platforms.report import Report
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tabular"
@@ -255,6 +256,20 @@ def test_dates_that_are_no_dates_are_skipped(tmp_path):
     posts, report = read(dated(tmp_path, "13/13/2026", "Foo 2, 2026", "31/02/2026"), DATE_MAPPING)
     assert posts == []
     assert report.skipped_lines == {tabular.NO_DATE: [2, 3, 4]}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_table_of_column_names_only_says_it_holds_no_rows(tmp_path, suffix):
+    path = tmp_path / f"posts{suffix}"
+    if suffix == ".csv":
+        path.write_text("id,text,created_at\n,,\n")
+    else:
+        workbook = openpyxl.Workbook()
+        workbook.active.append(["id", "text", "created_at"])
+        workbook.save(path)
+    mapping = {"platform_id": "id", "text": "text", "created_at": "created_at"}
+    with pytest.raises(UnreadableFile, match="no rows below its column names"):
+        read(path, mapping)
 
 
 def test_windows_1252_file_and_entities_from_text():
