@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import zipfile
 
 import pytest
@@ -162,6 +163,18 @@ def test_a_folder_or_a_missing_file_is_refused_plainly(world, tmp_path):
         run(tmp_path, "--project", world.project.slug)
     with pytest.raises(CommandError, match="There is no file"):
         run(tmp_path / "posts.jsonl", "--project", world.project.slug)
+    assert not ImportRun.objects.exists()
+
+
+def test_a_pipe_or_a_device_is_refused_as_what_it_is_not_as_missing(world, tmp_path):
+    # Reading one would wait for a writer that never comes, or never end (/dev/zero).
+    fifo = tmp_path / "posts.jsonl"
+    os.mkfifo(fifo)
+    device = tmp_path / "zero.jsonl"
+    device.symlink_to("/dev/zero")
+    for path in (fifo, device):
+        with pytest.raises(CommandError, match="is not a file but a pipe or a device"):
+            run(path, "--project", world.project.slug)
     assert not ImportRun.objects.exists()
 
 

@@ -74,6 +74,11 @@ class Command(BaseCommand):
         for path in paths:
             if path.is_dir():
                 raise CommandError(f"{path} is a folder: name the files in it (e.g. {path}/*).")
+            if path.exists() and not path.is_file():
+                raise CommandError(
+                    f"{path} is not a file but a pipe or a device: save what it gives to a "
+                    "file first, then import that."
+                )
             if not path.is_file():
                 raise CommandError(f"There is no file {path}.")
         if report and not Path(report).resolve().parent.is_dir():
