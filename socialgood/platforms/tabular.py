@@ -626,9 +626,14 @@ def xlsx_rows(path, report=None):
 def _table_sheet(sheets):
     """The sheet with the posts: the first whose column names include a post's id and
     date, else the first with two columns or more (a workbook often starts with a sheet
-    of notes about the data, or a codebook of two columns)."""
+    of notes about the data, or a codebook of two columns).
+
+    Each sheet is read as far as its cells go, not by the size the file states: some
+    tools state it wrongly, and read-only openpyxl cut rows to it ("A1": one column)
+    or filled them up to it ("A1:XFD1048576": 16,384 columns a row)."""
     tables = []
     for sheet in sheets:
+        sheet.reset_dimensions()
         top = list(sheet.iter_rows(values_only=True, max_row=MAX_TITLE_ROWS + 2))
         position = _header_position(top)
         first = top[position] if position is not None else ()

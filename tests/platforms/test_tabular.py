@@ -1,3 +1,5 @@
+import re
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -451,6 +453,28 @@ def test_ids_written_to_keep_a_spreadsheet_from_changing_them_are_the_plain_ids(
     ]
     assert [post.author.id for post in posts] == ["42", "42", "42"]
     assert not report.skipped
+
+
+@pytest.mark.parametrize("dimension", ["A1", "A1:B2", "A1:XFD1048576"])
+def test_a_workbook_that_states_its_size_wrongly_is_read_as_it_is(tmp_path, dimension):
+    # Some tools write a wrong <dimension>; openpyxl's read-only mode went by it: "A1"
+    # left one column of each row, "A1:XFD1048576" gave 16,384 columns to every row.
+    written = tmp_path / "written.xlsx"
+    write_xlsx(written, [["id", "text", "created_at"], ["7", "Group on Friday", "2026-01-02"]])
+    path = tmp_path / "posts.xlsx"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), data
+                )
+            target.writestr(name, data)
+
+    assert tabular.read_header(path) == ["id", "text", "created_at"]
+    mapping = {"platform_id": "id", "text": "text", "created_at": "created_at"}
+    [post], _ = read(path, mapping)
+    assert post.text == "Group on Friday"
 
 
 def test_xlsx_long_ids_as_text_and_as_numbers(tmp_path):
