@@ -395,7 +395,7 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
         members, owner = _x_archive_tweets(archive, members, report, limits)
     found_any = nested = False
     for info in members:
-        _check_not_bomb(info, max_member_bytes)
+        check_not_bomb(info, max_member_bytes)
         if info.flag_bits & 0x01:
             report.skip(PASSWORD_PROTECTED, info.filename)
             continue
@@ -722,7 +722,7 @@ def _holds_no_posts(name, head):
     return extension in NOT_DATA_EXTENSIONS
 
 
-def _check_not_bomb(info, max_member_bytes):
+def check_not_bomb(info, max_member_bytes):
     if info.file_size > max_member_bytes:
         raise ZipBomb(
             f"“{info.filename}” in the zip would unpack to {_size(info.file_size)}, more than "

@@ -28,7 +28,7 @@ from itertools import chain, islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from socialgood.platforms.files import UnreadableFile
+from socialgood.platforms.files import MAX_MEMBER_BYTES, UnreadableFile, check_not_bomb
 from socialgood.platforms.model import KINDS, PLATFORMS, Metrics, Person, Post
 from socialgood.platforms.normalise import hashtag, link, parse_twitter_date, unique
 from socialgood.platforms.textscan import at_mentions_in, hashtags_in, links_in
@@ -606,6 +606,9 @@ def xlsx_rows(path, report=None):
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        with zipfile.ZipFile(path) as archive:  # an XLSX is a zip: it can be a zip bomb
+            for info in archive.infolist():
+                check_not_bomb(info, MAX_MEMBER_BYTES)
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (*BROKEN_WORKBOOK, InvalidFileException) as error:
         raise UnreadableFile(NOT_A_WORKBOOK) from error

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from socialgood.platforms import tabular
+from socialgood.platforms import files, tabular
 from socialgood.platforms.files import UnreadableFile
 from socialgood.platforms.report import Report
 
@@ -475,6 +475,24 @@ def test_a_workbook_that_states_its_size_wrongly_is_read_as_it_is(tmp_path, dime
     mapping = {"platform_id": "id", "text": "text", "created_at": "created_at"}
     [post], _ = read(path, mapping)
     assert post.text == "Group on Friday"
+
+
+def test_a_workbook_that_is_a_zip_bomb_is_refused_unread(tmp_path, monkeypatch):
+    # 227 KB of workbook, a sheet of 120 MB of empty rows, kept an import busy a minute.
+    monkeypatch.setattr(files, "ZIP_RATIO_FREE_BYTES", 2**16)
+    written = tmp_path / "written.xlsx"
+    write_xlsx(written, [["id", "text", "created_at"], ["7", "Group on Friday", "2026-01-02"]])
+    path = tmp_path / "posts.xlsx"
+    with zipfile.ZipFile(written) as source:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+            for name in source.namelist():
+                data = source.read(name)
+                if name == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b"</sheetData>", b"<row/>" * 100_000 + b"</sheetData>")
+                target.writestr(name, data)
+
+    with pytest.raises(UnreadableFile, match="zip bomb"):
+        tabular.read_header(path)
 
 
 def test_xlsx_long_ids_as_text_and_as_numbers(tmp_path):
