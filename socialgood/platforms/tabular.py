@@ -104,6 +104,11 @@ NOT_A_WORKBOOK = (
     "not a workbook. Save it again from Excel, or as CSV."
 )
 CHUNK_BYTES = 1024 * 1024
+# A CSV line longer than this is skipped unread (a 10 GB line must not be held in
+# memory): room for a few cells of MAX_CELL_CHARS. The first lines, which tell the
+# delimiter, are read up to SNIFF_LINE_CHARS each.
+MAX_LINE_CHARS = 4 * MAX_CELL_CHARS
+SNIFF_LINE_CHARS = 2**20
 SEPARATOR = re.compile(r"[\s.\-/]+")
 LIST_SEPARATOR = re.compile(r"[\s,;]+")
 NUMBER_WITH_GROUPS = re.compile(r"\d{1,3}(?:[,\s_]\d{3})+")
@@ -149,6 +154,10 @@ NO_DATE = "row without a readable date and time"
 UNREADABLE_ROW = (
     f"row that can't be read as a table row (a cell over {MAX_CELL_CHARS // 2**20} MB?), "
     "skipped; the rows after it were read"
+)
+LONG_LINE = (
+    f"row that can't be read as a table row (a line over {MAX_LINE_CHARS // 2**20} million "
+    "characters), skipped unread; the rows after it were read"
 )
 UNCLOSED_QUOTE = (
     'row whose quote (") is never closed, so the lines after it were one cell: skipped, '
@@ -689,12 +698,13 @@ def csv_rows(path, report=None):
         report.warn(NOT_ALL_UTF8)
     csv.field_size_limit(MAX_CELL_CHARS)
     with path.open(encoding=encoding, errors=errors, newline="") as text:
-        delimiter = _delimiter(list(islice(text, 2 * MAX_TITLE_ROWS)))
+        first = _Lines(text, SNIFF_LINE_CHARS)
+        delimiter = _delimiter(list(islice(first, 2 * MAX_TITLE_ROWS)))
     start, row_number = 0, 0  # lines passed over, rows given (the header is row 1)
     while start is not None:
         with path.open(encoding=encoding, errors=errors, newline="") as text:
-            lines = islice(text, start, None)
-            reader = csv.reader(lines, delimiter=delimiter)
+            lines = _Lines(text, MAX_LINE_CHARS)
+            reader = csv.reader(islice(lines, start, None), delimiter=delimiter)
             begun, pending, resume = start, None, None  # the row being read starts at `begun`
             try:
                 for row in reader:
@@ -703,7 +713,7 @@ def csv_rows(path, report=None):
                         yield pending
                     pending, pending_start, begun = row, begun, start + reader.line_num
             except csv.Error:
-                resume, reason = begun, UNREADABLE_ROW
+                resume, reason = begun, LONG_LINE if lines.cut else UNREADABLE_ROW
             else:
                 if pending is not None and begun - pending_start > 1:
                     # A last row over several lines: a quote left open takes them all.
@@ -719,6 +729,27 @@ def csv_rows(path, report=None):
                     report.skip(reason, row_number)
                 yield []
                 start = resume + 1
+
+
+class _Lines:
+    """The lines of a CSV file's `text`, each up to `limit` characters. A longer line is
+    passed over unread; a cell longer than the csv module takes comes in its place, so
+    its row can't be read and is skipped, and `cut` is set."""
+
+    def __init__(self, text, limit):
+        self._text = text
+        self._limit = limit
+        self.cut = False
+
+    def __iter__(self):
+        readline, limit = self._text.readline, self._limit
+        while line := readline(limit):
+            if len(line) == limit and not line.endswith(("\n", "\r")):
+                while (rest := readline(CHUNK_BYTES)) and not rest.endswith(("\n", "\r")):
+                    pass
+                self.cut = True
+                line = "x" * (csv.field_size_limit() + 1)
+            yield line
 
 
 def _delimiter(lines):
@@ -753,7 +784,8 @@ def _delimiter(lines):
 def _quote_left_open(path, encoding, errors, delimiter, start):
     with path.open(encoding=encoding, errors=errors, newline="") as text:
         try:
-            for _ in csv.reader(islice(text, start, None), delimiter=delimiter, strict=True):
+            lines = islice(_Lines(text, MAX_LINE_CHARS), start, None)
+            for _ in csv.reader(lines, delimiter=delimiter, strict=True):
                 pass
         except csv.Error as error:
             return "unexpected end of data" in str(error)

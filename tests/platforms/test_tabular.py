@@ -274,6 +274,27 @@ def test_a_table_of_column_names_only_says_it_holds_no_rows(tmp_path, suffix):
         read(path, mapping)
 
 
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_a_line_longer_than_any_row_is_skipped_without_reading_it_whole(
+    tmp_path, monkeypatch, line_end
+):
+    # A 10 GB line of short cells (or of one cell) was read into memory whole: 400 MB
+    # took 850 MB. Here lines may be 5,000 characters long.
+    monkeypatch.setattr(tabular, "MAX_LINE_CHARS", 5_000)
+    long_row = "2,2026-01-02T10:00:00Z," + ",".join(["a few words"] * 1_000)
+    rows = ["id,created_at,text", "1,2026-01-01T10:00:00Z,before", long_row]
+    rows += ["3,2026-01-03T10:00:00Z,after", long_row.replace("2,", "4,", 1)]
+    rows += ["5,2026-01-05T10:00:00Z,last"]
+    path = tmp_path / "posts.csv"
+    path.write_bytes(line_end.join(rows).encode() + line_end.encode())
+    mapping = {"platform_id": "id", "text": "text", "created_at": "created_at"}
+
+    posts, report = read(path, mapping)
+
+    assert [post.platform_id for post in posts] == ["1", "3", "5"]
+    assert report.skipped_lines == {tabular.LONG_LINE: [3, 5]}
+
+
 def test_windows_1252_file_and_entities_from_text():
     mapping = tabular.guess_mapping(tabular.read_header(WINDOWS))
     posts, report = read(WINDOWS, mapping, platform="other")
