@@ -1016,8 +1016,11 @@ def _loads(data):
 
 
 def _loads_repaired(data):
-    """What orjson refused, once more with lone surrogates read as U+FFFD; _INVALID
-    when that was not why."""
+    """What orjson refused, once more without a byte order mark before it (files joined
+    together, each with its own) or with lone surrogates read as U+FFFD; _INVALID when
+    that was not why."""
+    if data.startswith(codecs.BOM_UTF8):
+        return _loads(data[len(codecs.BOM_UTF8) :])
     if b"\\u" in data:
         try:
             return orjson.loads(_without_lone_surrogates(data))

@@ -415,6 +415,16 @@ def test_byte_order_mark_is_ignored(tmp_path):
     assert records(path)[0] == [{"a": 1}, {"a": 2}]
 
 
+def test_files_joined_each_with_its_byte_order_mark_keep_every_line(tmp_path):
+    # `type a.jsonl b.jsonl > all.jsonl` on Windows: the second file's first line
+    # starts with a mark of its own, and was skipped as not JSON.
+    path = tmp_path / "all.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"n": 1}\n{"n": 2}\n\xef\xbb\xbf{"n": 3}\n')
+    got, report = records(path)
+    assert got == [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert report.skipped_total == 0
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 @pytest.mark.parametrize("compress", [None, gzip.compress])
 def test_utf16_as_windows_tools_write_it_reads_as_utf8(tmp_path, encoding, compress):
