@@ -118,7 +118,10 @@ def parse(record, report, line=None):
     # A chat's records are its messages, whether the export is read whole or streamed
     # (then each record holds one).
     report.records += len(messages) - 1
-    for message in messages:
+    whole = len(messages) > 1 and _first_of_document(line)
+    for place, message in enumerate(messages, 1):
+        if whole:  # a document read whole: its messages are numbered as when streamed
+            line = _numbered(line, place)
         if not isinstance(message, dict):
             report.skip("telegram: message is not a JSON object", line)
             continue
@@ -140,6 +143,11 @@ def parse(record, report, line=None):
             report.skip("telegram: message without a usable date", line)
             continue
         yield post
+
+
+def _numbered(line, place):
+    """Where a document's `place`th message is, as files.py numbers a streamed one's."""
+    return f"{line.rpartition(':')[0]}:{place}" if isinstance(line, str) else place
 
 
 def _first_of_document(line):

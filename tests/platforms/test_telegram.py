@@ -82,6 +82,24 @@ def test_a_large_export_streamed_message_by_message_gives_the_same_posts():
     assert report.records == 6
 
 
+@pytest.mark.parametrize("whole_document_bytes", [200, 10**6])
+def test_a_skipped_message_is_named_by_its_place_whether_read_whole_or_streamed(
+    tmp_path, whole_document_bytes
+):
+    # Read whole, every message's skip said "line 1" (the document's); streamed, its number.
+    export = json.loads(EXPORT.read_text())
+    export["messages"][2]["date_unixtime"] = export["messages"][2]["date"] = "someday"
+    export["messages"][4] = "not a message"
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(export, indent=1))
+    report = Report()
+    list(read_posts(path, report, telegram, whole_document_bytes=whole_document_bytes))
+    assert report.skipped_lines == {
+        "telegram: message without a usable date": [3],
+        "telegram: message is not a JSON object": [5],
+    }
+
+
 def test_a_one_to_one_chat_marks_its_id_as_a_person_and_drops_their_name(tmp_path):
     export = tmp_path / "result.json"
     export.write_text(
