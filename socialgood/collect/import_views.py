@@ -414,6 +414,7 @@ class _Table:
         self.preview_skips = []
         self.numeric_dates = False  # the preview's dates are like 03/04/2026
         self.dates_told = None  # the order a date in the preview's rows tells
+        self.rows_scanned = 0  # rows with something in them among the first ones
         self.sheets_note = None  # a workbook's sheets after the first are not read
 
     def check(self):
@@ -435,6 +436,19 @@ class _Table:
             (field, FIELD_LABELS[field], f"{self.prefix}-{field}", self.mapping.get(field, ""))
             for field in tabular.FIELDS
         ]
+
+    @property
+    def start_problem(self):
+        """Why the import can't start with this table's mapping, or None."""
+        if self.problem or not self.rows_scanned or self.preview:
+            return self.problem
+        reasons = "; ".join(
+            f"{rows}: {reason}" if rows else reason for reason, rows in self.preview_skips
+        )
+        return (
+            f"none of the first rows can be imported with these columns ({reasons}). "
+            "Check which column you chose for each part of a post."
+        )
 
     @property
     def source_text(self):
@@ -527,9 +541,10 @@ def _preview(table, pseudonymiser):
             table.preview.append((row_number, pseudonymiser.apply(post)))
             if len(table.preview) == PREVIEW_POSTS:
                 break
+    table.rows_scanned = len(scanned)
     table.preview_skips = [
-        (reason, ", ".join(str(line) for line in report.skipped_lines.get(reason, [])))
-        for reason in report.skipped
+        (reason, _where(report.skipped_lines.get(reason, []), count, "row"))
+        for reason, count in report.skipped.items()
     ]
 
 
@@ -555,11 +570,6 @@ def columns(request, slug, token):
     if request.method == "POST":
         for table in readable:
             _take_posted(table, request.POST)
-        if action == "start" and not any(table.problem for table in readable):
-            for table in readable:
-                remember_mapping(project, table.path, table.mapping, table.platform, table.dates)
-            run = start_import(project, request.user, token, manifest, readable)
-            return redirect("import_report", slug=slug, run_id=run.pk)
 
     # Nothing of this pseudonymiser is saved. Its pseudonyms are keyed hashes with the
     # project key, so an author shows with the pseudonym the import will store.
@@ -567,6 +577,17 @@ def columns(request, slug, token):
     for table in readable:
         if not table.problem:
             _preview(table, pseudonymiser)
+    # A mapping that reads none of the first rows (a text column chosen as the date) would
+    # skip the whole table, and be remembered for the next one: it does not start.
+    if (
+        request.method == "POST"
+        and action == "start"
+        and not any(table.start_problem for table in readable)
+    ):
+        for table in readable:
+            remember_mapping(project, table.path, table.mapping, table.platform, table.dates)
+        run = start_import(project, request.user, token, manifest, readable)
+        return redirect("import_report", slug=slug, run_id=run.pk)
     others = [
         entry["name"]
         for entry in manifest["files"]
@@ -586,8 +607,10 @@ def columns(request, slug, token):
     if request.htmx:
         return render(request, f"{template}#previews", context)
     if action == "start":  # it could not: say why at the top, where the eyes are
-        context["problems"] = [table for table in readable if table.problem]
-    has_problem = request.method == "POST" and any(table.problem for table in readable)
+        context["problems"] = [table for table in readable if table.start_problem]
+    has_problem = request.method == "POST" and any(
+        table.problem or (action == "start" and table.start_problem) for table in readable
+    )
     return render(request, template, context, status=400 if has_problem else 200)
 
 

@@ -1,5 +1,7 @@
 """Importing in a real browser: choose a file, watch it upload, see the job finish and the report."""
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -106,3 +108,85 @@ def test_an_upload_after_the_login_expired_says_so(live_server, page, upload_dir
     expect(alert).to_contain_text("Nothing was imported")
     expect(page.get_by_role("button", name="Upload and import")).to_be_enabled()
     assert not ImportRun.objects.exists()
+
+
+# --- tables, bad lines, unknown formats: the flows a researcher walks through ---------------
+
+# Invented people; the handles must never show on the column step or in a report.
+TABLE_HEADER = ["Tweet ID", "Posted", "Screen name", "Content", "Likes"]
+TABLE_ROWS = [
+    ["9001", "2026-03-01 10:00", "quilla_marrow", "Respite care tips #carers", "1200"],
+    ["9002", "2026-03-02 11:30", "bram_ostrow", "Thanks all", "1"],
+]
+
+
+def csv_file(path, rows, header=TABLE_HEADER):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(out.getvalue())
+    return path
+
+
+def upload_files(page, live_server, world, *paths):
+    page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
+    page.wait_for_load_state()  # upload.js listens before a file is chosen
+    page.get_by_label("Files to import").set_input_files([str(path) for path in paths])
+    page.get_by_role("button", name="Upload and import").click()
+
+
+def run_the_worker(page):
+    expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
+    call_command("worker", batch=True, interval=0)
+    page.reload()
+
+
+def test_a_wrong_date_column_is_refused_in_plain_words_and_the_mapping_comes_back(
+    live_server, page, tmp_path
+):
+    world = World()
+    log_in(page, live_server, "arun")
+    upload_files(page, live_server, world, csv_file(tmp_path / "carers.csv", TABLE_ROWS))
+    expect(page.get_by_role("heading", name="Which column is which?")).to_be_visible()
+    expect(page.get_by_text("Mapping guessed from the column names")).to_be_visible()
+    expect(page.get_by_label("Post id (required)")).to_have_value("Tweet ID")
+    expect(page.get_by_label("Date and time (required)")).to_have_value("Posted")
+    expect(page.get_by_role("cell", name="Respite care tips #carers")).to_be_visible()
+    expect(page.get_by_text("quilla_marrow")).to_have_count(0)
+
+    # The message column chosen as the date: the preview says so at once...
+    page.get_by_label("Date and time (required)").select_option("Content")
+    preview = page.locator("#previews")
+    expect(preview).to_contain_text("None of the first rows can be imported with this mapping")
+    expect(preview).to_contain_text("Would be skipped (rows 2, 3): row without a readable date")
+    # ...and starting anyway is refused, at the top, with the researcher's choices kept.
+    page.get_by_role("button", name="Import with these columns").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("The import can't start yet")
+    expect(summary).to_contain_text("none of the first rows can be imported with these columns")
+    expect(summary).to_contain_text("row without a readable date and time")
+    expect(page.get_by_label("Date and time (required)")).to_have_value("Content")
+    expect(page.get_by_label("Post id (required)")).to_have_value("Tweet ID")
+    assert not ImportRun.objects.exists()
+
+    page.get_by_label("Date and time (required)").select_option("Posted")
+    page.get_by_label("The posts come from").select_option("x")
+    expect(preview).not_to_contain_text("None of the first rows")
+    page.get_by_role("button", name="Import with these columns").click()
+    run_the_worker(page)
+    expect(page.get_by_role("heading", name="Finished")).to_be_visible()
+    expect(page.get_by_text("2 new posts, 0 already stored.")).to_be_visible()
+    expect(page.get_by_text("Table (CSV or Excel)")).to_be_visible()
+
+    # The next export with the same columns: the mapping chosen above comes back.
+    later = csv_file(
+        tmp_path / "carers-april.csv", [["9003", "2026-04-01 09:00", "zed_vale", "More", "7"]]
+    )
+    upload_files(page, live_server, world, later)
+    expect(page.get_by_text("Mapping remembered for tables with these columns")).to_be_visible()
+    expect(page.get_by_label("Date and time (required)")).to_have_value("Posted")
+    expect(page.get_by_label("The posts come from")).to_have_value("x")
+    page.get_by_role("button", name="Import with these columns").click()
+    run_the_worker(page)
+    expect(page.get_by_text("1 new post, 0 already stored.")).to_be_visible()

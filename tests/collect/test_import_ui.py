@@ -411,6 +411,28 @@ def test_a_mapping_without_a_date_column_is_explained(client, world, upload_dir)
     assert not ImportRun.objects.exists()
 
 
+def test_a_mapping_that_reads_none_of_the_first_rows_does_not_start_nor_is_remembered(
+    client, world, upload_dir
+):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    form = {**MAPPED, "t1-created_at": "message", "action": "start"}  # text as the date
+    response = client.post(response["Location"], form)
+    assert response.status_code == 400
+    assert not ImportRun.objects.exists() and not ColumnMapping.objects.exists()
+    page = response.content.decode()
+    assert "The import can't start yet" in page
+    assert (
+        escape(
+            "none of the first rows can be imported with these columns (rows 2, 3: row without "
+            "a readable date and time). Check which column you chose for each part of a post."
+        )
+        in page
+    )
+    assert '<option value="message" selected>' in page  # the choice is kept to be corrected
+
+
 def test_starting_with_a_column_missing_says_why_at_the_top(client, world, upload_dir):
     response = upload(
         client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
