@@ -119,6 +119,8 @@ EXPLANATIONS = {
     "was edited by hand or joined from pieces.",
     "last line is cut off": "The file ends in the middle of a record: the download or copy "
     "was probably not complete.",
+    "line is not UTF-8 text": "The line holds bytes that are not text (binary data, or text "
+    "in an old encoding), often because pieces of another file got mixed in.",
     "line longer than": "A single line is larger than socialgood reads at once; such a line "
     "is almost always damaged data.",
     "row without an id": "The post id column is empty on these rows.",

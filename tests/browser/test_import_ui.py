@@ -5,6 +5,7 @@ import io
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -190,3 +191,91 @@ def test_a_wrong_date_column_is_refused_in_plain_words_and_the_mapping_comes_bac
     page.get_by_role("button", name="Import with these columns").click()
     run_the_worker(page)
     expect(page.get_by_text("1 new post, 0 already stored.")).to_be_visible()
+
+
+JARGON = re.compile(r"\bNone\b|Error\b|Traceback|\{'|\['|\bnan\b|\bnull\b")
+
+
+def assert_plain_words(page):
+    text = page.locator("main").inner_text()
+    assert not JARGON.search(text), JARGON.search(text)
+
+
+def test_an_excel_file_is_mapped_and_its_unreadable_row_reported(live_server, page, tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["id", "date", "author", "text"])
+    workbook.active.append(["7001", "2026-04-01 08:00", "pim_larkspur", "Hello from a sheet"])
+    workbook.active.append(["7002", "next Tuesday", "pim_larkspur", "A row without a date"])
+    workbook.save(tmp_path / "sheet.xlsx")
+    world = World()
+    log_in(page, live_server, "arun")
+    upload_files(page, live_server, world, tmp_path / "sheet.xlsx")
+    expect(page.get_by_role("heading", name="Which column is which?")).to_be_visible()
+    expect(page.get_by_label("Date and time (required)")).to_have_value("date")
+    expect(page.get_by_role("cell", name="Hello from a sheet")).to_be_visible()
+    expect(
+        page.get_by_text("Would be skipped (row 3): row without a readable date")
+    ).to_be_visible()
+    expect(page.get_by_text("pim_larkspur")).to_have_count(0)
+    page.get_by_role("button", name="Import with these columns").click()
+    run_the_worker(page)
+    expect(page.get_by_role("heading", name="Finished")).to_be_visible()
+    expect(page.get_by_text("1 new post, 0 already stored, 1 record skipped.")).to_be_visible()
+    expect(
+        page.get_by_text("1 skipped (row 3): row without a readable date and time.")
+    ).to_be_visible()
+    assert_plain_words(page)
+
+
+def test_bad_lines_are_counted_explained_and_located(live_server, page, tmp_path):
+    first, second = BLUESKY.read_text().splitlines()
+    damaged = tmp_path / "search-damaged.jsonl"
+    damaged.write_bytes(
+        f"{first}\nnot json at all\n".encode()
+        + b"\x00\xff\xfe\x89PNG junk\n"
+        + f'{second}\n{{"posts": [{{"uri"'.encode()
+    )
+    world = World()
+    log_in(page, live_server, "arun")
+    upload_files(page, live_server, world, damaged)
+    run_the_worker(page)
+    expect(page.get_by_role("heading", name="Finished")).to_be_visible()
+    expect(page.get_by_text("4 new posts, 0 already stored, 3 records skipped.")).to_be_visible()
+    skips = page.locator(".skips")
+    expect(skips).to_contain_text("1 skipped (line 2): line is not valid JSON.")
+    expect(skips).to_contain_text("1 skipped (line 3): line is not UTF-8 text.")
+    expect(skips).to_contain_text("bytes that are not text")  # what it means, in plain words
+    expect(skips).to_contain_text("(line 5): last line is cut off")
+    expect(skips).to_contain_text("the download or copy was probably not complete")
+    assert_plain_words(page)
+
+
+def test_an_unknown_file_among_good_ones_is_named_and_kept_for_another_try(
+    live_server, page, tmp_path
+):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Notes on the study, not posts.\nNothing else.\n")
+    world = World()
+    log_in(page, live_server, "arun")
+    upload_files(page, live_server, world, BLUESKY, notes)
+    run_the_worker(page)
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("1 of 2 files could not be imported")
+    expect(alert).to_contain_text("notes.txt: This file is not JSON or JSON Lines")
+    expect(alert).to_contain_text("The other files were read to the end: 4 new posts stored.")
+    notes_section = page.get_by_role("region", name="notes.txt")
+    expect(notes_section).to_contain_text("not recognised")
+    expect(page.get_by_text("The uploaded files are kept on the server")).to_be_visible()
+    expect(page.get_by_role("button", name="Import these files again")).to_be_visible()
+    assert_plain_words(page)
+
+    # The lists say what happened in plain words, numbers and dates readable.
+    page.goto(f"{live_server.url}/p/{world.project.slug}/imports/")
+    row = page.get_by_role("row").filter(has_text="notes.txt")
+    expect(row).to_contain_text("Failed")
+    expect(row).to_contain_text(re.compile(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d"))
+    assert_plain_words(page)
+    page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
+    expect(page.get_by_role("listitem").filter(has_text="search.jsonl, notes.txt")).to_contain_text(
+        "failed, 4 new posts"
+    )
