@@ -279,3 +279,19 @@ def test_an_unknown_file_among_good_ones_is_named_and_kept_for_another_try(
     expect(page.get_by_role("listitem").filter(has_text="search.jsonl, notes.txt")).to_contain_text(
         "failed, 4 new posts"
     )
+
+
+def test_one_new_post_is_not_called_posts_in_the_lists(live_server, page, tmp_path):
+    world = World()
+    log_in(page, live_server, "arun")
+    single = csv_file(tmp_path / "one.csv", TABLE_ROWS[:1])
+    upload_files(page, live_server, world, single)
+    page.get_by_role("button", name="Import with these columns").click()
+    run_the_worker(page)
+    expect(page.get_by_text("1 new post, 0 already stored.")).to_be_visible()
+    page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
+    expect(page.get_by_role("listitem").filter(has_text="one.csv")).to_contain_text(
+        "finished, 1 new post ("
+    )
+    page.goto(f"{live_server.url}/p/{world.project.slug}/")
+    expect(page.get_by_role("listitem").filter(has_text="one.csv")).to_contain_text("1 new post,")
