@@ -675,8 +675,9 @@ def _where(lines, count, unit):
     return text + ", …" if text and count > len(shown) else text
 
 
-def _file_rows(run):
-    """What the report page says per file, from the stored report."""
+def _file_rows(run, uploaded=False):
+    """What the report page says per file, from the stored report. An uploaded table's
+    columns were confirmed on the column step (which remembers them for the import)."""
     rows = []
     for entry in run.report.get("files") or run.files:
         unit = "row" if entry.get("format") in TABLE_FORMATS else "line"
@@ -700,9 +701,11 @@ def _file_rows(run):
                 "warnings": list(entry.get("warnings", {}).items()),
                 "unknown": unknown[:20],
                 "unknown_more": max(0, len(unknown) - 20),
-                "mapping_source": MAPPING_SOURCES.get(entry.get("mapping_source"), ""),
+                "mapping_source": "as confirmed on the column step"
+                if uploaded and entry.get("mapping_source") == "remembered"
+                else MAPPING_SOURCES.get(entry.get("mapping_source"), ""),
                 "mapping_rows": [
-                    (FIELD_LABELS.get(field, field), column)
+                    (FIELD_LABELS.get(field, field).removesuffix(" (required)"), column)
                     for field, column in (entry.get("mapping") or {}).items()
                 ],
             }
@@ -734,14 +737,15 @@ def import_report(request, slug, run_id):
             request, "collect/import_report.html#progress", {"project": project, "run": run}
         )
     report = run.report
+    uploaded = run.job is not None and run.job.kind == UPLOAD_JOB
     context = {
         "project": project,
         "section": "import",
         "run": run,
         "state": state,
-        "files": _file_rows(run),
+        "files": _file_rows(run, uploaded),
         "kept_files": _kept_files(run) if state == "failed" else [],
-        "uploaded": run.job is not None and run.job.kind == UPLOAD_JOB,
+        "uploaded": uploaded,
         "duration": _duration(report.get("duration_seconds")),
         "pseudonyms": report.get("pseudonyms", {}),
         "format_choices": RETRY_FORMAT_CHOICES,

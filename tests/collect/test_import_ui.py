@@ -398,6 +398,19 @@ def test_the_first_sheet_that_holds_a_table_is_read_and_named(client, world, upl
     assert "Thanks #carers" in page
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_report_names_the_columns_as_confirmed_on_the_column_step(client, world, upload_dir):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    response = client.post(response["Location"], {**MAPPED, "action": "start"})
+    call_command("worker", batch=True, interval=0)
+    page = client.get(response["Location"]).content.decode()
+    # Not "remembered": the researcher has just chosen them.
+    assert "Columns used (as confirmed on the column step)" in page
+    assert "<li>Post id: post id</li>" in page and "(required)" not in page
+
+
 def test_a_mapping_without_a_date_column_is_explained(client, world, upload_dir):
     response = upload(
         client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
