@@ -113,6 +113,12 @@ MAPPING_SOURCES = {
     "guessed": "guessed from the column names — please check it",
     "given": "as you chose it",
 }
+# Spreadsheets that are not tables socialgood reads: said at once, with what to do.
+UNREADABLE_SPREADSHEETS = {
+    ".xls": "an old Excel workbook (.xls)",
+    ".ods": "a LibreOffice or OpenOffice spreadsheet (.ods)",
+    ".numbers": "an Apple Numbers spreadsheet",
+}
 # What a skip reason means and what to do about it, by the start of the reason.
 EXPLANATIONS = {
     "line is not valid JSON": "The line is damaged or is not JSON, often because the file "
@@ -323,6 +329,15 @@ def _receive(request, project, token, handler):
         return _upload_page(
             request, project, "Choose at least one file to import.", 400, chosen_format
         )
+    for file in uploaded:
+        kind = UNREADABLE_SPREADSHEETS.get(Path(file.name).suffix.lower())
+        if kind:
+            message = (
+                f"“{file.name}” is {kind}, which socialgood can't read. Open it in your "
+                "spreadsheet program, save it as Excel (.xlsx) or CSV, and upload that. "
+                "Nothing was imported."
+            )
+            return _upload_page(request, project, message, 400, chosen_format)
     directory = upload_dir(project, token)
     files = []
     for number, file in enumerate(uploaded, start=1):

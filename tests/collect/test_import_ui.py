@@ -176,6 +176,26 @@ def test_an_upload_without_files_says_so(client, world, upload_dir):
 # --- upload, job, report --------------------------------------------------------------------
 
 
+def test_a_spreadsheet_socialgood_cannot_read_is_refused_with_what_to_do(client, world, upload_dir):
+    old_excel = SimpleUploadedFile(
+        "Carers survey.XLS", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64)
+    )
+    response = upload(
+        client, world, SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()), old_excel
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        escape(
+            "“Carers survey.XLS” is an old Excel workbook (.xls), which socialgood can't read. "
+            "Open it in your spreadsheet program, save it as Excel (.xlsx) or CSV, and upload that. "
+            "Nothing was imported."
+        )
+        in page
+    )
+    assert not ImportRun.objects.exists() and not stored_files(upload_dir)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_upload_runs_a_job_and_the_report_tells_what_happened(client, world, upload_dir):
     slug = world.project.slug
