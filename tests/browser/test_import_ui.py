@@ -295,3 +295,53 @@ def test_one_new_post_is_not_called_posts_in_the_lists(live_server, page, tmp_pa
     )
     page.goto(f"{live_server.url}/p/{world.project.slug}/")
     expect(page.get_by_role("listitem").filter(has_text="one.csv")).to_contain_text("1 new post,")
+
+
+def test_the_column_step_works_by_keyboard_and_every_control_is_labelled(
+    live_server, page, tmp_path
+):
+    world = World()
+    log_in(page, live_server, "olive")
+    ambiguous = [["9001", "03/04/2026 10:00", "quilla_marrow", "Hello", "1"]]
+    upload_files(page, live_server, world, csv_file(tmp_path / "carers.csv", ambiguous))
+    expect(page.get_by_role("heading", name="Which column is which?")).to_be_visible()
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll("main select, main input:not([type=hidden])")]
+            .filter((control) => !control.labels.length).map((control) => control.name)"""
+    )
+    assert unlabelled == []
+
+    # Focus moves down the form in reading order, then to the buttons.
+    page.get_by_label("The posts come from").focus()
+    order = []
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        order.append(
+            page.evaluate("document.activeElement.id || document.activeElement.textContent")
+        )
+    fields = order[: order.index("t1-dates")]
+    assert fields[:3] == ["t1-platform_id", "t1-text", "t1-created_at"] and len(fields) == 17
+    assert order[order.index("t1-dates") + 1] == "Import with these columns"
+
+    # Choosing with the arrow keys updates the preview and keeps the focus where it was.
+    page.get_by_label("Dates like 03/04/2026").focus()
+    page.keyboard.press("ArrowDown")  # day first
+    expect(page.get_by_text("Every date in these files is read day first.")).to_be_visible()
+    expect(page.get_by_label("Dates like 03/04/2026")).to_be_focused()
+    expect(page.get_by_role("cell", name="3 Apr 2026 10:00")).to_be_visible()
+    page.get_by_role("button", name="Import with these columns").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
+
+
+def test_an_old_excel_file_is_refused_before_anything_is_stored(live_server, page, tmp_path):
+    old_excel = tmp_path / "Carers survey.xls"
+    old_excel.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64))
+    world = World()
+    log_in(page, live_server, "arun")
+    upload_files(page, live_server, world, BLUESKY, old_excel)
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("“Carers survey.xls” is an old Excel workbook (.xls)")
+    expect(alert).to_contain_text("save it as Excel (.xlsx) or CSV")
+    expect(page.get_by_role("button", name="Upload and import")).to_be_enabled()
+    assert not ImportRun.objects.exists()
