@@ -108,6 +108,11 @@ class ImportProblem(Exception):
     """Input that can't be imported, explained for the person who gave it."""
 
 
+class ReaderStopped(RuntimeError):
+    """The reader process ended before its work was done (the system stopped it for want
+    of memory, say). A RuntimeError: a job is tried again; the command says so plainly."""
+
+
 def import_files(
     project,
     paths,
@@ -1024,14 +1029,20 @@ class _ReaderProcess:
             try:
                 message = self._receive()
             except EOFError:
-                raise RuntimeError("The file reader stopped unexpectedly.") from None
+                raise ReaderStopped(
+                    "The file reader stopped unexpectedly: the computer may have run short "
+                    "of memory."
+                ) from None
             if message[0] == "batch":
                 posts, dropped = _decoded(decode, message[2])
                 if dropped:
                     yield ("dropped", message[1], dropped)
                 message = ("batch", message[1], posts)
             elif message[0] == "crashed":
-                raise RuntimeError(f"The file reader failed ({message[1]}).")
+                raise ReaderStopped(
+                    f"The file reader failed ({message[1]}), a fault of socialgood's; please "
+                    "report this."
+                )
             self.finished = message[0] == "people"
             yield message
 

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from socialgood.collect import imports
 from socialgood.collect.models import ColumnMapping, ImportRun, Post
 from socialgood.projects.models import Project
 from tests.collect.conftest import FIXTURES, bluesky_file, interrupt_storing
@@ -334,3 +335,24 @@ def test_an_interrupted_import_still_writes_its_report(world, tmp_path, monkeypa
     assert stopped.value.returncode == 130
     written = json.loads(report.read_text())
     assert written["interrupted"] is True and written["imported"] == small_batches
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not imports.READ_IN_CHILD_PROCESS, reason="the reader runs in-process")
+def test_a_reader_that_dies_ends_the_command_with_a_plain_message(world, tmp_path, monkeypatch):
+    # As when the system stops the reader for want of memory: it ends without a word.
+    def killed(*args):
+        os._exit(1)
+        yield
+
+    monkeypatch.setattr(imports, "read_files", killed)
+    path = bluesky_file(tmp_path / "posts.jsonl", range(3))
+    with pytest.raises(CommandError, match="stopped unexpectedly") as failure:
+        run(path, "--project", world.project.slug)
+
+    assert "run the same command again" in str(failure.value)
+    assert failure.value.returncode == 1
+    assert ImportRun.objects.get().status == ImportRun.Status.FAILED
+    monkeypatch.undo()
+    run(path, "--project", world.project.slug)
+    assert Post.objects.filter(project=world.project).count() == 3

@@ -9,6 +9,7 @@ from tqdm import tqdm
 from socialgood.collect.imports import (
     DISK_FULL,
     ImportProblem,
+    ReaderStopped,
     damaged_lines,
     import_files,
     is_disk_full,
@@ -115,6 +116,11 @@ class Command(BaseCommand):
             )
         except ImportProblem as problem:
             raise CommandError(str(problem)) from None
+        except ReaderStopped as stopped:
+            raise CommandError(
+                f"{stopped} The posts stored so far are kept; run the same command again to "
+                "import the rest."
+            ) from None
         except KeyboardInterrupt:
             bar.close()
             if report:
