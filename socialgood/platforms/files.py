@@ -56,6 +56,7 @@ import orjson
 import zstandard
 
 from socialgood.platforms.normalise import SHAPE_ERRORS
+from socialgood.platforms.report import EARLIEST_DATE
 
 MAX_LINE_BYTES = 64 * 2**20  # far above any real API page; a longer line is skipped
 WHOLE_DOCUMENT_BYTES = 64 * 2**20  # a JSON object up to this size is read in one go
@@ -250,6 +251,7 @@ def read_posts(path, report, module=None, *, on_format=None, protect=None, **lim
     # pages or error lines) tell its format.
     unsniffed = [0]
     on_member = (lambda name: unsniffed.__setitem__(0, SNIFF_RECORDS)) if on_format else None
+    earliest, latest = EARLIEST_DATE, report.latest_date
     for line, record in iter_records(path, report, on_member=on_member, **limits):
         if unsniffed[0]:
             found = _sniff_one(record)
@@ -266,6 +268,8 @@ def read_posts(path, report, module=None, *, on_format=None, protect=None, **lim
         for item in items:
             try:
                 for post in parse(item, report, line):
+                    if not earliest <= post.created_at <= latest:
+                        report.odd_date(line)  # kept: a wrong date is no reason to lose it
                     if post.text and len(post.text) > MAX_TEXT_CHARACTERS:
                         post = cut_text(post, report)
                     if protect is not None:

@@ -5,8 +5,22 @@ all show the same figures.
 """
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 KEEP_LINE_NUMBERS = 20  # per reason; enough to find the bad lines, small enough to store
+# Posts dated outside these bounds are kept, with a note (Report.odd_date). Social media
+# began around 2004 (Facebook; Reddit and YouTube 2005, Twitter 2006), and no format
+# read here reaches back before 2000: an earlier date is a placeholder (0001-01-01), a
+# number read as the wrong kind of time (1970 from a small one), or damage. 2000, not
+# 2004, leaves room for forum and mailing-list archives mapped as tables.
+EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+# Clocks of phones and servers run ahead a little, and time zones put "now" up to 14
+# hours ahead of UTC: a day later than the import is still plausible, more is not.
+CLOCK_SKEW = timedelta(days=1)
+ODD_DATE = (
+    "date before 2000 or in the future (after {latest:%Y-%m-%d}): kept as given; check the "
+    "file's date column or the tool that saved it"
+)
 
 
 def counted(number, one, many=None):
@@ -21,11 +35,15 @@ class Report:
         self.skipped = Counter()  # reason -> count
         self.skipped_lines = {}  # reason -> first line numbers
         self.warnings = Counter()  # message -> count
+        self.warning_lines = {}  # message -> first line numbers, for the warnings given one
         self.unknown_fields = Counter()  # key path -> count
         # What the platform says was deleted: ("post", its id) or ("author", person id).
         # They name people, so never part of as_dict(); the importer removes what it stored.
         self.deleted = []
         self.dates = None  # a table's: how "03/04/2026" was read, when its dates needed it
+        # Posts dated after this get a note (with EARLIEST_DATE: see odd_date). Readers
+        # compare each post's date with both themselves, inline: it is their hot path.
+        self.latest_date = datetime.now(UTC) + CLOCK_SKEW
 
     def skip(self, reason, line=None, count=1):
         self.skipped[reason] += count
@@ -34,8 +52,21 @@ class Report:
             if len(lines) < KEEP_LINE_NUMBERS:
                 lines.append(line)
 
-    def warn(self, message, count=1):
+    def warn(self, message, count=1, line=None):
         self.warnings[message] += count
+        if line is not None:
+            lines = self.warning_lines.setdefault(message, [])
+            if len(lines) < KEEP_LINE_NUMBERS:
+                lines.append(line)
+
+    def odd_date(self, line=None):
+        """A post at `line` is dated before EARLIEST_DATE or after latest_date: kept, and
+        told, as the date is likely wrong. Only called for those: the readers check
+
+            if not EARLIEST_DATE <= post.created_at <= report.latest_date:
+                report.odd_date(line)
+        """
+        self.warn(ODD_DATE.format(latest=self.latest_date), line=line)
 
     def unknown(self, path):
         self.unknown_fields[path] += 1
@@ -51,6 +82,7 @@ class Report:
             "skipped": dict(self.skipped),
             "skipped_lines": self.skipped_lines,
             "warnings": dict(self.warnings),
+            **({"warning_lines": self.warning_lines} if self.warning_lines else {}),
             "unknown_fields": dict(self.unknown_fields),
             **({"dates": self.dates} if self.dates else {}),
         }

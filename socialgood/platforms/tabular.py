@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from socialgood.platforms.files import MAX_MEMBER_BYTES, UnreadableFile, check_not_bomb
 from socialgood.platforms.model import KINDS, PLATFORMS, Metrics, Person, Post
 from socialgood.platforms.normalise import hashtag, link, parse_twitter_date, unique
+from socialgood.platforms.report import EARLIEST_DATE
 from socialgood.platforms.textscan import at_mentions_in, hashtags_in, links_in
 
 FIELDS = (
@@ -382,6 +383,8 @@ def row_post(values, platform, zone, report, row_number, raw, order=DAY_FIRST):
         )
         report.skip(OTHER_ORDER if readable else NO_DATE, row_number)
         return None
+    if not EARLIEST_DATE <= created_at <= report.latest_date:
+        report.odd_date(row_number)  # kept: a wrong date is no reason to lose the post
     text = cell_text(values.get("text"))
     author = cell_text(values.get("author_handle")).lstrip("@")
     reply_to = unwrapped_id(cell_text(values.get("reply_to"))) or None

@@ -844,3 +844,37 @@ def test_password_protected_files_in_a_zip_say_how_to_read_them(tmp_path):
     got, report = records(archive)
     assert got == records(TWARC2)[0]
     assert report.skipped_lines[PASSWORD_PROTECTED] == ["secret.jsonl"]
+
+
+def test_a_post_dated_before_2000_or_in_the_future_is_kept_with_a_note_and_its_lines(tmp_path):
+    page = json.loads((FIXTURES / "bluesky/search.jsonl").read_bytes().splitlines()[0])
+    view = page["posts"][0]
+
+    def dated(uri, moment):
+        return {"posts": [{**view, "uri": uri, "indexedAt": moment,
+                           "record": {**view["record"], "createdAt": moment}}]}  # fmt: skip
+
+    path = write_lines(
+        tmp_path / "odd.jsonl",
+        json.dumps(dated(view["uri"], "2025-07-03T08:15:03Z")).encode(),
+        json.dumps(dated(view["uri"] + "b", "0001-01-01T00:00:00Z")).encode(),
+        json.dumps(dated(view["uri"] + "c", "9999-12-31T23:59:59Z")).encode(),
+    )
+    report = Report()
+
+    posts = list(read_posts(path, report, bluesky))
+
+    assert len(posts) == 3  # never lost
+    (message,) = [text for text in report.warnings if text.startswith("date before 2000")]
+    assert message.startswith("date before 2000 or in the future (after ")
+    assert "kept as given" in message
+    assert report.warnings[message] == 2
+    assert report.warning_lines[message] == [2, 3]
+    assert report.as_dict()["warning_lines"] == {message: [2, 3]}
+
+
+def test_dates_within_the_bounds_make_no_note_and_no_warning_lines():
+    report = Report()
+    assert len(list(read_posts(TWARC2, report))) > 0
+    assert not any(message.startswith("date before 2000") for message in report.warnings)
+    assert "warning_lines" not in report.as_dict()

@@ -609,3 +609,25 @@ def test_a_workbook_that_starts_with_notes_is_read_from_its_posts(tmp_path, firs
     assert tabular.read_header(path) == ["tweet_id", "created_at", "text"]
     posts, _ = read(path, {"platform_id": "tweet_id", "created_at": "created_at", "text": "text"})
     assert [post.text for post in posts] == ["the posts"]
+
+
+def test_absurd_dates_that_still_read_are_kept_with_a_note_naming_their_rows(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "date"])
+    sheet.append(["1", "2026-01-05T10:00:00Z"])
+    sheet.append(["2", -5])  # read as epoch seconds: 1969-12-31
+    sheet.append(["3", 9_999_999_999])  # epoch seconds: 2286
+    sheet.append(["4", "99999999999"])  # epoch seconds: 5138
+    sheet.append(["5", "0001-01-01T00:00:00Z"])
+    path = tmp_path / "odd.xlsx"
+    workbook.save(path)
+
+    posts, report = read(path, DATE_MAPPING)
+
+    assert [post.platform_id for post in posts] == ["1", "2", "3", "4", "5"]
+    assert posts[1].created_at.year == 1969 and posts[3].created_at.year == 5138
+    (message,) = report.warnings
+    assert message.startswith("date before 2000 or in the future")
+    assert report.warnings[message] == 4
+    assert report.warning_lines[message] == [3, 4, 5, 6]  # the rows a spreadsheet shows
