@@ -150,6 +150,52 @@ CUT_ZIP = (
 )
 
 
+# Office files are zips of XML, told apart by the part each must hold.
+TABLE_HINT = (
+    "on the upload page, choose the format “Table: CSV or Excel”; with socialgood import, "
+    "add --format {format}"
+)
+OFFICE_DOCUMENTS = {
+    "word/document.xml": (
+        "This file is a Word document (.docx), not data: socialgood reads posts from the "
+        "files a collection tool saved (JSON) or from tables (CSV or Excel). If the posts "
+        "are in a table in the document, copy it into a spreadsheet, save it as .xlsx or "
+        "CSV, and import that."
+    ),
+    "ppt/presentation.xml": (
+        "This file is a PowerPoint presentation (.pptx), not data: socialgood reads posts "
+        "from the files a collection tool saved (JSON) or from tables (CSV or Excel). "
+        "Import the file the posts were collected in instead."
+    ),
+    "xl/workbook.xml": (
+        "This file is an Excel workbook (.xlsx), not JSON: import it as a table, "
+        + TABLE_HINT.format(format="xlsx")
+        + "."
+    ),
+}
+# Bytes that are no part of text: control characters but tab, line feed, form feed and
+# carriage return. Text has next to none; random or compressed data has about one in nine.
+_CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 32), 127])
+_NOT_CONTROL = bytes(sorted(set(range(256)) - set(_CONTROL_BYTES)))
+BINARY_SAMPLE = 4096
+
+
+def office_document(names):
+    """What to tell people of a zip whose files are `names` when it is a Word, PowerPoint
+    or Excel file, else None."""
+    names = set(names)
+    return next((message for part, message in OFFICE_DOCUMENTS.items() if part in names), None)
+
+
+def looks_binary(head):
+    """Whether the first bytes of a file are binary data rather than text: a NUL byte
+    (text in UTF-16, which has them, is to be told apart by its BOM first), or more than
+    one in twenty of them control characters."""
+    if b"\x00" in head:
+        return True
+    return len(head.translate(None, _NOT_CONTROL)) * 20 > len(head)
+
+
 class UnreadableFile(Exception):
     """The file can't be read as posts; the message says why in plain words."""
 
@@ -390,6 +436,9 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
             "The zip file is cut off or damaged: its list of contents, at its end, can't be "
             "read. Was the download or copy complete? Nothing in it could be read."
         ) from None
+    office = office_document(archive.namelist())
+    if office:
+        raise UnreadableFile(office)
     members = sorted(
         (info for info in archive.infolist() if not info.is_dir() and _is_data(info.filename)),
         key=lambda info: info.filename,
@@ -1332,8 +1381,7 @@ def _not_json_message(first):
     elif any(separator in first for separator in (b",", b";", b"\t")):
         kind = (
             "a table (columns separated by commas, semicolons or tabs). Import it as a "
-            "table (decompressed first, if it is compressed): on the upload page, choose "
-            "the format “Table: CSV or Excel”; with socialgood import, add --format csv"
+            "table (decompressed first, if it is compressed): " + TABLE_HINT.format(format="csv")
         )
     else:
         kind = "text that is not JSON"

@@ -28,7 +28,14 @@ from itertools import chain, islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from socialgood.platforms.files import MAX_MEMBER_BYTES, UnreadableFile, check_not_bomb
+from socialgood.platforms.files import (
+    BINARY_SAMPLE,
+    MAX_MEMBER_BYTES,
+    UnreadableFile,
+    check_not_bomb,
+    looks_binary,
+    office_document,
+)
 from socialgood.platforms.model import KINDS, PLATFORMS, Metrics, Person, Post
 from socialgood.platforms.normalise import hashtag, link, parse_twitter_date, unique
 from socialgood.platforms.report import EARLIEST_DATE
@@ -167,6 +174,13 @@ UNCLOSED_QUOTE = (
 _DATA_IN_HEADER = re.compile(
     r"[0-9]{8,}|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}|://|\S@\S+\.\w"
 )
+NOT_A_TEXT_TABLE = (
+    "This file is not a text table (CSV): it holds binary data (bytes that are no letters, "
+    "digits or punctuation), so it is another kind of file with a table's name, or "
+    "damaged. Open it in the program that made it and save or export it as CSV or Excel "
+    "(.xlsx); renaming a file does not change what it holds."
+)
+ZIP_NOT_A_TABLE = "This file is a zip archive, not a table: unpack it and import the files in it."
 FIRST_ROW_IS_DATA = (
     "The table's first row looks like a post, not column names (it holds an id, a date, "
     "a link or an address). Add a row of column names at the top, then import it again."
@@ -608,6 +622,12 @@ def iter_rows(path, report=None):
     """Rows as lists of cell values, header first: strings from CSV, typed from XLSX."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return xlsx_rows(path, report)
+    with path.open("rb") as binary:
+        head = binary.read(BINARY_SAMPLE)
+    if head.startswith(b"PK\x03\x04"):  # a zip: a workbook by another name, or no table
+        return xlsx_rows(path, report)
+    if head[:2] not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) and looks_binary(head):
+        raise UnreadableFile(NOT_A_TEXT_TABLE)
     return csv_rows(path, report)
 
 
@@ -617,13 +637,22 @@ def xlsx_rows(path, report=None):
     import openpyxl  # only XLSX imports need it
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # Opened here, not by name: openpyxl refuses a workbook named otherwise (posts.csv).
+    handle = path.open("rb")
     try:
-        with zipfile.ZipFile(path) as archive:  # an XLSX is a zip: it can be a zip bomb
+        with zipfile.ZipFile(handle) as archive:  # an XLSX is a zip: it can be a zip bomb
             for info in archive.infolist():
                 check_not_bomb(info, MAX_MEMBER_BYTES)
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            names = archive.namelist()
+        if "xl/workbook.xml" not in names:
+            raise UnreadableFile(office_document(names) or ZIP_NOT_A_TABLE)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except (*BROKEN_WORKBOOK, InvalidFileException) as error:
+        handle.close()
         raise UnreadableFile(NOT_A_WORKBOOK) from error
+    except BaseException:
+        handle.close()
+        raise
     try:
         sheets = workbook.worksheets
         sheet = _table_sheet(sheets)
@@ -636,6 +665,7 @@ def xlsx_rows(path, report=None):
         raise UnreadableFile(NOT_A_WORKBOOK + " The rows before the damage were read.") from error
     finally:
         workbook.close()
+        handle.close()
 
 
 def _table_sheet(sheets):

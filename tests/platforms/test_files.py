@@ -878,3 +878,22 @@ def test_dates_within_the_bounds_make_no_note_and_no_warning_lines():
     assert len(list(read_posts(TWARC2, report))) > 0
     assert not any(message.startswith("date before 2000") for message in report.warnings)
     assert "warning_lines" not in report.as_dict()
+
+
+@pytest.mark.parametrize(
+    "part, kind",
+    [
+        ("word/document.xml", "a Word document"),
+        ("ppt/presentation.xml", "a PowerPoint presentation"),
+        ("xl/workbook.xml", "an Excel workbook"),
+    ],
+)
+def test_an_office_document_read_as_json_says_what_it_is(tmp_path, part, kind):
+    path = tmp_path / "posts.json"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(part, "<x/>")
+    with pytest.raises(UnreadableFile, match=f"This file is {kind}") as error:
+        list(read_posts(path, Report(), twitter_v2))
+    if "Excel" in kind:
+        assert "Table: CSV or Excel" in str(error.value)

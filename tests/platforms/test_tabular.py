@@ -631,3 +631,50 @@ def test_absurd_dates_that_still_read_are_kept_with_a_note_naming_their_rows(tmp
     assert message.startswith("date before 2000 or in the future")
     assert report.warnings[message] == 4
     assert report.warning_lines[message] == [3, 4, 5, 6]  # the rows a spreadsheet shows
+
+
+def office_zip(path, *parts):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        for part in parts:
+            archive.writestr(part, "<x/>")
+    return path
+
+
+def test_binary_data_named_csv_is_said_to_be_no_text_table(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(bytes(range(256)) * 16)
+    with pytest.raises(UnreadableFile, match=r"not a text table \(CSV\): it holds binary data"):
+        tabular.read_header(path)
+    # Control characters without a NUL byte (bytes from another file) too.
+    path.write_bytes(b"id,date\n" + bytes(range(1, 32)) * 40)
+    with pytest.raises(UnreadableFile, match="binary data"):
+        tabular.read_header(path)
+
+
+def test_text_tables_with_a_few_control_characters_or_in_utf16_are_still_read(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"id,date,text\n1,2026-01-05,a form feed \x0c and a bell \x07\n")
+    assert tabular.read_header(path) == ["id", "date", "text"]
+    path.write_bytes("id,date\n1,2026-01-05\n".encode("utf-16"))  # NUL bytes, with a BOM
+    assert tabular.read_header(path) == ["id", "date"]
+
+
+@pytest.mark.parametrize(
+    "part, kind",
+    [("word/document.xml", "Word document"), ("ppt/presentation.xml", "PowerPoint")],
+)
+def test_a_word_or_powerpoint_file_named_as_a_table_says_what_it_is(tmp_path, part, kind):
+    for name in ("posts.csv", "posts.xlsx"):
+        path = office_zip(tmp_path / name, part)
+        with pytest.raises(UnreadableFile, match=kind):
+            tabular.read_header(path)
+
+
+def test_a_workbook_named_otherwise_is_read_as_a_workbook(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["id", "date"])
+    workbook.active.append(["1", "2026-01-05T10:00:00Z"])
+    path = tmp_path / "posts.csv"  # renamed by hand, or by a download
+    workbook.save(path)
+    assert tabular.read_header(path) == ["id", "date"]
