@@ -678,3 +678,31 @@ def test_a_workbook_named_otherwise_is_read_as_a_workbook(tmp_path):
     path = tmp_path / "posts.csv"  # renamed by hand, or by a download
     workbook.save(path)
     assert tabular.read_header(path) == ["id", "date"]
+
+
+def test_formulas_without_a_saved_result_are_read_as_empty_with_one_note(tmp_path):
+    # As a script writes a workbook (openpyxl here): the formulas, never their results.
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["id", "date", "text", "likes"])
+    workbook.active.append(["1", "2026-01-05T10:00:00Z", "a post", "=2+3"])
+    workbook.active.append(["2", "2026-01-05T11:00:00Z", '=CONCAT("a ", "reply")', "=4+5"])
+    path = tmp_path / "scripted.xlsx"
+    workbook.save(path)
+
+    posts, report = read(path, {**DATE_MAPPING, "text": "text", "likes": "likes"})
+
+    assert [(post.text, post.metrics.likes) for post in posts] == [("a post", None), ("", None)]
+    (message,) = [text for text in report.warnings if "formula" in text]
+    assert message.startswith("3 cells hold a formula without a saved result")
+    assert "open and save it in Excel or LibreOffice first" in message
+    assert report.warnings[message] == 1  # once per file
+
+
+def test_a_workbook_without_formulas_has_no_note_of_them(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["id", "date"])
+    workbook.active.append(["1", "2026-01-05T10:00:00Z"])
+    path = tmp_path / "plain.xlsx"
+    workbook.save(path)
+    _, report = read(path, DATE_MAPPING)
+    assert not report.warnings
