@@ -38,7 +38,7 @@ KNOWN_RECORD_FIELDS = frozenset(
 )
 # A facet marks a link, mention or hashtag by byte range; some clients get it wrong.
 MISPLACED_FACET = (
-    "bluesky: a link, mention or hashtag marked outside the post's text (the mark was "
+    "Bluesky: a link, mention or hashtag marked outside the post's text (the mark was "
     "left out, the text kept)"
 )
 
@@ -70,7 +70,7 @@ def _is_post_view(value):
 
 def parse(record, report, line=None):
     if not isinstance(record, dict):
-        report.skip("bluesky: line is not a JSON object", line)
+        report.skip("Bluesky: line is not a JSON object", line)
         return
     posts = {}  # uri -> Post: a post shown many times in one response is read once
     yielded = set()
@@ -80,10 +80,10 @@ def parse(record, report, line=None):
             try:
                 post = post_from_view(view, report)
             except SHAPE_ERRORS as error:
-                report.skip(f"bluesky: malformed post ({type(error).__name__})", line)
+                report.skip(f"Bluesky: malformed post ({type(error).__name__})", line)
                 continue
             if post is None:
-                report.skip("bluesky: post without a usable date", line)
+                report.skip("Bluesky: post without a usable date", line)
                 continue
             posts[post.platform_id] = post
         if repost_reason is not None:
@@ -121,11 +121,11 @@ def _post_views(record, report, line):
                 stack.append(node.get("parent"))
                 stack.extend(node.get("replies") or ())
             elif node.get("notFound") or node.get("blocked"):
-                report.warn("bluesky: thread posts not found or blocked (kept as references)")
+                report.warn("Bluesky: thread posts not found or blocked (kept as references)")
     elif _is_post_view(record):
         yield record, None
     else:
-        report.skip("bluesky: not a Bluesky API response", line)
+        report.skip("Bluesky: not a Bluesky API response", line)
 
 
 def post_from_view(view, report):
@@ -318,7 +318,7 @@ def _repost(post, reason, report):
     by = reason.get("by") or {}
     reposted_at = parse_iso(reason.get("indexedAt"), report)
     if not by.get("did") or reposted_at is None:
-        report.skip("bluesky: repost without reposter or time")
+        report.skip("Bluesky: repost without reposter or time")
         return None
     # reasonRepost.uri (the repost record) is recent; older responses lack it
     platform_id = reason.get("uri") or f"{post.platform_id}#repost-by-{by['did']}"

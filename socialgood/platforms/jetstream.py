@@ -38,43 +38,43 @@ def deleted_uri(event):
 
 def parse(record, report, line=None):
     if not sniff(record):
-        report.skip("jetstream: not a Jetstream event", line)
+        report.skip("Bluesky Jetstream: not a Jetstream event", line)
         return
     if record["kind"] == "account" and (record.get("account") or {}).get("status") == "deleted":
-        report.warn("jetstream: deleted accounts seen (their posts are removed)")
+        report.warn("Bluesky Jetstream: deleted accounts seen (their posts are removed)")
         report.deleted.append(("author", record["did"]))
     if record["kind"] != "commit":
-        report.skip(f"jetstream: {record['kind']} event (not a post)")
+        report.skip(f"Bluesky Jetstream: {record['kind']} event (not a post)")
         return
     commit = record.get("commit") or {}
     collection = commit.get("collection")
     operation = commit.get("operation")
     if operation == "delete":
-        report.warn(f"jetstream: deletes seen ({collection})")
+        report.warn(f"Bluesky Jetstream: deletes seen ({collection})")
         if collection in (_POST, _REPOST):
             report.deleted.append(("post", deleted_uri(record)))
         return
     if collection not in (_POST, _REPOST) or operation not in ("create", "update"):
-        report.skip(f"jetstream: {collection} {operation} (not a post)")
+        report.skip(f"Bluesky Jetstream: {collection} {operation} (not a post)")
         return
     did = record["did"]
     uri = f"at://{did}/{collection}/{commit.get('rkey')}"
     body = commit.get("record")
     if not isinstance(body, dict):
-        report.skip("jetstream: commit without a record", line)
+        report.skip("Bluesky Jetstream: commit without a record", line)
         return
     if operation == "update":
-        report.warn("jetstream: edited posts seen (stored as first seen)")
+        report.warn("Bluesky Jetstream: edited posts seen (stored as first seen)")
     if collection == _REPOST:
         subject = (body.get("subject") or {}).get("uri")
         if not subject:
-            report.skip("jetstream: repost without a subject", line)
+            report.skip("Bluesky Jetstream: repost without a subject", line)
             return
         post = _repost(uri, did, subject, body, record, report)
     else:
         post = post_from_record(uri, body, report, author=Person(id=did), raw=record)
     if post is None:
-        report.skip("jetstream: record without a usable date", line)
+        report.skip("Bluesky Jetstream: record without a usable date", line)
         return
     yield post
 

@@ -55,7 +55,7 @@ def _is_status(value):
 
 
 PARENT_UNKNOWN = (
-    "mastodon: reply whose parent is not in the same response, left unlinked (servers "
+    "Mastodon: reply whose parent is not in the same response, left unlinked (servers "
     "number posts each their own way; collect the thread's context to link it)"
 )
 # A Mastodon server's own posts, under the account's name or (4.4 on) its number: their
@@ -66,7 +66,7 @@ _LOCAL_STATUS_URI = re.compile(r"(https://[^/]+/(?:ap/)?users/[A-Za-z0-9_]+/stat
 def parse(record, report, line=None):
     statuses, thread_root = _statuses(record)
     if statuses is None:
-        report.skip("mastodon: not a Mastodon status or page", line)
+        report.skip("Mastodon: not a Mastodon status or page", line)
         return
     uri_by_id = {}
     for status in statuses:
@@ -80,11 +80,11 @@ def parse(record, report, line=None):
         try:
             posts = _posts(status, uri_by_id, thread_root, report)
         except SHAPE_ERRORS as error:
-            report.skip(f"mastodon: malformed status ({type(error).__name__})", line)
+            report.skip(f"Mastodon: malformed status ({type(error).__name__})", line)
             continue
         for post in posts:
             if post is None:
-                report.skip("mastodon: status without a usable date", line)
+                report.skip("Mastodon: status without a usable date", line)
             elif post.platform_id not in seen:
                 seen.add(post.platform_id)
                 yield post

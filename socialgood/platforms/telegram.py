@@ -65,7 +65,7 @@ _PEER = re.compile(r"(user|chat|channel)?([0-9]+)")
 _TIMES_READ = weakref.WeakKeyDictionary()
 
 PARENT_UNKNOWN = (
-    "telegram: replies kept without a link to the message they answer (in one-to-one"
+    "Telegram: replies kept without a link to the message they answer (in one-to-one"
     " chats and small groups it is found only when it is in the same export)"
 )
 
@@ -92,14 +92,14 @@ def sniff(record):
 def parse(record, report, line=None):
     if not sniff(record):
         if isinstance(record, dict) and "chats" in record and "personal_information" in record:
-            report.skip("telegram: full-account export (export single chats instead)", line)
+            report.skip("Telegram: full-account export (export single chats instead)", line)
         else:
-            report.skip("telegram: not a Telegram chat export", line)
+            report.skip("Telegram: not a Telegram chat export", line)
         return
     chat_id = record["id"]
     if isinstance(chat_id, bool) or not str(chat_id).removeprefix("-").isdigit():
         # Telegram numbers every chat; anything else would make keys of another shape.
-        report.skip("telegram: chat export without a chat number", line)
+        report.skip("Telegram: chat export without a chat number", line)
         return
     chat_name = record.get("name")
     if record.get("type") in PERSON_CHATS:
@@ -123,24 +123,24 @@ def parse(record, report, line=None):
         if whole:  # a document read whole: its messages are numbered as when streamed
             line = _numbered(line, place)
         if not isinstance(message, dict):
-            report.skip("telegram: message is not a JSON object", line)
+            report.skip("Telegram: message is not a JSON object", line)
             continue
         kind = message.get("type")
         if kind != "message":
             # Never the type itself: it is the file's to say, and could be anything.
-            report.skip(f"telegram: {NOT_POSTS.get(kind, 'message of another kind, not a post')}")
+            report.skip(f"Telegram: {NOT_POSTS.get(kind, 'message of another kind, not a post')}")
             continue
         number = message.get("id")
         if isinstance(number, bool) or not str(number).isdigit():
-            report.skip("telegram: message without a message number", line)
+            report.skip("Telegram: message without a message number", line)
             continue
         try:
             post = _post(message, chat_id, chat_name, times, report)
         except SHAPE_ERRORS as error:
-            report.skip(f"telegram: malformed message ({type(error).__name__})", line)
+            report.skip(f"Telegram: malformed message ({type(error).__name__})", line)
             continue
         if post is None:
-            report.skip("telegram: message without a usable date", line)
+            report.skip("Telegram: message without a usable date", line)
             continue
         yield post
 
@@ -191,7 +191,7 @@ def _post(message, chat_id, chat_name, times, report):
         if reply_to is None:
             report.warn(PARENT_UNKNOWN)
     if message.get("forwarded_from") is not None:
-        report.warn("telegram: forwarded messages (origin kept in raw only)")
+        report.warn("Telegram: forwarded messages (origin kept in raw only)")
     return Post(
         platform="telegram",
         platform_id=key,

@@ -55,18 +55,18 @@ def parse(record, report, line=None):
     for tweet in tweets:
         if not _is_tweet(tweet):
             if isinstance(tweet, dict) and "delete" in tweet:
-                report.skip("twitter-v1: delete notice (not a tweet)")
+                report.skip("X: delete notice (not a tweet)")
             else:
-                report.skip("twitter-v1: not a v1.1 tweet", line)
+                report.skip("X: not a v1.1 tweet", line)
             continue
         try:
             posts = _posts(tweet)
         except SHAPE_ERRORS as error:
-            report.skip(f"twitter-v1: malformed tweet ({type(error).__name__})", line)
+            report.skip(f"X: malformed tweet ({type(error).__name__})", line)
             continue
         for post in posts:
             if post is None:
-                report.skip("twitter-v1: tweet without a usable date", line)
+                report.skip("X: tweet without a usable date", line)
             else:
                 found.append(post)
     yield from newest_versions(found)

@@ -74,7 +74,7 @@ def sniff(record):
 
 def parse(record, report, line=None):
     if not isinstance(record, dict):
-        report.skip("twarc2: line is not a JSON object", line)
+        report.skip("X: line is not a JSON object", line)
         return
     errors = record.get("errors")
     if errors:
@@ -86,7 +86,7 @@ def parse(record, report, line=None):
             users = media_by_key = {}
             tweets_by_id = _inlined_references(record)
         else:
-            report.skip("twarc2: page without data (failed request)", line)
+            report.skip("X: page without data (failed request)", line)
             return
     else:
         tweets = data if isinstance(data, list) else [data]
@@ -104,7 +104,7 @@ def parse(record, report, line=None):
         try:
             posts += _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report)
         except SHAPE_ERRORS as error:
-            report.skip(f"twarc2: malformed tweet ({type(error).__name__})", line)
+            report.skip(f"X: malformed tweet ({type(error).__name__})", line)
     yield from newest_versions(posts)
 
 

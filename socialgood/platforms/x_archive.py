@@ -27,7 +27,7 @@ PLATFORM = "x"
 MAPPER_VERSION = 3
 
 ACCOUNT_ALONE = (
-    "x-archive: account.js holds who wrote the tweets, not tweets (import the whole archive zip)"
+    "X archive: account.js holds who wrote the tweets, not tweets (import the whole archive zip)"
 )
 NO_OWNER = (
     "X archive: the tweets came without the archive's account.js, so their author is "
@@ -51,10 +51,10 @@ def parse(record, report, line=None):
         return
     tweet = _tweet(record)
     if tweet is None:
-        report.skip("x-archive: not a tweet of the archive", line)
+        report.skip("X archive: not a tweet of the archive", line)
         return
     if "deleted_at" in tweet:
-        report.skip("x-archive: deleted by its author (not imported)", line)
+        report.skip("X archive: deleted by its author (not imported)", line)
         return
     owner = record.get("owner")
     if not isinstance(owner, dict):
@@ -69,10 +69,10 @@ def parse(record, report, line=None):
         with_author = {**tweet, "user": user}
         post = twitter_v1.post_from_tweet(with_author, with_author)
     except SHAPE_ERRORS as error:
-        report.skip(f"x-archive: malformed tweet ({type(error).__name__})", line)
+        report.skip(f"X archive: malformed tweet ({type(error).__name__})", line)
         return
     if post is None:
-        report.skip("x-archive: tweet without a usable date", line)
+        report.skip("X archive: tweet without a usable date", line)
         return
     if post.kind == "post" and post.text.startswith("RT @"):
         post = msgspec.structs.replace(post, kind="repost")

@@ -364,7 +364,7 @@ def test_a_zip_of_files_from_several_tools_reads_each_in_its_own_format(world, t
     assert run.status == ImportRun.Status.DONE, run.message
     assert run.format == "bluesky, mastodon, twarc2"
     # Only what each file gives on its own: the X file's page of a failed request.
-    assert run.report["skipped"] == {"twarc2: page without data (failed request)": 1}
+    assert run.report["skipped"] == {"X: page without data (failed request)": 1}
     expected = Counter()
     for name, _, counts in KNOWN:
         if name in MIXED:
@@ -427,11 +427,11 @@ def test_posts_with_values_of_the_wrong_type_are_kept_or_skipped_never_fatal(wor
 
     assert run.status == ImportRun.Status.DONE, run.message
     assert run.report["skipped"] == {
-        "bluesky: post of an unexpected shape (AttributeError)": 1,
+        "Bluesky: post of an unexpected shape (AttributeError)": 1,
         imports.WRONG_TYPES: 1,
     }
     assert run.report["files"][0]["skipped_lines"] == {
-        "bluesky: post of an unexpected shape (AttributeError)": [1]
+        "Bluesky: post of an unexpected shape (AttributeError)": [1]
     }
     # 3kccc and 3kddd (3kaaa is left out, 3kbbb skipped), and the later file's 3.
     assert run.imported == 2 + 3
@@ -780,7 +780,7 @@ def test_a_forced_format_is_used_instead_of_detection(world):
     run = import_files(world.project, [FIXTURES / "bluesky/search.jsonl"], format="mastodon")
 
     assert run.imported == 0
-    assert run.report["skipped"] == {"mastodon: not a Mastodon status or page": 2}
+    assert run.report["skipped"] == {"Mastodon: not a Mastodon status or page": 2}
 
 
 # --- tables and jobs -----------------------------------------------------------------

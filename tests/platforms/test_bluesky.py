@@ -98,7 +98,7 @@ def test_thread_walks_parents_and_replies_and_keeps_missing_posts_as_edges():
     by_id, posts, report = read("bluesky/thread.json")
     assert set(by_id) == {P1, P2, f"at://{CY}/app.bsky.feed.post/3keee"}
     assert by_id[f"at://{CY}/app.bsky.feed.post/3keee"].reply_to == P2
-    assert report.warnings["bluesky: thread posts not found or blocked (kept as references)"] == 2
+    assert report.warnings["Bluesky: thread posts not found or blocked (kept as references)"] == 2
 
 
 def test_repost_without_record_uri_gets_a_stable_id():

@@ -707,7 +707,7 @@ def test_a_twarc2_file_that_starts_with_pages_of_errors_is_known(tmp_path):
     report = Report()
     posts = list(read_posts(path, report))
     assert len(posts) == len(list(read_posts(TWARC2, Report())))
-    assert report.skipped["twarc2: page without data (failed request)"] >= 8
+    assert report.skipped["X: page without data (failed request)"] >= 8
 
 
 def test_read_posts_counts_records_and_posts_in_the_report():
@@ -729,7 +729,7 @@ def test_a_record_of_an_unexpected_shape_is_skipped_not_fatal(tmp_path):
     report = Report()
     posts = list(read_posts(path, report))
     assert len(posts) == 10
-    assert report.skipped_lines == {"twarc2: malformed tweet (KeyError)": [2]}
+    assert report.skipped_lines == {"X: malformed tweet (KeyError)": [2]}
 
 
 @pytest.mark.skipif(not GEN_POSTS.exists(), reason=f"the shared generator {GEN_POSTS} is absent")
@@ -897,3 +897,14 @@ def test_an_office_document_read_as_json_says_what_it_is(tmp_path, part, kind):
         list(read_posts(path, Report(), twitter_v2))
     if "Excel" in kind:
         assert "Table: CSV or Excel" in str(error.value)
+
+
+def test_report_messages_name_platforms_as_people_write_them():
+    from socialgood import platforms
+    from socialgood.platforms.files import platform_name
+
+    names = {platform_name(module) for module in platforms.FORMATS.values()}
+    assert {"Bluesky", "X", "Mastodon", "Reddit", "YouTube", "Telegram"} <= names
+    for module in platforms.FORMATS.values():
+        source = Path(module.__file__).read_text()
+        assert f'"{module.NAME}: ' not in source, module.NAME  # "Bluesky: …" is a code name

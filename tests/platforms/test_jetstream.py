@@ -21,14 +21,14 @@ def test_known_counts_of_posts_reposts_and_ignored_events():
     assert report.records == 9
     assert Counter(post.kind for post in posts) == {"post": 1, "reply": 1, "repost": 1}
     assert report.skipped == {
-        "jetstream: app.bsky.feed.like create (not a post)": 2,
-        "jetstream: app.bsky.graph.follow create (not a post)": 1,
-        "jetstream: identity event (not a post)": 1,
-        "jetstream: account event (not a post)": 1,
+        "Bluesky Jetstream: app.bsky.feed.like create (not a post)": 2,
+        "Bluesky Jetstream: app.bsky.graph.follow create (not a post)": 1,
+        "Bluesky Jetstream: identity event (not a post)": 1,
+        "Bluesky Jetstream: account event (not a post)": 1,
     }
     assert report.warnings == {
-        "jetstream: deletes seen (app.bsky.feed.post)": 1,
-        "jetstream: deleted accounts seen (their posts are removed)": 1,
+        "Bluesky Jetstream: deletes seen (app.bsky.feed.post)": 1,
+        "Bluesky Jetstream: deleted accounts seen (their posts are removed)": 1,
     }
 
 

@@ -25,9 +25,9 @@ def test_known_counts():
     by_id, posts, report = read()
     assert list(by_id) == ["1234567890/2", "1234567890/3", "1234567890/4", "1234567890/6"]
     assert report.skipped == {
-        "telegram: notice, not a post (someone joined, a message was pinned…)": 2
+        "Telegram: notice, not a post (someone joined, a message was pinned…)": 2
     }
-    assert report.warnings == {"telegram: forwarded messages (origin kept in raw only)": 1}
+    assert report.warnings == {"Telegram: forwarded messages (origin kept in raw only)": 1}
     assert sum(len(post.hashtags) for post in posts) == 3
     assert sum(len(post.mentions) for post in posts) == 2
     assert sum(len(post.media) for post in posts) == 3
@@ -95,8 +95,8 @@ def test_a_skipped_message_is_named_by_its_place_whether_read_whole_or_streamed(
     report = Report()
     list(read_posts(path, report, telegram, whole_document_bytes=whole_document_bytes))
     assert report.skipped_lines == {
-        "telegram: message without a usable date": [3],
-        "telegram: message is not a JSON object": [5],
+        "Telegram: message without a usable date": [3],
+        "Telegram: message is not a JSON object": [5],
     }
 
 
@@ -235,7 +235,7 @@ def test_a_chat_without_a_chat_number_is_skipped_plainly():
     export = {**helpline_chat([(41, 1706781600, None)]), "id": "700/700"}
     report = Report()
     assert list(telegram.parse(export, report)) == []
-    assert report.skipped == {"telegram: chat export without a chat number": 1}
+    assert report.skipped == {"Telegram: chat export without a chat number": 1}
 
 
 def test_a_message_without_a_message_number_is_skipped_plainly():
@@ -245,7 +245,7 @@ def test_a_message_without_a_message_number_is_skipped_plainly():
     assert [post.platform_id for post in telegram.parse(export, report)] == [
         "tg-user:700700700/41/1706781600"
     ]
-    assert report.skipped == {"telegram: message without a message number": 1}
+    assert report.skipped == {"Telegram: message without a message number": 1}
 
 
 def test_a_sender_written_as_a_bare_number_is_the_same_person_as_in_mentions():

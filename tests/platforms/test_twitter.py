@@ -36,7 +36,7 @@ def test_twarc2_page_known_counts():
 def test_twarc2_partial_errors_are_counted_and_failed_pages_skipped():
     _, _, report = read("twarc2/search.jsonl", twitter_v2)
     assert report.warnings["X API partial error: Not Found Error (tweet)"] == 2
-    assert report.skipped_lines == {"twarc2: page without data (failed request)": [2]}
+    assert report.skipped_lines == {"X: page without data (failed request)": [2]}
 
 
 @pytest.mark.parametrize(

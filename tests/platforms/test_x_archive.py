@@ -81,7 +81,7 @@ def test_deleted_tweets_are_never_imported():
     by_id, report = read(FIXTURES / "x_archive/data/deleted-tweets.js")
 
     assert by_id == {}
-    assert report.skipped == {"x-archive: deleted by its author (not imported)": 1}
+    assert report.skipped == {"X archive: deleted by its author (not imported)": 1}
 
 
 def test_a_cut_off_tweets_js_keeps_the_tweets_before_the_break(tmp_path):
