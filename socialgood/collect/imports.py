@@ -809,6 +809,9 @@ class _Importer:
                 for line in lines:
                     totals.skip(reason, f"{entry['name']}:{line}", count=0)
             totals.warnings.update(report.warnings)
+            for message, lines in report.warning_lines.items():
+                for line in lines:
+                    totals.warn(message, count=0, line=f"{entry['name']}:{line}")
             totals.unknown_fields.update(report.unknown_fields)
             counts = {
                 "imported": entry.get("imported", 0),
@@ -949,9 +952,11 @@ def read_files(plan, pseudonymiser, keep_raw, limits, names=()):
         if failure:
             yield ("failed", index, failure[0])
             names.update(QUOTED.findall(failure[0]))  # an archive member's name (a zip bomb)
+        # Lines within an archive are "member:line": the member's name may hold a handle.
         names.update(
             line.rpartition(":")[0] or line
-            for lines in report.skipped_lines.values()
+            for where in (report.skipped_lines, report.warning_lines)
+            for lines in where.values()
             for line in lines
             if isinstance(line, str)
         )

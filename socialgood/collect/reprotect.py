@@ -379,7 +379,8 @@ def _reprotect_imports(project, pseudonymiser):
         names = {entry["name"] for entry in files if isinstance(entry, dict) and entry.get("name")}
         names.update(
             line.rpartition(":")[0] or line
-            for lines in (report.get("skipped_lines") or {}).values()
+            for where in ("skipped_lines", "warning_lines")
+            for lines in (report.get(where) or {}).values()
             for line in lines
             if isinstance(line, str)
         )

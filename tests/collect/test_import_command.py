@@ -356,3 +356,17 @@ def test_a_reader_that_dies_ends_the_command_with_a_plain_message(world, tmp_pat
     monkeypatch.undo()
     run(path, "--project", world.project.slug)
     assert Post.objects.filter(project=world.project).count() == 3
+
+
+def test_a_note_says_how_often_and_on_which_lines(world, tmp_path):
+    path = bluesky_file(tmp_path / "posts.jsonl", range(3), per_page=1)
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].replace('"createdAt": "20', '"createdAt": "19', 1)
+    path.write_text("\n".join(lines) + "\n")
+
+    out = run(path, "--project", world.project.slug)
+
+    assert "3 new posts" in out
+    (note,) = [line for line in out.splitlines() if "note" in line]
+    assert note.startswith("  posts.jsonl: note (1 time): date before 2000")
+    assert note.endswith("(line 2)")

@@ -1362,3 +1362,22 @@ def test_an_import_deleting_posts_from_several_files_rewrites_the_database_once(
 
     assert run.report["deleted_on_platform"] == 3 and world.project.posts.count() == 0
     assert scrubs_asked == [{}]
+
+
+def test_an_archive_member_named_after_someone_is_renamed_where_a_note_names_its_lines(
+    world, tmp_path
+):
+    # A post with a date far off gets a note naming its "member:line": that member's
+    # name, like a skipped line's, may hold someone's handle.
+    view = bluesky_view(1, ("did:plc:person0000000000000000000", "person-0.example.org"))
+    view["record"]["createdAt"] = "0001-01-01T00:00:00Z"
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("person-0.example.org.jsonl", json.dumps({"posts": [view]}) + "\n")
+    run = import_files(world.project, [archive])
+
+    assert run.imported == 1
+    report = json.dumps(run.report)
+    assert "person-0" not in report
+    (lines,) = run.report["files"][0]["warning_lines"].values()
+    assert lines == [Post.objects.get().author + ".jsonl:1"]

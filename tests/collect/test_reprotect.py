@@ -538,6 +538,25 @@ def test_an_archive_member_named_where_it_failed_loses_the_name_too(world, tmp_p
     assert job.title == "Collect “carers”"
 
 
+def test_an_archive_member_named_where_a_note_names_its_lines_loses_the_name_too(world, tmp_path):
+    project = world.project
+    import_files(
+        project, [write_jsonl(tmp_path / "feed.jsonl", [{"posts": [bluesky_view(1, AUTHOR)]}])]
+    )
+    where = f"export.zip:{AUTHOR[1]}.json:4"
+    note = "date before 2000 or in the future: kept as given"
+    run_record = ImportRun.objects.create(
+        project=project, label="export.zip", files=[{"name": "export.zip", "size": 1}],
+        report={"warnings": {note: 1}, "warning_lines": {note: [where]}},
+    )  # fmt: skip
+
+    assert reprotect(project).imports == 1
+
+    run_record.refresh_from_db()
+    quilla = pseudonym(project.secret_key, "bluesky", AUTHOR[0])
+    assert run_record.report["warning_lines"] == {note: [where.replace(AUTHOR[1], quilla)]}
+
+
 def test_contacts_are_scrubbed_only_when_the_project_scrubs_them(world, tmp_path):
     project = world.project
     project.scrub_contacts = False

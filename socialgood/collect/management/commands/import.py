@@ -199,17 +199,13 @@ class Command(BaseCommand):
         )
         for entry in run.report.get("files", []):
             for reason, count in entry.get("skipped", {}).items():
-                lines = entry.get("skipped_lines", {}).get(reason, [])
-                where = ""
-                if lines:
-                    shown = ", ".join(str(line) for line in lines[:SHOW_LINES])
-                    more = " …" if count > SHOW_LINES else ""
-                    # A line number, "member:line", or a whole archive member's name.
-                    word = "line" if all(str(line)[-1:].isdigit() for line in lines) else "in"
-                    where = f" ({word} {shown}{more})"
+                where = _where(entry.get("skipped_lines", {}).get(reason, []), count)
                 self.stdout.write(f"  {entry['name']}: skipped {count:,}: {reason}{where}")
             for message, count in entry.get("warnings", {}).items():
-                self.stdout.write(f"  {entry['name']}: note ({count:,}×): {message}")
+                where = _where(entry.get("warning_lines", {}).get(message, []), count)
+                self.stdout.write(
+                    f"  {entry['name']}: note ({counted(count, 'time')}): {message}{where}"
+                )
             unknown = entry.get("unknown_fields", {})
             if unknown:
                 self.stdout.write(
@@ -222,6 +218,18 @@ class Command(BaseCommand):
                 scrubbed, "e-mail address or phone number", "e-mail addresses and phone numbers"
             )
             self.stdout.write(f"  {what} removed from texts.")
+
+
+def _where(lines, count):
+    """ " (line 3, 7 …)" for the first line numbers of something that happened `count`
+    times, or ""."""
+    if not lines:
+        return ""
+    shown = ", ".join(str(line) for line in lines[:SHOW_LINES])
+    more = " …" if count > SHOW_LINES else ""
+    # A line number, "member:line", or a whole archive member's name.
+    word = "line" if all(str(line)[-1:].isdigit() for line in lines) else "in"
+    return f" ({word} {shown}{more})"
 
 
 def parse_map(pairs):
