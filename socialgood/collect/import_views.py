@@ -15,7 +15,7 @@ import re
 import secrets
 import shutil
 import tempfile
-from datetime import UTC
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -47,7 +47,7 @@ from socialgood.collect.models import ImportRun
 from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS, tabular
 from socialgood.platforms.files import FILE_ENDINGS
-from socialgood.platforms.model import PLATFORMS
+from socialgood.platforms.model import PLATFORMS, Link, Media, Person
 from socialgood.platforms.report import Report, counted
 from socialgood.privacy.pseudonyms import Pseudonymiser
 from socialgood.projects.views import get_project
@@ -108,6 +108,12 @@ DATE_CHOICES = [
     (tabular.DAY_FIRST, "Day first: 03/04/2026 is 3 April"),
     (tabular.MONTH_FIRST, "Month first: 03/04/2026 is 4 March (as in the US)"),
 ]
+# The preview's name for a part of a post where the form's label would mislead: the
+# author's id and handle are stored as one pseudonym.
+PREVIEW_LABELS = {"author": "Author", "kind": "Kind", "reply_to": "Replied to"}
+# Found in the text when no column holds them, as the import does.
+FROM_TEXT = ("hashtags", "mentions", "links")
+TIME_FORMAT = "j M Y H:i T"  # "28 Nov 2026 07:22 UTC": a time always says its zone
 MAPPING_SOURCES = {
     "remembered": "remembered for tables with these columns",
     "guessed": "guessed from the column names — please check it",
@@ -450,9 +456,24 @@ class _Table:
     def fields(self):
         """(field, label, form name, chosen column) for the form."""
         return [
-            (field, FIELD_LABELS[field], f"{self.prefix}-{field}", self.mapping.get(field, ""))
+            (field, _label(field), f"{self.prefix}-{field}", self.mapping.get(field, ""))
             for field in tabular.FIELDS
         ]
+
+    def preview_parts(self):
+        """(attribute of the stored post, label) of each part the mapping fills, in the
+        form's order: the mapped fields, the kind (always stored), and what the import
+        finds in the text when no column holds it."""
+        filled = {*self.mapping, "kind"}
+        if "text" in self.mapping:
+            filled.update(FROM_TEXT)
+        parts = {}
+        for field in tabular.FIELDS:
+            if field in filled:
+                attribute = "author" if field in ("author_id", "author_handle") else field
+                label = PREVIEW_LABELS.get(attribute) or _label(field)
+                parts.setdefault(attribute, label.removesuffix(" (required)"))
+        return list(parts.items())
 
     @property
     def start_problem(self):
@@ -475,6 +496,44 @@ class _Table:
     def unmapped(self):
         used = set(self.mapping.values())
         return [header for header in self.headers if header not in used]
+
+
+def _label(field):
+    return FIELD_LABELS.get(field) or field.replace("_", " ").capitalize()
+
+
+def _shown(value):
+    """A part of a stored post in plain words: lists joined, people by their pseudonym."""
+    if value is None or value == "" or value == ():
+        return ""
+    if isinstance(value, datetime):
+        return dateformat.format(timezone.localtime(value), TIME_FORMAT)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, tuple | list):
+        return ", ".join(filter(None, map(_shown, value)))
+    if isinstance(value, Person):
+        return value.id or value.handle or ""
+    if isinstance(value, Link):
+        return value.url
+    if isinstance(value, Media):
+        return " ".join(filter(None, (value.type, value.url)))
+    return str(value)
+
+
+def _preview_cells(post, parts):
+    """(label, value) of each part of a pseudonymised post the preview shows."""
+    return [
+        (
+            label,
+            _shown(
+                getattr(post.metrics, attribute)
+                if attribute in tabular.METRICS
+                else getattr(post, attribute, None)
+            ),
+        )
+        for attribute, label in parts
+    ]
 
 
 def _tables(project, manifest, directory):
@@ -525,7 +584,8 @@ def _take_posted(table, data):
 
 
 def _preview(table, pseudonymiser):
-    """The first posts of the table as they would be stored: pseudonyms, never handles.
+    """The first posts of the table as they would be stored: pseudonyms, never handles,
+    and every part of a post the mapping fills, so that a wrong column shows.
 
     Rows go through the same parser and the same pseudonymiser as the import (nothing is
     saved), so the researcher sees exactly what the mapping produces, without the page
@@ -552,10 +612,13 @@ def _preview(table, pseudonymiser):
     if table.source == "remembered" and table.dates_told not in (None, table.dates):
         table.dates = ""  # the order remembered for these columns; this file's dates tell
     order = table.dates or table.dates_told or tabular.DAY_FIRST
+    parts = table.preview_parts()
     for row_number, values in scanned:
         post = tabular.row_post(values, table.platform, UTC, report, row_number, {}, order)
         if post is not None:
-            table.preview.append((row_number, pseudonymiser.apply(post)))
+            # Only the pseudonymised post is shown, never a cell of the row.
+            cells = _preview_cells(pseudonymiser.apply(post), parts)
+            table.preview.append((row_number, cells))
             if len(table.preview) == PREVIEW_POSTS:
                 break
     table.rows_scanned = len(scanned)

@@ -345,3 +345,30 @@ def test_an_old_excel_file_is_refused_before_anything_is_stored(live_server, pag
     expect(alert).to_contain_text("save it as Excel (.xlsx) or CSV")
     expect(page.get_by_role("button", name="Upload and import")).to_be_enabled()
     assert not ImportRun.objects.exists()
+
+
+def test_the_preview_shows_every_mapped_field_so_a_wrong_column_shows(live_server, page, tmp_path):
+    header = [*TABLE_HEADER, "Language", "Replies", "Reply to"]
+    rows = [[*TABLE_ROWS[0], "pt", "7", ""], [*TABLE_ROWS[1], "en", "0", "9001"]]
+    world = World()
+    log_in(page, live_server, "arun")
+    upload_files(page, live_server, world, csv_file(tmp_path / "carers.csv", rows, header))
+    expect(page.get_by_role("heading", name="Which column is which?")).to_be_visible()
+    page.get_by_label("Id of the post replied to").select_option("Reply to")
+    first, second = page.locator("#previews tbody tr").all()
+    expect(first).to_contain_text("Language: pt")
+    expect(first).to_contain_text("Replies: 7")
+    expect(second).to_contain_text("Replied to: 9001")
+    expect(second).to_contain_text("Kind: reply")
+
+    # The likes chosen as the replies by mistake: the preview shows it before importing.
+    page.get_by_label("Replies", exact=True).select_option("Likes")
+    expect(first).to_contain_text("Replies: 1,200")
+    page.get_by_label("Language").select_option("")
+    expect(page.locator("#previews")).not_to_contain_text("Language:")
+
+    # Only pseudonyms, on a phone too, and nothing overflows sideways.
+    assert "quilla_marrow" not in page.content() and "bram_ostrow" not in page.content()
+    expect(first).to_contain_text("Author: user-")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"] + 1

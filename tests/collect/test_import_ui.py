@@ -617,3 +617,72 @@ def test_the_report_says_where_skipped_records_are_in_plain_words():
     assert _where(["export/a.jsonl:12"], 1, "line") == "line 12 of export/a.jsonl"
     assert _where(["study/sheet.xlsx"], 1, "line") == "study/sheet.xlsx"  # a file, not a line
     assert _where([], 4, "line") == ""
+
+
+# --- the preview shows every field the mapping fills -----------------------------------------
+
+# One column for each part of a post; the people in it are invented.
+FULL_COLUMNS = {
+    "platform_id": "post id", "created_at": "posted at", "author_handle": "user name",
+    "author_id": "user number", "text": "message", "url": "link", "lang": "language",
+    "kind": "type", "reply_to": "in reply to", "hashtags": "tags", "mentions": "mentioned",
+    "links": "links", "likes": "likes", "reposts": "retweets", "replies": "replies",
+    "quotes": "quotes", "views": "views",
+}  # fmt: skip
+FULL_ROW = {
+    "post id": "301", "posted at": "2026-03-01 10:00", "user name": "ana_example",
+    "user number": "8675309001", "message": "Thanks @ben_example", "language": "pt",
+    "link": "https://x.com/ana_example/status/301", "type": "reply", "in reply to": "299",
+    "tags": "carers;respite", "mentioned": "ben_example", "links": "https://example.org/guide",
+    "likes": "3", "retweets": "11", "replies": "7", "quotes": "5", "views": "4567",
+}  # fmt: skip
+
+
+def test_the_preview_shows_every_mapped_field_as_stored_and_no_handle(client, world, upload_dir):
+    header = list(FULL_ROW)
+    response = upload(
+        client, world, SimpleUploadedFile("full.csv", table(header, [list(FULL_ROW.values())]))
+    )
+    form = {f"t1-{field}": column for field, column in FULL_COLUMNS.items()}
+    response = client.post(response["Location"], {**form, "t1-platform": "x"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    for shown in (
+        "Post id: </span>301<",
+        "Language: </span>pt<",
+        "Kind: </span>reply<",
+        "Replied to: </span>299<",
+        "Hashtags: </span>carers, respite<",
+        "Links in the post: </span>https://example.org/guide<",
+        "Likes: </span>3<",
+        "Reposts, retweets or shares: </span>11<",
+        "Replies: </span>7<",
+        "Quotes: </span>5<",
+        "Views: </span>4,567<",
+        "Link to the post: </span>https://x.com/user-",
+        "Mentioned people: </span>user-",
+        "Author: </span>user-",
+    ):
+        assert shown in page, shown
+    # The people in the row are shown only as pseudonyms, and their ids not at all.
+    for identifier in ("ana_example", "ben_example", "8675309001"):
+        assert identifier not in page, identifier
+
+    # A field left out of the mapping is left out of the preview.
+    del form["t1-views"], form["t1-lang"]
+    page = client.post(response.request["PATH_INFO"], {**form, "t1-platform": "x"})
+    page = page.content.decode()
+    assert "Views: </span>" not in page and "Language: </span>" not in page
+    assert "Replies: </span>7<" in page
+
+
+# --- times say their time zone ---------------------------------------------------------------
+
+
+def test_the_preview_dates_say_their_time_zone(client, world, settings, upload_dir):
+    settings.TIME_ZONE = "Europe/Berlin"
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "1 Mar 2026 11:00 CET" in page  # 10:00 in the file, without a zone: UTC
