@@ -269,7 +269,9 @@ def _upload_page(request, project, error=None, status=200, chosen_format=""):
         "chosen_format": chosen_format,
         "max_bytes": limit_bytes(),
         "max_label": limit_label(),
-        "recent": project.imports.select_related("created_by")[:5],
+        "recent": [
+            (run, _new_posts(run)) for run in project.imports.select_related("created_by")[:5]
+        ],
     }
     return render(request, "collect/import_upload.html", context, status=status)
 
@@ -791,6 +793,15 @@ def _file_rows(run, uploaded=False):
     return rows
 
 
+def _new_posts(run, verb=""):
+    """A run's new posts, then `verb`, and how many were already stored when some were:
+    "0 new posts stored (4 already stored)", not a bare 0 that reads as nothing found."""
+    words = counted(run.imported, "new post") + verb
+    if run.duplicates:
+        words += f" ({run.duplicates:,} already stored)"
+    return words
+
+
 def _duration(seconds):
     if seconds is None:
         return ""
@@ -825,6 +836,7 @@ def import_report(request, slug, run_id):
         "kept_files": _kept_files(run) if state == "failed" else [],
         "uploaded": uploaded,
         "duration": _duration(report.get("duration_seconds")),
+        "new_posts": _new_posts(run, " stored"),
         "pseudonyms": report.get("pseudonyms", {}),
         "format_choices": RETRY_FORMAT_CHOICES,
     }

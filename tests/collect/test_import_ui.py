@@ -676,6 +676,51 @@ def test_the_preview_shows_every_mapped_field_as_stored_and_no_handle(client, wo
     assert "Replies: </span>7<" in page
 
 
+# --- new posts and those already stored ------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_upload_of_posts_already_stored_says_so(client, world, upload_dir):
+    upload(client, world, SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()))
+    call_command("worker", batch=True, interval=0)
+    upload(
+        client,
+        world,
+        SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()),
+        SimpleUploadedFile("notes.txt", b"Notes on the study, not posts.\n"),
+    )
+    call_command("worker", batch=True, interval=0)
+    run = ImportRun.objects.order_by("pk").last()
+    assert (run.status, run.imported, run.duplicates) == ("failed", 0, 4)
+
+    page = client.get(reverse("import_report", args=[world.project.slug, run.pk])).content
+    assert (
+        "The other files were read to the end: 0 new posts stored (4 already stored)."
+        in page.decode()
+    )
+    listing = client.get(reverse("import_upload", args=[world.project.slug])).content.decode()
+    assert "failed, 0 new posts (4 already stored)" in listing
+    assert "finished, 4 new posts <span" in listing  # none already stored: nothing added
+
+
+def test_an_import_that_did_not_finish_says_what_it_stored_before(client, world):
+    run = ImportRun.objects.create(
+        project=world.project,
+        created_by=world.analyst,
+        label="big.jsonl",
+        status=ImportRun.Status.FAILED,
+        imported=3,
+        duplicates=2,
+        message="The server stopped during the import.",
+    )
+    client.force_login(world.analyst)
+    page = client.get(reverse("import_report", args=[world.project.slug, run.pk])).content
+    assert "The import did not finish" in page.decode()
+    assert "Before the problem: 3 new posts stored (2 already stored). They are kept" in (
+        page.decode()
+    )
+
+
 # --- times say their time zone ---------------------------------------------------------------
 
 
