@@ -273,7 +273,7 @@ def test_an_unknown_file_among_good_ones_is_named_and_kept_for_another_try(
     page.goto(f"{live_server.url}/p/{world.project.slug}/imports/")
     row = page.get_by_role("row").filter(has_text="notes.txt")
     expect(row).to_contain_text("Failed")
-    expect(row).to_contain_text(re.compile(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d"))
+    expect(row).to_contain_text(re.compile(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC"))
     assert_plain_words(page)
     page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
     expect(page.get_by_role("listitem").filter(has_text="search.jsonl, notes.txt")).to_contain_text(

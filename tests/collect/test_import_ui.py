@@ -4,6 +4,7 @@ import csv
 import hashlib
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
@@ -722,6 +723,28 @@ def test_an_import_that_did_not_finish_says_what_it_stored_before(client, world)
 
 
 # --- times say their time zone ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [("UTC", "28 Nov 2026 07:22 UTC"), ("Europe/Berlin", "28 Nov 2026 08:22 CET")],
+)
+def test_report_and_list_times_say_their_time_zone(
+    client, world, settings, upload_dir, zone, shown
+):
+    settings.TIME_ZONE = zone
+    run = ImportRun.objects.create(
+        project=world.project,
+        created_by=world.analyst,
+        label="march.jsonl",
+        status=ImportRun.Status.DONE,
+        started_at=datetime(2026, 11, 28, 7, 22, tzinfo=UTC),
+    )
+    client.force_login(world.analyst)
+    report = client.get(reverse("import_report", args=[world.project.slug, run.pk])).content
+    assert f"Started {shown} by arun" in report.decode()
+    listing = client.get(reverse("imports", args=[world.project.slug])).content.decode()
+    assert f"Started </span>{shown}</td>" in listing
 
 
 def test_the_preview_dates_say_their_time_zone(client, world, settings, upload_dir):
