@@ -683,6 +683,7 @@ def columns(request, slug, token):
         "others": others,
         "platforms": [(name, PLATFORM_LABELS.get(name, name)) for name in PLATFORMS],
         "date_choices": DATE_CHOICES,
+        "required": tabular.REQUIRED,
         "can_start": not any(table.error for table in tables),
     }
     template = "collect/import_columns.html"

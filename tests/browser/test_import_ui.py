@@ -372,3 +372,46 @@ def test_the_preview_shows_every_mapped_field_so_a_wrong_column_shows(live_serve
     expect(first).to_contain_text("Author: user-")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"] + 1
+
+
+def test_required_columns_are_required_yet_the_server_explains_what_is_missing(
+    live_server, page, tmp_path
+):
+    world = World()
+    log_in(page, live_server, "arun")
+    upload_files(page, live_server, world, csv_file(tmp_path / "carers.csv", TABLE_ROWS))
+    date = page.get_by_label("Date and time (required)")
+    expect(date).to_have_attribute("aria-required", "true")
+    assert page.evaluate("document.getElementById('t1-platform_id').required")
+    assert not page.evaluate("document.getElementById('t1-text').required")
+
+    # Left empty, the browser does not stop the form: the page says what is missing.
+    date.select_option("")
+    preview = page.locator("#previews")
+    expect(preview).to_contain_text("choose the column for “Date and time”")
+    page.get_by_role("button", name="Import with these columns").click()
+    expect(page.locator(".error-summary")).to_contain_text("choose the column for “Date and time”")
+    assert not ImportRun.objects.exists()
+
+
+def test_the_column_step_explains_a_missing_column_without_javascript(
+    live_server, browser, tmp_path
+):
+    world = World()
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        log_in(page, live_server, "arun")
+        page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
+        page.get_by_label("Files to import").set_input_files(
+            str(csv_file(tmp_path / "carers.csv", TABLE_ROWS))
+        )
+        page.get_by_role("button", name="Upload and import").click()
+        page.get_by_label("Post id (required)").select_option("")
+        page.get_by_role("button", name="Import with these columns").click()
+        expect(page.locator(".error-summary")).to_contain_text("choose the column for “Post id”")
+        page.get_by_label("Post id (required)").select_option("Tweet ID")
+        page.get_by_role("button", name="Import with these columns").click()
+        expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
+    finally:
+        context.close()

@@ -677,6 +677,22 @@ def test_the_preview_shows_every_mapped_field_as_stored_and_no_handle(client, wo
     assert "Replies: </span>7<" in page
 
 
+def test_the_required_columns_are_marked_required_without_blocking_the_explanation(
+    client, world, upload_dir
+):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert (
+        '<select id="t1-platform_id" name="t1-platform_id" required aria-required="true">' in page
+    )
+    assert '<select id="t1-created_at" name="t1-created_at" required aria-required="true">' in page
+    assert '<select id="t1-text" name="t1-text">' in page
+    # The browser leaves checking to the server, which says what is missing in words.
+    assert 'class="columns-form" novalidate' in page
+
+
 # --- new posts and those already stored ------------------------------------------------------
 
 
