@@ -435,7 +435,8 @@ class _Table:
         self.source = ""
         self.error = None  # the file can't be read as a table
         self.problem = None  # the mapping can't be used
-        self.preview = []
+        self.preview = []  # (row number, its post's (attribute, label, value) shown)
+        self.parts = []  # (attribute, label) of the parts of a post the preview shows
         self.preview_skips = []
         self.numeric_dates = False  # the preview's dates are like 03/04/2026
         self.dates_told = None  # the order a date in the preview's rows tells
@@ -524,9 +525,10 @@ def _shown(value):
 
 
 def _preview_cells(post, parts):
-    """(label, value) of each part of a pseudonymised post the preview shows."""
+    """(attribute, label, value) of each part of a pseudonymised post the preview shows."""
     return [
         (
+            attribute,
             label,
             _shown(
                 getattr(post.metrics, attribute)
@@ -536,6 +538,21 @@ def _preview_cells(post, parts):
         )
         for attribute, label in parts
     ]
+
+
+def _drop_empty_found(table, parts):
+    """The preview's parts without the hashtags, mentions or links the import would look
+    for in the text and finds in none of the previewed posts: an empty column that no
+    choice made says nothing about the mapping, and crowds the others."""
+    keep = [
+        number
+        for number, (attribute, _) in enumerate(parts)
+        if attribute not in FROM_TEXT
+        or attribute in table.mapping
+        or any(cells[number][2] for _, cells in table.preview)
+    ]
+    table.parts = [parts[number] for number in keep]
+    table.preview = [(row, [cells[number] for number in keep]) for row, cells in table.preview]
 
 
 def _tables(project, manifest, directory):
@@ -623,6 +640,7 @@ def _preview(table, pseudonymiser):
             table.preview.append((row_number, cells))
             if len(table.preview) == PREVIEW_POSTS:
                 break
+    _drop_empty_found(table, parts)
     table.rows_scanned = len(scanned)
     table.preview_skips = [
         (reason, _where(report.skipped_lines.get(reason, []), count, "row"))

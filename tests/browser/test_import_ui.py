@@ -374,6 +374,32 @@ def test_the_preview_shows_every_mapped_field_so_a_wrong_column_shows(live_serve
     assert width <= page.viewport_size["width"] + 1
 
 
+def test_a_preview_of_many_columns_stays_readable(live_server, page, tmp_path):
+    # Every part of a post mapped: on a phone, one "part: value" line each; on a
+    # desktop, columns wide enough to read, the table scrolling sideways if need be.
+    full = {
+        "Tweet ID": "9001", "Posted": "2026-03-01 10:00", "Screen name": "quilla_marrow",
+        "Content": "Respite care tips for carers who look after a parent at home #carers",
+        "Link": "https://x.com/quilla_marrow/status/9001", "Language": "en", "Type": "post",
+        "Mentions": "bram_ostrow", "Links": "https://example.org/a-long-guide-to-respite-care",
+        "Likes": "1200", "Retweets": "3", "Replies": "4", "Quotes": "5", "Views": "99000",
+    }  # fmt: skip
+    world = World()
+    log_in(page, live_server, "arun")
+    path = csv_file(tmp_path / "full.csv", [list(full.values())], list(full))
+    upload_files(page, live_server, world, path)
+    expect(page.get_by_role("heading", name="Which column is which?")).to_be_visible()
+    post = page.locator("#previews tbody tr").first
+    expect(post).to_contain_text("Views: 99,000")
+    narrowest = post.evaluate(
+        "row => Math.min(...[...row.cells].slice(1).map((cell) => cell.clientWidth))"
+    )
+    assert narrowest >= 75, narrowest  # no column squeezed to a letter or two a line
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"] + 1
+    assert "quilla_marrow" not in page.content() and "bram_ostrow" not in page.content()
+
+
 def test_required_columns_are_required_yet_the_server_explains_what_is_missing(
     live_server, page, tmp_path
 ):

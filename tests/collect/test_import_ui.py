@@ -677,6 +677,16 @@ def test_the_preview_shows_every_mapped_field_as_stored_and_no_handle(client, wo
     assert "Replies: </span>7<" in page
 
 
+def test_what_the_import_would_find_in_the_text_shows_when_it_finds_some(client, world, upload_dir):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "Hashtags: </span>carers<" in page  # from "Thanks #carers"
+    assert "Mentioned people: </span>user-" in page  # from "@ben_example"
+    assert "Links in the post: </span>" not in page  # no link in any text: no column
+
+
 def test_the_required_columns_are_marked_required_without_blocking_the_explanation(
     client, world, upload_dir
 ):
