@@ -797,7 +797,16 @@ def _file_rows(run, uploaded=False):
                 else "not recognised",
                 "sha_short": (entry.get("sha256") or "")[:12],
                 "skips": skips,
-                "warnings": list(entry.get("warnings", {}).items()),
+                "warnings": [
+                    {
+                        "message": message,
+                        "count": count,
+                        "where": _where(
+                            entry.get("warning_lines", {}).get(message, []), count, unit
+                        ),
+                    }
+                    for message, count in entry.get("warnings", {}).items()
+                ],
                 "unknown": unknown[:20],
                 "unknown_more": max(0, len(unknown) - 20),
                 "mapping_source": "as confirmed on the column step"

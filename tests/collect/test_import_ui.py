@@ -780,3 +780,19 @@ def test_the_preview_dates_say_their_time_zone(client, world, settings, upload_d
     )
     page = client.get(response["Location"]).content.decode()
     assert "1 Mar 2026 11:00 CET" in page  # 10:00 in the file, without a zone: UTC
+
+
+def test_the_report_says_how_often_a_note_applies_and_on_which_lines(client, world):
+    note = "date before 2000 or in the future (after 2026-11-29): kept as given"
+    run = ImportRun.objects.create(
+        project=world.project, label="carers.jsonl", status=ImportRun.Status.DONE,
+        report={"files": [
+            {"name": "carers.jsonl", "format": "bluesky", "warnings": {note: 2, "odd": 1},
+             "warning_lines": {note: [4, 9]}},
+        ]},
+    )  # fmt: skip
+    client.force_login(world.viewer)
+    page = client.get(reverse("import_report", args=[world.project.slug, run.pk])).content.decode()
+    assert f"<li><strong>2</strong> times (lines 4, 9): {note}.</li>" in page
+    assert "<li><strong>1</strong> time: odd.</li>" in page
+    assert "×" not in page
