@@ -46,7 +46,7 @@ from socialgood.collect.imports import (
 from socialgood.collect.models import ImportRun
 from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS, tabular
-from socialgood.platforms.files import FILE_ENDINGS
+from socialgood.platforms.files import FILE_ENDINGS, UnreadableFile
 from socialgood.platforms.model import PLATFORMS, Link, Media, Person
 from socialgood.platforms.report import Report, counted
 from socialgood.privacy.pseudonyms import Pseudonymiser
@@ -561,8 +561,11 @@ def _tables(project, manifest, directory):
         path = directory / "files" / entry["stored"]
         if not is_table(path, manifest["format"]):
             continue
+        unreadable = "This file can't be read as a table: it is empty or damaged."
         try:
             headers = tabular.read_header(path)
+        except UnreadableFile as error:  # said in plain words: binary data, a Word file…
+            headers, unreadable = None, str(error)
         except Exception:  # any damage in a file nobody has checked yet; the import says more
             headers = None
         signature = tabular.header_signature(headers) if headers else f"unreadable {path.name}"
@@ -580,10 +583,7 @@ def _tables(project, manifest, directory):
                 table.mapping = {field: col for field, col in mapping.items() if col in headers}
                 table.check()
             else:
-                table.error = (
-                    "This file can't be read as a table: it is empty or damaged. Cancel, "
-                    "then upload the other files without it."
-                )
+                table.error = f"{unreadable} Cancel, then upload the other files without it."
         tables[signature].names.append(entry["name"])
     return list(tables.values())
 

@@ -796,3 +796,11 @@ def test_the_report_says_how_often_a_note_applies_and_on_which_lines(client, wor
     assert f"<li><strong>2</strong> times (lines 4, 9): {note}.</li>" in page
     assert "<li><strong>1</strong> time: odd.</li>" in page
     assert "×" not in page
+
+
+def test_the_column_step_says_why_a_table_cannot_be_read(client, world, upload_dir):
+    junk = SimpleUploadedFile("carers.csv", bytes(range(256)) * 8)
+    response = upload(client, world, junk)
+    page = client.get(response["Location"]).content.decode()
+    assert "not a text table" in page and "binary data" in page
+    assert "Cancel, then upload the other files without it." in page
