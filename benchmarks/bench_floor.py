@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_import import BASELINES, DATASETS, fresh_env, timed  # noqa: E402
+from bench_import import BASELINES, DATASETS, fresh_env, parser_of, timed  # noqa: E402
 
 
 def database_seconds(path):
@@ -93,11 +93,7 @@ def _process_cpu(pid):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="/tmp/sgbench", type=Path)
-    parser.add_argument("--only", default="twarc2_100k,bluesky_100k")
-    parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--pg-dsn", default="host=127.0.0.1 port=5432 user=postgres")
+    parser = parser_of(__doc__.splitlines()[0])
     parser.add_argument("--inside", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:

@@ -122,12 +122,18 @@ def measure_round(python, fmt, path, name, database, args):
     return limit, with_fts, import_once(path, database, args.pg_dsn)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parser_of(description):
+    """The arguments every import benchmark takes: which files, where, which databases."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data", default="/tmp/sgbench", type=Path)
     parser.add_argument("--only", default="twarc2_100k,bluesky_100k")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--pg-dsn", default="host=127.0.0.1 port=5432 user=postgres")
+    return parser
+
+
+def main():
+    parser = parser_of(__doc__.splitlines()[0])
     parser.add_argument(
         "--repeat", type=int, default=1, help="Run each measurement N times and keep the fastest."
     )
