@@ -185,6 +185,14 @@ _REDDIT_MENTION = re.compile(r"(?<![\w/])(/?u/|/user/)([A-Za-z0-9_\-]{3,20})(?![
 # person just the same: any run of letters and digits is taken.
 # "did" first, the check before it next: a pattern that starts with a literal is found
 # by a fast scan (this runs on every Bluesky post's id, link and parents).
+# A Bluesky record's own URI as the API gives it (a post, its parent, its thread's root),
+# and a post's web link as platforms.bluesky writes it: the most common values of all,
+# and nothing in them but the DID can name anyone (record keys are TIDs or "self"), so
+# they are read at once rather than through every rule.
+_RECORD_URI = re.compile(
+    r"(at://|https://bsky\.app/profile/)did:plc:([a-z2-7]{24})"
+    r"(/[a-z][a-z0-9.\-]{0,252}/[A-Za-z0-9_~\-]{1,512})?"
+)
 _DID = re.compile(
     r"did(?<![A-Za-z0-9]did)(?::|%3[Aa])"
     r"(?:plc(?::|%3[Aa])(?P<plc>[a-z0-9]+)|web(?::|%3[Aa])(?P<web>[A-Za-z0-9.\-]+))"
@@ -1021,6 +1029,11 @@ class Pseudonymiser:
         # ("/u" for /users/, /u/ and Reddit's forms) so a long text is scanned less often.
         if value.startswith(X_POST_URL) and value[len(X_POST_URL) :].isdigit():
             return value  # every X post's own link: it names no one
+        if value.startswith(("at://did:plc:", "https://bsky.app/profile/did:plc:")) and (
+            record := _RECORD_URI.fullmatch(value)
+        ):
+            self.stats.urls_rewritten += 1
+            return record[1] + self._hash("bluesky", "did:plc:" + record[2]) + (record[3] or "")
         if "did:" in value or "did%3" in value:
             value = _DID.sub(self._did, value)
         if "tg-user:" in value:  # written by platforms.telegram, in lower case

@@ -1754,3 +1754,33 @@ def test_a_run_of_links_with_only_their_schemes_encoded_is_read_link_by_link():
     fenna = pseudonym(KEY, "x", "@fennademo")
     stored = Pseudonymiser(KEY).again("https%3A%2F%2Fx.com/fennademo" * 3000, "text")
     assert stored == f"https%3A%2F%2Fx.com/{fenna}" * 3000
+
+
+@given(
+    did=st.text("abcdefghijklmnopqrstuvwxyz234567", min_size=24, max_size=24),
+    rkey=st.text("234567abcdefghijklmnopqrstuvwxyz", min_size=13, max_size=13),
+    form=st.sampled_from(
+        [
+            "at://{did}/app.bsky.feed.post/{rkey}",
+            "at://{did}",
+            "at://{did}/app.bsky.actor.profile/self",
+            "https://bsky.app/profile/{did}/post/{rkey}",
+        ]
+    ),
+)
+def test_a_bluesky_record_s_own_uri_or_link_loses_its_did_and_nothing_else(did, rkey, form):
+    # Read at once, without the other rules: the same as they give.
+    pseudonymiser = Pseudonymiser(KEY)
+    value = form.format(did=f"did:plc:{did}", rkey=rkey)
+    stored = pseudonymiser.again(value, "url")
+    assert stored == form.format(did=pseudonym(KEY, "bluesky", f"did:plc:{did}"), rkey=rkey)
+    assert pseudonymiser.stats.urls_rewritten == 1
+
+
+@pytest.mark.parametrize(
+    "rest", ["/app.bsky.feed.post/fenna-demo.bsky.social", "/post/3k?u=x.com/fennademo"]
+)
+def test_a_record_uri_of_another_shape_goes_through_every_rule(rest):
+    value = f"at://{ANA_DID}{rest}"
+    stored = Pseudonymiser(KEY).again(value, "url")
+    assert ANA_DID not in stored and "fenna" not in stored.lower()
