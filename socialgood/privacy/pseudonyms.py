@@ -551,7 +551,11 @@ def shown_names(original, value):
     originals) keeps for them, the latest and the earlier ones, each once."""
     if not original:
         return ()
-    kept = (original.get("display_name"), *original.get("earlier_display_names", ()))
+    earlier = original.get("earlier_display_names")
+    if not earlier:  # nearly everyone: once per person seen, on an import's hot path
+        shown = shown_name(original.get("display_name"), value)
+        return (shown,) if shown else ()
+    kept = (original.get("display_name"), *earlier)
     return tuple(dict.fromkeys(filter(None, [shown_name(name, value) for name in kept])))
 
 
