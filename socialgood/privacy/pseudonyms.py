@@ -967,8 +967,10 @@ class Pseudonymiser:
             )
         if self._bare and self._mentions_known_handle(text):
             text = _TOKEN.sub(lambda match: self._bare_handle(match, family), text)
-        # The longest first: "Ana Example" before would leave the "PhD" of "Ana Example PhD".
-        for name, value in sorted(names, key=lambda pair: -len(pair[0])):
+        # The longest first: "Ana Example" would leave the "PhD" of "Ana Example PhD".
+        if len(names) > 1:
+            names = sorted(names, key=lambda pair: -len(pair[0]))
+        for name, value in names:
             # As written, or all in one case ("QUILLA MARROW"): cheaper than lowering
             # every text, and what people write.
             if name in text or name.lower() in text or name.upper() in text:
