@@ -17,6 +17,10 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 BASE_TIME = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# The collectors' HTTP timeout in tests (settings.COLLECT_HTTP_TIMEOUT): long enough for
+# any answer of these servers on a busy machine. At 0.3 s, a first page of 40 statuses
+# answered late under CI's load timed out, and a server set to vanish after it was gone.
+HTTP_TIMEOUT = 2.0
 
 
 def iso(moment):
@@ -78,7 +82,7 @@ class FakeServer:
         if kind == "502":
             return Response("Bad gateway", status=502)
         if kind == "slow":
-            time.sleep(0.6)  # longer than the tests' COLLECT_HTTP_TIMEOUT
+            time.sleep(HTTP_TIMEOUT + 0.5)
             return Response("[]", content_type="application/json")
         if kind == "garbage":
             return Response('[{"id": "1", "uri": "htt', content_type="application/json")

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from socialgood.collect import collecting
 from socialgood.collect.models import Collection, CollectionRun, Post
-from tests.collect.collection_servers import BASE_TIME, MastodonInstance, status
+from tests.collect.collection_servers import BASE_TIME, HTTP_TIMEOUT, MastodonInstance, status
 
 
 @pytest.fixture
@@ -13,7 +13,7 @@ def waits(settings):
     """Instant waits and short timeouts; records what the collector would have slept."""
     slept = []
     settings.COLLECT_SLEEP = slept.append
-    settings.COLLECT_HTTP_TIMEOUT = 0.3
+    settings.COLLECT_HTTP_TIMEOUT = HTTP_TIMEOUT
     settings.COLLECT_HTTP_RETRIES = 2
     return slept
 

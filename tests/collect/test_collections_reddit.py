@@ -7,14 +7,14 @@ import pytest
 from socialgood.collect import collecting
 from socialgood.collect.models import Collection, CollectionRun, Post
 from socialgood.platforms.collectors import Refused
-from tests.collect.collection_servers import RedditServer, comment, submission
+from tests.collect.collection_servers import HTTP_TIMEOUT, RedditServer, comment, submission
 
 
 @pytest.fixture
 def waits(settings):
     slept = []
     settings.COLLECT_SLEEP = slept.append
-    settings.COLLECT_HTTP_TIMEOUT = 0.3
+    settings.COLLECT_HTTP_TIMEOUT = HTTP_TIMEOUT
     settings.COLLECT_HTTP_RETRIES = 2
     return slept
 

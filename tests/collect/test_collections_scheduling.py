@@ -13,13 +13,13 @@ from socialgood.collect import collecting
 from socialgood.collect.models import Collection, CollectionRun, Post
 from socialgood.jobs.models import Job
 from socialgood.projects import governance
-from tests.collect.collection_servers import MastodonInstance, status
+from tests.collect.collection_servers import HTTP_TIMEOUT, MastodonInstance, status
 
 
 @pytest.fixture
 def instance(settings):
     settings.COLLECT_SLEEP = lambda seconds: None
-    settings.COLLECT_HTTP_TIMEOUT = 0.3
+    settings.COLLECT_HTTP_TIMEOUT = HTTP_TIMEOUT
     settings.COLLECT_HTTP_RETRIES = 1
     server = MastodonInstance()
     for n in range(30):
