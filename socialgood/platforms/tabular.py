@@ -645,38 +645,35 @@ def xlsx_rows(path, report=None):
     from openpyxl.utils.exceptions import InvalidFileException
 
     # Opened here, not by name: openpyxl refuses a workbook named otherwise (posts.csv).
-    handle = path.open("rb")
-    try:
-        with zipfile.ZipFile(handle) as archive:  # an XLSX is a zip: it can be a zip bomb
-            for info in archive.infolist():
-                check_not_bomb(info, MAX_MEMBER_BYTES)
-            names = archive.namelist()
-        if "xl/workbook.xml" not in names:
-            raise UnreadableFile(office_document(names) or ZIP_NOT_A_TABLE)
-        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except (*BROKEN_WORKBOOK, InvalidFileException) as error:
-        handle.close()
-        raise UnreadableFile(NOT_A_WORKBOOK) from error
-    except BaseException:
-        handle.close()
-        raise
-    try:
-        sheets = workbook.worksheets
-        sheet = _table_sheet(sheets)
-        note = other_sheets(len(sheets))
-        if report is not None and note:
-            report.warn(note)
-        if report is not None:
-            unsaved = formulas_without_result(path, getattr(sheet, "_worksheet_path", None))
-            if unsaved:
-                report.warn(FORMULAS_UNSAVED.format(count=counted(unsaved, "cell")))
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-    except BROKEN_WORKBOOK as error:
-        raise UnreadableFile(NOT_A_WORKBOOK + " The rows before the damage were read.") from error
-    finally:
-        workbook.close()
-        handle.close()
+    with path.open("rb") as handle:
+        try:
+            with zipfile.ZipFile(handle) as archive:  # an XLSX is a zip: maybe a zip bomb
+                for info in archive.infolist():
+                    check_not_bomb(info, MAX_MEMBER_BYTES)
+                names = archive.namelist()
+            if "xl/workbook.xml" not in names:
+                raise UnreadableFile(office_document(names) or ZIP_NOT_A_TABLE)
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except (*BROKEN_WORKBOOK, InvalidFileException) as error:
+            raise UnreadableFile(NOT_A_WORKBOOK) from error
+        try:
+            sheets = workbook.worksheets
+            sheet = _table_sheet(sheets)
+            note = other_sheets(len(sheets))
+            if report is not None and note:
+                report.warn(note)
+            if report is not None:
+                unsaved = formulas_without_result(path, getattr(sheet, "_worksheet_path", None))
+                if unsaved:
+                    report.warn(FORMULAS_UNSAVED.format(count=counted(unsaved, "cell")))
+            for row in sheet.iter_rows(values_only=True):
+                yield list(row)
+        except BROKEN_WORKBOOK as error:
+            raise UnreadableFile(
+                NOT_A_WORKBOOK + " The rows before the damage were read."
+            ) from error
+        finally:
+            workbook.close()
 
 
 def formulas_without_result(path, member):
