@@ -952,16 +952,22 @@ def read_files(plan, pseudonymiser, keep_raw, limits, names=()):
         if failure:
             yield ("failed", index, failure[0])
             names.update(QUOTED.findall(failure[0]))  # an archive member's name (a zip bomb)
-        # Lines within an archive are "member:line": the member's name may hold a handle.
-        names.update(
-            line.rpartition(":")[0] or line
-            for where in (report.skipped_lines, report.warning_lines)
-            for lines in where.values()
-            for line in lines
-            if isinstance(line, str)
-        )
+        names.update(members_named(report.skipped_lines, report.warning_lines))
         yield ("report", index, report)
     yield _people_message(pseudonymiser, names)
+
+
+def members_named(*line_tables):
+    """The archive members named where a report places what it skipped or noted, in
+    tables of {reason: [line, …]}: such a place is "member:line" (or a member's whole
+    name), and the member's name may hold a handle."""
+    return {
+        line.rpartition(":")[0] or line
+        for lines_by_reason in line_tables
+        for lines in lines_by_reason.values()
+        for line in lines
+        if isinstance(line, str)
+    }
 
 
 def _people_message(pseudonymiser, names):

@@ -45,6 +45,7 @@ from socialgood.coding.offsets import moved
 from socialgood.collect import tallies
 from socialgood.collect.imports import (
     QUOTED,
+    members_named,
     originals_by_shard,
     project_pseudonymiser,
     renamed_in,
@@ -378,11 +379,7 @@ def _reprotect_imports(project, pseudonymiser):
     ):
         names = {entry["name"] for entry in files if isinstance(entry, dict) and entry.get("name")}
         names.update(
-            line.rpartition(":")[0] or line
-            for where in ("skipped_lines", "warning_lines")
-            for lines in (report.get(where) or {}).values()
-            for line in lines
-            if isinstance(line, str)
+            members_named(report.get("skipped_lines") or {}, report.get("warning_lines") or {})
         )
         # An archive's member, quoted where it failed ("“ana_example/tweets.js” in the
         # zip would unpack to …"), as the import names it (imports._people_message).
