@@ -30,7 +30,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -50,6 +50,7 @@ from socialgood.platforms.files import FILE_ENDINGS, UnreadableFile
 from socialgood.platforms.model import PLATFORMS, Link, Media, Person
 from socialgood.platforms.report import Report, counted
 from socialgood.privacy.pseudonyms import Pseudonymiser
+from socialgood.projects.templatetags.times import with_zone
 from socialgood.projects.views import get_project
 
 UPLOAD_JOB = "import.upload"
@@ -113,7 +114,6 @@ DATE_CHOICES = [
 PREVIEW_LABELS = {"author": "Author", "kind": "Kind", "reply_to": "Replied to"}
 # Found in the text when no column holds them, as the import does.
 FROM_TEXT = ("hashtags", "mentions", "links")
-TIME_FORMAT = "j M Y H:i T"  # "28 Nov 2026 07:22 UTC": a time always says its zone
 MAPPING_SOURCES = {
     "remembered": "remembered for tables with these columns",
     "guessed": "guessed from the column names — please check it",
@@ -510,7 +510,7 @@ def _shown(value):
     if value is None or value == "" or value == ():
         return ""
     if isinstance(value, datetime):
-        return dateformat.format(timezone.localtime(value), TIME_FORMAT)
+        return with_zone(timezone.localtime(value))
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, tuple | list):
