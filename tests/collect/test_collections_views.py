@@ -1,6 +1,7 @@
 """Collection pages: create and edit per platform, list, run reports, credentials kept secret."""
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -264,3 +265,46 @@ def test_editing_switching_off_and_deleting_are_recorded(client, world):
     client.post(reverse("collection_delete", args=[world.project.slug, collection.pk]))
     assert not Collection.objects.exists()
     assert AuditEvent.objects.filter(action="collection.delete").exists()
+
+
+@pytest.mark.django_db
+def test_collection_times_say_their_time_zone(client, world):
+    collection = Collection.objects.create(
+        project=world.project,
+        name="care",
+        platform="mastodon",
+        query={"tags": ["care"], "instances": ["mastodon.social"]},
+        every_minutes=60,
+        next_run_at=datetime(2026, 11, 27, 14, 5, tzinfo=UTC),
+        last_run_at=datetime(2026, 11, 27, 13, 5, tzinfo=UTC),
+    )
+    login(client, world.viewer)
+    listing = client.get(reverse("collections", args=[world.project.slug])).content.decode()
+    assert "<td>27 Nov 2026 13:05 UTC</td>" in listing  # last run
+    assert "<td>27 Nov 2026 14:05 UTC</td>" in listing  # next run
+    url = reverse("collection", args=[world.project.slug, collection.pk])
+    page = client.get(url).content.decode()
+    assert "<dt>Next run</dt><dd>27 Nov 14:05 UTC</dd>" in page
+    assert "The first starts at 14:05 UTC, as soon as a worker is running." in page
+
+    CollectionRun.objects.create(
+        collection=collection, started_at=datetime(2026, 11, 27, 14, 6, tzinfo=UTC)
+    )
+    assert "<td>27 Nov 2026 14:06 UTC</td>" in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_when_a_credential_was_last_used_says_its_time_zone(client, world):
+    credential = collecting.save_credential(
+        platform="youtube",
+        label="Lab key",
+        fields={"api_key": "AIzaSy-lab-key-0000000"},
+        by=world.analyst,
+        project=world.project,
+    )
+    Credential.objects.filter(pk=credential.pk).update(
+        last_used_at=datetime(2026, 11, 27, 14, 5, tzinfo=UTC)
+    )
+    login(client, world.analyst)
+    page = client.get(reverse("credentials", args=[world.project.slug])).content.decode()
+    assert "<td>27 Nov 2026 14:05 UTC</td>" in page

@@ -3,7 +3,7 @@ every sensitive act of the project shows up."""
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -96,6 +96,14 @@ def test_filter_by_time(client, world):
     before = rows(audit(client, world, until=day - timedelta(days=1), format="csv"))
     actions = sorted(r["action"] for r in before if r["action"] != "audit.export")
     assert actions == ["member.add"] * 3 + ["project.create"]
+
+
+def test_the_log_says_the_time_zone_of_its_times(client, world):
+    with time_machine.travel(datetime(2026, 11, 27, 14, 5, 9, tzinfo=UTC), tick=False):
+        AuditEvent.record(world.owner, world.project, "export.download", target="care.csv")
+    client.force_login(world.owner)
+    page = audit(client, world, action="export.download").content.decode()
+    assert "<td>2026-11-27 14:05:09 UTC</td>" in page
 
 
 def test_a_reversed_time_range_is_explained(client, world):

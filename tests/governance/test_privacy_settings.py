@@ -1,11 +1,13 @@
 """The owners' privacy page: plain choices, audited changes, and "who may export" enforced."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from socialgood.collect.models import ImportRun
 from socialgood.projects.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +125,21 @@ def test_the_export_page_follows_who_may_export(client, imported, policy, analys
     assert client.post(url, {"formats": ["csv"]}).status_code == analyst_status
     client.force_login(imported.owner)
     assert client.post(url, {"formats": ["csv"]}).status_code == 302
+
+
+# A fixed " UTC" would be wrong here: the page shows times in the zone of TIME_ZONE.
+@pytest.mark.parametrize(
+    ("zone", "shown"), [("UTC", "2026-11-27 14:05 UTC"), ("Europe/Berlin", "2026-11-27 15:05 CET")]
+)
+def test_the_times_of_reveals_and_imports_say_their_time_zone(client, world, settings, zone, shown):
+    settings.TIME_ZONE = zone
+    moment = datetime(2026, 11, 27, 14, 5, tzinfo=UTC)
+    ImportRun.objects.create(project=world.project, label="march.jsonl", started_at=moment)
+    with time_machine.travel(moment, tick=False):
+        AuditEvent.record(
+            world.owner, world.project, "reidentify", target="user-1", reason="Consent follow-up"
+        )
+    client.force_login(world.owner)
+    page = client.get(reverse("privacy", args=[world.project.slug])).content.decode()
+    assert f"<td>march.jsonl</td><td>{shown}</td>" in page
+    assert f"revealed <code>user-1</code> on {shown} — “Consent follow-up”" in page

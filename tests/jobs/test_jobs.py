@@ -1,6 +1,6 @@
 """Jobs: retries with backoff, plain-language failure, cancellation, stale-run recovery."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -204,3 +204,20 @@ def test_only_owners_can_cancel(client, world, kinds, role, allowed):
     job.refresh_from_db()
     assert response.status_code == (302 if allowed else 403)
     assert (job.status == "cancelled") is allowed
+
+
+def test_job_times_say_their_time_zone(client, world):
+    job = Job.objects.create(
+        kind="works",
+        title="Tiny job",
+        project=world.project,
+        status="succeeded",
+        created_at=datetime(2026, 11, 27, 14, 5, tzinfo=UTC),
+        finished_at=datetime(2026, 11, 27, 14, 9, tzinfo=UTC),
+    )
+    client.force_login(world.viewer)
+    listing = client.get(reverse("jobs", args=[world.project.slug])).content.decode()
+    assert "<td>27 Nov 2026 14:05 UTC</td>" in listing
+    page = client.get(reverse("job", args=[world.project.slug, job.pk])).content.decode()
+    assert "<dt>Created</dt><dd>27 Nov 2026 14:05 UTC</dd>" in page
+    assert "<dt>Ended</dt><dd>27 Nov 2026 14:09 UTC</dd>" in page

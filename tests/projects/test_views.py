@@ -1,6 +1,8 @@
+from datetime import UTC, datetime
+
 from django.urls import reverse
 
-from socialgood.projects.models import AuditEvent, Project
+from socialgood.projects.models import ApiToken, AuditEvent, Project
 from tests.conftest import PASSWORD
 
 
@@ -79,6 +81,14 @@ def test_an_api_token_is_shown_once_and_stored_only_as_a_hash(client, world):
     shown = page.split('<code class="token">')[1].split("</code>")[0]
     assert token.hash(shown) == token.token_hash
     assert client.get(reverse("account")).content.decode().count(shown) == 0
+
+
+def test_when_a_token_was_last_used_says_its_time_zone(client, world):
+    ApiToken.create_for(world.viewer, name="R notebook")
+    world.viewer.api_tokens.update(last_used_at=datetime(2026, 11, 27, 14, 5, tzinfo=UTC))
+    client.force_login(world.viewer)
+    page = client.get(reverse("account")).content.decode()
+    assert "<td>27 Nov 2026 14:05 UTC</td>" in page
 
 
 def test_security_headers(client, world):
