@@ -1,6 +1,7 @@
 """Analyses as jobs on known posts: words, concordance, sentiment, topics, networks and their files."""
 
 import io
+from datetime import UTC, datetime
 
 import networkx as nx
 import pytest
@@ -210,3 +211,21 @@ def test_network_job_writes_gephi_files_and_a_drawing(world, sample):
         .status_code
         == 403
     )
+
+
+def test_analysis_and_topic_model_times_say_their_time_zone(world, sample):
+    moment = datetime(2026, 11, 27, 14, 5, tzinfo=UTC)
+    client = client_for(world)
+    url = f"/p/{world.project.slug}/analyse/words/"
+    client.post(url)
+    Job.objects.filter(kind="analyze.words").update(created_at=moment)
+    assert "started 27 Nov 2026 14:05 UTC by arun" in client.get(url).content.decode()
+
+    model = TopicModel.objects.create(
+        project=world.project,
+        k=1,
+        topics=[{"number": 1, "label": "care", "words": [["care", 1.0]], "posts": 0}],
+        created_at=moment,
+    )
+    page = client.get(f"/p/{world.project.slug}/topics/{model.pk}/1/").content.decode()
+    assert "Model of 27 Nov 2026 14:05 UTC." in page

@@ -314,3 +314,12 @@ def test_a_page_brings_its_posts_hashtags_along(world, sample, sort):
     assert set(tags) == ids([sample.p1, sample.p2, sample.p3])
     assert tags[sample.p3.pk] == set(sample.p3.hashtags.values_list("tag", flat=True))
     assert "kinship" in tags[sample.p3.pk]
+
+
+def test_a_post_says_the_time_zone_of_its_time(world, sample, settings):
+    # Not a fixed " UTC": the page shows times in the zone of TIME_ZONE.
+    settings.TIME_ZONE = "Europe/Berlin"
+    page = client_for(world, "viewer").get(
+        f"/p/{world.project.slug}/posts/", {"q": "saved my week"}
+    )
+    assert ">1 Mar 2024 11:00 CET</time>" in page.content.decode()  # 10:00 UTC

@@ -4,6 +4,7 @@ import csv
 import io
 import re
 import zipfile
+from datetime import UTC, datetime
 
 import networkx as nx
 import orjson
@@ -199,3 +200,14 @@ def test_xlsx_continues_in_more_sheets_past_excels_row_limit(world, sample, tmp_
         ids += [line[0] for line in lines]
     assert len(set(ids)) == 6  # every post once
     assert "continue in the sheets" in archive.read("README.txt").decode()
+
+
+def test_the_list_of_exports_says_the_time_zone_of_its_times(world, sample):
+    client = Client()
+    client.login(username="arun", password=PASSWORD)
+    url = f"/p/{world.project.slug}/exports/"
+    client.post(url, {"formats": ["csv"]})
+    Job.objects.filter(kind="analyze.export").update(
+        created_at=datetime(2026, 11, 27, 14, 5, tzinfo=UTC)
+    )
+    assert "<td>27 Nov 2026 14:05 UTC</td>" in client.get(url).content.decode()

@@ -2,13 +2,14 @@
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from socialgood.coding import autocode, codebook, codings, queries
-from socialgood.coding.models import AutoRule, Code, Coding, Memo
+from socialgood.coding.models import AutoRule, Code, CodebookVersion, Coding, Memo
 from socialgood.projects.models import ApiToken
 
 from .conftest import make_post
@@ -307,3 +308,33 @@ def test_training_report_shows_on_the_suggestions_page(client, world, codes):
     )
     html = page.content.decode()
     assert 'id="classifier-report"' in html and "Skipped: needs at least 5" in html
+
+
+def test_coding_pages_say_the_time_zone_of_their_times(client, world, posts, codes):
+    moment = datetime(2026, 11, 27, 14, 5, tzinfo=UTC)
+    slug = world.project.slug
+    CodebookVersion.objects.create(
+        project=world.project, number=1, codes=[], note="Before round 1", created_at=moment
+    )
+    for target, about in [("code", {"code": codes["burden"]}), ("post", {"post": posts[0]})]:
+        Memo.objects.create(
+            project=world.project,
+            target=target,
+            text=f"About the {target}",
+            author_name="chen",
+            created_at=moment,
+            **about,
+        )
+    client.force_login(world.coder)
+    memo_time = "chen, 27 Nov 2026 14:05 UTC</p>"
+
+    codebook_page = client.get(reverse("coding_codebook", args=[slug])).content.decode()
+    assert "Version 1 — Before round 1 (27 Nov 2026 14:05 UTC, 0 codes)" in codebook_page
+    code_page = client.get(reverse("coding_code", args=[slug, codes["burden"].pk]))
+    assert memo_time in code_page.content.decode()
+    memos_page = client.get(reverse("coding_memos", args=[slug])).content.decode()
+    assert ">27 Nov 2026 14:05 UTC</time>" in memos_page
+    screen = client.get(reverse("coding_screen", args=[slug]) + f"?post={posts[0].pk}")
+    screen_page = screen.content.decode()
+    assert ">1 Jan 2026 09:00 UTC</time>" in screen_page  # when it was posted
+    assert memo_time in screen_page
