@@ -4,6 +4,7 @@ Every format module in this package offers:
 
     NAME            short name used on the command line (`--format twarc2`)
     LABEL           what a researcher calls it ("X/Twitter twarc2 JSONL")
+    PLATFORM_NAME   the platform (or tool) as people write it, in reports ("X", "Bluesky")
     PLATFORM        the `Post.platform` value it produces
     MAPPER_VERSION  bumped whenever the mapping changes; stored as provenance
     sniff(record)   True if this JSON record (the first one of a file) is in this format

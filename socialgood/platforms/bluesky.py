@@ -17,6 +17,7 @@ from socialgood.platforms.normalise import SHAPE_ERRORS, hashtag, link, parse_is
 
 NAME = "bluesky"
 LABEL = "Bluesky API responses (searchPosts, getAuthorFeed, getPostThread)"
+PLATFORM_NAME = "Bluesky"
 PLATFORM = "bluesky"
 MAPPER_VERSION = 1
 # A large (or cut off) response saved as one document is read post by post.

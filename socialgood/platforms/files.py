@@ -330,23 +330,8 @@ def read_posts(path, report, module=None, *, on_format=None, protect=None, **lim
                 report.skip(_odd_shape(module, "record", error), line)
 
 
-# Formats' names as people write them, for the report (a format's NAME is for code).
-PLATFORM_NAMES = {
-    "bluesky": "Bluesky",
-    "jetstream": "Bluesky Jetstream",
-    "mastodon": "Mastodon",
-    "reddit": "Reddit",
-    "telegram": "Telegram",
-    "twarc2": "X",
-    "twitter-v1": "X",
-    "x-archive": "X archive",
-    "youtube": "YouTube",
-    "zeeschuimer": "Zeeschuimer",
-}
-
-
 def platform_name(module):
-    return PLATFORM_NAMES.get(module.NAME, module.NAME)
+    return module.PLATFORM_NAME
 
 
 def _odd_shape(module, what, error):

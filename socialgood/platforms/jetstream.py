@@ -15,6 +15,7 @@ from socialgood.platforms.normalise import from_epoch, parse_iso
 
 NAME = "jetstream"
 LABEL = "Bluesky Jetstream events (JSONL)"
+PLATFORM_NAME = "Bluesky Jetstream"
 PLATFORM = "bluesky"
 MAPPER_VERSION = 1
 

@@ -19,6 +19,7 @@ from socialgood.platforms.normalise import SHAPE_ERRORS, domain, hashtag, link, 
 
 NAME = "mastodon"
 LABEL = "Mastodon API statuses (timelines, context, search)"
+PLATFORM_NAME = "Mastodon"
 PLATFORM = "mastodon"
 MAPPER_VERSION = 2
 

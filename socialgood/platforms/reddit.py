@@ -26,6 +26,7 @@ from socialgood.platforms.values import count
 
 NAME = "reddit"
 LABEL = "Reddit JSON (API listings, comment pages, Pushshift/Arctic Shift dumps)"
+PLATFORM_NAME = "Reddit"
 PLATFORM = "reddit"
 MAPPER_VERSION = 1
 

@@ -40,6 +40,7 @@ from socialgood.platforms.normalise import (
 
 NAME = "telegram"
 LABEL = "Telegram Desktop chat export (result.json)"
+PLATFORM_NAME = "Telegram"
 PLATFORM = "telegram"
 # 2: per-account message numbers keep two donors apart
 # 3: a private group is known by its number, not its name; bare-number senders

@@ -24,6 +24,7 @@ from socialgood.platforms.normalise import (
 
 NAME = "twitter-v1"
 LABEL = "X/Twitter API v1.1 JSON"
+PLATFORM_NAME = "X"
 PLATFORM = "x"
 # 2: the post's own link names no one (x.com/i/web/status/<id>)
 # 3: an edited tweet is one post, under its first version's id

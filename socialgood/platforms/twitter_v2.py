@@ -34,6 +34,7 @@ from socialgood.platforms.normalise import (
 
 NAME = "twarc2"
 LABEL = "X/Twitter API v2 (twarc2 JSONL, pages or flattened)"
+PLATFORM_NAME = "X"
 PLATFORM = "x"
 # 2: the post's own link names no one (x.com/i/web/status/<id>)
 # 3: an edited tweet is one post, under its first version's id

@@ -21,6 +21,7 @@ from socialgood.platforms.normalise import SHAPE_ERRORS
 
 NAME = "x-archive"
 LABEL = "X/Twitter archive (its zip, or data/tweets.js)"
+PLATFORM_NAME = "X archive"
 PLATFORM = "x"
 # 2: the post's own link names no one (x.com/i/web/status/<id>)
 # 3: an edited tweet is one post, under its first version's id

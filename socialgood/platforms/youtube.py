@@ -28,6 +28,7 @@ from socialgood.platforms.values import count
 
 NAME = "youtube"
 LABEL = "YouTube Data API v3 comments (commentThreads.list, comments.list)"
+PLATFORM_NAME = "YouTube"
 PLATFORM = "youtube"
 MAPPER_VERSION = 1
 # A large (or cut off) response saved as one document is read item by item.

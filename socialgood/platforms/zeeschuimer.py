@@ -31,6 +31,7 @@ from socialgood.platforms.values import count
 
 NAME = "zeeschuimer"
 LABEL = "Zeeschuimer / 4CAT NDJSON (X, TikTok, Instagram)"
+PLATFORM_NAME = "Zeeschuimer"
 PLATFORM = None  # varies per item: "x", "tiktok" or "instagram"
 # 2: the post's own link names no one (x.com/i/web/status/<id>)
 # 3: an edited tweet is one post, under its first version's id

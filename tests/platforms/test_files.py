@@ -899,6 +899,15 @@ def test_an_office_document_read_as_json_says_what_it_is(tmp_path, part, kind):
         assert "Table: CSV or Excel" in str(error.value)
 
 
+def test_every_format_names_its_platform_as_people_write_it():
+    from socialgood import platforms
+
+    for module in platforms.FORMATS.values():
+        name = module.PLATFORM_NAME
+        assert isinstance(name, str) and name.strip() == name != "", module.NAME
+        assert name != module.NAME, module.NAME  # "twarc2" is for code, "X" for people
+
+
 def test_report_messages_name_platforms_as_people_write_them():
     from socialgood import platforms
     from socialgood.platforms.files import platform_name
