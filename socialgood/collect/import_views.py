@@ -756,22 +756,27 @@ def _explain(reason):
 
 
 def _where(lines, count, unit):
-    """Where the skipped records are: "lines 2, 5", "line 12 of export/a.jsonl" or, for a
-    file in an archive, its name."""
+    """Where the skipped records are: "lines 2, 5", "line 12 of export/a.jsonl", "item 37
+    of line 4" or, for a file in an archive, its name."""
     shown = lines[:SHOW_LINES]
     if all(isinstance(line, int) for line in shown):
         text = ", ".join(str(line) for line in shown)
         if text:
             text = f"{unit}s {text}" if len(lines) > 1 else f"{unit} {text}"
     else:
-        parts = []
-        for line in shown:
-            member, _, number = str(line).rpartition(":")
-            parts.append(
-                f"{unit} {number} of {member}" if member and number.isdigit() else str(line)
-            )
-        text = ", ".join(parts)
+        text = ", ".join(_place(line, unit) for line in shown)
     return text + ", …" if text and count > len(shown) else text
+
+
+def _place(line, unit):
+    """One place a report names, in words: "line 12 of a.jsonl", "item 37 of line 4"
+    (report.item_place), or a whole file of an archive by its name."""
+    member, _, number = str(line).rpartition(":")
+    number, *items = number.split(" item ")
+    if not number.isdigit():
+        return str(line)
+    words = [f"item {item}" for item in reversed(items)] + [f"{unit} {number}"]
+    return " of ".join(words + [member] if member else words)
 
 
 def _file_rows(run, uploaded=False):

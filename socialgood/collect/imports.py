@@ -49,7 +49,7 @@ from socialgood.collect.models import (
 )
 from socialgood.platforms import FORMATS, files, mapper_of, tabular, telegram
 from socialgood.platforms.model import Post
-from socialgood.platforms.report import Report, counted
+from socialgood.platforms.report import ITEM_ON_LINE, Report, counted
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import Pseudonymiser, went_by
 from socialgood.projects import governance
@@ -960,13 +960,14 @@ def read_files(plan, pseudonymiser, keep_raw, limits, names=()):
 def members_named(*line_tables):
     """The archive members named where a report places what it skipped or noted, in
     tables of {reason: [line, …]}: such a place is "member:line" (or a member's whole
-    name), and the member's name may hold a handle."""
+    name; "member:4 item 37" an item on a line, "4 item 37" one in a file of its own),
+    and the member's name may hold a handle."""
     return {
         line.rpartition(":")[0] or line
         for lines_by_reason in line_tables
         for lines in lines_by_reason.values()
         for line in lines
-        if isinstance(line, str)
+        if isinstance(line, str) and not ITEM_ON_LINE.fullmatch(line)
     }
 
 

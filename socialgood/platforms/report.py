@@ -4,6 +4,7 @@ Pure and JSON-serialisable, so the CLI's --report, the UI and the stored run rec
 all show the same figures.
 """
 
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,23 @@ ODD_DATE = (
     "date before 2000 or in the future (after {latest:%Y-%m-%d}): kept as given; check the "
     "file's date column or the tool that saved it"
 )
+
+
+# What item_place makes of a line number, without an archive member: "4 item 37".
+ITEM_ON_LINE = re.compile(r"[0-9]+(?: item [0-9]+)+")
+
+
+def item_place(line, place):
+    """Where the `place`th item of the record at `line` is, when the record holds several
+    (a page of statuses, an API response, a listing): "4 item 37", in an archive
+    "a.jsonl:4 item 37". Readers work it out only for what they skip or note, counting
+    places as they go (`placed`); without a place (the record's only item), `line`."""
+    return line if line is None or place is None else f"{line} item {place}"
+
+
+def placed(items):
+    """(place, item) for each of a record's `items`, for item_place: no place for its only one."""
+    return enumerate(items, 1) if len(items) > 1 else ((None, item) for item in items)
 
 
 def counted(number, one, many=None):

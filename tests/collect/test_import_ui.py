@@ -620,6 +620,15 @@ def test_the_report_says_where_skipped_records_are_in_plain_words():
     assert _where([], 4, "line") == ""
 
 
+def test_the_report_says_which_item_of_a_line_a_skipped_record_is():
+    # A page or API response holds many records on one line (report.item_place).
+    assert _where(["4 item 37"], 1, "line") == "item 37 of line 4"
+    assert _where([2, "4 item 37"], 2, "line") == "line 2, item 37 of line 4"
+    assert _where(["export/a.jsonl:4 item 2 item 37"], 1, "line") == (
+        "item 37 of item 2 of line 4 of export/a.jsonl"
+    )
+
+
 # --- the preview shows every field the mapping fills -----------------------------------------
 
 # One column for each part of a post; the people in it are invented.

@@ -1364,6 +1364,11 @@ def test_an_import_deleting_posts_from_several_files_rewrites_the_database_once(
     assert scrubs_asked == [{}]
 
 
+def test_an_item_placed_on_a_line_is_no_archive_member():
+    lines = {"not a post": [3, "4 item 37", "ana_ex.json:4 item 2"], "odd": ["notes.dat"]}
+    assert imports.members_named(lines) == {"ana_ex.json", "notes.dat"}
+
+
 def test_an_archive_member_named_after_someone_is_renamed_where_a_note_names_its_lines(
     world, tmp_path
 ):
