@@ -11,7 +11,8 @@ Every format module in this package offers:
     parse(record, report, line=None) -> iterator of Post
                     one record (a JSONL line, or one item of a streamed document)
                     to zero or more posts; problems go to `report`, never raise
-                    on bad data from the platform
+                    on bad data from the platform; in a record of several items
+                    (a page, a response), at the item's place: report.item_place
 
 Files are opened and split into records by `socialgood.platforms.files`; CSV/XLSX
 (which need a column mapping) live in `tabular`.

@@ -14,6 +14,7 @@ sliced text: real posts carry misaligned byte ranges. The record-level mapping
 
 from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import SHAPE_ERRORS, hashtag, link, parse_iso, unique
+from socialgood.platforms.report import item_place, placed
 
 NAME = "bluesky"
 LABEL = "Bluesky API responses (searchPosts, getAuthorFeed, getPostThread)"
@@ -75,16 +76,17 @@ def parse(record, report, line=None):
         return
     posts = {}  # uri -> Post: a post shown many times in one response is read once
     yielded = set()
-    for view, repost_reason in _post_views(record, report, line):
+    for view, repost_reason, place in _post_views(record, report, line):
         post = posts.get(view.get("uri"))
         if post is None:
             try:
                 post = post_from_view(view, report)
             except SHAPE_ERRORS as error:
-                report.skip(f"Bluesky: malformed post ({type(error).__name__})", line)
+                reason = f"Bluesky: malformed post ({type(error).__name__})"
+                report.skip(reason, item_place(line, place))
                 continue
             if post is None:
-                report.skip("Bluesky: post without a usable date", line)
+                report.skip("Bluesky: post without a usable date", item_place(line, place))
                 continue
             posts[post.platform_id] = post
         if repost_reason is not None:
@@ -98,19 +100,20 @@ def parse(record, report, line=None):
 
 
 def _post_views(record, report, line):
-    """(postView, reasonRepost or None) for every post in the response."""
+    """(postView, reasonRepost or None, place) for every post in the response, its place
+    that of its item in `posts` or `feed` (report.item_place); none in a thread, a tree."""
     if "posts" in record:
-        for view in record["posts"] or ():
-            yield view, None
+        for place, view in placed(record["posts"] or ()):
+            yield view, None, place
     elif "feed" in record:
-        for item in record["feed"] or ():
+        for place, item in placed(record["feed"] or ()):
             reason = item.get("reason")
             is_repost = isinstance(reason, dict) and reason.get("$type") == _REPOST_REASON
-            yield item["post"], reason if is_repost else None
+            yield item["post"], reason if is_repost else None, place
             context = item.get("reply") or {}
             for key in ("parent", "root"):
                 if _is_post_view(context.get(key)):
-                    yield context[key], None
+                    yield context[key], None, place
     elif "thread" in record:
         stack = [record["thread"]]
         while stack:  # iterative: threads can be 1000 levels deep
@@ -118,13 +121,13 @@ def _post_views(record, report, line):
             if not isinstance(node, dict):
                 continue
             if _is_post_view(node.get("post")):
-                yield node["post"], None
+                yield node["post"], None, None
                 stack.append(node.get("parent"))
                 stack.extend(node.get("replies") or ())
             elif node.get("notFound") or node.get("blocked"):
                 report.warn("Bluesky: thread posts not found or blocked (kept as references)")
     elif _is_post_view(record):
-        yield record, None
+        yield record, None, None
     else:
         report.skip("Bluesky: not a Bluesky API response", line)
 

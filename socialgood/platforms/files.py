@@ -35,7 +35,9 @@ with a message written for them. Iteration is lazy, so whatever was read before 
 error has already reached the caller and is kept.
 
 `line` is the line number (items are numbered the same way in a document); inside a
-zip it is "member name:line".
+zip it is "member name:line". What a format skips in a record that holds
+several of its items (a page of statuses, an API response) is placed by the item too:
+"line item place", "4 item 37" (report.item_place).
 """
 
 import bz2
@@ -56,7 +58,7 @@ import orjson
 import zstandard
 
 from socialgood.platforms.normalise import SHAPE_ERRORS
-from socialgood.platforms.report import EARLIEST_DATE
+from socialgood.platforms.report import EARLIEST_DATE, item_place, placed
 
 MAX_LINE_BYTES = 64 * 2**20  # far above any real API page; a longer line is skipped
 WHOLE_DOCUMENT_BYTES = 64 * 2**20  # a JSON object up to this size is read in one go
@@ -306,12 +308,12 @@ def read_posts(path, report, module=None, *, on_format=None, protect=None, **lim
                 module, parse = found, found.parse
                 on_format(module)
         # A list the format does not take as one record holds several of its records
-        # (API responses saved together as one JSON array).
-        items = (record,)
+        # (API responses saved together as one JSON array), each placed on its line.
+        items = ((line, record),)
         if isinstance(record, list) and record and not module.sniff(record):
-            items = record
+            items = [(item_place(line, place), item) for place, item in placed(record)]
             report.records += len(items) - 1  # each response is a record, as in a document
-        for item in items:
+        for line, item in items:
             try:
                 for post in parse(item, report, line):
                     if not earliest <= post.created_at <= latest:

@@ -16,6 +16,7 @@ import re
 
 from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import SHAPE_ERRORS, domain, hashtag, link, parse_iso, unique
+from socialgood.platforms.report import item_place, placed
 
 NAME = "mastodon"
 LABEL = "Mastodon API statuses (timelines, context, search)"
@@ -77,15 +78,16 @@ def parse(record, report, line=None):
             if isinstance(original, dict) and "id" in original:
                 uri_by_id[original["id"]] = original.get("uri")
     seen = set()
-    for status in statuses:
+    for place, status in placed(statuses):
         try:
             posts = _posts(status, uri_by_id, thread_root, report)
         except SHAPE_ERRORS as error:
-            report.skip(f"Mastodon: malformed status ({type(error).__name__})", line)
+            reason = f"Mastodon: malformed status ({type(error).__name__})"
+            report.skip(reason, item_place(line, place))
             continue
         for post in posts:
             if post is None:
-                report.skip("Mastodon: status without a usable date", line)
+                report.skip("Mastodon: status without a usable date", item_place(line, place))
             elif post.platform_id not in seen:
                 seen.add(post.platform_id)
                 yield post

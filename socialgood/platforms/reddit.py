@@ -21,6 +21,7 @@ import re
 
 from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import from_epoch, link, unescape_entities
+from socialgood.platforms.report import item_place, placed
 from socialgood.platforms.textscan import links_in
 from socialgood.platforms.values import count
 
@@ -105,8 +106,8 @@ def is_listing(record):
 
 def parse(record, report, line=None):
     if isinstance(record, list):
-        for listing in record:
-            yield from parse_listing(listing, report, line)
+        for place, listing in placed(record):
+            yield from parse_listing(listing, report, item_place(line, place))
     elif not isinstance(record, dict):
         report.skip("not a Reddit JSON object", line)
     elif is_listing(record):
@@ -143,30 +144,32 @@ def parse_things(things, report, line):
     """Posts from a list of things, depth first, each comment before its replies.
 
     An explicit stack rather than recursion: comment trees can be deeper than
-    Python's recursion limit.
+    Python's recursion limit. A reply is placed (report.item_place) where the thing it
+    answers is.
     """
-    stack = list(reversed(things))
+    stack = list(placed(things))[::-1]
     while stack:
-        thing = stack.pop()
+        place, thing = stack.pop()
         if not isinstance(thing, dict) or not isinstance(thing.get("data"), dict):
-            report.skip("malformed Reddit thing", line)
+            report.skip("malformed Reddit thing", item_place(line, place))
             continue
         kind, data = thing.get("kind"), thing["data"]
         if kind == "more":
-            report.skip(MORE_STUB, line)
+            report.skip(MORE_STUB, item_place(line, place))
             hidden = data.get("count")
             if isinstance(hidden, int) and hidden > 0:
                 report.warn(MORE_HIDDEN, count=hidden)
             continue
         if kind not in ("t1", "t3"):
-            report.skip(f"Reddit {kind} things are not posts", line)
+            report.skip(f"Reddit {kind} things are not posts", item_place(line, place))
             continue
-        post = parse_item(kind, data, report, line)
+        post = parse_item(kind, data, report, line, place)
         if post is not None:
             yield post
         replies = data.get("replies")
         if is_listing(replies):
-            stack.extend(reversed(replies["data"].get("children") or []))
+            children = replies["data"].get("children") or []
+            stack.extend((place, reply) for reply in reversed(children))
 
 
 def dump_kind(data):
@@ -181,15 +184,15 @@ def dump_kind(data):
     return None
 
 
-def parse_item(kind, data, report, line):
+def parse_item(kind, data, report, line, place=None):
     # created_utc is a float in the API; old dumps also have ints and strings.
     created_at = from_epoch(data.get("created_utc"))
     if created_at is None:
-        report.skip("Reddit item without a valid created_utc", line)
+        report.skip("Reddit item without a valid created_utc", item_place(line, place))
         return None
     platform_id = data.get("name") or (f"{kind}_{data['id']}" if data.get("id") else None)
     if not platform_id:
-        report.skip("Reddit item without id or name", line)
+        report.skip("Reddit item without id or name", item_place(line, place))
         return None
     for key in data.keys() - KNOWN_FIELDS[kind]:
         report.unknown(f"reddit.{kind}.{key}")

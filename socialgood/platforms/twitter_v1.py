@@ -21,6 +21,7 @@ from socialgood.platforms.normalise import (
     x_language,
     x_post_url,
 )
+from socialgood.platforms.report import item_place, placed
 
 NAME = "twitter-v1"
 LABEL = "X/Twitter API v1.1 JSON"
@@ -53,21 +54,21 @@ def parse(record, report, line=None):
     else:
         tweets = [record]
     found = []
-    for tweet in tweets:
+    for place, tweet in placed(tweets):
         if not _is_tweet(tweet):
             if isinstance(tweet, dict) and "delete" in tweet:
                 report.skip("X: delete notice (not a tweet)")
             else:
-                report.skip("X: not a v1.1 tweet", line)
+                report.skip("X: not a v1.1 tweet", item_place(line, place))
             continue
         try:
             posts = _posts(tweet)
         except SHAPE_ERRORS as error:
-            report.skip(f"X: malformed tweet ({type(error).__name__})", line)
+            report.skip(f"X: malformed tweet ({type(error).__name__})", item_place(line, place))
             continue
         for post in posts:
             if post is None:
-                report.skip("X: tweet without a usable date", line)
+                report.skip("X: tweet without a usable date", item_place(line, place))
             else:
                 found.append(post)
     yield from newest_versions(found)

@@ -31,6 +31,7 @@ from socialgood.platforms.normalise import (
     x_language,
     x_post_url,
 )
+from socialgood.platforms.report import item_place, placed
 
 NAME = "twarc2"
 LABEL = "X/Twitter API v2 (twarc2 JSONL, pages or flattened)"
@@ -101,11 +102,11 @@ def parse(record, report, line=None):
         media_by_key = _by_key(includes.get("media"), "media_key")
     first_versions = _first_versions(tweets, tweets_by_id)
     posts = []
-    for tweet in tweets:
+    for place, tweet in placed(tweets):
         try:
             posts += _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report)
         except SHAPE_ERRORS as error:
-            report.skip(f"X: malformed tweet ({type(error).__name__})", line)
+            report.skip(f"X: malformed tweet ({type(error).__name__})", item_place(line, place))
     yield from newest_versions(posts)
 
 

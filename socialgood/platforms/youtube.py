@@ -18,6 +18,7 @@ import re
 
 from socialgood.platforms.model import Metrics, Person, Post
 from socialgood.platforms.normalise import parse_iso
+from socialgood.platforms.report import item_place, placed
 from socialgood.platforms.textscan import (
     YOUTUBE_AT_MENTION,
     at_mentions_in,
@@ -56,23 +57,25 @@ def parse(record, report, line=None):
         return
     kind = record.get("kind")
     items = record.get("items") or [] if kind in RESPONSE_KINDS else [record]
-    for item in items:
+    for place, item in placed(items):
         item_kind = item.get("kind") if isinstance(item, dict) else None
         if item_kind == "youtube#commentThread":
-            yield from parse_thread(item, report, line)
+            yield from parse_thread(item, report, line, place)
         elif item_kind == "youtube#comment":
-            post = parse_comment(item, report, line)
+            post = parse_comment(item, report, line, place)
             if post is not None:
                 yield post
         else:
-            report.skip("YouTube item is neither a comment thread nor a comment", line)
+            reason = "YouTube item is neither a comment thread nor a comment"
+            report.skip(reason, item_place(line, place))
 
 
-def parse_thread(thread, report, line):
+def parse_thread(thread, report, line, place=None):
+    """The posts of a thread, the `place`th item (report.item_place) of the record at `line`."""
     snippet = thread.get("snippet") or {}
     top = snippet.get("topLevelComment")
     if not isinstance(top, dict):
-        report.skip("YouTube comment thread without its top-level comment", line)
+        report.skip("YouTube comment thread without its top-level comment", item_place(line, place))
         return
     thread_id = thread.get("id") or top.get("id")
     video_id = snippet.get("videoId")
@@ -80,6 +83,7 @@ def parse_thread(thread, report, line):
         top,
         report,
         line,
+        place,
         video_id=video_id,
         thread_id=thread_id,
         reply_count=snippet.get("totalReplyCount"),
@@ -88,19 +92,21 @@ def parse_thread(thread, report, line):
         yield post
     # Only a subset of the replies comes with the thread; comments.list has them all.
     for reply in (thread.get("replies") or {}).get("comments") or []:
-        post = parse_comment(reply, report, line, video_id=video_id, thread_id=thread_id)
+        post = parse_comment(reply, report, line, place, video_id=video_id, thread_id=thread_id)
         if post is not None:
             yield post
 
 
-def parse_comment(comment, report, line, video_id=None, thread_id=None, reply_count=None):
+def parse_comment(
+    comment, report, line, place=None, video_id=None, thread_id=None, reply_count=None
+):
     snippet = comment.get("snippet") if isinstance(comment, dict) else None
     if not isinstance(snippet, dict) or not comment.get("id"):
-        report.skip("YouTube comment without id or snippet", line)
+        report.skip("YouTube comment without id or snippet", item_place(line, place))
         return None
     created_at = parse_iso(snippet.get("publishedAt"))
     if created_at is None:
-        report.skip("YouTube comment without a valid publishedAt", line)
+        report.skip("YouTube comment without a valid publishedAt", item_place(line, place))
         return None
     for key in snippet.keys() - KNOWN_SNIPPET_FIELDS:
         report.unknown(f"youtube.comment.snippet.{key}")

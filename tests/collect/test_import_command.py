@@ -84,6 +84,17 @@ def test_damaged_lines_exit_non_zero_after_importing_the_rest(world, tmp_path):
     assert Post.objects.filter(project=world.project).count() == 5
 
 
+def test_a_skipped_status_of_a_page_is_said_with_its_line_and_place(world, tmp_path):
+    page = json.loads((FIXTURES / "mastodon/timeline.jsonl").read_text().splitlines()[0])
+    page[2]["created_at"] = "someday"
+    path = tmp_path / "timeline.jsonl"
+    path.write_text(json.dumps(page) + "\n")
+
+    output = run(path, "--project", world.project.slug)
+
+    assert "skipped 1: Mastodon: status without a usable date (line 1 item 3)" in output
+
+
 def test_a_damaged_archive_member_is_named_and_the_failure_said_once(world, tmp_path):
     archive = tmp_path / "folder.zip"
     with zipfile.ZipFile(archive, "w") as zf:

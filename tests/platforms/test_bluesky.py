@@ -1,5 +1,6 @@
 """Bluesky AppView responses: search pages, author feeds and threads."""
 
+import json
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -161,3 +162,26 @@ def test_a_time_out_of_range_in_utc_costs_no_post_of_its_page():
     assert [post.platform_id for post in posts] == [P1, P2, P3]
     assert posts[1].created_at == parse_iso(view["indexedAt"])  # when the AppView saw it
     assert not report.skipped
+
+
+def test_a_bad_post_of_a_feed_is_placed_by_its_item(tmp_path):
+    # The whole response on line 1: each of its bad posts was "line 1".
+    feed = json.loads((FIXTURES / "bluesky/author_feed.json").read_text())
+    view = feed["feed"][1]["post"]
+    view["record"]["createdAt"] = view["indexedAt"] = "someday"
+    path = tmp_path / "author_feed.json"
+    path.write_text(json.dumps(feed))
+    report = Report()
+    list(read_posts(path, report, bluesky))
+    assert report.skipped_lines == {"Bluesky: post without a usable date": ["1 item 2"]}
+
+
+def test_a_bad_post_of_a_search_page_is_placed_by_its_item(tmp_path):
+    pages = (FIXTURES / "bluesky/search.jsonl").read_text().splitlines()
+    page = json.loads(pages[0])
+    page["posts"][2]["author"] = "gone"
+    path = tmp_path / "search.jsonl"
+    path.write_text(f"{pages[1]}\n{json.dumps(page)}\n")
+    report = Report()
+    list(read_posts(path, report, bluesky))
+    assert report.skipped_lines == {"Bluesky: malformed post (AttributeError)": ["2 item 3"]}

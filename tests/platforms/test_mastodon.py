@@ -161,3 +161,15 @@ def test_a_thread_continued_on_another_page_is_linked(tmp_path):
     assert by_id["304"].reply_to == by_id["302"].platform_id
     assert [by_id[number].reply_to for number in ("303", "306", "307")] == [None] * 3
     assert report.warnings[mastodon.PARENT_UNKNOWN] == 3
+
+
+def test_a_bad_status_of_a_page_is_placed_by_its_item(tmp_path):
+    # Every status of a page is on its line: a bad one was named by the line alone.
+    page = json.loads((FIXTURES / "mastodon/timeline.jsonl").read_text().splitlines()[0])
+    bad = json.loads(json.dumps(page))
+    bad[2]["created_at"] = "someday"
+    path = tmp_path / "timeline.jsonl"
+    path.write_text(f"{json.dumps(page)}\n{json.dumps(bad)}\n")
+    report = Report()
+    list(read_posts(path, report, mastodon))
+    assert report.skipped_lines == {"Mastodon: status without a usable date": ["2 item 3"]}

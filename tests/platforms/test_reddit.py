@@ -310,3 +310,18 @@ def test_names_with_underscores_escaped_by_reddits_editor_are_read_whole():
     [post] = reddit.parse(comment, Report())
     assert post.text == "ask u/Brask_Hollow_9, or see https://x.com/zq_marlow_77"
     assert [person.handle for person in post.mentions] == ["Brask_Hollow_9"]
+
+
+def test_a_bad_thing_of_a_listing_is_placed_by_its_item_and_a_reply_by_its_thread():
+    listing = load("subreddit_listing.json")
+    listing["data"]["children"][1]["data"]["created_utc"] = "someday"
+    page = load("comments_page.json")
+    comment = page[1]["data"]["children"][0]["data"]
+    comment["replies"]["data"]["children"][0]["data"]["created_utc"] = "someday"
+    report = Report()
+    list(reddit.parse(listing, report, line=1))
+    list(reddit.parse(page, report, line=2))
+    assert report.skipped_lines["Reddit item without a valid created_utc"] == [
+        "1 item 2",
+        "2 item 2 item 1",  # in the comments page's second listing, under its first comment
+    ]

@@ -271,3 +271,25 @@ def test_xs_codes_for_no_language_are_no_language_in_every_x_format(code):
     assert post.lang is None
     [german] = twitter_v1.parse({**tweet, "lang": "de"}, Report())
     assert german.lang == "de"
+
+
+def test_v1_a_bad_tweet_in_an_array_on_one_line_is_placed_by_its_item(tmp_path):
+    # json.dump writes the whole array on line 1: each of its bad tweets was "line 1".
+    tweets = orjson.loads((FIXTURES / "twitter_v1/tweets.json").read_bytes())
+    tweets[2]["created_at"] = "someday"
+    path = tmp_path / "tweets.json"
+    path.write_bytes(orjson.dumps(tweets))
+    report = Report()
+    list(read_posts(path, report, twitter_v1))
+    assert report.skipped_lines == {"X: tweet without a usable date": ["1 item 3"]}
+
+
+def test_twarc2_a_bad_tweet_of_a_page_is_placed_by_its_item(tmp_path):
+    pages = (FIXTURES / "twarc2/search.jsonl").read_bytes().splitlines()
+    page = orjson.loads(pages[0])
+    del page["data"][1]["id"]
+    path = tmp_path / "search.jsonl"
+    path.write_bytes(b"\n".join([pages[0], orjson.dumps(page)]) + b"\n")
+    report = Report()
+    list(read_posts(path, report, twitter_v2))
+    assert report.skipped_lines == {"X: malformed tweet (KeyError)": ["2 item 2"]}

@@ -6,6 +6,7 @@ import pytest
 
 from socialgood import platforms
 from socialgood.platforms import youtube
+from socialgood.platforms.files import read_posts
 from socialgood.platforms.report import Report
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "youtube"
@@ -140,3 +141,26 @@ OTHER_FORMATS = {
 @pytest.mark.parametrize("record", OTHER_FORMATS.values(), ids=OTHER_FORMATS.keys())
 def test_sniff_rejects_other_formats(record):
     assert not youtube.sniff(record)
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_bad_item_of_a_response_is_placed_by_its_item(tmp_path, indent):
+    response = json.loads((FIXTURES / "comment_threads.json").read_text())
+    response["items"][1]["snippet"]["topLevelComment"]["snippet"]["publishedAt"] = "someday"
+    path = tmp_path / "comment_threads.json"
+    path.write_text(json.dumps(response, indent=indent))
+    report = Report()
+    posts = list(read_posts(path, report, youtube))
+    assert report.skipped_lines == {"YouTube comment without a valid publishedAt": ["1 item 2"]}
+    assert len(posts) == 4  # the other threads' comments, and the second one's replies
+
+
+def test_responses_saved_as_one_array_place_an_item_by_its_response_too(tmp_path):
+    response = json.loads((FIXTURES / "comment_threads.json").read_text())
+    bad = json.loads(json.dumps(response))
+    bad["items"][2]["snippet"]["topLevelComment"]["id"] = ""
+    path = tmp_path / "comment_threads.json"
+    path.write_text(json.dumps([response, bad]))
+    report = Report()
+    list(read_posts(path, report, youtube))
+    assert report.skipped_lines == {"YouTube comment without id or snippet": ["1 item 2 item 3"]}
