@@ -457,7 +457,7 @@ class _Run:
                 "message",
             ]
         )
-        self.pseudonymiser = project_pseudonymiser(self.project)
+        self.pseudonymiser = project_pseudonymiser(self.project, with_kept_names=True)
         self.people_saved = self.pseudonymiser.known
 
     def store(self, page, module):

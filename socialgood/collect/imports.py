@@ -51,7 +51,7 @@ from socialgood.platforms import FORMATS, files, mapper_of, tabular, telegram
 from socialgood.platforms.model import Post
 from socialgood.platforms.report import ITEM_ON_LINE, Report, counted
 from socialgood.privacy import crypto
-from socialgood.privacy.pseudonyms import Pseudonymiser, went_by
+from socialgood.privacy.pseudonyms import Pseudonymiser, kept_names, went_by
 from socialgood.projects import governance
 from socialgood.projects.models import AuditEvent
 
@@ -388,10 +388,20 @@ def originals_by_shard(project):
         yield _decrypted_shard(project, row)
 
 
-def project_pseudonymiser(project):
-    """A Pseudonymiser that goes on from everything the project has learnt about people."""
+def project_pseudonymiser(project, with_kept_names=False):
+    """A Pseudonymiser that goes on from everything the project has learnt about people;
+    `with_kept_names`, also the display names kept to re-identify them, for the texts of
+    posts about to be stored (a post that mentions someone may show their name)."""
+    names = None
+    if with_kept_names:
+        names = {}
+        for shard in originals_by_shard(project):  # a shard at a time: only names are held
+            names.update(kept_names(shard))
     return Pseudonymiser.from_document(
-        project.secret_key, load_directory(project), scrub_contacts=project.scrub_contacts
+        project.secret_key,
+        load_directory(project),
+        scrub_contacts=project.scrub_contacts,
+        kept_names=names,
     )
 
 
@@ -584,7 +594,7 @@ class _Importer:
         self.format_chosen = None
         row = PersonDirectory.objects.filter(project=project).only("updated_at").first()
         self.directory_loaded_at = row.updated_at if row else None
-        self.pseudonymiser = project_pseudonymiser(project)
+        self.pseudonymiser = project_pseudonymiser(project, with_kept_names=True)
         self.people_before = len(self.pseudonymiser.people)
 
     def import_files(self, paths, names, format, mapping, platform, dates, dates_by_file):

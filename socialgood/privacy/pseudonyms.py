@@ -559,6 +559,17 @@ def shown_names(original, value):
     return tuple(dict.fromkeys(filter(None, [shown_name(name, value) for name in kept])))
 
 
+def kept_names(originals):
+    """{pseudonym: the names a text can show of them} for a table of originals
+    ({pseudonym: original}), for Pseudonymiser(kept_names=…): the names only, the fewest
+    bytes to hold for every person a large project knows."""
+    return {
+        value: tuple([name for name, _ in shown])
+        for value, original in originals.items()
+        if (shown := shown_names(original, value))
+    }
+
+
 def went_by(original, display_name):
     """Note in `original` that the person now goes by `display_name`: the name it
     replaces joins their earlier ones, which keep the order they went by them."""
@@ -677,6 +688,7 @@ class Pseudonymiser:
         *,
         people: dict | None = None,
         aliases: dict | None = None,
+        kept_names: dict | None = None,
     ):
         if not isinstance(key, bytes) or len(key) < 16:
             raise ValueError("a pseudonymisation key must be at least 16 bytes")
@@ -695,20 +707,27 @@ class Pseudonymiser:
         self.originals = {}
         # "<family>:<id>" -> the handle-based pseudonym that id adopted
         self.aliases = {} if aliases is None else aliases
+        # pseudonym -> the names earlier runs kept for them that a text can show
+        # (kept_names()): a mention gives no name, and a post may use an earlier one
+        self.kept_names = {} if kept_names is None else kept_names
         self.stats = PseudonymStats(self.originals)  # this run's people, not the project's
         for entry, value in (directory or {}).items():
             family, _, handle = entry.partition(":")
             self._remember(family, handle, value)
 
     @classmethod
-    def from_document(cls, key: bytes, document: dict, scrub_contacts: bool = True):
-        """A pseudonymiser that goes on from a stored `document()`."""
+    def from_document(
+        cls, key: bytes, document: dict, scrub_contacts: bool = True, kept_names=None
+    ):
+        """A pseudonymiser that goes on from a stored `document()` (and `kept_names()` of
+        the stored originals)."""
         return cls(
             key,
             document["directory"],
             scrub_contacts,
             people=document["people"],
             aliases=document["aliases"],
+            kept_names=kept_names,
         )
 
     def document(self) -> dict:
@@ -870,9 +889,9 @@ class Pseudonymiser:
         local.update(handles)
         name = person.display_name
         self._record(value, family, pid, handle, name)
-        # Every name this run has seen them with, earlier ones too: a post may still use
-        # the name its author went by before.
-        shown = shown_names(self.originals.get(value), value) if name else None
+        # Every name they are known by, earlier ones too: a post may still use the name
+        # its author went by before.
+        shown = self._shown_names(value) if name else None
         names.extend(self._names_of(value, shown))
         # Not interned per pseudonym: such a table grows with every person ever seen,
         # and _seen already shares the Person between the posts of a frequent author.
@@ -884,9 +903,18 @@ class Pseudonymiser:
     def _names_of(self, value, shown):
         """The (name, pseudonym) pairs to replace in a text for someone a post names:
         `shown`, found when the display name it gives was first seen, or, where it gives
-        none (a mention), every name this run has seen them with by now (looked up at
-        each sighting, not cached: they may have changed their name since)."""
-        return shown_names(self.originals.get(value), value) if shown is None else shown
+        none (a mention), every name they are known by now (looked up at each sighting,
+        not cached: they may have changed their name since)."""
+        return self._shown_names(value) if shown is None else shown
+
+    def _shown_names(self, value):
+        """shown_names() of what this run has seen of someone, and the names earlier runs
+        kept for them."""
+        shown = shown_names(self.originals.get(value), value)
+        kept = self.kept_names.get(value)
+        if kept:
+            shown = tuple(dict.fromkeys((*shown, *[(name, value) for name in kept])))
+        return shown
 
     def _cache_person(self, family, person, seen):
         # Two generations: when the cache is full it becomes the older one, and whoever is

@@ -108,6 +108,33 @@ def test_paging_follows_link_headers_and_a_later_run_collects_only_new_posts(
 
 
 @pytest.mark.django_db
+def test_a_name_an_earlier_run_saw_is_replaced_where_a_later_mention_gives_none(
+    world, instances, waits
+):
+    federate(instances, [1], on=(0,), author="quilla-marrow")  # shown as "Quilla Marrow"
+    collection = make_collection(world, instances[:1])
+    run_now(collection)
+    thanks = status(2, minutes=2, author="bo-ex")
+    thanks["content"] = "<p>Thank you, Quilla Marrow, for the supervision notes</p>"
+    thanks["mentions"] = [  # as Mastodon gives them: no display name
+        {
+            "id": "7",
+            "username": "quilla-marrow",
+            "acct": "quilla-marrow@origin.example.org",
+            "url": "https://origin.example.org/@quilla-marrow",
+        }
+    ]
+    instances[0].add(thanks)
+
+    second = run_now(collection)
+
+    assert second.posts_new == 1
+    stored = posts(world).get(platform_id__endswith="/statuses/1002")
+    quilla = stored.mentions.get().person
+    assert stored.text == f"Thank you, {quilla}, for the supervision notes"
+
+
+@pytest.mark.django_db
 def test_the_window_start_stops_the_first_run(world, instances, waits):
     federate(instances, range(0, 200, 2), on=(0,))  # one post every 2 minutes
     collection = make_collection(world, instances[:1])

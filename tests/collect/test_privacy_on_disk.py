@@ -243,8 +243,16 @@ def test_a_tables_column_names_are_not_kept_with_its_remembered_mapping(world, t
     assert "quilla_marrow" not in everything_stored_as_text()
 
 
-def test_a_name_someone_went_by_earlier_is_replaced_where_a_mention_gives_none(world, tmp_path):
-    import_files(world.project, renamed_person_files(tmp_path))
+@pytest.mark.parametrize("runs", ["one import", "two imports"])
+def test_a_name_someone_went_by_earlier_is_replaced_where_a_mention_gives_none(
+    world, tmp_path, runs
+):
+    files = renamed_person_files(tmp_path)
+    if runs == "one import":
+        import_files(world.project, files)
+    else:  # the second run learns her earlier name from what the first one kept
+        for path in files:
+            import_files(world.project, [path])
 
     quilla = pseudonym(world.project.secret_key, "bluesky", QUILLA[0])
     thanks = Post.objects.get(platform_id__contains="3k00000000003")

@@ -12,6 +12,7 @@ from socialgood.privacy.pseudonyms import (
     X_RESERVED_PATHS,
     Pseudonymiser,
     is_pseudonym,
+    kept_names,
     pseudonym,
     went_by,
 )
@@ -1534,6 +1535,31 @@ def test_an_author_s_earlier_name_and_a_longer_name_holding_another_are_replaced
     text = "Still me — Quilla Marrow. Thanks Quilla Marrow PhD!"
     stored = pseudonymiser.apply(post("x", after, platform_id="2", text=text, mentions=(named,)))
     assert stored.text == f"Still me — {x_id('51')}. Thanks {x_id('53')}!"
+
+
+def test_names_an_earlier_run_kept_are_replaced_for_authors_and_nameless_mentions():
+    earlier = Pseudonymiser(KEY)
+    quilla = Person(id="51", handle="zq_marlow_77", display_name="Quilla Marrow 🌿")
+    earlier.apply(post("x", quilla, platform_id="1"))
+    went_by(earlier.originals[x_id("51")], "Quilla Holloway")
+    kept = kept_names(earlier.originals)
+    # Names only, as a text shows them; someone with one ordinary word for a name has none.
+    hope = Pseudonymiser(KEY)
+    hope.apply(post("x", Person(id="52", handle="hope_x", display_name="Hope"), platform_id="2"))
+    assert kept == {x_id("51"): ("Quilla Holloway", "Quilla Marrow")}
+    assert kept_names(hope.originals) == {}
+
+    later = Pseudonymiser(KEY, kept_names=kept)
+    orrin = Person(id="53", handle="orrin_v", display_name="Orrin Vexbrindle")
+    mentioned = Person(id="51", handle="zq_marlow_77")  # as X gives mentions: no name
+    text = "thanks Quilla Marrow (now Quilla Holloway)"
+    reply = later.apply(post("x", orrin, platform_id="3", text=text, mentions=(mentioned,)))
+    assert reply.text == f"thanks {x_id('51')} (now {x_id('51')})"
+    renamed = Person(id="51", handle="zq_marlow_77", display_name="Quilla Ashgrove")
+    own = later.apply(post("x", renamed, platform_id="4", text="Quilla Marrow, still me"))
+    assert own.text == f"{x_id('51')}, still me"
+    # This run keeps only what it saw; the import merges it into what is stored.
+    assert later.originals[x_id("51")]["display_name"] == "Quilla Ashgrove"
 
 
 def test_a_name_changed_only_in_its_decoration_takes_no_earlier_name_s_place():
