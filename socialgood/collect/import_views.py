@@ -60,6 +60,7 @@ FORM_OVERHEAD_BYTES = 64 * 1024
 PREVIEW_POSTS = 5
 PREVIEW_SCAN_ROWS = 50  # a wrong date column skips every row: don't read a whole file for it
 SHOW_LINES = 10
+START_ANYWAY = "I have checked the columns: start anyway, the first rows are not posts"
 
 TABLE_CHOICE = "table"
 FORMAT_CHOICES = [
@@ -441,6 +442,7 @@ class _Table:
         self.numeric_dates = False  # the preview's dates are like 03/04/2026
         self.dates_told = None  # the order a date in the preview's rows tells
         self.rows_scanned = 0  # rows with something in them among the first ones
+        self.start_anyway = False  # the researcher says the first rows are not posts
         self.sheets_note = None  # a workbook's sheets after the first are not read
 
     def check(self):
@@ -479,16 +481,25 @@ class _Table:
         return list(parts.items())
 
     @property
+    def reads_no_first_rows(self):
+        """The mapping is complete, yet none of the first rows makes a post: a wrong
+        column, or a table that begins with rows that are not posts."""
+        return not self.problem and bool(self.rows_scanned) and not self.preview
+
+    @property
     def start_problem(self):
         """Why the import can't start with this table's mapping, or None."""
-        if self.problem or not self.rows_scanned or self.preview:
+        if self.problem:
             return self.problem
+        if not self.reads_no_first_rows or self.start_anyway:
+            return None
         reasons = "; ".join(
             f"{rows}: {reason}" if rows else reason for reason, rows in self.preview_skips
         )
         return (
             f"none of the first rows can be imported with these columns ({reasons}). "
-            "Check which column you chose for each part of a post."
+            "Check which column you chose for each part of a post. If they are right and "
+            f"the first rows are not posts, tick “{START_ANYWAY}” below its preview."
         )
 
     @property
@@ -598,6 +609,7 @@ def _take_posted(table, data):
     dates = data.get(f"{table.prefix}-dates")
     table.dates = dates if dates in dict(DATE_CHOICES) else ""
     table.source = "given"
+    table.start_anyway = data.get(f"{table.prefix}-start_anyway") == "yes"
     table.problem = None
     table.check()
 
@@ -678,7 +690,10 @@ def columns(request, slug, token):
         if not table.problem:
             _preview(table, pseudonymiser)
     # A mapping that reads none of the first rows (a text column chosen as the date) would
-    # skip the whole table, and be remembered for the next one: it does not start.
+    # skip the whole table, and be remembered for the next one: it does not start, unless
+    # the researcher has checked the columns and says the first rows are not posts. Then
+    # it is remembered all the same: the job takes each table's mapping from what is
+    # remembered, and the import itself remembers the mapping it reads a table with.
     if (
         request.method == "POST"
         and action == "start"
@@ -703,6 +718,7 @@ def columns(request, slug, token):
         "date_choices": DATE_CHOICES,
         "required": tabular.REQUIRED,
         "can_start": not any(table.error for table in tables),
+        "start_anyway": START_ANYWAY,
     }
     template = "collect/import_columns.html"
     if request.htmx:

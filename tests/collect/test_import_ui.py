@@ -467,6 +467,92 @@ def test_a_mapping_that_reads_none_of_the_first_rows_does_not_start_nor_is_remem
     assert '<option value="message" selected>' in page  # the choice is kept to be corrected
 
 
+# A table that begins with more rows than the preview reads (50) that are not posts:
+# no readable date. Its posts come after them.
+NOT_POSTS_FIRST = [
+    *([f"{n}", "deleted", "", "", "", ""] for n in range(1, 56)),
+    ["301", "2026-05-01 09:00", "cato_example", "Carers' café on Friday", "2", ""],
+    ["302", "2026-05-02 10:00", "dora_example", "Thanks #carers", "0", ""],
+]  # fmt: skip
+START_ANYWAY = "I have checked the columns: start anyway, the first rows are not posts"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_whose_first_rows_are_not_posts_starts_once_the_researcher_says_so(
+    client, world, upload_dir
+):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, NOT_POSTS_FIRST))
+    )
+    columns_url = response["Location"]
+    page = client.get(columns_url).content.decode()
+    assert "None of the first rows can be imported with this mapping." in page
+    assert escape(START_ANYWAY) in page
+
+    # Without the tick it is refused as before, and the refusal says how to go on.
+    response = client.post(columns_url, {**MAPPED, "action": "start"})
+    assert response.status_code == 400 and not ImportRun.objects.exists()
+    assert escape(f"tick “{START_ANYWAY}” below its preview") in response.content.decode()
+
+    # The tick survives the preview following the form through htmx.
+    form = {**MAPPED, "t1-start_anyway": "yes"}
+    fragment = client.post(columns_url, form, HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="t1-start_anyway" value="yes"' in fragment and " checked>" in fragment
+
+    response = client.post(columns_url, {**form, "action": "start"})
+    run = ImportRun.objects.get()
+    assert response["Location"] == reverse("import_report", args=[world.project.slug, run.pk])
+    # Remembered as any confirmed mapping: the job reads it from there, and the import
+    # remembers the mapping it reads a table with anyway.
+    remembered = ColumnMapping.objects.get(project=world.project)
+    assert remembered.mapping == {"platform_id": "post id", "created_at": "posted at"}
+
+    call_command("worker", batch=True, interval=0)
+    run.refresh_from_db()
+    assert (run.imported, run.skipped) == (2, 55)
+    assert sorted(world.project.posts.values_list("platform_id", flat=True)) == ["301", "302"]
+    report = client.get(response["Location"]).content.decode()
+    assert "2 new posts, 0 already stored, 55 records skipped." in report
+    where = "(rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …): row without a readable date and time."
+    assert f"<strong>55</strong> skipped {where}" in report
+
+
+def test_only_a_complete_mapping_can_be_started_anyway(client, world, upload_dir):
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, NOT_POSTS_FIRST))
+    )
+    columns_url = response["Location"]
+    incomplete = {"t1-platform_id": "post id", "t1-platform": "x", "t1-start_anyway": "yes"}
+    response = client.post(columns_url, {**incomplete, "action": "start"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "be used yet: choose the column for “Date and time”." in page
+    assert escape(START_ANYWAY) not in page  # nothing to tick while a column is missing
+    assert not ImportRun.objects.exists() and not ColumnMapping.objects.exists()
+
+    complete = {**incomplete, "t1-created_at": "posted at", "action": "start"}
+    assert client.post(columns_url, complete).status_code == 302
+    assert ImportRun.objects.exists()
+
+
+def test_starting_anyway_waits_until_every_table_of_the_upload_is_mapped(client, world, upload_dir):
+    response = upload(
+        client,
+        world,
+        SimpleUploadedFile("carers.csv", table(TABLE_HEADER, NOT_POSTS_FIRST)),
+        SimpleUploadedFile("other.csv", table(["code", "when"], [["1", "2026-05-03 08:00"]])),
+    )
+    columns_url = response["Location"]
+    form = {**MAPPED, "t1-start_anyway": "yes", "t2-platform_id": "code", "action": "start"}
+    response = client.post(columns_url, form)
+    assert response.status_code == 400
+    assert "other.csv</a>: " + escape("This mapping can't be used yet") in response.content.decode()
+    assert not ImportRun.objects.exists() and not ColumnMapping.objects.exists()
+
+    assert client.post(columns_url, {**form, "t2-created_at": "when"}).status_code == 302
+    assert ImportRun.objects.exists()
+
+
 def test_starting_with_a_column_missing_says_why_at_the_top(client, world, upload_dir):
     response = upload(
         client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
