@@ -193,6 +193,56 @@ def test_a_wrong_date_column_is_refused_in_plain_words_and_the_mapping_comes_bac
     expect(page.get_by_text("1 new post, 0 already stored.")).to_be_visible()
 
 
+# More rows than the preview reads (50) whose posts were deleted, no date left; then posts.
+DELETED_FIRST = [*([str(9100 + n), "deleted", "", "", ""] for n in range(55)), *TABLE_ROWS]
+START_ANYWAY = "I have checked the columns: start anyway, the first rows are not posts"
+
+
+def test_a_table_whose_first_rows_are_not_posts_starts_once_the_columns_are_checked(
+    live_server, page, tmp_path
+):
+    world = World()
+    log_in(page, live_server, "arun")
+    upload_files(page, live_server, world, csv_file(tmp_path / "carers.csv", DELETED_FIRST))
+    expect(page.get_by_role("heading", name="Which column is which?")).to_be_visible()
+    expect(page.locator("#previews")).to_contain_text("None of the first rows can be imported")
+    page.get_by_role("button", name="Import with these columns").click()
+    expect(page.locator(".error-summary")).to_contain_text(f"tick “{START_ANYWAY}”")
+    assert not ImportRun.objects.exists()
+
+    page.get_by_label(START_ANYWAY).check()
+    page.get_by_role("button", name="Import with these columns").click()
+    run_the_worker(page)
+    expect(page.get_by_role("heading", name="Finished")).to_be_visible()
+    expect(page.get_by_text("2 new posts, 0 already stored, 55 records skipped.")).to_be_visible()
+    expect(page.locator(".skips")).to_contain_text(
+        "55 skipped (rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …): row without a readable date"
+    )
+
+
+def test_a_table_whose_first_rows_are_not_posts_starts_without_javascript(
+    live_server, browser, tmp_path
+):
+    world = World()
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        log_in(page, live_server, "arun")
+        page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
+        page.get_by_label("Files to import").set_input_files(
+            str(csv_file(tmp_path / "carers.csv", DELETED_FIRST))
+        )
+        page.get_by_role("button", name="Upload and import").click()
+        page.get_by_label(START_ANYWAY).check()
+        page.get_by_role("button", name="Import with these columns").click()
+        run_the_worker(page)
+        expect(
+            page.get_by_text("2 new posts, 0 already stored, 55 records skipped.")
+        ).to_be_visible()
+    finally:
+        context.close()
+
+
 JARGON = re.compile(r"\bNone\b|Error\b|Traceback|\{'|\['|\bnan\b|\bnull\b")
 
 
@@ -398,6 +448,7 @@ def test_a_preview_of_many_columns_stays_readable(live_server, page, tmp_path):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"] + 1
     assert "quilla_marrow" not in page.content() and "bram_ostrow" not in page.content()
+
 
 
 def test_required_columns_are_required_yet_the_server_explains_what_is_missing(
