@@ -449,6 +449,16 @@ def test_a_preview_of_many_columns_stays_readable(live_server, page, tmp_path):
     assert width <= page.viewport_size["width"] + 1
     assert "quilla_marrow" not in page.content() and "bram_ostrow" not in page.content()
 
+    # What scrolls sideways is named for screen readers, and shows the keyboard's focus.
+    scroller = page.get_by_role("region", name="Posts in the preview of full.csv")
+    expect(scroller).to_be_visible()
+    if page.viewport_name == "desktop":  # on a phone each post is a list: nothing scrolls
+        assert scroller.evaluate("area => area.scrollWidth > area.clientWidth")
+        page.get_by_label("Views").focus()
+        page.keyboard.press("Tab")
+        expect(scroller).to_be_focused()
+        outline = scroller.evaluate("area => getComputedStyle(area).outline")
+        assert outline == "rgb(240, 163, 10) solid 3px", outline
 
 
 def test_required_columns_are_required_yet_the_server_explains_what_is_missing(
