@@ -48,7 +48,7 @@ from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS, tabular
 from socialgood.platforms.files import FILE_ENDINGS, UnreadableFile
 from socialgood.platforms.model import PLATFORMS, Link, Media, Person
-from socialgood.platforms.report import Report, counted
+from socialgood.platforms.report import Report, counted, places_in_words
 from socialgood.privacy.pseudonyms import Pseudonymiser
 from socialgood.projects.templatetags.times import with_zone
 from socialgood.projects.views import get_project
@@ -655,7 +655,7 @@ def _preview(table, pseudonymiser):
     _drop_empty_found(table, parts)
     table.rows_scanned = len(scanned)
     table.preview_skips = [
-        (reason, _where(report.skipped_lines.get(reason, []), count, "row"))
+        (reason, places_in_words(report.skipped_lines.get(reason, []), count, "row", SHOW_LINES))
         for reason, count in report.skipped.items()
     ]
 
@@ -771,30 +771,6 @@ def _explain(reason):
     return ""
 
 
-def _where(lines, count, unit):
-    """Where the skipped records are: "lines 2, 5", "line 12 of export/a.jsonl", "item 37
-    of line 4" or, for a file in an archive, its name."""
-    shown = lines[:SHOW_LINES]
-    if all(isinstance(line, int) for line in shown):
-        text = ", ".join(str(line) for line in shown)
-        if text:
-            text = f"{unit}s {text}" if len(lines) > 1 else f"{unit} {text}"
-    else:
-        text = ", ".join(_place(line, unit) for line in shown)
-    return text + ", …" if text and count > len(shown) else text
-
-
-def _place(line, unit):
-    """One place a report names, in words: "line 12 of a.jsonl", "item 37 of line 4"
-    (report.item_place), or a whole file of an archive by its name."""
-    member, _, number = str(line).rpartition(":")
-    number, *items = number.split(" item ")
-    if not number.isdigit():
-        return str(line)
-    words = [f"item {item}" for item in reversed(items)] + [f"{unit} {number}"]
-    return " of ".join(words + [member] if member else words)
-
-
 def _file_rows(run, uploaded=False):
     """What the report page says per file, from the stored report. An uploaded table's
     columns were confirmed on the column step (which remembers them for the import)."""
@@ -803,7 +779,9 @@ def _file_rows(run, uploaded=False):
         unit = "row" if entry.get("format") in TABLE_FORMATS else "line"
         skips = []
         for reason, count in entry.get("skipped", {}).items():
-            where = _where(entry.get("skipped_lines", {}).get(reason, []), count, unit)
+            where = places_in_words(
+                entry.get("skipped_lines", {}).get(reason, []), count, unit, SHOW_LINES
+            )
             skips.append(
                 {"reason": reason, "count": count, "where": where, "explanation": _explain(reason)}
             )
@@ -822,8 +800,8 @@ def _file_rows(run, uploaded=False):
                     {
                         "message": message,
                         "count": count,
-                        "where": _where(
-                            entry.get("warning_lines", {}).get(message, []), count, unit
+                        "where": places_in_words(
+                            entry.get("warning_lines", {}).get(message, []), count, unit, SHOW_LINES
                         ),
                     }
                     for message, count in entry.get("warnings", {}).items()

@@ -49,7 +49,7 @@ from socialgood.collect.models import (
 )
 from socialgood.platforms import FORMATS, files, mapper_of, tabular, telegram
 from socialgood.platforms.model import Post
-from socialgood.platforms.report import ITEM_ON_LINE, Report, counted
+from socialgood.platforms.report import PLACE, Report, counted
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import Pseudonymiser, kept_names, went_by
 from socialgood.projects import governance
@@ -969,15 +969,16 @@ def read_files(plan, pseudonymiser, keep_raw, limits, names=()):
 
 def members_named(*line_tables):
     """The archive members named where a report places what it skipped or noted, in
-    tables of {reason: [line, …]}: such a place is "member:line" (or a member's whole
-    name; "member:4 item 37" an item on a line, "4 item 37" one in a file of its own),
-    and the member's name may hold a handle."""
+    tables of {reason: [line, …]}: such a place is "member:line" ("member:item 37",
+    "member:4 item 37"; "member:" for a document in it read whole) or a member's whole
+    name, and the member's name may hold a handle. A place in a file of its own (4, "4
+    item 37", "item 3 item 37": report.PLACE) names no member."""
     return {
         line.rpartition(":")[0] or line
         for lines_by_reason in line_tables
         for lines in lines_by_reason.values()
         for line in lines
-        if isinstance(line, str) and not ITEM_ON_LINE.fullmatch(line)
+        if isinstance(line, str) and line and not PLACE.fullmatch(line)
     }
 
 

@@ -24,21 +24,60 @@ ODD_DATE = (
 )
 
 
-# What item_place makes of a line number, without an archive member: "4 item 37".
-ITEM_ON_LINE = re.compile(r"[0-9]+(?: item [0-9]+)+")
+# A place a report names, without an archive member: a line (4, or "4" after an archive
+# member's "a.jsonl:4"), or the item of a JSON document read item by item ("item 37", the
+# 37th of a top-level array or of a large object's messages); then, for a record that
+# holds several items, the item in it: "4 item 37", "item 3 item 37". Numbers only, so
+# no place is taken for a member's name (which may hold a handle; imports.members_named).
+PLACE = re.compile(r"(?:item )?[0-9]+(?: item [0-9]+)*")
 
 
 def item_place(line, place):
     """Where the `place`th item of the record at `line` is, when the record holds several
     (a page of statuses, an API response, a listing): "4 item 37", in an archive
     "a.jsonl:4 item 37". Readers work it out only for what they skip or note, counting
-    places as they go (`placed`); without a place (the record's only item), `line`."""
-    return line if line is None or place is None else f"{line} item {place}"
+    places as they go (`placed`); without a place (the record's only item), `line`.
+
+    A JSON document read whole is at "" (in an archive "a.json:"): its items are the
+    file's, "item 37", as when a large one is read item by item, and its only item is
+    "item 1"."""
+    if line is None:
+        return None
+    if line == "" or str(line).endswith(":"):
+        return f"{line}item {place or 1}"
+    return line if place is None else f"{line} item {place}"
 
 
 def placed(items):
     """(place, item) for each of a record's `items`, for item_place: no place for its only one."""
     return enumerate(items, 1) if len(items) > 1 else ((None, item) for item in items)
+
+
+def places_in_words(places, count, unit, show):
+    """Where the first `show` of `places` of something that happened `count` times are,
+    in words, for the report page and the CLI: "lines 2, 5", "line 12 of export/a.jsonl", "item 37 of line 4", "item 3 of
+    export/result.json", a whole file of an archive by its name; "…" when there are more."""
+    shown = places[:show]
+    if all(isinstance(place, int) for place in shown):
+        text = ", ".join(str(place) for place in shown)
+        if text:
+            text = f"{unit}s {text}" if len(places) > 1 else f"{unit} {text}"
+    else:
+        text = ", ".join(place_in_words(place, unit) for place in shown)
+    return text + ", …" if text and count > len(shown) else text
+
+
+def place_in_words(place, unit="line"):
+    """One place in words: "line 12 of a.jsonl", "item 37 of line 4", "item 37 of item 3",
+    or a whole file of an archive by its name ("a.json:" when a document in it was read
+    whole)."""
+    member, _, at = str(place).rpartition(":")
+    if not PLACE.fullmatch(at):
+        return member if member and not at else str(place)
+    first, *items = at.split(" item ")
+    words = [f"item {item}" for item in reversed(items)]
+    words.append(first if first.startswith("item ") else f"{unit} {first}")
+    return " of ".join(words + [member] if member else words)
 
 
 def counted(number, one, many=None):
@@ -65,14 +104,14 @@ class Report:
 
     def skip(self, reason, line=None, count=1):
         self.skipped[reason] += count
-        if line is not None:
+        if line:  # "": a JSON document read whole, which the file's name places
             lines = self.skipped_lines.setdefault(reason, [])
             if len(lines) < KEEP_LINE_NUMBERS:
                 lines.append(line)
 
     def warn(self, message, count=1, line=None):
         self.warnings[message] += count
-        if line is not None:
+        if line:  # as in skip
             lines = self.warning_lines.setdefault(message, [])
             if len(lines) < KEEP_LINE_NUMBERS:
                 lines.append(line)

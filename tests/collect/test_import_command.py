@@ -92,7 +92,7 @@ def test_a_skipped_status_of_a_page_is_said_with_its_line_and_place(world, tmp_p
 
     output = run(path, "--project", world.project.slug)
 
-    assert "skipped 1: Mastodon: status without a usable date (line 1 item 3)" in output
+    assert "skipped 1: Mastodon: status without a usable date (item 3 of line 1)" in output
 
 
 def test_a_damaged_archive_member_is_named_and_the_failure_said_once(world, tmp_path):
@@ -105,7 +105,7 @@ def test_a_damaged_archive_member_is_named_and_the_failure_said_once(world, tmp_
         call_command(
             "import", str(archive), "--project", world.project.slug, stdout=out, stderr=err
         )
-    assert "(in folder/notes.dat)" in out.getvalue()
+    assert "(folder/notes.dat)" in out.getvalue()
     assert err.getvalue() == ""  # the reason is said once, by the error that ends the command
 
 

@@ -15,11 +15,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 
-from socialgood.collect.import_views import LimitedUploadHandler, _where, disk_name
+from socialgood.collect.import_views import SHOW_LINES, LimitedUploadHandler, disk_name
 from socialgood.collect.imports import TABLE_SUFFIXES, is_table
 from socialgood.collect.models import ColumnMapping, ImportRun
 from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS
+from socialgood.platforms.report import places_in_words
 from socialgood.privacy.pseudonyms import pseudonym
 from tests.collect.conftest import mixed_zip
 from tests.collect.test_privacy_on_disk import everything_stored_as_text
@@ -698,6 +699,10 @@ def test_cancelling_the_mapping_step_deletes_the_upload(client, world, upload_di
     assert "Those uploaded files are gone: they were imported or cancelled." in page
 
 
+def _where(places, count, unit):
+    return places_in_words(places, count, unit, SHOW_LINES)
+
+
 def test_the_report_says_where_skipped_records_are_in_plain_words():
     assert _where([2, 5], 2, "line") == "lines 2, 5"
     assert _where([7], 3, "row") == "row 7, …"
@@ -713,6 +718,16 @@ def test_the_report_says_which_item_of_a_line_a_skipped_record_is():
     assert _where(["export/a.jsonl:4 item 2 item 37"], 1, "line") == (
         "item 37 of item 2 of line 4 of export/a.jsonl"
     )
+
+
+def test_the_report_says_which_item_of_a_document_a_skipped_record_is():
+    # A JSON document (a top-level array, a Telegram export) spans many lines: its items
+    # are no line's.
+    assert _where(["item 37"], 1, "line") == "item 37"
+    assert _where(["item 3", "item 3 item 37"], 2, "line") == "item 3, item 37 of item 3"
+    assert _where(["export/result.json:item 37"], 1, "line") == "item 37 of export/result.json"
+    # A document in an archive read whole: the member.
+    assert _where(["export/result.json:"], 1, "line") == "export/result.json"
 
 
 # --- the preview shows every field the mapping fills -----------------------------------------

@@ -1369,6 +1369,14 @@ def test_an_item_placed_on_a_line_is_no_archive_member():
     assert imports.members_named(lines) == {"ana_ex.json", "notes.dat"}
 
 
+def test_an_item_of_a_document_is_no_archive_member():
+    lines = {
+        "not a post": ["item 3", "item 3 item 37", "", "ana_ex.json:item 2", "export/b_ex.json:"],
+        "odd": ["chat_ex.json:item 4 item 1"],
+    }
+    assert imports.members_named(lines) == {"ana_ex.json", "export/b_ex.json", "chat_ex.json"}
+
+
 def test_an_archive_member_named_after_someone_is_renamed_where_a_note_names_its_lines(
     world, tmp_path
 ):

@@ -19,7 +19,7 @@ from socialgood.collect.imports import (
 from socialgood.collect.models import ImportRun
 from socialgood.platforms import FORMATS, tabular
 from socialgood.platforms.model import PLATFORMS
-from socialgood.platforms.report import counted
+from socialgood.platforms.report import counted, places_in_words
 from socialgood.projects.models import Project
 
 SHOW_LINES = 5  # line numbers shown per skip reason; the --report file has more
@@ -221,15 +221,10 @@ class Command(BaseCommand):
 
 
 def _where(lines, count):
-    """ " (line 3, 7 …)" for the first line numbers of something that happened `count`
-    times, or ""."""
-    if not lines:
-        return ""
-    shown = ", ".join(str(line) for line in lines[:SHOW_LINES])
-    more = " …" if count > SHOW_LINES else ""
-    # A line number, "member:line", or a whole archive member's name.
-    word = "line" if all(str(line)[-1:].isdigit() for line in lines) else "in"
-    return f" ({word} {shown}{more})"
+    """ " (line 3, item 37 of line 4, …)" for the first places of something that happened
+    `count` times, or ""."""
+    where = places_in_words(lines, count, "line", SHOW_LINES)
+    return f" ({where})" if where else ""
 
 
 def parse_map(pairs):
