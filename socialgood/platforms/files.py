@@ -34,10 +34,14 @@ Problems a person can fix (not JSON, nothing readable, zip bomb) raise `Unreadab
 with a message written for them. Iteration is lazy, so whatever was read before such an
 error has already reached the caller and is kept.
 
-`line` is the line number (items are numbered the same way in a document); inside a
-zip it is "member name:line". What a format skips in a record that holds
-several of its items (a page of statuses, an API response) is placed by the item too:
-"line item place", "4 item 37" (report.item_place).
+`line` is the record's place in the file (report.PLACE): in JSON Lines its line
+number; in a document, which spans many lines, its item, "item 37" (a top-level
+array's, a streamed object's, one of several documents one after another), and ""
+for a document read whole as one record, whose items are then the file's too ("item
+37", as when streamed: report.item_place). Inside an archive it is "member name:line"
+("export/result.json:item 37", "export/result.json:"). What a format skips in a record
+that holds several of its items (a page of statuses, an API response) is placed by
+the item too: "4 item 37", "item 3 item 37" (report.item_place).
 """
 
 import bz2
@@ -1244,7 +1248,7 @@ def _array_items(stream, report, member):
     try:
         for number, item in enumerate(items, 1):
             report.records += 1
-            yield _where(member, number), item
+            yield _item(member, number), item
     except (ijson.JSONError, UnicodeDecodeError) as error:
         _broken_document(number, report, member, error)
 
@@ -1257,7 +1261,7 @@ def _object_document(stream, report, whole_document_bytes, member):
             yield from _salvaged(head, report, member)
             return
         report.records += 1
-        yield _where(member, 1), record
+        yield _where(member, ""), record  # the whole document: its items are the file's
         return
     yield from _streamed_object(_Prepended(head, stream), report, member)
 
@@ -1287,7 +1291,7 @@ def _streamed_object(stream, report, member, on_key=None):
             )
         for number, item in enumerate(ijson.items(events, f"{key}.item"), 1):
             report.records += 1
-            yield _where(member, number), {**header, key: [item]}
+            yield _item(member, number), {**header, key: [item]}
     except (ijson.JSONError, UnicodeDecodeError) as error:
         _broken_document(number, report, member, error)
 
@@ -1299,7 +1303,7 @@ def _salvaged(data, report, member):
     try:
         for number, document in enumerate(documents, 1):
             report.records += 1
-            yield _where(member, number), document
+            yield _item(member, number), document
         return  # several documents, one after another
     except (ijson.JSONError, UnicodeDecodeError) as error:
         if number or isinstance(error, _TooDeep):
@@ -1360,6 +1364,12 @@ def _where(member, line_no):
     return line_no if member is None else f"{member}:{line_no}"
 
 
+def _item(member, number):
+    """Where a JSON document's `number`th item is: a document spans many lines (a
+    pretty-printed one a line per field), so by its item, "item 37" ("a.json:item 37")."""
+    return f"item {number}" if member is None else f"{member}:item {number}"
+
+
 def _broken_document(items_read, report, member, error=None):
     """A JSON document that breaks off: what came before is kept, as for a cut-off file
     of lines; when nothing did, the file can't be read. Never the parser's own message:
@@ -1373,7 +1383,7 @@ def _broken_document(items_read, report, member, error=None):
             "or damaged."
         )
     reason = f"{TOO_DEEP}: the records after it could not be read" if too_deep else DOCUMENT_CUT
-    report.skip(reason, _where(member, items_read + 1))
+    report.skip(reason, _item(member, items_read + 1))
 
 
 def _not_json_message(first):

@@ -37,6 +37,7 @@ from socialgood.platforms.normalise import (
     parse_iso,
     unique,
 )
+from socialgood.platforms.report import item_place, placed
 
 NAME = "telegram"
 LABEL = "Telegram Desktop chat export (result.json)"
@@ -117,14 +118,12 @@ def parse(record, report, line=None):
             chats[chat_id] = {}
         times = chats[chat_id]
     # A chat's records are its messages, whether the export is read whole or streamed
-    # (then each record holds one).
+    # (then each record holds one, placed as "item 37" by files.py, as item_place places
+    # the messages of one read whole).
     report.records += len(messages) - 1
-    whole = len(messages) > 1 and _first_of_document(line)
-    for place, message in enumerate(messages, 1):
-        if whole:  # a document read whole: its messages are numbered as when streamed
-            line = _numbered(line, place)
+    for place, message in placed(messages):
         if not isinstance(message, dict):
-            report.skip("Telegram: message is not a JSON object", line)
+            report.skip("Telegram: message is not a JSON object", item_place(line, place))
             continue
         kind = message.get("type")
         if kind != "message":
@@ -133,28 +132,24 @@ def parse(record, report, line=None):
             continue
         number = message.get("id")
         if isinstance(number, bool) or not str(number).isdigit():
-            report.skip("Telegram: message without a message number", line)
+            report.skip("Telegram: message without a message number", item_place(line, place))
             continue
         try:
             post = _post(message, chat_id, chat_name, times, report)
         except SHAPE_ERRORS as error:
-            report.skip(f"Telegram: malformed message ({type(error).__name__})", line)
+            reason = f"Telegram: malformed message ({type(error).__name__})"
+            report.skip(reason, item_place(line, place))
             continue
         if post is None:
-            report.skip("Telegram: message without a usable date", line)
+            report.skip("Telegram: message without a usable date", item_place(line, place))
             continue
         yield post
 
 
-def _numbered(line, place):
-    """Where a document's `place`th message is, as files.py numbers a streamed one's."""
-    return f"{line.rpartition(':')[0]}:{place}" if isinstance(line, str) else place
-
-
 def _first_of_document(line):
-    """Whether a record is a document's first: files.py numbers a streamed document's
-    messages from 1 ("<member>:1" in an archive)."""
-    return line is None or line == 1 or (isinstance(line, str) and line.endswith(":1"))
+    """Whether a record is a document's first: one read whole ("", "<member>:" in an
+    archive), a streamed one's first message ("item 1"), a file's first line."""
+    return line is None or str(line).rpartition(":")[2] in ("", "item 1", "1")
 
 
 def _peer_chat(peer):

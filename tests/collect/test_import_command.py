@@ -95,6 +95,17 @@ def test_a_skipped_status_of_a_page_is_said_with_its_line_and_place(world, tmp_p
     assert "skipped 1: Mastodon: status without a usable date (item 3 of line 1)" in output
 
 
+def test_a_skipped_tweet_of_a_document_is_said_by_its_item_not_a_line(world, tmp_path):
+    tweets = json.loads((FIXTURES / "twitter_v1/tweets.json").read_text())
+    tweets[2]["created_at"] = "someday"
+    path = tmp_path / "tweets.json"
+    path.write_text(json.dumps(tweets, indent=2))  # a tweet over dozens of lines
+
+    output = run(path, "--project", world.project.slug)
+
+    assert "skipped 1: X: tweet without a usable date (item 3)" in output
+
+
 def test_a_damaged_archive_member_is_named_and_the_failure_said_once(world, tmp_path):
     archive = tmp_path / "folder.zip"
     with zipfile.ZipFile(archive, "w") as zf:

@@ -858,6 +858,35 @@ def test_an_import_that_did_not_finish_says_what_it_stored_before(client, world)
     )
 
 
+def test_the_report_page_says_places_of_this_and_earlier_versions_in_words(client, world):
+    # Stored reports keep what each version wrote: line numbers, "member:line" and
+    # "4 item 37" before items of a document were "item 37".
+    files = [
+        {"name": "old.jsonl", "format": "bluesky", "skipped": {"line is not valid JSON": 2},
+         "skipped_lines": {"line is not valid JSON": [2, 5]}},
+        {"name": "page.jsonl", "format": "mastodon", "skipped": {"odd status": 1},
+         "skipped_lines": {"odd status": ["4 item 37"]}},
+        {"name": "tweets.json", "format": "twitter_v1", "skipped": {"odd tweet": 1},
+         "skipped_lines": {"odd tweet": ["item 3"]}},
+        {"name": "export.zip", "format": "telegram", "skipped": {"odd message": 2},
+         "skipped_lines": {"odd message": ["ChatExport/result.json:item 37", "a.json:3"]}},
+    ]  # fmt: skip
+    run = ImportRun.objects.create(
+        project=world.project,
+        created_by=world.analyst,
+        label="four files",
+        status=ImportRun.Status.DONE,
+        report={"files": files},
+    )
+    client.force_login(world.analyst)
+    page = client.get(reverse("import_report", args=[world.project.slug, run.pk])).content
+    page = page.decode()
+    assert "(lines 2, 5): line is not valid JSON" in page
+    assert "(item 37 of line 4): odd status" in page
+    assert "(item 3): odd tweet" in page
+    assert "(item 37 of ChatExport/result.json, line 3 of a.json): odd message" in page
+
+
 # --- times say their time zone ---------------------------------------------------------------
 
 

@@ -1394,3 +1394,28 @@ def test_an_archive_member_named_after_someone_is_renamed_where_a_note_names_its
     assert "person-0" not in report
     (lines,) = run.report["files"][0]["warning_lines"].values()
     assert lines == [Post.objects.get().author + ".jsonl:1"]
+
+
+def test_an_archive_member_named_after_someone_is_renamed_where_its_items_are_placed(
+    world, tmp_path
+):
+    # A document's items are "member:item 2", the document read whole "member:".
+    author = ("did:plc:person1111111111111111111", "person-1.example.org")
+    far_off, undated = bluesky_view(1, author), bluesky_view(2, author)
+    far_off["record"]["createdAt"] = "0001-01-01T00:00:00Z"
+    undated["record"]["createdAt"] = undated["indexedAt"] = "someday"
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr(
+            "person-1.example.org.json", json.dumps({"posts": [far_off, undated]}, indent=2)
+        )
+    run = import_files(world.project, [archive])
+
+    assert run.imported == 1
+    assert "person-1" not in json.dumps(run.report)
+    pseudonym = Post.objects.get().author
+    assert run.report["files"][0]["skipped_lines"] == {
+        "Bluesky: post without a usable date": [f"{pseudonym}.json:item 2"]
+    }
+    (lines,) = run.report["files"][0]["warning_lines"].values()
+    assert lines == [f"{pseudonym}.json:"]

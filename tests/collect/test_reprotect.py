@@ -424,7 +424,10 @@ def test_display_names_earlier_rules_left_are_replaced_by_the_names_kept_for_the
     run_record = ImportRun.objects.create(
         project=project, label="ana-example.bsky.social_likes.json",
         files=[{"name": "ana-example.bsky.social_likes.json", "size": 1, "sha256": "0"}],
-        report={"skipped_lines": {"not a post": ["ana-example.bsky.social_likes.json:3"]}},
+        report={"skipped_lines": {"not a post": [
+            "ana-example.bsky.social_likes.json:3",  # a line, as before
+            "ana-example.bsky.social_likes.json:item 3", "item 4 item 2",  # items of documents
+        ]}},
         job=Job.objects.create(
             project=project, kind="import", title="Import of ana-example.bsky.social_likes.json"
         ),
@@ -440,7 +443,11 @@ def test_display_names_earlier_rules_left_are_replaced_by_the_names_kept_for_the
     run_record.refresh_from_db()  # the handle is the same person's
     assert run_record.label == f"{quilla}_likes.json"
     assert run_record.files[0]["name"] == f"{quilla}_likes.json"
-    assert run_record.report["skipped_lines"]["not a post"] == [f"{quilla}_likes.json:3"]
+    assert run_record.report["skipped_lines"]["not a post"] == [
+        f"{quilla}_likes.json:3",
+        f"{quilla}_likes.json:item 3",
+        "item 4 item 2",
+    ]
     assert Job.objects.get(pk=run_record.job_id).title == f"Import of {quilla}_likes.json"
     assert (changes.posts, changes.media, changes.imports) == (2, 1, 1)
     assert "quilla" not in everything_stored_as_text().lower()

@@ -493,7 +493,7 @@ def test_truncated_array_document_keeps_what_was_read(tmp_path):
     seen, report = records(path)
     assert seen == [{"n": 0}, {"n": 1}]
     assert report.skipped == {DOCUMENT_CUT: 1}  # as for a cut-off file of lines
-    assert report.skipped_lines[DOCUMENT_CUT] == [3]
+    assert report.skipped_lines[DOCUMENT_CUT] == ["item 3"]  # not line 3: that is "[" or "n"
 
 
 @pytest.mark.parametrize("stream_key", [None, "messages"])
@@ -642,7 +642,7 @@ def test_json_nested_too_deep_after_good_items_keeps_them(tmp_path):
     seen, report = records(path)
     assert seen == [{"n": 1}, {"n": 2}]
     [reason] = report.skipped
-    assert "nested more than" in reason and report.skipped_lines[reason] == [3]
+    assert "nested more than" in reason and report.skipped_lines[reason] == ["item 3"]
 
 
 def test_json_nested_deeper_than_orjson_reads_but_as_deep_as_data_goes_is_read(tmp_path):

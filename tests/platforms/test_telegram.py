@@ -86,7 +86,8 @@ def test_a_large_export_streamed_message_by_message_gives_the_same_posts():
 def test_a_skipped_message_is_named_by_its_place_whether_read_whole_or_streamed(
     tmp_path, whole_document_bytes
 ):
-    # Read whole, every message's skip said "line 1" (the document's); streamed, its number.
+    # Read whole, every message's skip once said "line 1" (the document's); streamed, its
+    # number as if it were a line. An export is indented, a message over many lines.
     export = json.loads(EXPORT.read_text())
     export["messages"][2]["date_unixtime"] = export["messages"][2]["date"] = "someday"
     export["messages"][4] = "not a message"
@@ -95,8 +96,24 @@ def test_a_skipped_message_is_named_by_its_place_whether_read_whole_or_streamed(
     report = Report()
     list(read_posts(path, report, telegram, whole_document_bytes=whole_document_bytes))
     assert report.skipped_lines == {
-        "Telegram: message without a usable date": [3],
-        "Telegram: message is not a JSON object": [5],
+        "Telegram: message without a usable date": ["item 3"],
+        "Telegram: message is not a JSON object": ["item 5"],
+    }
+
+
+@pytest.mark.parametrize("whole_document_bytes", [200, 10**6])
+def test_a_skipped_message_of_an_export_in_an_archive_is_named_by_its_place_and_file(
+    tmp_path, whole_document_bytes
+):
+    export = json.loads(EXPORT.read_text())
+    export["messages"][2]["date_unixtime"] = export["messages"][2]["date"] = "someday"
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as packed:
+        packed.writestr("ChatExport/result.json", json.dumps(export, indent=1))
+    report = Report()
+    list(read_posts(path, report, telegram, whole_document_bytes=whole_document_bytes))
+    assert report.skipped_lines == {
+        "Telegram: message without a usable date": ["ChatExport/result.json:item 3"]
     }
 
 

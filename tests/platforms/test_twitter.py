@@ -284,6 +284,17 @@ def test_v1_a_bad_tweet_in_an_array_on_one_line_is_placed_by_its_item(tmp_path):
     assert report.skipped_lines == {"X: tweet without a usable date": ["1 item 3"]}
 
 
+def test_v1_a_bad_tweet_of_a_pretty_printed_array_is_placed_by_its_item_not_a_line(tmp_path):
+    # Indented, a tweet takes dozens of lines: "line 3" was nowhere near the third tweet.
+    tweets = orjson.loads((FIXTURES / "twitter_v1/tweets.json").read_bytes())
+    tweets[2]["created_at"] = "someday"
+    path = tmp_path / "tweets.json"
+    path.write_bytes(orjson.dumps(tweets, option=orjson.OPT_INDENT_2))
+    report = Report()
+    list(read_posts(path, report, twitter_v1))
+    assert report.skipped_lines == {"X: tweet without a usable date": ["item 3"]}
+
+
 def test_twarc2_a_bad_tweet_of_a_page_is_placed_by_its_item(tmp_path):
     pages = (FIXTURES / "twarc2/search.jsonl").read_bytes().splitlines()
     page = orjson.loads(pages[0])

@@ -143,15 +143,24 @@ def test_sniff_rejects_other_formats(record):
     assert not youtube.sniff(record)
 
 
-@pytest.mark.parametrize("indent", [None, 2])
-def test_a_bad_item_of_a_response_is_placed_by_its_item(tmp_path, indent):
+@pytest.mark.parametrize(
+    ("indent", "whole_document_bytes", "place"),
+    [
+        (None, 10**6, "1 item 2"),  # on one line: a line of JSON Lines
+        (2, 10**6, "item 2"),  # over many lines: read whole
+        (2, 500, "item 2"),  # streamed item by item: alike
+    ],
+)
+def test_a_bad_item_of_a_response_is_placed_by_its_item(
+    tmp_path, indent, whole_document_bytes, place
+):
     response = json.loads((FIXTURES / "comment_threads.json").read_text())
     response["items"][1]["snippet"]["topLevelComment"]["snippet"]["publishedAt"] = "someday"
     path = tmp_path / "comment_threads.json"
     path.write_text(json.dumps(response, indent=indent))
     report = Report()
-    posts = list(read_posts(path, report, youtube))
-    assert report.skipped_lines == {"YouTube comment without a valid publishedAt": ["1 item 2"]}
+    posts = list(read_posts(path, report, youtube, whole_document_bytes=whole_document_bytes))
+    assert report.skipped_lines == {"YouTube comment without a valid publishedAt": [place]}
     assert len(posts) == 4  # the other threads' comments, and the second one's replies
 
 
