@@ -9,7 +9,7 @@ Every format module in this package offers:
     MAPPER_VERSION  bumped whenever the mapping changes; stored as provenance
     sniff(record)   True if this JSON record (the first one of a file) is in this format
     parse(record, report, line=None) -> iterator of Post
-                    one record (a JSONL line, or one item of a streamed document)
+                    one record (a JSONL line, a document's item, a document read whole)
                     to zero or more posts; problems go to `report`, never raise
                     on bad data from the platform; in a record of several items
                     (a page, a response), at the item's place: report.item_place

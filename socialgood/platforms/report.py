@@ -1,4 +1,4 @@
-"""What an import or collection saw: counts, skips by reason with line numbers, warnings.
+"""What an import or collection saw: counts, skips by reason with their places, warnings.
 
 Pure and JSON-serialisable, so the CLI's --report, the UI and the stored run record
 all show the same figures.
