@@ -55,8 +55,9 @@ def placed(items):
 
 def places_in_words(places, count, unit, show):
     """Where the first `show` of `places` of something that happened `count` times are,
-    in words, for the report page and the CLI: "lines 2, 5", "line 12 of export/a.jsonl", "item 37 of line 4", "item 3 of
-    export/result.json", a whole file of an archive by its name; "…" when there are more."""
+    in words, for the report page and the CLI alike: "lines 2, 5", "line 12 of
+    export/a.jsonl", "item 37 of line 4", "item 3 of export/result.json", a whole file of
+    an archive by its name; "…" when there are more."""
     shown = places[:show]
     if all(isinstance(place, int) for place in shown):
         text = ", ".join(str(place) for place in shown)
@@ -67,7 +68,7 @@ def places_in_words(places, count, unit, show):
     return text + ", …" if text and count > len(shown) else text
 
 
-def place_in_words(place, unit="line"):
+def place_in_words(place, unit):
     """One place in words: "line 12 of a.jsonl", "item 37 of line 4", "item 37 of item 3",
     or a whole file of an archive by its name ("a.json:" when a document in it was read
     whole)."""
