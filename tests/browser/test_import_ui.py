@@ -1,5 +1,6 @@
 """Importing in a real browser: choose a file, watch it upload, see the job finish and the report."""
 
+import contextlib
 import csv
 import io
 import re
@@ -223,6 +224,18 @@ def test_a_table_whose_first_rows_are_not_posts_starts_once_the_columns_are_chec
 def test_a_table_whose_first_rows_are_not_posts_starts_without_javascript(
     live_server, browser, tmp_path
 ):
+    with column_step_without_javascript(live_server, browser, tmp_path, DELETED_FIRST) as page:
+        page.get_by_label(START_ANYWAY).check()
+        page.get_by_role("button", name="Import with these columns").click()
+        run_the_worker(page)
+        expect(
+            page.get_by_text("2 new posts, 0 already stored, 55 records skipped.")
+        ).to_be_visible()
+
+
+@contextlib.contextmanager
+def column_step_without_javascript(live_server, browser, tmp_path, rows):
+    """A page at the column step of a table of `rows`, uploaded with JavaScript off."""
     world = World()
     context = browser.new_context(java_script_enabled=False)
     try:
@@ -230,15 +243,10 @@ def test_a_table_whose_first_rows_are_not_posts_starts_without_javascript(
         log_in(page, live_server, "arun")
         page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
         page.get_by_label("Files to import").set_input_files(
-            str(csv_file(tmp_path / "carers.csv", DELETED_FIRST))
+            str(csv_file(tmp_path / "carers.csv", rows))
         )
         page.get_by_role("button", name="Upload and import").click()
-        page.get_by_label(START_ANYWAY).check()
-        page.get_by_role("button", name="Import with these columns").click()
-        run_the_worker(page)
-        expect(
-            page.get_by_text("2 new posts, 0 already stored, 55 records skipped.")
-        ).to_be_visible()
+        yield page
     finally:
         context.close()
 
@@ -484,21 +492,10 @@ def test_required_columns_are_required_yet_the_server_explains_what_is_missing(
 def test_the_column_step_explains_a_missing_column_without_javascript(
     live_server, browser, tmp_path
 ):
-    world = World()
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        log_in(page, live_server, "arun")
-        page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
-        page.get_by_label("Files to import").set_input_files(
-            str(csv_file(tmp_path / "carers.csv", TABLE_ROWS))
-        )
-        page.get_by_role("button", name="Upload and import").click()
+    with column_step_without_javascript(live_server, browser, tmp_path, TABLE_ROWS) as page:
         page.get_by_label("Post id (required)").select_option("")
         page.get_by_role("button", name="Import with these columns").click()
         expect(page.locator(".error-summary")).to_contain_text("choose the column for “Post id”")
         page.get_by_label("Post id (required)").select_option("Tweet ID")
         page.get_by_role("button", name="Import with these columns").click()
         expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
-    finally:
-        context.close()
