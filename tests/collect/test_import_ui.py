@@ -4,6 +4,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -98,6 +99,18 @@ def test_owners_and_analysts_see_the_upload_page_and_its_nav_link(client, world,
     assert "deleted as soon as the import has succeeded" in page
     assert f'href="/p/{world.project.slug}/import/"' in page
     assert 'src="/static/collect/upload.js"' in page
+
+
+def test_the_upload_page_says_where_each_format_s_files_come_from(client, world):
+    client.force_login(world.owner)
+    page = client.get(reverse("import_upload", args=[world.project.slug])).content.decode()
+    sources = page[page.index('<details class="sources">') : page.index("</details>")]
+    told = " ".join(re.findall(r"<dt>(.*?)</dt>", sources))
+    # Every format socialgood reads, by the platform or tool people know it by.
+    for module in FORMATS.values():
+        assert module.PLATFORM_NAME.split()[0] in told, module.NAME
+    assert "Spreadsheets" in told
+    assert "Export chat history" in sources and "Machine-readable JSON" in sources
 
 
 def test_the_import_link_is_only_shown_to_those_who_may_import(client, world):
