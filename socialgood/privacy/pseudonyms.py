@@ -797,10 +797,11 @@ class Pseudonymiser:
         handle or the display name of someone the project knows: tools and people name
         a timeline after its account ("ana_example_timeline.jsonl",
         "feed-ana.bsky.social.json", "Ana Example/tweets.js"). Other names are left out."""
-        shown = {}  # display names of this run's people, by their words
-        for value, seen in self.originals.items():
-            for name, _ in shown_names(seen, value):
-                shown[" ".join(_FILE_NAME_WORD.findall(name.lower()))] = value
+        named = [  # display names: earlier runs' (kept_names), then this run's, which win
+            *((name, value) for value, kept in self.kept_names.items() for name in kept),
+            *(pair for value, seen in self.originals.items() for pair in shown_names(seen, value)),
+        ]
+        shown = {" ".join(_FILE_NAME_WORD.findall(name.lower())): value for name, value in named}
         renamed = {}
         for name in names:
             safe = self._file_name(name, shown)

@@ -1248,6 +1248,22 @@ def test_a_zip_bomb_named_after_someone_is_reported_under_their_pseudonym(world,
     assert pseudonym(world.project.secret_key, "bluesky", "did:plc:" + "q" * 24) in run.message
 
 
+def test_a_file_named_after_someone_an_earlier_import_knew_by_name_is_renamed(world, tmp_path):
+    monday = renamed_person_files(tmp_path)[0]
+    import_files(world.project, [monday])  # she goes by "Quilla Marrow" there
+    # Replies to her, named after her by whoever saved them; she is only mentioned in it.
+    replies = tmp_path / "Quilla Marrow replies.jsonl"
+    thanks = bluesky_view(3, BO, "Thank you!", mention=QUILLA)
+    replies.write_text(json.dumps({"posts": [thanks]}))
+
+    run = import_files(world.project, [replies])
+
+    quilla = pseudonym(world.project.secret_key, "bluesky", QUILLA[0])
+    assert run.imported == 1
+    assert run.files[0]["name"] == f"{quilla} replies.jsonl"
+    assert "marrow" not in json.dumps([run.label, run.files, run.report]).lower()
+
+
 def test_a_table_of_authors_by_name_has_their_names_replaced_in_the_text_too(world, tmp_path):
     table = tmp_path / "by-name.csv"
     table.write_text(
