@@ -856,6 +856,13 @@ class Pseudonymiser:
                 self._cache_person(family, person, seen)
         if seen is not None:
             result, handles, shown = seen
+            name = person.display_name
+            if name:  # back to a name seen before: the latest again
+                original = self.originals.get(result.id)
+                if original is None:  # saved and cleared since (a live collection's page)
+                    self._record(result.id, family, person.id, person.handle, name)
+                elif original["display_name"] != name:
+                    went_by(original, name)
             local.update(handles)
             names.extend(self._names_of(result.id, shown))
             return result

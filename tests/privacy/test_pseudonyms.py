@@ -1562,6 +1562,20 @@ def test_names_an_earlier_run_kept_are_replaced_for_authors_and_nameless_mention
     assert later.originals[x_id("51")]["display_name"] == "Quilla Ashgrove"
 
 
+def test_going_back_to_an_earlier_name_within_one_run_makes_it_the_latest_again():
+    pseudonymiser = Pseudonymiser(KEY)
+    for number, name in enumerate(["Quilla Marrow", "Quilla Holloway", "Quilla Marrow"]):
+        quilla = Person(id="51", handle="zq_marlow_77", display_name=name)
+        pseudonymiser.apply(post("x", quilla, platform_id=str(number)))
+    original = pseudonymiser.originals[x_id("51")]
+    assert original["display_name"] == "Quilla Marrow"
+    assert original["earlier_display_names"] == ["Quilla Holloway"]
+    # Saved and cleared between two pages of a live collection, then seen again.
+    pseudonymiser.originals.clear()
+    pseudonymiser.apply(post("x", quilla, platform_id="4"))
+    assert pseudonymiser.originals[x_id("51")]["display_name"] == "Quilla Marrow"
+
+
 def test_a_name_changed_only_in_its_decoration_takes_no_earlier_name_s_place():
     original = {"display_name": "Quilla Marrow"}
     for name in ("Quilla Holloway", "Quilla Holloway 🌿", "Quilla Holloway (she/her)"):
