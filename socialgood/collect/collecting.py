@@ -545,7 +545,7 @@ class _Run:
         save_directory(self.project, self.pseudonymiser.document())
         # Stored: the next save merges only the people seen after this one, not the
         # whole run's again (each would rewrite every shard of the table it touches).
-        self.pseudonymiser.originals.clear()
+        self.pseudonymiser.saved()
         self.people_saved = self.pseudonymiser.known
 
     def _in_window(self, post):
@@ -642,7 +642,11 @@ class _Run:
                 message=message[:1000],
                 finished_at=now,
             )
-        if hasattr(self, "pseudonymiser") and self.pseudonymiser.known > self.people_saved:
+        # Saved between pages only when someone new was met; at the end also what was
+        # learnt of people known before (a new display name).
+        if hasattr(self, "pseudonymiser") and (
+            self.pseudonymiser.known > self.people_saved or self.pseudonymiser.originals
+        ):
             self._save_people()
         if run.posts_new:
             ingest.refresh_statistics()  # a project grows run by run: keep plans right

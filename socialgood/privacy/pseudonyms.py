@@ -740,6 +740,15 @@ class Pseudonymiser:
             "originals": self.originals,
         }
 
+    def saved(self):
+        """What the run has learnt so far is stored: the names it saw join the kept ones
+        (a later post may mention them without a name) and `originals` starts afresh, so
+        the next save merges only what comes after."""
+        for value, names in kept_names(self.originals).items():
+            earlier = self.kept_names.get(value, ())
+            self.kept_names[value] = tuple(dict.fromkeys((*names, *earlier)))
+        self.originals.clear()
+
     @property
     def known(self) -> int:
         """Grows whenever there is someone new to store."""

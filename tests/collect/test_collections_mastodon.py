@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from socialgood.collect import collecting
+from socialgood.collect.imports import load_original
 from socialgood.collect.models import Collection, CollectionRun, Post
 from tests.collect.collection_servers import BASE_TIME, HTTP_TIMEOUT, MastodonInstance, status
 
@@ -132,6 +133,52 @@ def test_a_name_an_earlier_run_saw_is_replaced_where_a_later_mention_gives_none(
     stored = posts(world).get(platform_id__endswith="/statuses/1002")
     quilla = stored.mentions.get().person
     assert stored.text == f"Thank you, {quilla}, for the supervision notes"
+
+
+@pytest.mark.django_db
+def test_a_name_seen_on_an_earlier_page_of_the_run_is_replaced_where_a_mention_gives_none(
+    world, instances, waits
+):
+    federate(instances, [100], on=(0,), author="quilla-marrow")  # the first page's first
+    federate(instances, range(10, 60), on=(0,))  # then 50 more: the reply is on page 2
+    thanks = status(2, minutes=2, author="bo-ex")
+    thanks["content"] = "<p>Thank you, Quilla Marrow, for the supervision notes</p>"
+    thanks["mentions"] = [
+        {
+            "id": "7",
+            "username": "quilla-marrow",
+            "acct": "quilla-marrow@origin.example.org",
+            "url": "https://origin.example.org/@quilla-marrow",
+        }
+    ]
+    instances[0].add(thanks)
+
+    run = run_now(make_collection(world, instances[:1]))
+
+    assert run.pages >= 2
+    stored = posts(world).get(platform_id__endswith="/statuses/1002")
+    quilla = stored.mentions.get().person
+    assert stored.text == f"Thank you, {quilla}, for the supervision notes"
+
+
+@pytest.mark.django_db
+def test_a_new_name_of_someone_known_is_kept_by_a_run_that_meets_no_one_new(
+    world, instances, waits
+):
+    federate(instances, [1], on=(0,), author="quilla-marrow")  # "Quilla Marrow"
+    collection = make_collection(world, instances[:1])
+    run_now(collection)
+    renamed = status(2, minutes=2, author="quilla-marrow")
+    renamed["account"]["display_name"] = "Quilla Holloway"
+    instances[0].add(renamed)
+
+    second = run_now(collection)
+
+    assert second.posts_new == 1
+    quilla = posts(world).get(platform_id__endswith="/statuses/1002").author
+    kept = load_original(world.project, quilla)
+    assert kept["display_name"] == "Quilla Holloway"
+    assert kept["earlier_display_names"] == ["Quilla Marrow"]
 
 
 @pytest.mark.django_db
