@@ -46,7 +46,6 @@ from socialgood.collect import tallies
 from socialgood.collect.imports import (
     QUOTED,
     members_named,
-    originals_by_shard,
     project_pseudonymiser,
     renamed_in,
     save_directory,
@@ -55,7 +54,7 @@ from socialgood.collect.ingest import raw_payload_purpose
 from socialgood.collect.models import ImportRun, Post, PostLink, PostMedia, PostMention, Withdrawn
 from socialgood.platforms.normalise import domain
 from socialgood.privacy import crypto
-from socialgood.privacy.pseudonyms import DIGEST_CHARS, PREFIX, shown_names
+from socialgood.privacy.pseudonyms import DIGEST_CHARS, PREFIX
 from socialgood.projects.governance import delete_post_ids, invalidate_derived, scrub_database
 from socialgood.projects.models import AuditEvent
 
@@ -112,19 +111,19 @@ def reprotect_projects(projects, audit_events=AuditEvent, progress=None):
 def reprotect(project, audit_events=AuditEvent, scrub=True, progress=None):
     """Apply today's rules to the project's stored posts; returns what changed.
     `progress(posts checked, posts)` is called after each chunk."""
-    pseudonymiser = project_pseudonymiser(project)
+    # With the names kept to re-identify people: replaced in texts and file names.
+    pseudonymiser = project_pseudonymiser(project, with_kept_names=True)
     known = pseudonymiser.known
     changes = Changes()
     posts = Post.objects.filter(project=project).exclude(platform=DOCUMENT_PLATFORM)
     total = posts.count() if progress else 0
     posts = posts.order_by("pk").values_list("pk", "stored_at", "author", "platform", *FIELDS)
-    shown = _shown_names(project)
     last = checked = 0
     since = None  # when the earliest post changed was stored
     while rows := list(posts.filter(pk__gt=last)[:CHUNK]):
         last = rows[-1][0]
         chunk = [(pk, platform, *values) for pk, _, _, platform, *values in rows]
-        names = _names_in(rows, shown)
+        names = _names_in(rows, pseudonymiser.kept_names)
         # A chunk's posts, their codings and the people met in them are stored together:
         # once a handle is a pseudonym, nothing would bring its person back.
         with transaction.atomic():
@@ -166,33 +165,19 @@ def _sum(changes, more):
     return Changes(*(a + b for a, b in zip(changes, more, strict=True)))
 
 
-def _shown_names(project):
-    """{pseudonym: ((display name as texts show it, pseudonym), …)} of the project's
-    people whose display names an import replaces in texts (pseudonyms.shown_names),
-    the latest and the earlier ones, from what is kept to re-identify them: the names
-    an earlier version left can go too."""
-    shown = {}
-    for shard in originals_by_shard(project):
-        for value, seen in shard.items():
-            names = shown_names(seen, value)
-            if names:
-                shown[value] = names
-    return shown
-
-
-def _names_in(rows, shown):
+def _names_in(rows, kept):
     """{post id: the shown names of its author and the people it mentions}, as an import
-    replaces them in its text and alt texts."""
-    if not shown:
+    replaces them in its text and alt texts; `kept`: pseudonyms.kept_names()."""
+    if not kept:
         return {}
     names = defaultdict(list)
     for pk, _, author, *_ in rows:
-        if author in shown:
-            names[pk].extend(shown[author])
+        if author in kept:
+            names[pk].extend((name, author) for name in kept[author])
     mentions = PostMention.objects.filter(post_id__in=[row[0] for row in rows]).order_by()
     for pk, person in mentions.values_list("post_id", "person"):
-        if person in shown:
-            names[pk].extend(shown[person])
+        if person in kept:
+            names[pk].extend((name, person) for name in kept[person])
     return names
 
 

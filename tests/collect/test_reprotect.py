@@ -498,6 +498,26 @@ def test_a_stored_pseudonym_is_kept_though_its_persons_name_is_replaced_beside_i
     assert reprotect(project) == Changes()
 
 
+def test_an_import_record_named_after_someone_s_display_name_loses_it(world, tmp_path):
+    import_files(world.project, [renamed_person_files(tmp_path)[0]])  # "Quilla Marrow"
+    # Stored before file names were matched with the display names kept.
+    run_record = ImportRun.objects.create(
+        project=world.project,
+        label="Quilla Marrow replies.jsonl",
+        files=[{"name": "Quilla Marrow replies.jsonl", "size": 1, "sha256": "0"}],
+        report={"skipped_lines": {"not a post": ["Quilla Marrow replies.jsonl:3"]}},
+    )
+
+    changes = reprotect(world.project)
+
+    quilla = pseudonym(world.project.secret_key, "bluesky", QUILLA[0])
+    run_record.refresh_from_db()
+    assert changes.imports == 1
+    assert run_record.label == f"{quilla} replies.jsonl"
+    assert run_record.files[0]["name"] == f"{quilla} replies.jsonl"
+    assert run_record.report["skipped_lines"]["not a post"] == [f"{quilla} replies.jsonl:3"]
+
+
 def test_an_import_records_label_cut_in_a_file_name_loses_the_name_too(world, tmp_path):
     project = world.project
     path = write_jsonl(tmp_path / "feed.jsonl", [{"posts": [bluesky_view(1, AUTHOR)]}])
