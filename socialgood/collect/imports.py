@@ -390,8 +390,8 @@ def originals_by_shard(project):
 
 def project_pseudonymiser(project, with_kept_names=False):
     """A Pseudonymiser that goes on from everything the project has learnt about people;
-    `with_kept_names`, also the display names kept to re-identify them, for the texts of
-    posts about to be stored (a post that mentions someone may show their name)."""
+    `with_kept_names`, also the display names kept to re-identify them, for texts (a post
+    that mentions someone may show their name) and file names."""
     names = None
     if with_kept_names:
         names = {}
@@ -983,8 +983,9 @@ def members_named(*line_tables):
 
 
 def _people_message(pseudonymiser, names):
-    """What the reader learnt about people, and the file and member `names` that hold a
-    known handle, pseudonymised (for the report)."""
+    """What the reader learnt about people, and the file and member `names` that hold
+    the handle or display name of someone the project knows, pseudonymised (for the
+    report)."""
     # As JSON bytes: far smaller than the objects, for the pipe and the importer's memory.
     parts = people_learnt(pseudonymiser.document())
     stats = pseudonymiser.stats.as_dict()

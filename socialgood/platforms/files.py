@@ -34,7 +34,7 @@ Problems a person can fix (not JSON, nothing readable, zip bomb) raise `Unreadab
 with a message written for them. Iteration is lazy, so whatever was read before such an
 error has already reached the caller and is kept.
 
-`line` is the record's place in the file (report.PLACE): in JSON Lines its line
+`line` is the record's place in the file: in JSON Lines its line
 number; in a document, which spans many lines, its item, "item 37" (a top-level
 array's, a streamed object's, one of several documents one after another), and ""
 for a document read whole as one record, whose items are then the file's too ("item
@@ -312,7 +312,7 @@ def read_posts(path, report, module=None, *, on_format=None, protect=None, **lim
                 module, parse = found, found.parse
                 on_format(module)
         # A list the format does not take as one record holds several of its records
-        # (API responses saved together as one JSON array), each placed on its line.
+        # (API responses saved together as one JSON array), each placed as an item of it.
         items = ((line, record),)
         if isinstance(record, list) and record and not module.sniff(record):
             items = [(item_place(line, place), item) for place, item in placed(record)]
