@@ -336,12 +336,8 @@ def read_posts(path, report, module=None, *, on_format=None, protect=None, **lim
                 report.skip(_odd_shape(module, "record", error), line)
 
 
-def platform_name(module):
-    return module.PLATFORM_NAME
-
-
 def _odd_shape(module, what, error):
-    return f"{platform_name(module)}: {what} of an unexpected shape ({type(error).__name__})"
+    return f"{module.PLATFORM_NAME}: {what} of an unexpected shape ({type(error).__name__})"
 
 
 def _sniff_one(record):

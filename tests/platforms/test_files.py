@@ -910,9 +910,8 @@ def test_every_format_names_its_platform_as_people_write_it():
 
 def test_report_messages_name_platforms_as_people_write_them():
     from socialgood import platforms
-    from socialgood.platforms.files import platform_name
 
-    names = {platform_name(module) for module in platforms.FORMATS.values()}
+    names = {module.PLATFORM_NAME for module in platforms.FORMATS.values()}
     assert {"Bluesky", "X", "Mastodon", "Reddit", "YouTube", "Telegram"} <= names
     for module in platforms.FORMATS.values():
         source = Path(module.__file__).read_text()
