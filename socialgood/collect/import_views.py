@@ -39,6 +39,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from socialgood.collect.imports import (
     TABLE_FORMATS,
     is_table,
+    project_pseudonymiser,
     remember_mapping,
     run_import_job,
     table_mapping,
@@ -49,7 +50,6 @@ from socialgood.platforms import FORMATS, tabular
 from socialgood.platforms.files import FILE_ENDINGS, UnreadableFile
 from socialgood.platforms.model import PLATFORMS, Link, Media, Person
 from socialgood.platforms.report import Report, counted, places_in_words
-from socialgood.privacy.pseudonyms import Pseudonymiser
 from socialgood.projects.templatetags.times import with_zone
 from socialgood.projects.views import get_project
 
@@ -683,9 +683,10 @@ def columns(request, slug, token):
         for table in readable:
             _take_posted(table, request.POST)
 
-    # Nothing of this pseudonymiser is saved. Its pseudonyms are keyed hashes with the
-    # project key, so an author shows with the pseudonym the import will store.
-    pseudonymiser = Pseudonymiser(project.secret_key, scrub_contacts=project.scrub_contacts)
+    # What the project knows of people, as the import uses it (a handle it knows by
+    # someone's id, the names kept for them), so the preview shows what will be stored.
+    # Nothing of this pseudonymiser is saved.
+    pseudonymiser = project_pseudonymiser(project, with_kept_names=True)
     for table in readable:
         if not table.problem:
             _preview(table, pseudonymiser)

@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from socialgood.collect.import_views import SHOW_LINES, LimitedUploadHandler, disk_name
-from socialgood.collect.imports import TABLE_SUFFIXES, is_table
-from socialgood.collect.models import ColumnMapping, ImportRun
+from socialgood.collect.imports import TABLE_SUFFIXES, import_files, is_table
+from socialgood.collect.models import ColumnMapping, ImportRun, Post
 from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS
 from socialgood.platforms.report import places_in_words
 from socialgood.privacy.pseudonyms import pseudonym
-from tests.collect.conftest import mixed_zip
+from tests.collect.conftest import QUILLA, mixed_zip, renamed_person_files
 from tests.collect.test_privacy_on_disk import everything_stored_as_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -923,6 +923,34 @@ def test_report_and_list_times_say_their_time_zone(
     assert f"Started {shown} by arun" in report.decode()
     listing = client.get(reverse("imports", args=[world.project.slug])).content.decode()
     assert f"Started </span>{shown}</td>" in listing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_preview_shows_people_the_project_knows_as_the_import_stores_them(
+    client, world, tmp_path, upload_dir
+):
+    # Known from an earlier import: her handle (by her id) and her display name.
+    import_files(world.project, [renamed_person_files(tmp_path)[0]])
+    text = f"Thank you @{QUILLA[1]} — Quilla Marrow, for the respite tips"
+    rows = [["501", "2026-03-02 09:00", "bo-ex.bsky.social", text, "2", ""]]
+    response = upload(client, world, SimpleUploadedFile("thanks.csv", table(TABLE_HEADER, rows)))
+    form = {
+        "t1-platform_id": "post id",
+        "t1-created_at": "posted at",
+        "t1-author_handle": "user name",
+        "t1-text": "message",
+        "t1-platform": "bluesky",
+    }
+
+    page = client.post(response["Location"], form).content.decode()
+
+    quilla = pseudonym(world.project.secret_key, "bluesky", QUILLA[0])
+    shown = f"Thank you @{quilla} — {quilla}, for the respite tips"
+    assert escape(shown) in page
+    assert "Quilla Marrow" not in page and QUILLA[1] not in page
+    client.post(response["Location"], {**form, "action": "start"})
+    call_command("worker", batch=True, interval=0)
+    assert Post.objects.get(platform_id="501").text == shown
 
 
 def test_the_preview_dates_say_their_time_zone(client, world, settings, upload_dir):
