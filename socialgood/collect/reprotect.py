@@ -134,7 +134,7 @@ def reprotect(project, audit_events=AuditEvent, scrub=True, progress=None):
                 since = earliest if since is None else min(since, earliest)
             if pseudonymiser.known > known:
                 save_directory(project, pseudonymiser.document())
-                pseudonymiser.originals.clear()  # saved: not merged again with the next
+                pseudonymiser.saved()  # not merged again with the next save
                 known = pseudonymiser.known
         if progress:
             checked += len(chunk)
