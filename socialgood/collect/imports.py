@@ -812,17 +812,7 @@ class _Importer:
                 and not ("error" in entry or entry.get("deleted_on_platform"))
             ):
                 self._fail(entry, _nothing_read(report, self.format_chosen))
-            totals.records += report.records
-            totals.posts += report.posts
-            totals.skipped.update(report.skipped)
-            for reason, lines in report.skipped_lines.items():
-                for line in lines:
-                    totals.skip(reason, f"{entry['name']}:{line}", count=0)
-            totals.warnings.update(report.warnings)
-            for message, lines in report.warning_lines.items():
-                for line in lines:
-                    totals.warn(message, count=0, line=f"{entry['name']}:{line}")
-            totals.unknown_fields.update(report.unknown_fields)
+            totals.add(report, entry["name"])
             counts = {
                 "imported": entry.get("imported", 0),
                 "duplicates": entry.get("duplicates", 0),

@@ -105,17 +105,27 @@ class Report:
 
     def skip(self, reason, line=None, count=1):
         self.skipped[reason] += count
-        if line:  # "": a JSON document read whole, which the file's name places
-            lines = self.skipped_lines.setdefault(reason, [])
-            if len(lines) < KEEP_LINE_NUMBERS:
-                lines.append(line)
+        _keep_place(self.skipped_lines, reason, line)
 
     def warn(self, message, count=1, line=None):
         self.warnings[message] += count
-        if line:  # as in skip
-            lines = self.warning_lines.setdefault(message, [])
-            if len(lines) < KEEP_LINE_NUMBERS:
-                lines.append(line)
+        _keep_place(self.warning_lines, message, line)
+
+    def add(self, other, name):
+        """Count a file's report `other` into this one (a run's), its places as
+        "name:place"."""
+        self.records += other.records
+        self.posts += other.posts
+        self.skipped.update(other.skipped)
+        self.warnings.update(other.warnings)
+        self.unknown_fields.update(other.unknown_fields)
+        for mine, theirs in (
+            (self.skipped_lines, other.skipped_lines),
+            (self.warning_lines, other.warning_lines),
+        ):
+            for key, places in theirs.items():
+                for place in places:
+                    _keep_place(mine, key, f"{name}:{place}")
 
     def odd_date(self, line=None):
         """A post at `line` is dated before EARLIEST_DATE or after latest_date: kept, and
@@ -144,3 +154,13 @@ class Report:
             "unknown_fields": dict(self.unknown_fields),
             **({"dates": self.dates} if self.dates else {}),
         }
+
+
+def _keep_place(places_by_key, key, place):
+    """Note where something happened, among the first KEEP_LINE_NUMBERS places of its
+    kind. No place, or "" (a JSON document read whole, which the file's name places):
+    nothing to note."""
+    if place:
+        places = places_by_key.setdefault(key, [])
+        if len(places) < KEEP_LINE_NUMBERS:
+            places.append(place)
