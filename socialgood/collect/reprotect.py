@@ -359,20 +359,14 @@ def _reprotect_imports(project, pseudonymiser):
 
     count = 0
     fields = ("pk", "label", "files", "report", "message", "job_id")
-    for pk, label, files, report, message, job in (
-        ImportRun.objects.filter(project=project).order_by("pk").values_list(*fields)
-    ):
-        names = {entry["name"] for entry in files if isinstance(entry, dict) and entry.get("name")}
-        names.update(
-            members_named(report.get("skipped_lines") or {}, report.get("warning_lines") or {})
-        )
-        # An archive's member, quoted where it failed ("“ana_example/tweets.js” in the
-        # zip would unpack to …"), as the import names it (imports._people_message).
-        names.update(QUOTED.findall(message))
-        for error in report.get("errors") or ():
-            if isinstance(error, str):
-                names.update(QUOTED.findall(error))
-        renamed = pseudonymiser.file_names(names)
+    runs = [
+        (row, _file_names_in(*row[2:5]))
+        for row in ImportRun.objects.filter(project=project).order_by("pk").values_list(*fields)
+    ]
+    # Asked once for every record's names: the lookup of everyone's names is built per call.
+    renamed_anywhere = pseudonymiser.file_names(set().union(*(names for _, names in runs)))
+    for (pk, label, files, report, message, job), names in runs:
+        renamed = {name: new for name, new in renamed_anywhere.items() if name in names}
         if not renamed:
             continue
         limit = ImportRun._meta.get_field("label").max_length
@@ -398,6 +392,21 @@ def _reprotect_imports(project, pseudonymiser):
             titled.update(title=f"Import of {label}"[:200])
         count += 1
     return count
+
+
+def _file_names_in(files, report, message):
+    """The file and archive member names an import's record holds."""
+    names = {entry["name"] for entry in files if isinstance(entry, dict) and entry.get("name")}
+    names.update(
+        members_named(report.get("skipped_lines") or {}, report.get("warning_lines") or {})
+    )
+    # An archive's member, quoted where it failed ("“ana_example/tweets.js” in the zip
+    # would unpack to …"), as the import names it (imports._people_message).
+    names.update(QUOTED.findall(message))
+    for error in report.get("errors") or ():
+        if isinstance(error, str):
+            names.update(QUOTED.findall(error))
+    return names
 
 
 def _save(model, updates):
