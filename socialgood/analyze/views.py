@@ -43,6 +43,7 @@ PLATFORMS = (
     "mastodon",
     "reddit",
     "telegram",
+    "threads",
     "tiktok",
     "x",
     "youtube",

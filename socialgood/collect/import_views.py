@@ -103,6 +103,7 @@ PLATFORM_LABELS = {
     "facebook": "Facebook",
     "instagram": "Instagram",
     "tiktok": "TikTok",
+    "threads": "Threads",
     "other": "Other or unknown",
 }
 DATE_CHOICES = [

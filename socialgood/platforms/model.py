@@ -22,6 +22,7 @@ PLATFORMS = (
     "facebook",
     "instagram",
     "tiktok",
+    "threads",
     "other",
 )
 

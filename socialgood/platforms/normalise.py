@@ -128,6 +128,17 @@ def hashtag(tag):
     return unicodedata.normalize("NFC", tag.strip()).lower()
 
 
+# Threads people are fediverse accounts, name@threads.net: so Mastodon shows them, and
+# so their profile links (threads.com/@name) are pseudonymised. Written so, a person is
+# one pseudonym in a Threads capture or table, a Mastodon timeline and a link.
+THREADS_ACCOUNT_DOMAIN = "threads.net"
+
+
+def threads_account(username):
+    """A Threads username as the fediverse account it is."""
+    return username if "@" in username else f"{username}@{THREADS_ACCOUNT_DOMAIN}"
+
+
 def unique(values):
     """A tuple of the values without repeats, in first-seen order (values are hashable)."""
     return tuple(dict.fromkeys(values))

@@ -37,7 +37,13 @@ from socialgood.platforms.files import (
     office_document,
 )
 from socialgood.platforms.model import KINDS, PLATFORMS, Metrics, Person, Post
-from socialgood.platforms.normalise import hashtag, link, parse_twitter_date, unique
+from socialgood.platforms.normalise import (
+    hashtag,
+    link,
+    parse_twitter_date,
+    threads_account,
+    unique,
+)
 from socialgood.platforms.report import EARLIEST_DATE, counted
 from socialgood.platforms.textscan import at_mentions_in, hashtags_in, links_in
 
@@ -427,6 +433,10 @@ def row_post(values, platform, zone, report, row_number, raw, order=DAY_FIRST):
         links = unique(link(url) for url in cell_text(values["links"]).split())
     else:
         links = links_in(text)
+    handle = author
+    if platform == "threads":  # its people as platforms.zeeschuimer writes them
+        handle = threads_account(author) if author and " " not in author else author
+        mentions = tuple(threads_account(name) for name in mentions if name)
 
     return Post(
         platform=platform,
@@ -434,7 +444,7 @@ def row_post(values, platform, zone, report, row_number, raw, order=DAY_FIRST):
         created_at=created_at,
         author=Person(
             id=exact_id(values.get("author_id"), report, row_number, required=False),
-            handle=author or None,
+            handle=handle or None,
             # "Quilla Marrow" is a name, not a handle: the text may show it too.
             display_name=author if " " in author else None,
         ),

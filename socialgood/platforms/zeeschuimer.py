@@ -4,8 +4,9 @@
      "source_platform_url", "source_url", "user_agent", "data": {the platform's own JSON}}
 
 `data` is what the browser received from the platform's web app, so each platform has
-its own mapper. Supported: X (GraphQL tweet results), TikTok (feed items) and
-Instagram (API v1 media items). Items from other platforms are counted as skipped.
+its own mapper. Supported: X (GraphQL tweet results), TikTok (feed items), Instagram
+(API v1 media items) and Threads (its web app's posts, shaped like Instagram's). Items
+from other platforms are counted as skipped.
 
 One module, several platforms: each Post carries its own `platform`, so PLATFORM is None.
 Unknown fields are reported for the envelope only: the platforms' web JSON has
@@ -13,6 +14,7 @@ hundreds of volatile keys, and reporting each would drown the report.
 """
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import (
@@ -21,6 +23,7 @@ from socialgood.platforms.normalise import (
     id_text,
     link,
     parse_twitter_date,
+    threads_account,
     unescape_entities,
     unique,
     x_language,
@@ -30,9 +33,9 @@ from socialgood.platforms.textscan import at_mentions_in, hashtags_in
 from socialgood.platforms.values import count
 
 NAME = "zeeschuimer"
-LABEL = "Zeeschuimer / 4CAT NDJSON (X, TikTok, Instagram)"
+LABEL = "Zeeschuimer / 4CAT NDJSON (X, TikTok, Instagram, Threads)"
 PLATFORM_NAME = "Zeeschuimer"
-PLATFORM = None  # varies per item: "x", "tiktok" or "instagram"
+PLATFORM = None  # varies per item: "x", "tiktok", "instagram" or "threads"
 # 2: the post's own link names no one (x.com/i/web/status/<id>)
 # 3: an edited tweet is one post, under its first version's id
 MAPPER_VERSION = 3
@@ -357,6 +360,135 @@ def _caption(caption, full_name, username):
     return caption or None
 
 
+# Threads -----------------------------------------------------------------------
+
+THREADS_LINK_SHIM = "l.threads.com", "l.threads.net"
+
+
+def threads_posts(post, report, line):
+    """A Threads post; a repost yields the original first, then the repost row, and a
+    quote the quoted post first."""
+    share = (post.get("text_post_app_info") or {}).get("share_info") or {}
+    reposted, quoted, original = share.get("reposted_post"), share.get("quoted_post"), None
+    if isinstance(reposted, dict):
+        posts = list(threads_posts(reposted, report, line))
+        yield from posts
+        if posts and posts[-1].platform_id == _threads_id(reposted):
+            original = posts[-1]
+    elif isinstance(quoted, dict):
+        yield from threads_posts(quoted, report, line)
+    post = threads_post(post, report, line, reposted, original, quoted)
+    if post is not None:
+        yield post
+
+
+def threads_post(item, report, line, reposted=None, original=None, quoted=None):
+    """One post; for a repost (`reposted`, the original as captured, and `original`, as
+    read) the original's text and marks, as an X retweet has them."""
+    created_at = from_epoch(item.get("taken_at"))
+    post_id = _threads_id(item)
+    if created_at is None or not post_id:
+        report.skip("Threads post without id or valid taken_at", line)
+        return None
+    user = item.get("user") or {}
+    info = item.get("text_post_app_info") or {}
+    text = (item.get("caption") or {}).get("text") or ""
+    fragments = [
+        fragment
+        for fragment in (info.get("text_fragments") or {}).get("fragments") or []
+        if isinstance(fragment, dict)
+    ]
+    if fragments:
+        hashtags, mentions, links = _threads_fragments(fragments)
+    else:  # a capture without fragments: the caption's own marks
+        hashtags = hashtags_in(text)
+        mentions = tuple(threads_person({"username": name}) for name in at_mentions_in(text))
+        links = ()
+    preview = (info.get("link_preview_attachment") or {}).get("url")
+    if isinstance(preview, str) and preview:
+        links = unique((*links, link(_unshimmed(preview))))
+    media = tuple(instagram_media(item, user))
+    if isinstance(reposted, dict):
+        kind = "repost"
+        if original is not None:
+            text, hashtags, mentions = original.text, original.hashtags, original.mentions
+            links, media = original.links, original.media
+    elif isinstance(quoted, dict):
+        kind = "quote"
+    elif info.get("is_reply") or info.get("reply_to_author"):
+        kind = "reply"  # the capture names the author it answers, not the post
+    else:
+        kind = "post"
+    return Post(
+        platform="threads",
+        platform_id=post_id,
+        created_at=created_at,
+        author=threads_person(user),
+        text=text,
+        # The short form names no one (the long one is threads.com/@name/post/<code>).
+        url=f"https://www.threads.com/t/{item['code']}" if item.get("code") else None,
+        kind=kind,
+        quote_of=_threads_id(quoted) if kind == "quote" else None,
+        repost_of=_threads_id(reposted) if isinstance(reposted, dict) else None,
+        hashtags=hashtags,
+        mentions=mentions,
+        links=links,
+        media=media,
+        metrics=Metrics(
+            likes=count(item.get("like_count")),
+            reposts=count(info.get("repost_count")),
+            replies=count(info.get("direct_reply_count")),
+            quotes=count(info.get("quote_count")),
+        ),
+        raw=item,
+    )
+
+
+def threads_person(user):
+    username = user.get("username")
+    return Person(
+        id=id_text(user.get("pk")) or id_text(user.get("id")),
+        handle=threads_account(username) if username else None,
+        display_name=user.get("full_name") or None,
+    )
+
+
+def _threads_id(item):
+    # "id" is "<post pk>_<author pk>"
+    return id_text(item.get("pk")) or str(item.get("id") or "").split("_")[0] or None
+
+
+def _threads_fragments(fragments):
+    """(hashtags, mentions, links) as the post marks them up: a topic tag (one word or
+    several), @mentions of accounts, and links with their full address."""
+    tags, people, links = [], [], []
+    for fragment in fragments:
+        mentioned = (fragment.get("mention_fragment") or {}).get("mentioned_user")
+        address = (fragment.get("link_fragment") or {}).get("uri")
+        if isinstance(mentioned, dict) and mentioned.get("username"):
+            people.append(threads_person(mentioned))
+        elif isinstance(address, str) and address:
+            links.append(link(_unshimmed(address)))
+        elif fragment.get("tag_fragment") or fragment.get("fragment_type") == "text_app_tag":
+            tag = str(fragment.get("plaintext") or "").lstrip("#＃")
+            if tag.strip():
+                tags.append(hashtag(tag))
+    return unique(tags), tuple(people), unique(links)
+
+
+def _unshimmed(url):
+    """The address behind Threads' link shim (l.threads.com/?u=<address>&e=…)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[" : kept as it came
+        return url
+    if parts.hostname in THREADS_LINK_SHIM:
+        target = parse_qs(parts.query).get("u")
+        if target and target[0].startswith(("http://", "https://")):
+            return target[0]
+    return url
+
+
 def counts(**values):
     """Metrics.other without the counts the payload did not give."""
     return {name: number for name, value in values.items() if (number := count(value)) is not None}
@@ -367,4 +499,6 @@ MAPPERS = {
     "x.com": x_posts,
     "tiktok.com": tiktok_posts,
     "instagram.com": instagram_posts,
+    "threads.net": threads_posts,  # Zeeschuimer's name for its Threads module
+    "threads.com": threads_posts,
 }

@@ -136,7 +136,8 @@ PEOPLE_CACHE_SIZE = 1 << 15
 # people (~50 MB in memory per 100k, ~155 bytes each as stored JSON; reprotect holds all
 # their names): 5 earlier names add ~125 bytes to a person's entry, and no more after.
 EARLIER_NAMES_KEPT = 5
-FAMILIES = {"twitter": "x"}
+# Threads people are fediverse accounts (platforms.zeeschuimer writes them name@threads.net).
+FAMILIES = {"twitter": "x", "threads": "mastodon"}
 # Directory entries under this family are known as bare handles only (see _person).
 BARE_ONLY = "bare"
 # Families whose user ids are not inside every stored URI: there an id may adopt the

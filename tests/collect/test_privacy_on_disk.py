@@ -16,6 +16,7 @@ from socialgood.platforms.report import Report
 from socialgood.privacy.pseudonyms import pseudonym
 from socialgood.projects.models import Project
 from tests.collect.conftest import (
+    BO,
     FIXTURES,
     QUILLA,
     bluesky_view,
@@ -261,3 +262,25 @@ def test_a_name_someone_went_by_earlier_is_replaced_where_a_mention_gives_none(
     # Nowhere else either: the search index, the import's records.
     assert "marrow" not in everything_stored_as_text().lower()
     assert load_original(world.project, quilla)["display_name"] == "Quilla Ashgrove 🌿"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_threads_account_is_one_person_in_a_capture_a_link_and_on_mastodon(world, tmp_path):
+    import_files(world.project, [FIXTURES / "zeeschuimer/zeeschuimer-export.ndjson"])
+    shared = bluesky_view(
+        1, BO, "Lovely circle https://www.threads.com/@Wren.Ashby/post/DThrCircle1"
+    )
+    import_files(world.project, [write_jsonl(tmp_path / "shared.jsonl", [{"posts": [shared]}])])
+
+    wren = Post.objects.get(platform="threads", platform_id="3500000000000000001").author
+    # As a Mastodon server knows her: a Threads account is a fediverse account.
+    assert wren == pseudonym(world.project.secret_key, "mastodon", "wren.ashby@threads.net")
+    linked = Post.objects.get(platform="bluesky").text
+    assert linked == f"Lovely circle https://www.threads.com/@{wren}/post/DThrCircle1"
+    reply = Post.objects.get(platform="threads", platform_id="3500000000000000002")
+    assert reply.text == f"@{wren} I'll bring my daughter, she's 14"
+    alt = PostMedia.objects.get(post__platform_id="3500000000000000001", position=0).alt_text
+    assert alt.startswith(f"Photo by @{wren} on January 03, 2026.")
+    stored = everything_stored_as_text().lower()
+    for original in ("wren", "ana.example", "quilla", "marrow", "bo_lindqvist", "lindqvist"):
+        assert original not in stored

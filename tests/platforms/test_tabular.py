@@ -706,3 +706,24 @@ def test_a_workbook_without_formulas_has_no_note_of_them(tmp_path):
     workbook.save(path)
     _, report = read(path, DATE_MAPPING)
     assert not report.warnings
+
+
+def test_a_threads_tables_people_are_the_fediverse_accounts_a_capture_names(tmp_path):
+    path = tmp_path / "threads.csv"
+    path.write_text(
+        "id,date,author,text\n"
+        "3500000000000000001,2026-01-03 08:46,@wren.ashby,Thanks @ana.example for hosting\n"
+        "3500000000000000002,2026-01-03 09:46,Bo Lindqvist,See you Monday\n"
+    )
+    mapping = {"platform_id": "id", "created_at": "date", "author_handle": "author", "text": "text"}
+
+    posts, _ = read(path, mapping, platform="threads")
+
+    # As platforms.zeeschuimer writes them, so one person is one pseudonym in both.
+    assert posts[0].author.handle == "wren.ashby@threads.net"
+    assert [m.handle for m in posts[0].mentions] == ["ana.example@threads.net"]
+    # A name, not a handle, stays a name.
+    assert (posts[1].author.handle, posts[1].author.display_name) == (
+        "Bo Lindqvist",
+        "Bo Lindqvist",
+    )

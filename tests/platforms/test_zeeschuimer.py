@@ -33,6 +33,9 @@ def test_counts_per_platform(parsed):
     assert platforms.count("x") == 4
     assert platforms.count("tiktok") == 2
     assert platforms.count("instagram") == 2
+    # A post, a reply, a quote (its quoted post is the first one), a repost and the
+    # original it carries.
+    assert platforms.count("threads") == 5
 
 
 def test_unknown_platforms_are_counted_with_their_lines(parsed):
@@ -40,12 +43,13 @@ def test_unknown_platforms_are_counted_with_their_lines(parsed):
 
     assert report.skipped == {
         "Zeeschuimer items from linkedin.com are not supported yet": 2,
-        "Zeeschuimer items from threads.net are not supported yet": 1,
+        "Threads post without id or valid taken_at": 1,
     }
     assert report.skipped_lines["Zeeschuimer items from linkedin.com are not supported yet"] == [
         8,
         10,
     ]
+    assert report.skipped_lines["Threads post without id or valid taken_at"] == [14]
     assert report.unknown_fields == {}
 
 
@@ -189,10 +193,11 @@ def test_totals(parsed):
     posts, _ = parsed
     posts = posts.values()
 
-    assert sum(len(post.hashtags) for post in posts) == 1 + 2 + 2 + 2 + 1 + 2
-    assert sum(len(post.mentions) for post in posts) == 5
-    assert sum(len(post.media) for post in posts) == 7
-    assert sum(1 for post in posts for m in post.media if m.alt_text) == 3
+    # Threads: a topic tag, and #respite in the original and its repost.
+    assert sum(len(post.hashtags) for post in posts) == 1 + 2 + 2 + 2 + 1 + 2 + 3
+    assert sum(len(post.mentions) for post in posts) == 5 + 2
+    assert sum(len(post.media) for post in posts) == 7 + 4
+    assert sum(1 for post in posts for m in post.media if m.alt_text) == 3 + 1
 
 
 def test_tombstones_are_skipped():
@@ -253,3 +258,55 @@ def test_a_long_x_post_takes_its_tags_mentions_and_links_from_the_whole_text():
     assert post.hashtags == ("carers", "housing")
     assert [person.handle for person in post.mentions] == ["ben_example"]
     assert [link.url for link in post.links] == ["https://example.org/late"]
+
+
+def test_threads_post(parsed):
+    posts, _ = parsed
+    post = posts["3500000000000000001"]
+
+    assert post.platform == "threads"
+    assert post.kind == "post"
+    # A fediverse account, as Mastodon and profile links name Threads people.
+    assert post.author.handle == "wren.ashby@threads.net"
+    assert post.author.id == "7777777777"
+    assert post.author.display_name == "Wren Ashby"
+    assert post.url == "https://www.threads.com/t/DThrCircle1"  # names no one
+    assert post.created_at == datetime(2026, 1, 3, 8, 46, 40, tzinfo=UTC)
+    assert post.text.startswith("Peer support circle for Young Carers starts Monday")
+    assert post.hashtags == ("young carers",)  # a topic tag may be several words
+    assert [m.handle for m in post.mentions] == ["ana.example@threads.net"]
+    # Threads' link shim (l.threads.com/?u=…) unwrapped, once for the text and preview.
+    assert [(link.url, link.domain) for link in post.links] == [
+        ("https://carers.example.org/circle", "carers.example.org")
+    ]
+    assert [(m.type, m.width) for m in post.media] == [("image", 1080), ("image", 1080)]
+    # Instagram's way of naming the poster in alt text, as a mention to pseudonymise.
+    assert post.media[0].alt_text.startswith("Photo by @wren.ashby on January 03, 2026.")
+    assert (post.metrics.likes, post.metrics.replies, post.metrics.reposts) == (14, 2, 1)
+    assert post.metrics.quotes == 1
+
+
+def test_threads_reply_quote_and_repost(parsed):
+    posts, _ = parsed
+    reply = posts["3500000000000000002"]
+    quote = posts["3500000000000000003"]
+    repost = posts["3500000000000000006"]
+    original = posts["3500000000000000005"]
+
+    assert reply.kind == "reply"
+    assert reply.reply_to is None  # the capture names the author it answers, not the post
+    assert [m.handle for m in reply.mentions] == ["wren.ashby@threads.net"]
+    assert (quote.kind, quote.quote_of) == ("quote", "3500000000000000001")
+    assert quote.text == "So proud of this group"
+    assert (repost.kind, repost.repost_of, repost.quote_of) == (
+        "repost",
+        "3500000000000000005",
+        None,
+    )
+    assert repost.author.handle == "bo_lindqvist@threads.net"
+    # The repost row carries what it shares, as an X retweet does.
+    assert repost.text == original.text == "Our respite weekend, in one minute #respite"
+    assert repost.hashtags == original.hashtags == ("respite",)  # an older capture's caption
+    assert [(m.type, m.preview_url) for m in repost.media] == [
+        ("video", "https://scontent.cdninstagram.com/v/t51.2885-15/respite_cover.jpg")
+    ]
