@@ -40,6 +40,7 @@ THREAD_LIMIT = 2000
 PLATFORMS = (
     "bluesky",
     "instagram",
+    "linkedin",
     "mastodon",
     "reddit",
     "telegram",

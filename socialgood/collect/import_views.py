@@ -104,6 +104,7 @@ PLATFORM_LABELS = {
     "instagram": "Instagram",
     "tiktok": "TikTok",
     "threads": "Threads",
+    "linkedin": "LinkedIn",
     "other": "Other or unknown",
 }
 DATE_CHOICES = [

@@ -23,6 +23,7 @@ PLATFORMS = (
     "instagram",
     "tiktok",
     "threads",
+    "linkedin",
     "other",
 )
 

@@ -5,8 +5,8 @@
 
 `data` is what the browser received from the platform's web app, so each platform has
 its own mapper. Supported: X (GraphQL tweet results), TikTok (feed items), Instagram
-(API v1 media items) and Threads (its web app's posts, shaped like Instagram's). Items
-from other platforms are counted as skipped.
+(API v1 media items), Threads (its web app's posts, shaped like Instagram's) and
+LinkedIn (feed updates). Items from other platforms are counted as skipped.
 
 One module, several platforms: each Post carries its own `platform`, so PLATFORM is None.
 Unknown fields are reported for the envelope only: the platforms' web JSON has
@@ -14,7 +14,8 @@ hundreds of volatile keys, and reporting each would drown the report.
 """
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import (
@@ -33,9 +34,9 @@ from socialgood.platforms.textscan import at_mentions_in, hashtags_in
 from socialgood.platforms.values import count
 
 NAME = "zeeschuimer"
-LABEL = "Zeeschuimer / 4CAT NDJSON (X, TikTok, Instagram, Threads)"
+LABEL = "Zeeschuimer / 4CAT NDJSON (X, TikTok, Instagram, Threads, LinkedIn)"
 PLATFORM_NAME = "Zeeschuimer"
-PLATFORM = None  # varies per item: "x", "tiktok", "instagram" or "threads"
+PLATFORM = None  # varies per item: "x", "tiktok", "instagram", "threads", "linkedin"
 # 2: the post's own link names no one (x.com/i/web/status/<id>)
 # 3: an edited tweet is one post, under its first version's id
 MAPPER_VERSION = 3
@@ -489,6 +490,215 @@ def _unshimmed(url):
     return url
 
 
+# LinkedIn ----------------------------------------------------------------------
+
+_ACTIVITY = re.compile(r"urn:li:activity:(\d+)")
+# A profile name the pseudonymiser's @mentions take whole.
+_MENTIONABLE = re.compile(r"[a-z0-9_](?:[a-z0-9_.\-]*[a-z0-9_])?")
+# LinkedIn's ids begin with the moment they were made: milliseconds since 1970 in the
+# bits above the lowest 22. Its pages show only "2d", "3mo"; the id tells the minute.
+ID_TIME_SHIFT = 22
+LINKEDIN_FIRST_POST = datetime(2003, 5, 5, tzinfo=UTC)
+
+
+def linkedin_posts(item, report, line):
+    """A feed update; a reshare yields the shared post first."""
+    shared, original = item.get("resharedUpdate"), None
+    if isinstance(shared, dict) and shared.get("actor"):
+        posts = list(linkedin_posts(shared, report, line))
+        yield from posts
+        if posts and posts[-1].platform_id == _activity(shared):
+            original = posts[-1]
+    shared = shared if isinstance(shared, dict) else None
+    post = linkedin_post(item, report, line, shared, original)
+    if post is not None:
+        yield post
+
+
+def linkedin_post(item, report, line, shared=None, original=None):
+    """One update; a reshare without words of its own carries what it shares, as an X
+    retweet does."""
+    activity = _activity(item)
+    if activity is None:
+        report.skip("LinkedIn item that is not a post (no activity id)", line)
+        return None
+    created_at = from_epoch((int(activity) >> ID_TIME_SHIFT) / 1000)
+    if created_at is None or created_at < LINKEDIN_FIRST_POST:
+        report.skip("LinkedIn post whose id holds no date", line)
+        return None
+    actor = item.get("actor") or {}
+    author = _linkedin_person(
+        (actor.get("navigationContext") or {}).get("actionTarget"),
+        (actor.get("name") or {}).get("text"),
+    )
+    if author is None:  # an advert or a suggestion has no profile behind it
+        report.skip("LinkedIn post without its author's profile", line)
+        return None
+    words = (item.get("commentary") or {}).get("text") or {}
+    text = words.get("text") if isinstance(words.get("text"), str) else ""
+    marks = [mark for mark in words.get("attributes") or [] if isinstance(mark, dict)]
+    marks += [mark for mark in words.get("attributesV2") or [] if isinstance(mark, dict)]
+    hashtags, mentions, named = _linkedin_marks(marks)
+    if not hashtags:
+        hashtags = hashtags_in(text)
+    text = _mentions_as_handles(text, named)
+    shared_id = _activity(shared) if shared is not None else None
+    kind = "post"
+    if shared_id:
+        kind = "quote" if text.strip() else "repost"
+    content = item.get("content") or {}
+    links, media = tuple(_linkedin_links(content)), tuple(_linkedin_media(content))
+    if kind == "repost" and original is not None:
+        text, hashtags, mentions = original.text, original.hashtags, original.mentions
+        links, media = original.links, original.media
+    totals = (item.get("*socialDetail") or {}).get("*totalSocialActivityCounts") or {}
+    return Post(
+        platform="linkedin",
+        platform_id=activity,
+        created_at=created_at,
+        author=author,
+        text=text,
+        url=f"https://www.linkedin.com/feed/update/urn:li:activity:{activity}/",  # no name
+        kind=kind,
+        quote_of=shared_id if kind == "quote" else None,
+        repost_of=shared_id if kind == "repost" else None,
+        hashtags=hashtags,
+        mentions=mentions,
+        links=links,
+        media=media,
+        metrics=Metrics(
+            likes=count(totals.get("numLikes")),
+            replies=count(totals.get("numComments")),
+            reposts=count(totals.get("numShares")),
+        ),
+        raw=item,
+    )
+
+
+def _activity(item):
+    """The post's own id: update urns hold it ("urn:li:fsd_update:(urn:li:activity:<id>,…)"),
+    and an aggregate of several holds the first's."""
+    for value in (
+        (item.get("updateMetadata") or {}).get("urn"),
+        item.get("preDashEntityUrn"),
+        item.get("entityUrn"),
+        item.get("id"),
+    ):
+        if isinstance(value, str) and (found := _ACTIVITY.search(value)):
+            return found[1]
+    return None
+
+
+def _linkedin_person(profile_link, name):
+    """The person (or organisation) a profile link names, as the pseudonymiser reads
+    linkedin.com/in/<name> in texts; None without one."""
+    if not isinstance(profile_link, str):
+        return None
+    try:
+        parts = [unquote(part) for part in urlsplit(profile_link).path.split("/") if part]
+    except ValueError:
+        return None
+    if len(parts) < 2 or not parts[1]:
+        return None
+    kind, handle = parts[0].lower(), parts[1].lower()
+    if kind not in ("in", "company", "school", "showcase"):
+        return None
+    if kind != "in":  # not a person's: its own namespace
+        handle = f"{kind}/{handle}"
+    return Person(handle=handle, display_name=name if isinstance(name, str) and name else None)
+
+
+def _linkedin_marks(marks):
+    """(hashtags, mentions, [(start, length, handle, name)]) of the commentary's marks,
+    in either shape LinkedIn has sent (attributes, attributesV2)."""
+    tags, people, named = [], [], []
+    for mark in marks:
+        detail = mark.get("detailData") or {}
+        tag = mark.get("*hashtag") or detail.get("*hashtag") or mark
+        if mark.get("type") == "HASHTAG" or "*hashtag" in detail:
+            urn = tag.get("trackingUrn") if isinstance(tag, dict) else None
+            if isinstance(urn, str) and urn.rpartition(":")[2]:
+                tags.append(hashtag(unquote(urn.rpartition(":")[2])))
+            continue
+        profile = mark.get("*miniProfile") or detail.get("*profileFullName")
+        company = mark.get("*miniCompany") or detail.get("*companyName")
+        if isinstance(profile, dict) and profile.get("publicIdentifier"):
+            name = " ".join(
+                part for part in (profile.get("firstName"), profile.get("lastName")) if part
+            )
+            person = _linkedin_person(f"/in/{profile['publicIdentifier']}", name)
+        elif isinstance(company, dict) and company.get("universalName"):
+            person = _linkedin_person(f"/company/{company['universalName']}", company.get("name"))
+        else:
+            continue
+        if person is None:
+            continue
+        people.append(person)
+        named.append((mark.get("start"), mark.get("length"), person))
+    return unique(tags), unique(people), named
+
+
+def _mentions_as_handles(text, named):
+    """The text with each person's mention LinkedIn marks written "@<profile name>", so
+    the pseudonymiser replaces it like any @mention: LinkedIn shows a mention as the
+    person's name, often the first name alone, which a name rule can't tell from a
+    word. A profile name an @mention can't hold (not ASCII) is written as their full
+    name, which the pseudonymiser replaces too. Marks count UTF-16 units; a mark that
+    doesn't fall on the person's name is left as it is."""
+    units = text.encode("utf-16-le") if text else b""
+    for start, length, person in sorted(named, key=_mark_start, reverse=True):
+        if not (isinstance(length, int) and length > 0 and _mark_start((start,)) >= 0):
+            continue
+        name = (person.display_name or "").split()
+        shown = units[2 * start : 2 * (start + length)].decode("utf-16-le", "replace")
+        if "/" in person.handle or not shown.strip():  # an organisation: its name stays
+            continue
+        if not all(word in map(str.lower, name) for word in shown.lower().split()):
+            continue
+        if _MENTIONABLE.fullmatch(person.handle):
+            written = f"@{person.handle}"
+        elif len(name) > 1:
+            written = " ".join(name)
+        else:
+            continue
+        units = units[: 2 * start] + written.encode("utf-16-le") + units[2 * (start + length) :]
+    return units.decode("utf-16-le", "replace") if units else text
+
+
+def _mark_start(mark):
+    start = mark[0]
+    return start if isinstance(start, int) else -1
+
+
+def _linkedin_links(content):
+    for part in (content, content.get("articleComponent") or {}):
+        target = (part.get("navigationContext") or {}).get("actionTarget")
+        if isinstance(target, str) and target.startswith(("http://", "https://")):
+            yield link(target)
+            return
+
+
+def _linkedin_media(content):
+    for image in content.get("images") or []:
+        vector = ((image.get("attributes") or [{}])[0] or {}).get("vectorImage") or {}
+        url = _largest(vector)
+        if url:
+            yield Media(type="image", url=url, alt_text=image.get("accessibilityText") or None)
+    for component in ("linkedInVideoComponent", "externalVideoComponent"):
+        video = (content.get(component) or {}).get("*videoPlayMetadata") or {}
+        if video:
+            yield Media(type="video", preview_url=_largest(video.get("thumbnail") or {}))
+
+
+def _largest(vector):
+    # LinkedIn lists an image's sizes under one root address.
+    artifacts = [a for a in vector.get("artifacts") or [] if isinstance(a, dict)]
+    if not vector.get("rootUrl") or not artifacts:
+        return None
+    best = max(artifacts, key=lambda artifact: count(artifact.get("width")) or 0)
+    return f"{vector['rootUrl']}{best.get('fileIdentifyingUrlPathSegment') or ''}"
+
+
 def counts(**values):
     """Metrics.other without the counts the payload did not give."""
     return {name: number for name, value in values.items() if (number := count(value)) is not None}
@@ -501,4 +711,5 @@ MAPPERS = {
     "instagram.com": instagram_posts,
     "threads.net": threads_posts,  # Zeeschuimer's name for its Threads module
     "threads.com": threads_posts,
+    "linkedin.com": linkedin_posts,
 }

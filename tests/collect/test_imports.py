@@ -72,7 +72,7 @@ KNOWN = [
     ("twitter_v1/tweets.json", "twitter-v1", dict(posts=4, hashtags=5, mentions=1, replies=1, quotes=1, reposts=1, comments=0, media=3, alt_texts=2, links=1)),
     ("youtube/comment_threads.json", "youtube", dict(posts=5, hashtags=4, mentions=2, replies=0, quotes=0, reposts=0, comments=5, media=0, alt_texts=0, links=1)),
     ("youtube/comments_list.json", "youtube", dict(posts=2, hashtags=0, mentions=1, replies=0, quotes=0, reposts=0, comments=2, media=0, alt_texts=0, links=0)),
-    ("zeeschuimer/zeeschuimer-export.ndjson", "zeeschuimer", dict(posts=13, hashtags=13, mentions=7, replies=2, quotes=1, reposts=2, comments=0, media=11, alt_texts=4, links=4)),
+    ("zeeschuimer/zeeschuimer-export.ndjson", "zeeschuimer", dict(posts=17, hashtags=17, mentions=10, replies=2, quotes=2, reposts=3, comments=0, media=12, alt_texts=5, links=6)),
 ]  # fmt: skip
 
 

@@ -284,3 +284,20 @@ def test_a_threads_account_is_one_person_in_a_capture_a_link_and_on_mastodon(wor
     stored = everything_stored_as_text().lower()
     for original in ("wren", "ana.example", "quilla", "marrow", "bo_lindqvist", "lindqvist"):
         assert original not in stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_linkedin_people_are_replaced_by_name_mention_and_profile_link(world, tmp_path):
+    import_files(world.project, [FIXTURES / "zeeschuimer/zeeschuimer-export.ndjson"])
+    shared = bluesky_view(1, BO, "Her post: https://www.linkedin.com/in/cyra-vance-4b7a21/")
+    import_files(world.project, [write_jsonl(tmp_path / "shared.jsonl", [{"posts": [shared]}])])
+
+    hiring = Post.objects.get(platform="linkedin", platform_id="7413113552896001234")
+    ana = pseudonym(world.project.secret_key, "linkedin", "@ana-example-7c3d9e")
+    # Shown as "Ana" on LinkedIn: a first name alone is no name a rule could find.
+    assert f"Thanks @{ana} for the referral pathway work" in hiring.text
+    linked = Post.objects.get(platform="bluesky").text
+    assert linked == f"Her post: https://www.linkedin.com/in/{hiring.author}/"
+    stored = everything_stored_as_text().lower()
+    for original in ("cyra", "vance", "ana-example", "jörg", "müller", "ben-example"):
+        assert original not in stored

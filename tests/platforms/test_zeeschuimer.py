@@ -36,20 +36,26 @@ def test_counts_per_platform(parsed):
     # A post, a reply, a quote (its quoted post is the first one), a repost and the
     # original it carries.
     assert platforms.count("threads") == 5
+    # A post, a quote and a repost of one post, which comes with both.
+    assert platforms.count("linkedin") == 4
 
 
 def test_unknown_platforms_are_counted_with_their_lines(parsed):
     _, report = parsed
 
     assert report.skipped == {
-        "Zeeschuimer items from linkedin.com are not supported yet": 2,
         "Threads post without id or valid taken_at": 1,
+        "LinkedIn post without its author's profile": 1,  # an advert
     }
-    assert report.skipped_lines["Zeeschuimer items from linkedin.com are not supported yet"] == [
-        8,
-        10,
-    ]
     assert report.skipped_lines["Threads post without id or valid taken_at"] == [14]
+    assert report.skipped_lines["LinkedIn post without its author's profile"] == [16]
+
+    report = Report()
+    record = records()[0] | {"source_platform": "pinterest.com"}
+    assert list(zeeschuimer.parse(record, report, line=3)) == []
+    assert report.skipped_lines == {
+        "Zeeschuimer items from pinterest.com are not supported yet": [3]
+    }
     assert report.unknown_fields == {}
 
 
@@ -193,11 +199,12 @@ def test_totals(parsed):
     posts, _ = parsed
     posts = posts.values()
 
-    # Threads: a topic tag, and #respite in the original and its repost.
-    assert sum(len(post.hashtags) for post in posts) == 1 + 2 + 2 + 2 + 1 + 2 + 3
-    assert sum(len(post.mentions) for post in posts) == 5 + 2
-    assert sum(len(post.media) for post in posts) == 7 + 4
-    assert sum(1 for post in posts for m in post.media if m.alt_text) == 3 + 1
+    # Threads: a topic tag, and #respite in the original and its repost; LinkedIn: two
+    # on a post, one on another and its repost.
+    assert sum(len(post.hashtags) for post in posts) == 1 + 2 + 2 + 2 + 1 + 2 + 3 + 4
+    assert sum(len(post.mentions) for post in posts) == 5 + 2 + 3
+    assert sum(len(post.media) for post in posts) == 7 + 4 + 1
+    assert sum(1 for post in posts for m in post.media if m.alt_text) == 3 + 1 + 1
 
 
 def test_tombstones_are_skipped():
@@ -310,3 +317,66 @@ def test_threads_reply_quote_and_repost(parsed):
     assert [(m.type, m.preview_url) for m in repost.media] == [
         ("video", "https://scontent.cdninstagram.com/v/t51.2885-15/respite_cover.jpg")
     ]
+
+
+def test_linkedin_post(parsed):
+    posts, _ = parsed
+    post = posts["7413113552896001234"]
+
+    assert post.platform == "linkedin"
+    assert post.kind == "post"
+    # Where the pseudonymiser finds her in a text too: linkedin.com/in/<profile name>.
+    assert post.author.handle == "cyra-vance-4b7a21"
+    assert post.author.display_name == "Cyra Vance"
+    # The page says "2h"; the id holds the moment it was made.
+    assert post.created_at == datetime(2026, 1, 3, 7, 6, 40, tzinfo=UTC)
+    assert post.url == "https://www.linkedin.com/feed/update/urn:li:activity:7413113552896001234/"
+    assert post.hashtags == ("socialwork", "hiring")
+    assert [(m.handle, m.display_name) for m in post.mentions] == [
+        ("ana-example-7c3d9e", "Ana Example"),
+        ("jörg-müller-5e6f", "Jörg Müller"),
+        ("company/carers-trust-example", "Carers Trust Example"),
+    ]
+    # A mention shown as a first name becomes an @mention; one whose profile name an
+    # @mention can't hold keeps the full name; an organisation keeps its name.
+    assert "Thanks @ana-example-7c3d9e for the referral pathway work" in post.text
+    assert "and Jörg Müller too! Partnering with Carers Trust Example." in post.text
+    assert [(m.type, m.url, m.alt_text) for m in post.media] == [
+        (
+            "image",
+            "https://media.licdn.com/dms/image/v2/D4E22AQfixture/feedshare-shrink_1280/0/"
+            "1767424000000?e=1&t=b",  # the largest size
+            "Two social workers at a desk with a young carer",
+        )
+    ]
+    assert (post.metrics.likes, post.metrics.replies, post.metrics.reposts) == (31, 4, 2)
+
+
+def test_linkedin_quote_and_repost_of_a_shared_post(parsed):
+    posts, _ = parsed
+    shared = posts["7412593459200000099"]
+    quote = posts["7413128652390400007"]
+    repost = posts["7413134524416000055"]
+
+    assert shared.hashtags == ("youngcarers",)  # no marks given: from the text
+    assert [link.url for link in shared.links] == ["https://carers.example.org/report-2026"]
+    assert (quote.kind, quote.quote_of, quote.text) == (
+        "quote",
+        "7412593459200000099",
+        "Proud of our partners' work",
+    )
+    assert quote.author.handle == "company/carers-trust-example"  # not a person's name
+    assert (repost.kind, repost.repost_of) == ("repost", "7412593459200000099")
+    assert (repost.text, repost.links) == (shared.text, shared.links)
+
+
+def test_linkedin_marks_that_miss_the_name_leave_the_text_as_it_is():
+    record = records()[7]
+    text = record["data"]["commentary"]["text"]
+    for mark in text["attributes"]:
+        mark["start"] += 3  # counted from elsewhere (another version of the text)
+
+    (post,) = zeeschuimer.parse(record, Report(), line=8)
+
+    assert post.text == text["text"]
+    assert [m.handle for m in post.mentions][:1] == ["ana-example-7c3d9e"]
