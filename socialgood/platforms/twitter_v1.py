@@ -134,8 +134,13 @@ def post_from_tweet(tweet, content):
         quote_of=quote_of,
         repost_of=repost_of,
         hashtags=unique(hashtag(tag["text"]) for tag in entities.get("hashtags", ())),
+        # With their names: a tweet that mentions someone often names them too.
         mentions=tuple(
-            Person(id=mention.get("id_str"), handle=mention.get("screen_name"))
+            Person(
+                id=mention.get("id_str"),
+                handle=mention.get("screen_name"),
+                display_name=mention.get("name") or None,
+            )
             for mention in entities.get("user_mentions", ())
         ),
         links=unique(

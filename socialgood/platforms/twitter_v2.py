@@ -208,7 +208,7 @@ def _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report):
         repost_of=repost_of,
         thread_root=conversation if conversation not in (tweet_id, first_version) else None,
         hashtags=_hashtags(entities.get("hashtags")),
-        mentions=_mentions(entities.get("mentions")),
+        mentions=_mentions(entities.get("mentions"), users),
         links=_links(entities.get("urls")),
         media=_media(content, media_by_key),
         metrics=_metrics(tweet.get("public_metrics")),
@@ -235,10 +235,21 @@ def _hashtags(tags):
     return unique([hashtag(tag["tag"]) for tag in tags]) if tags else ()
 
 
-def _mentions(mentions):
+def _mentions(mentions, users):
+    """The people mentioned, with their names from the page's users: the pseudonymiser
+    replaces those in the text too (a tweet that mentions someone often names them)."""
     if not mentions:
         return ()
-    return tuple([Person(id=item.get("id"), handle=item.get("username")) for item in mentions])
+    return tuple(
+        [
+            Person(
+                id=item.get("id"),
+                handle=item.get("username"),
+                display_name=(users.get(item.get("id")) or {}).get("name") or None,
+            )
+            for item in mentions
+        ]
+    )
 
 
 def _links(urls):

@@ -158,8 +158,13 @@ def x_post(tweet, report, line, retweeted=None):
         repost_of=_first_version(retweeted, retweeted.get("rest_id")) if retweeted else None,
         thread_root=legacy.get("conversation_id_str"),
         hashtags=unique(hashtag(tag["text"]) for tag in entities.get("hashtags") or []),
+        # With their names, as the pseudonymiser replaces those in the text too.
         mentions=tuple(
-            Person(id=mention.get("id_str"), handle=mention.get("screen_name"))
+            Person(
+                id=mention.get("id_str"),
+                handle=mention.get("screen_name"),
+                display_name=mention.get("name") or None,
+            )
             for mention in entities.get("user_mentions") or []
         ),
         links=tuple(

@@ -301,3 +301,45 @@ def test_linkedin_people_are_replaced_by_name_mention_and_profile_link(world, tm
     stored = everything_stored_as_text().lower()
     for original in ("cyra", "vance", "ana-example", "jörg", "müller", "ben-example"):
         assert original not in stored
+
+
+def x_tweets_naming_someone(tmp_path, form):
+    """An X file of one tweet that mentions Cyra Vance (@cyra_v) and thanks her by name,
+    in the API v1.1 or v2 (twarc2) form: both give the mentioned person's name."""
+    text = "Thank you @cyra_v for the respite list! Cyra Vance knows every carers' cafe."
+    if form == "v1.1":
+        mention = {"id_str": "7001", "screen_name": "cyra_v", "name": "Cyra Vance"}
+        tweet = {
+            "created_at": "Wed Jan 07 09:00:00 +0000 2026", "id_str": "9100", "text": text,
+            "user": {"id_str": "7000", "screen_name": "bo_fennick", "name": "Bo"},
+            "entities": {"hashtags": [], "urls": [], "user_mentions": [mention]},
+        }  # fmt: skip
+        return write_jsonl(tmp_path / "tweets.jsonl", [tweet])
+    tweet = {
+        "id": "9100", "author_id": "7000", "created_at": "2026-01-07T09:00:00.000Z",
+        "text": text, "entities": {"mentions": [{"start": 10, "end": 17, "username": "cyra_v", "id": "7001"}]},
+    }  # fmt: skip
+    users = [
+        {"id": "7000", "username": "bo_fennick", "name": "Bo"},
+        {"id": "7001", "username": "cyra_v", "name": "Cyra Vance"},
+    ]
+    page = {"data": [tweet], "includes": {"users": users}}
+    return write_jsonl(tmp_path / "search.jsonl", [page])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("form", ["v1.1", "v2"])
+def test_the_name_of_someone_a_tweet_mentions_is_replaced_in_its_text(world, tmp_path, form):
+    # X gives each mentioned person's display name with the mention (v1.1 in the tweet's
+    # entities, v2 among the page's users): the tweet names her, so her name goes too.
+    path = x_tweets_naming_someone(tmp_path, form)
+
+    run = import_files(world.project, [path], user=world.owner)
+
+    cyra = pseudonym(world.project.secret_key, "x", "7001")
+    assert run.imported == 1
+    assert Post.objects.get().text == (
+        f"Thank you @{cyra} for the respite list! {cyra} knows every carers' cafe."
+    )
+    assert "cyra vance" not in everything_stored_as_text().lower()
+    assert load_original(world.project, cyra)["display_name"] == "Cyra Vance"
