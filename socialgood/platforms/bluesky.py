@@ -89,14 +89,16 @@ def parse(record, report, line=None):
                 report.skip("Bluesky: post without a usable date", item_place(line, place))
                 continue
             posts[post.platform_id] = post
+        # The original before its repost, whose text is the original's: the pseudonymiser
+        # replaces in the copy the names it replaced in the original.
+        if post.platform_id not in yielded:
+            yielded.add(post.platform_id)
+            yield post
         if repost_reason is not None:
             repost = _repost(post, repost_reason, report)
             if repost is not None and repost.platform_id not in yielded:
                 yielded.add(repost.platform_id)
                 yield repost
-        if post.platform_id not in yielded:
-            yielded.add(post.platform_id)
-            yield post
 
 
 def _post_views(record, report, line):

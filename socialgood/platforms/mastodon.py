@@ -140,7 +140,9 @@ def _posts(status, uri_by_id, thread_root, report):
             metrics=_metrics(status),
             raw=status,
         )
-    return (boost, shared)
+    # The original first: the pseudonymiser replaces in the boost's copy of its text the
+    # names it replaced in the original.
+    return (shared, boost)
 
 
 def _post(status, uri_by_id, thread_root, report):

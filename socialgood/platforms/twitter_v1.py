@@ -78,7 +78,9 @@ def _posts(tweet):
     original = tweet.get("retweeted_status")
     if not _is_tweet(original):
         return (post_from_tweet(tweet, tweet),)
-    return (post_from_tweet(tweet, original), post_from_tweet(original, original))
+    # The original first: the pseudonymiser replaces in the retweet's copy of its text the
+    # names it replaced in the original.
+    return (post_from_tweet(original, original), post_from_tweet(tweet, original))
 
 
 def first_version(tweet, tweet_id):

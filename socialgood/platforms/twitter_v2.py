@@ -217,7 +217,9 @@ def _posts(tweet, users, tweets_by_id, media_by_key, first_versions, report):
     if original is None or not original.get("id"):
         return (post,)
     original = _without_type(original)
-    return (post, *_posts(original, users, tweets_by_id, media_by_key, first_versions, report))
+    # The original first: the pseudonymiser replaces in the retweet's copy of its text the
+    # names it replaced in the original.
+    return (*_posts(original, users, tweets_by_id, media_by_key, first_versions, report), post)
 
 
 def _first_version(tweet, tweet_id):

@@ -12,7 +12,9 @@ temporary files. What it does to a post:
   profile links in any form below are rewritten; bare handles (a signature, a
   name in passing) of people the project already knows are replaced; and so are the
   display names of the people the post names in its fields (author, mentions) when
-  they can't be an ordinary word (two words or more, or handle-like).
+  they can't be an ordinary word (two words or more, or handle-like); a repost's text,
+  the original's, also loses the names its original did (parsers yield the original
+  first).
 - In `platform_id`, `url`, `reply_to`, `quote_of`, `repost_of`, `thread_root`, links
   and media URLs: every DID (`at://did:plc:…/…` → `at://p/…`, Bluesky CDN and video
   URLs) and every profile-shaped URL, whatever the case of its host
@@ -136,6 +138,10 @@ PEOPLE_CACHE_SIZE = 1 << 15
 # people (~50 MB in memory per 100k, ~155 bytes each as stored JSON; reprotect holds all
 # their names): 5 earlier names add ~125 bytes to a person's entry, and no more after.
 EARLIER_NAMES_KEPT = 5
+# Posts whose replaced names are kept for a repost of them to replace as well: two
+# generations of this many. The parsers yield an original just before its repost (a
+# repost's text is the original's), or earlier in the same page.
+POST_NAMES_CACHE_SIZE = 1 << 12
 # Threads people are fediverse accounts (platforms.zeeschuimer writes them name@threads.net).
 FAMILIES = {"twitter": "x", "threads": "mastodon"}
 # Directory entries under this family are known as bare handles only (see _person).
@@ -699,6 +705,9 @@ class Pseudonymiser:
         self._bare = {}  # distinctive handle -> pseudonym, for handles written without "@"
         self._seen = {}  # (family, Person as parsed) -> (pseudonymised Person, handles)
         self._seen_before = {}  # the previous generation of _seen
+        # A recent post's id as parsed -> the (name, pseudonym) pairs of the people it names
+        self._post_names = {}
+        self._post_names_before = {}  # the previous generation of _post_names
         # pseudonym -> whether an id is known for them: everyone in the project (taken,
         # not copied: it is large)
         self.people = {} if people is None else people
@@ -764,6 +773,12 @@ class Pseudonymiser:
         mentions = post.mentions
         if mentions:
             mentions = tuple([self._person(family, person, local, names) for person in mentions])
+        if post.repost_of:
+            # Its text is the original's: so are the names in it (the original's author's
+            # signature, the names of those it mentions), which the repost does not name.
+            names.extend(self._names_in_post(post.repost_of))
+        if names:
+            self._keep_post_names(post.platform_id, names)
         urls = self._urls
         return msgspec.structs.replace(
             post,
@@ -933,6 +948,16 @@ class Pseudonymiser:
         if kept:
             shown = tuple(dict.fromkeys((*shown, *[(name, value) for name in kept])))
         return shown
+
+    def _names_in_post(self, platform_id):
+        return self._post_names.get(platform_id) or self._post_names_before.get(platform_id, ())
+
+    def _keep_post_names(self, platform_id, names):
+        # Two generations, as _seen: an original stays while its reposts may still come.
+        if len(self._post_names) >= POST_NAMES_CACHE_SIZE:
+            self._post_names_before = self._post_names
+            self._post_names = {}
+        self._post_names[platform_id] = names
 
     def _cache_person(self, family, person, seen):
         # Two generations: when the cache is full it becomes the older one, and whoever is

@@ -343,3 +343,57 @@ def test_the_name_of_someone_a_tweet_mentions_is_replaced_in_its_text(world, tmp
     )
     assert "cyra vance" not in everything_stored_as_text().lower()
     assert load_original(world.project, cyra)["display_name"] == "Cyra Vance"
+
+
+def shared_posts(tmp_path, platform):
+    """A file where Bo shares Quilla Marrow's post, which she signs with her name: a
+    Bluesky repost, a Mastodon boost or an X retweet, each with the original at hand."""
+    text = "Respite tips for new carers, a thread — Quilla Marrow"
+    if platform == "bluesky":
+        view = bluesky_view(1, QUILLA, text)
+        view["author"]["displayName"] = "Quilla Marrow"
+        reason = {
+            "$type": "app.bsky.feed.defs#reasonRepost",
+            "by": {"did": "did:plc:bofennickbofennickbofenn", "handle": "bo.example.org"},
+            "uri": "at://did:plc:bofennickbofennickbofenn/app.bsky.feed.repost/3krep",
+            "indexedAt": "2026-01-06T09:00:00Z",
+        }
+        return write_jsonl(tmp_path / "feed.jsonl", [{"feed": [{"post": view, "reason": reason}]}])
+    if platform == "mastodon":
+        status = {
+            "id": "111", "uri": "https://social.example/users/quilla/statuses/111",
+            "created_at": "2026-01-05T09:00:00Z", "content": f"<p>{text}</p>",
+            "account": {"id": "7", "acct": "quilla", "display_name": "Quilla Marrow",
+                        "url": "https://social.example/@quilla"},
+        }  # fmt: skip
+        boost = {
+            "id": "112", "uri": "https://other.example/users/bo/statuses/112/activity",
+            "created_at": "2026-01-06T09:00:00Z", "content": "", "reblog": status,
+            "account": {"id": "8", "acct": "bo@other.example", "url": "https://other.example/@bo"},
+        }  # fmt: skip
+        return write_jsonl(tmp_path / "timeline.jsonl", [[boost]])
+    original = {
+        "created_at": "Mon Jan 05 09:00:00 +0000 2026", "id_str": "9200", "text": text,
+        "user": {"id_str": "7002", "screen_name": "quilla_m", "name": "Quilla Marrow"},
+    }  # fmt: skip
+    retweet = {
+        "created_at": "Tue Jan 06 09:00:00 +0000 2026", "id_str": "9201",
+        "text": f"RT @quilla_m: {text}", "retweeted_status": original,
+        "user": {"id_str": "7000", "screen_name": "bo_fennick", "name": "Bo"},
+    }  # fmt: skip
+    return write_jsonl(tmp_path / "tweets.jsonl", [retweet])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("platform", ["bluesky", "mastodon", "x"])
+def test_a_shared_post_keeps_no_name_its_original_had_replaced(world, tmp_path, platform):
+    # The repost's text is the original's: the names replaced in the original (its
+    # author's, those it mentions) are replaced in the copy too.
+    path = shared_posts(tmp_path, platform)
+
+    run = import_files(world.project, [path], user=world.owner)
+
+    assert run.imported == 2
+    texts = {post.kind: post.text for post in Post.objects.all()}
+    assert texts["repost"] == texts["post"]
+    assert "marrow" not in everything_stored_as_text().lower()

@@ -110,7 +110,8 @@ def test_repost_without_record_uri_gets_a_stable_id():
         "indexedAt": "2025-07-06T00:00:00Z",
     }
     posts = list(bluesky.parse({"feed": [{"post": view, "reason": reason}]}, Report()))
-    assert posts[0].platform_id == f"{P1}#repost-by-{CY}"
+    # The original first, then its repost
+    assert [post.platform_id for post in posts] == [P1, f"{P1}#repost-by-{CY}"]
 
 
 @given(
