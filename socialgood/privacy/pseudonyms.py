@@ -42,7 +42,7 @@ temporary files. What it does to a post:
 - `raw` is set to None: the caller encrypts it first when the project opts in.
 
 `file_names` does the same for the names of the files a run read (a timeline is often
-named after its account): the handles of people the project knows are replaced.
+named after its account): the handles and ids of people the project knows are replaced.
 
 **The pseudonym** is "user-" + the first 16 hex digits of HMAC-SHA256(project key,
 "<platform family>:<identity>"). A keyed hash, so nobody without the key can confirm
@@ -819,7 +819,7 @@ class Pseudonymiser:
 
     def file_names(self, names):
         """{name: name with people replaced} for the file and folder names that hold the
-        handle or the display name of someone the project knows: tools and people name
+        handle, id or display name of someone the project knows: tools and people name
         a timeline after its account ("ana_example_timeline.jsonl",
         "feed-ana.bsky.social.json", "Ana Example/tweets.js"). Other names are left out."""
         named = [  # display names: earlier runs' (kept_names), then this run's, which win
@@ -847,7 +847,11 @@ class Pseudonymiser:
             if any(start < other_end and other_start < end for other_start, other_end, _ in taken):
                 continue
             part = name[start:end].lower()
-            value = self._known_handle(part) or shown.get(" ".join(_FILE_NAME_WORD.findall(part)))
+            value = (
+                self._known_handle(part)
+                or self._known_id(name[start:end])
+                or shown.get(" ".join(_FILE_NAME_WORD.findall(part)))
+            )
             if value:
                 taken.append((start, end, value))
         for start, end, value in sorted(taken, reverse=True):
@@ -869,6 +873,16 @@ class Pseudonymiser:
                 if value not in self.people:
                     continue
             return value
+        return None
+
+    def _known_id(self, identity):
+        """The pseudonym of someone known in the project by this user id (as written: a
+        YouTube channel id's case is its own), on any platform: tools name a timeline after
+        the account's id too."""
+        for family in FILE_NAME_FAMILIES:
+            value = self._id_pseudonym(family, identity)
+            if self.people.get(value):  # known by an id: not a handle that hashed alike
+                return value
         return None
 
     # People

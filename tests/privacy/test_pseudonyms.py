@@ -1406,6 +1406,26 @@ def test_file_names_of_the_platforms_people_keep_their_pseudonym_beside_linked_s
     }
 
 
+def test_file_names_lose_the_ids_of_people_the_project_knows():
+    # Tools name a timeline after the account's id too (twarc2 timeline 1188000001), and
+    # YouTube's channels go by theirs: a file named so kept the id in the clear.
+    pseudonymiser = Pseudonymiser(KEY)
+    channel = "UCeli_Example-000000000E"
+    for platform, author in [
+        ("x", Person(id="1188000001", handle="ana_example")),
+        ("youtube", Person(id=channel, handle="eli-example")),
+        ("telegram", Person(id="user5550001", display_name="Bo")),
+    ]:
+        pseudonymiser.apply(post(platform, author, text="hello"))
+    later = Pseudonymiser.from_document(KEY, pseudonymiser.document())
+    names = ["1188000001.jsonl", f"comments-{channel}.json", "user5550001.json", "2026-01.jsonl"]
+    assert later.file_names(names) == {
+        "1188000001.jsonl": pseudonym(KEY, "x", "1188000001") + ".jsonl",
+        f"comments-{channel}.json": "comments-" + pseudonym(KEY, "youtube", channel) + ".json",
+        "user5550001.json": pseudonym(KEY, "telegram", "user5550001") + ".json",
+    }
+
+
 def test_file_names_lose_the_handles_of_people_the_project_knows():
     pseudonymiser = Pseudonymiser(KEY)
     for platform, author, text in [
