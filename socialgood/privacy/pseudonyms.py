@@ -17,11 +17,12 @@ temporary files. What it does to a post:
   first).
 - In `platform_id`, `url`, `reply_to`, `quote_of`, `repost_of`, `thread_root`, links
   and media URLs: every DID (`at://did:plc:…/…` → `at://p/…`, Bluesky CDN and video
-  URLs) and every profile-shaped URL, whatever the case of its host
-  (`<any Bluesky client>/profile/<handle>`, `host/@user`, `host/@user@domain`,
-  `host/users/user` (ActivityPub ids such as Mastodon's status `uri`), Pixelfed's
-  `host/p/user/<id>`, Lemmy's `host/u/user`, `x.com/<name>` and `twitter.com/<name>`
-  and their mirrors (fxtwitter, nitter…), `x.com/i/user/<id>`, `?screen_name=`,
+  URLs) and every profile-shaped URL, whatever the case of its host and also with its
+  "@" percent-encoded, `host/%40user` (`<any Bluesky client>/profile/<handle>`,
+  `host/@user`, `host/@user@domain`, `host/users/user` (ActivityPub ids such as
+  Mastodon's status `uri`), Pixelfed's `host/p/user/<id>`, Lemmy's `host/u/user`,
+  `x.com/<name>` and `twitter.com/<name>` and their mirrors (fxtwitter, nitter…),
+  `x.com/i/user/<id>`, `?screen_name=`,
   `reddit.com/user/<name>`, `/u/<name>` and `/r/u_<name>`, `youtube.com/channel/<id>`,
   `youtube.com/@handle`, `tiktok.com/@name` (also `/embed/@name`) and `/share/user/<id>`,
   `instagram.com/<name>`, `t.me/<name>`, `tg://resolve?domain=`, `facebook.com/<name>`
@@ -1143,6 +1144,11 @@ class Pseudonymiser:
         # (player.twitch.tv?channel=<name>, read with the other Twitch links below).
         if "/" not in value and "twitch.tv?" not in low:
             return value
+        if "/%40" in value:
+            # A profile link with its "@" percent-encoded (host/%40name, as URL builders and
+            # some apps' share links write it) is the same link, and kept with the "@".
+            value = value.replace("/%40", "/@")
+            low = value.lower()
         if "/@" in low:
             if "youtube.com/@" in low:
                 value = _YOUTUBE_HANDLE_URL.sub(

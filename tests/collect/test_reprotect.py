@@ -633,7 +633,13 @@ def test_the_command_says_what_changed_and_which_projects_it_could_not_open(
 
 
 @pytest.mark.parametrize(
-    "name", ["0016_reprotect_stored_posts", "0017_reprotect_again", "0018_reprotect_again"]
+    "name",
+    [
+        "0016_reprotect_stored_posts",
+        "0017_reprotect_again",
+        "0018_reprotect_again",
+        "0019_reprotect_again",
+    ],
 )
 def test_the_migrations_reprotect_every_project_they_can_open_and_go_on(
     world, tmp_path, monkeypatch, caplog, name

@@ -1808,6 +1808,25 @@ def test_a_profile_link_with_only_its_scheme_encoded_loses_the_person(value, par
     assert Pseudonymiser(KEY).again(stored, part) == stored
 
 
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        # The "@" percent-encoded, as URL builders and some apps' share links write it.
+        ("https://mastodon.example/%40fenna_demo/111", "url"),
+        ("see www.youtube.com/%40Fenna_Demo/videos", "text"),
+        ("https://www.tiktok.com/%40fenna_demo/video/7301", "link"),
+        ("https://www.threads.net/%40fenna_demo", "link"),
+        ("https://mastodon.example/web/%40fenna_demo@other.example", "url"),
+    ],
+)
+def test_a_profile_link_with_its_at_sign_encoded_loses_the_person(value, part):
+    stored = Pseudonymiser(KEY).again(value, part)
+    assert "fenna" not in stored.lower()
+    # The same person as in the link written with "@"
+    assert stored == Pseudonymiser(KEY).again(value.replace("%40", "@", 1), part)
+    assert Pseudonymiser(KEY).again(stored, part) == stored
+
+
 def test_a_run_of_links_with_only_their_schemes_encoded_is_read_link_by_link():
     # Each link's rest, read as a link, held the next one: 3,000 of them overflowed the
     # stack, and the file's remaining posts would have been lost with the reader.
