@@ -72,6 +72,13 @@ PARENT_UNKNOWN = (
 )
 
 _NOT_INCLUDED = "(File not included."  # media left out of the export
+# Folders of an export whose files Telegram names itself (they have no names of their own)
+_NAMED_BY_TELEGRAM = frozenset({"photos", "voice_messages", "round_video_messages", "stickers"})
+# Telegram's name for a file without one of its own (and its thumbnail's): its kind, its
+# number and its time, "video_3@01-02-2024_10-00-00.mp4".
+_TELEGRAMS_FILE_NAME = re.compile(
+    r"[a-z]+_[0-9]+@[0-9]{2}-[0-9]{2}-[0-9]{4}_[0-9]{2}-[0-9]{2}-[0-9]{2}\.\w+(?:_thumb\.jpg)?"
+)
 _MEDIA_TYPES = {
     "video_file": "video",
     "video_message": "video",
@@ -273,8 +280,14 @@ def _media(message):
 
 def _file(path):
     """The file's path inside the export, or None when it was left out, or when it is a
-    document sent under its own name (files/<its name>: "files/Ana_Example_CV.pdf"),
-    which may name someone. Photos, videos and voice messages are named by Telegram."""
-    if not isinstance(path, str) or path.startswith(_NOT_INCLUDED) or path.startswith("files/"):
+    file sent under its own name, which may name someone: a document's
+    ("files/Ana_Example_CV.pdf"), and a video's or an audio file's when it had one
+    ("video_files/Ana Example birthday.mp4"). Photos, voice and round video messages and
+    stickers are named by Telegram, and so are other files without a name of their own
+    ("video_files/video_3@01-02-2024_10-00-00.mp4")."""
+    if not isinstance(path, str) or path.startswith(_NOT_INCLUDED):
         return None
-    return path
+    folder, _, name = path.rpartition("/")
+    if folder in _NAMED_BY_TELEGRAM or _TELEGRAMS_FILE_NAME.fullmatch(name):
+        return path
+    return None

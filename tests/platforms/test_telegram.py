@@ -223,6 +223,43 @@ def test_a_sent_documents_own_name_and_an_odd_message_type_are_not_kept():
     assert "Perpetua" not in json.dumps(report.as_dict())
 
 
+def test_a_sent_videos_and_audio_files_own_names_are_not_kept_telegrams_are():
+    # Telegram Desktop keeps a video's or audio file's own name when it has one
+    # (video_files/<its name>), as a document's; its own names it writes with the number
+    # and time of the file ("video_3@01-02-2024_10-00-00.mp4").
+    message = {
+        "type": "message",
+        "date_unixtime": "1706781600",
+        "text": "look",
+        "from": "Carers Group",
+        "from_id": "channel1500000001",
+    }
+    sent = [
+        {"file": "video_files/Perpetua Gloam birthday.mp4", "media_type": "video_file",
+         "thumbnail": "video_files/Perpetua Gloam birthday.mp4_thumb.jpg"},
+        {"file": "audio_files/Perpetua_Gloam - lullaby.mp3", "media_type": "audio_file"},
+        {"file": "video_files/video_3@01-02-2024_10-00-00.mp4", "media_type": "video_file",
+         "thumbnail": "video_files/video_3@01-02-2024_10-00-00.mp4_thumb.jpg"},
+        {"file": "voice_messages/audio_1.ogg", "media_type": "voice_message"},
+        {"file": "stickers/sticker (2).webp", "media_type": "sticker"},
+    ]  # fmt: skip
+    export = {
+        "name": "Carers Group", "type": "public_channel", "id": 1500000001,
+        "messages": [{**message, "id": n, **media} for n, media in enumerate(sent, 1)],
+    }  # fmt: skip
+    posts = list(telegram.parse(export, Report()))
+    assert [(post.media[0].url, post.media[0].preview_url) for post in posts] == [
+        (None, None),
+        (None, None),
+        (
+            "video_files/video_3@01-02-2024_10-00-00.mp4",
+            "video_files/video_3@01-02-2024_10-00-00.mp4_thumb.jpg",
+        ),
+        ("voice_messages/audio_1.ogg", None),
+        ("stickers/sticker (2).webp", None),
+    ]
+
+
 @pytest.mark.parametrize("streamed", [{}, {"whole_document_bytes": 100}])
 @pytest.mark.parametrize("first_messages", [1, 2])
 def test_a_reply_never_links_to_another_donors_message_of_its_number(
