@@ -117,6 +117,7 @@ from itertools import repeat
 from urllib.parse import quote, unquote
 
 import msgspec
+import regex
 
 from socialgood.platforms.files import FILE_ENDINGS
 from socialgood.platforms.model import PLATFORMS, Link, Person, Post
@@ -512,6 +513,9 @@ _HANDLE_BYTES = bytes(
 _NOBODY = Person()
 _NAME_CORE = re.compile(r"[^\w]*([\w'’.\- ]+)")
 _SHORTCODE = re.compile(r":[A-Za-z0-9_]+:")  # a Mastodon custom emoji in a name
+# Emoji and other symbols in a name, with what joins and styles them (not ASCII's "|",
+# which sets off what follows the name: "Ana Example | Carer").
+_DECORATION = regex.compile(r"(?:(?![\x00-\x7f])[\p{S}\p{Cf}]|[\uFE0E\uFE0F])+")
 # The words of a file or folder name: its runs of letters and digits.
 _FILE_NAME_WORD = re.compile(r"[^\W_]+")
 _FILE_NAME_DID = re.compile(r"did[:_]plc[:_]([a-z2-7]{24})")
@@ -554,6 +558,18 @@ def shown_name(display_name, value):
     return (name, value) if name and _is_shown_name(name) else None
 
 
+def _shown(display_name, value):
+    """shown_name() of a display name, and of its words without the emoji between them
+    where that differs: the name's core ends at its first emoji, and of "Quilla 🌿 Marrow"
+    it is "Quilla", one word, never replaced, while texts write "Quilla Marrow"."""
+    shown = shown_name(display_name, value)
+    if display_name and _DECORATION.search(display_name):
+        whole = shown_name(_DECORATION.sub(" ", display_name), value)
+        if whole and whole != shown:
+            return (shown, whole) if shown else (whole,)
+    return (shown,) if shown else ()
+
+
 def shown_names(original, value):
     """shown_name()'s of every display name `original` (a person's entry in the
     originals) keeps for them, the latest and the earlier ones, each once."""
@@ -561,10 +577,9 @@ def shown_names(original, value):
         return ()
     earlier = original.get("earlier_display_names")
     if not earlier:  # nearly everyone: once per person seen, on an import's hot path
-        shown = shown_name(original.get("display_name"), value)
-        return (shown,) if shown else ()
+        return _shown(original.get("display_name"), value)
     kept = (original.get("display_name"), *earlier)
-    return tuple(dict.fromkeys(filter(None, [shown_name(name, value) for name in kept])))
+    return tuple(dict.fromkeys([pair for name in kept for pair in _shown(name, value)]))
 
 
 def kept_names(originals):

@@ -1513,6 +1513,18 @@ def test_display_names_are_replaced_as_people_write_them():
     )
 
 
+@pytest.mark.parametrize(
+    "display_name",
+    ["Quilla 🌿 Marrow", "Quilla 🏳️‍🌈 Marrow", "🌿Quilla✨Marrow🌿", "Quilla ✿ Marrow"],
+)
+def test_a_display_name_with_an_emoji_between_its_words_is_replaced_whole(display_name):
+    # The name's core ended at its first emoji: "Quilla", one word, which is never
+    # replaced, and "Quilla Marrow" stayed in her signature.
+    quilla = Person(id="51", handle="zq_marlow_77", display_name=display_name)
+    stored = Pseudonymiser(KEY).apply(post("x", quilla, text="Respite tips — Quilla Marrow"))
+    assert stored.text == f"Respite tips — {x_id('51')}"
+
+
 def test_the_last_five_earlier_display_names_are_kept_and_replaced_where_a_mention_gives_none():
     pseudonymiser = Pseudonymiser(KEY)
     orrin = Person(id="52", handle="orrin_v", display_name="Orrin Vexbrindle")
