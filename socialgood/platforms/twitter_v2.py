@@ -238,8 +238,9 @@ def _hashtags(tags):
 
 
 def _mentions(mentions, users):
-    """The people mentioned, with their names from the page's users: the pseudonymiser
-    replaces those in the text too (a tweet that mentions someone often names them)."""
+    """The people mentioned, with their names (from the page's users; a flattened tweet
+    has them in its mentions): the pseudonymiser replaces those in the text too (a tweet
+    that mentions someone often names them)."""
     if not mentions:
         return ()
     return tuple(
@@ -247,7 +248,7 @@ def _mentions(mentions, users):
             Person(
                 id=item.get("id"),
                 handle=item.get("username"),
-                display_name=(users.get(item.get("id")) or {}).get("name") or None,
+                display_name=(users.get(item.get("id")) or item).get("name") or None,
             )
             for item in mentions
         ]

@@ -305,7 +305,7 @@ def test_linkedin_people_are_replaced_by_name_mention_and_profile_link(world, tm
 
 def x_tweets_naming_someone(tmp_path, form):
     """An X file of one tweet that mentions Cyra Vance (@cyra_v) and thanks her by name,
-    in the API v1.1 or v2 (twarc2) form: both give the mentioned person's name."""
+    in the API v1.1 or v2 (twarc2) form or flattened by twarc2: all give her name."""
     text = "Thank you @cyra_v for the respite list! Cyra Vance knows every carers' cafe."
     if form == "v1.1":
         mention = {"id_str": "7001", "screen_name": "cyra_v", "name": "Cyra Vance"}
@@ -323,12 +323,16 @@ def x_tweets_naming_someone(tmp_path, form):
         {"id": "7000", "username": "bo_fennick", "name": "Bo"},
         {"id": "7001", "username": "cyra_v", "name": "Cyra Vance"},
     ]
+    if form == "v2 flattened":  # the author and each mentioned person in the tweet
+        tweet["author"] = users[0]
+        tweet["entities"]["mentions"][0]["name"] = "Cyra Vance"
+        return write_jsonl(tmp_path / "flat.jsonl", [tweet])
     page = {"data": [tweet], "includes": {"users": users}}
     return write_jsonl(tmp_path / "search.jsonl", [page])
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("form", ["v1.1", "v2"])
+@pytest.mark.parametrize("form", ["v1.1", "v2", "v2 flattened"])
 def test_the_name_of_someone_a_tweet_mentions_is_replaced_in_its_text(world, tmp_path, form):
     # X gives each mentioned person's display name with the mention (v1.1 in the tweet's
     # entities, v2 among the page's users): the tweet names her, so her name goes too.
