@@ -25,7 +25,8 @@ temporary files. What it does to a post:
   `x.com/i/user/<id>`, `?screen_name=`,
   `reddit.com/user/<name>`, `/u/<name>` and `/r/u_<name>`, `youtube.com/channel/<id>`,
   `youtube.com/@handle`, `tiktok.com/@name` (also `/embed/@name`) and `/share/user/<id>`,
-  `instagram.com/<name>`, `t.me/<name>`, `tg://resolve?domain=`, `facebook.com/<name>`
+  `instagram.com/<name>` (also instagr.am), `t.me/<name>` (also telegram.me and
+  telegram.dog), `tg://resolve?domain=`, `facebook.com/<name>`
   and `profile.php?id=`, `vk.com/<name>` (also on vk.ru, vkontakte.ru and its messenger's
   vk.me) and the
   people numbered in its paths and queries, `linkedin.com/in/<name>` and its people
@@ -260,12 +261,13 @@ _URI_COMPONENT_SAFE = "!~*'()"
 # a pseudonym, which no name matches, follows it either.
 _NAME_FIRST_URL = re.compile(
     r"(?<![\w.\-])((?i:www\.|m\.|web\.|mbasic\.|touch\.)?"
-    r"((?i:instagram\.com|t\.me|telegram\.me|facebook\.com|fb\.com|vk\.com|vk\.ru|vkontakte\.ru|vk\.me"
-    r"|twitch\.tv))/"
+    r"((?i:instagram\.com|instagr\.am|t\.me|telegram\.me|telegram\.dog|facebook\.com|fb\.com"
+    r"|vk\.com|vk\.ru|vkontakte\.ru|vk\.me|twitch\.tv))/"
     r"(?i:s/|stories/|popout/|moderator/|subs/|embed/)?+)([A-Za-z0-9_.]{1,50})(?![\w\-])"
 )
 NAME_FIRST_HOSTS = {
     "instagram.com": "instagram", "t.me": "telegram", "telegram.me": "telegram",
+    "instagr.am": "instagram", "telegram.dog": "telegram",  # their other domains
     "facebook.com": "facebook", "fb.com": "facebook", "twitch.tv": "twitch",
     "vk.com": "vk", "vk.ru": "vk", "vkontakte.ru": "vk",  # its new domain and its old one
     "vk.me": "vk",  # its messenger's links, as t.me's
@@ -1212,6 +1214,8 @@ class Pseudonymiser:
             or "nitter." in low
             or "tg://" in low
             or "pinterest." in low
+            or "instagr.am/" in low
+            or "telegram.dog/" in low
         ):
             value = self._rarer_urls(value, low)
         return value
@@ -1221,8 +1225,10 @@ class Pseudonymiser:
             value = _NITTER_URL.sub(lambda match: self._handle_url(match, "x"), value)
         if (
             "instagram.com/" in low
+            or "instagr.am/" in low
             or "t.me/" in low
             or "telegram.me/" in low
+            or "telegram.dog/" in low
             or "twitch.tv/" in low
         ):
             value = _NAME_FIRST_URL.sub(self._name_first_url, value)

@@ -909,6 +909,12 @@ def x_id(number):
             "threads.net/@{threads}, medium.com/@{medium}, mastodon.example/@{fedi} "
             "and tiktok.com/embed/@{tiktok}",
         ),
+        # Instagram's and Telegram's other domains name the same people.
+        (
+            "x",
+            "instagr.am/zq.user, https://www.instagr.am/zq.user/ and telegram.dog/zquser",
+            "instagr.am/{ig}, https://www.instagr.am/{ig}/ and telegram.dog/{tg}",
+        ),
         # TikTok's share link of a person by their user id.
         (
             "tiktok",

@@ -1,7 +1,8 @@
 """Posts stored before get today's pseudonymisation rules again, as in 0016.
 
 What changed since 0018: profile links with their "@" percent-encoded
-(mastodon.example/%40<name>, youtube.com/%40<name>); import records named after the
+(mastodon.example/%40<name>, youtube.com/%40<name>); Instagram's and Telegram's other
+domains (instagr.am/<name>, telegram.dog/<name>); import records named after the
 user id of someone the project knows (1188000001.jsonl, a YouTube channel's UC… id);
 display names with an emoji between their words ("Quilla 🌿 Marrow"), whose texts kept
 "Quilla Marrow". 0016 says how it runs.
