@@ -7,7 +7,8 @@ counts the replacements for the import report.
 
 **E-mail addresses** (`[email]`): the RFC 5322 dot-atom form, `local@domain.tld`,
 with every character RFC 5322 allows in the local part and letters of any script
-(`zoë@müller.de`), also inside a URL (`?email=…`). Not matched: an `@` inside
+(`zoë@müller.de`), also inside a URL (`?email=…`), and written with "(at)" or "[at]"
+(and "(dot)", "[dot]") to get past scrapers. Not matched: an `@` inside
 a fediverse handle (`@ana@example.org` is a mention, pseudonymised elsewhere) and a
 profile link such as `https://host/@ana.example` (the `://` rules it out), also
 written without its scheme (`host/@ana.example`, `host/web/@…`, `host/embed/@…`: an
@@ -71,6 +72,20 @@ _EMAIL = re.compile(
     rf"(?!(?=[A-Za-z0-9.\-]*+{PROFILE_PATH}){_PROFILE_LINK})"
     rf"{_LOCAL_CHAR}+(?:\.{_LOCAL_CHAR}+)*@{_DOMAIN}"
 )
+
+
+def _in_brackets(word):
+    return rf"[ \u00a0]*[\[(][ \u00a0]*(?i:{word})[ \u00a0]*[\])][ \u00a0]*"
+
+
+# An address written so that scrapers miss it: "ana (at) example.org", "ana [at] mail
+# [dot] example [dot] com". The brackets make it one ("at" alone is a word), and so does
+# a domain after them ("meet us (at) noon").
+_BRACKETED_AT = re.compile(r"[\[(][ \u00a0]*(?i:at)[ \u00a0]*[\])]")
+_BRACKETED_EMAIL = re.compile(
+    rf"(?<![\w.\-])[\w+\-]+(?:\.[\w+\-]+)*{_in_brackets('at')}"
+    rf"(?:{_LABEL}(?:\.|{_in_brackets('dot')}))+[^\W\d_]{{2,63}}(?![\w\-])"
+)
 # Inside a URL (`?email=…`, `/invite/…`), where "/", "=" and "?" end the address.
 _EMAIL_IN_URL = re.compile(rf"(?<=[=/:?&])[\w.!#$%'*+\-^`{{|}}~]+@{_DOMAIN}")
 # A tel: link is a phone number whatever its shape.
@@ -111,6 +126,9 @@ def scrub_contacts(text: str) -> tuple[str, int]:
         if "@" in text:
             text, more = _EMAIL_IN_URL.subn(EMAIL_MARK, text)
             count += more
+    if _BRACKETED_AT.search(text):
+        text, more = _BRACKETED_EMAIL.subn(EMAIL_MARK, text)
+        count += more
     if "tel:" in text or "TEL:" in text or "Tel:" in text:
         text, more = _TEL_URI.subn(r"\1" + PHONE_MARK, text)
         count += more

@@ -38,6 +38,12 @@ from socialgood.privacy.scrub import scrub_contacts
         # Like a profile link, but its name or path is not what the URL rules replace
         # whole: taken as an address, so nothing of the name is left.
         ("threads.net/@zoë.müller and example.org/people/@fenna.demo", "[email] and [email]"),
+        # Written so that scrapers miss them, as people do in public posts.
+        (
+            "DM me or ana.example (at) example.org, bo [at] mail [dot] example [dot] com.",
+            "DM me or [email], [email].",
+        ),
+        ("Kontakt: fenna.demo(AT)example(DOT)de", "Kontakt: [email]"),
     ],
 )
 def test_contacts_are_replaced(text, expected):
@@ -66,6 +72,7 @@ def test_contacts_are_replaced(text, expected):
         "threads.net/@fenna.demo, medium.com/@fenna.demo and mastodon.example/@fenna.demo",
         "www.tiktok.com/embed/@fenna.demo, (fedi.example/web/@fenna.demo@other.example)",
         "#covid19 ana_2026 room 101",
+        "meet us (at) noon, the cafe [at] the corner, see example.org",
     ],
 )
 def test_things_that_only_look_like_contacts_survive(text):
