@@ -2,7 +2,8 @@
 
     for line, record in iter_records(path, report): ...
     module = sniff_format(path)                 # the format plug-in for this file
-    for post in read_posts(path, report): ...   # both together, what the importer uses
+    for post in read_posts(path, report): ...   # both together, in one pass
+    module, posts = open_posts(path, report)    # the same, the format told at once
 
 Compression is recognised by its magic bytes, whatever the file is called: gzip, zstd
 (Pushshift/Arctic Shift dumps need a 2 GiB window), bzip2, xz, zip (every member in
@@ -54,7 +55,7 @@ import tarfile
 import zipfile
 import zlib
 from gzip import GzipFile
-from itertools import accumulate, islice
+from itertools import accumulate, chain, islice
 
 import ijson
 import msgspec
@@ -248,19 +249,25 @@ def sniff_format(path, **limits):
 
     Raises UnreadableFile when no format recognises them.
     """
-    from socialgood import platforms  # the registry imports this module's users
-
     records = iter_records(path, _Discard(), **limits)
-    first = _NOTHING
     try:
-        for _, record in islice(records, SNIFF_RECORDS):
-            module = _sniff_one(record)
-            if module is not None:
-                return module
-            if first is _NOTHING:
-                first = record
+        return _sniffed(records)[0]
     finally:
         records.close()
+
+
+def _sniffed(records):
+    """(the format of the first of the first SNIFF_RECORDS `records` that one knows,
+    the records read to find it); UnreadableFile, saying what they are, when none does."""
+    from socialgood import platforms  # the registry imports this module's users
+
+    seen = []
+    for line, record in islice(records, SNIFF_RECORDS):
+        seen.append((line, record))
+        module = _sniff_one(record)
+        if module is not None:
+            return module, seen
+    first = seen[0][1] if seen else _NOTHING
     if first in (None, [], {}):
         raise UnreadableFile("The file holds no posts: it is an empty list or object.")
     if isinstance(first, dict) and first and set(first) <= _ERROR_KEYS:
@@ -296,15 +303,34 @@ def read_posts(path, report, module=None, *, on_format=None, protect=None, **lim
     the one before is read in that format (a packed folder of files from several
     tools), and `on_format(module)` is called before its first post.
     """
-    if module is None:
-        module = sniff_format(path, **limits)
-    parse = module.parse
+    _, posts = open_posts(path, report, module, on_format=on_format, protect=protect, **limits)
+    yield from posts
+
+
+def open_posts(path, report, module=None, *, on_format=None, protect=None, **limits):
+    """(the format module, read_posts' posts). When `module` is None, the file's first
+    records tell the format here, at once, or UnreadableFile says none knows them (with
+    those records counted in `report`); they are then parsed, not read a second time: a
+    JSON document is one record, and reading it twice cost a fifth of an import."""
     # When an archive member starts, its first records (as a file's, they may be empty
     # pages or error lines) tell its format.
     unsniffed = [0]
     on_member = (lambda name: unsniffed.__setitem__(0, SNIFF_RECORDS)) if on_format else None
+    records = iter_records(path, report, on_member=on_member, **limits)
+    if module is None:
+        try:
+            module, seen = _sniffed(records)
+        except BaseException:
+            records.close()  # the file, at once
+            raise
+        records = chain(seen, records)
+    return module, _posts(records, report, module, unsniffed, on_format, protect)
+
+
+def _posts(records, report, module, unsniffed, on_format, protect):
+    parse = module.parse
     earliest, latest = EARLIEST_DATE, report.latest_date
-    for line, record in iter_records(path, report, on_member=on_member, **limits):
+    for line, record in records:
         if unsniffed[0]:
             found = _sniff_one(record)
             unsniffed[0] = 0 if found is not None else unsniffed[0] - 1
