@@ -915,20 +915,19 @@ def read_files(plan, pseudonymiser, keep_raw, limits, names=()):
                 posts = (protect(files.cut_text(post, report)) for post in posts)
                 yield ("file", index, "table", TABLE_MAPPER)
             else:
-                module = FORMATS[source[1]] if source[1] else files.sniff_format(path, **limits)
-                # A format named by the user is used for everything; else each archive
-                # member is read in its own.
-                on_format = None if source[1] else switches.append
-                posts = files.read_posts(
-                    path, report, module, on_format=on_format, protect=protect, **limits
+                # A format named by the user is used for everything; else the file's
+                # first records tell it, and each archive member is read in its own.
+                named = FORMATS[source[1]] if source[1] else None
+                on_format = None if named else switches.append
+                module, posts = files.open_posts(
+                    path, report, named, on_format=on_format, protect=protect, **limits
                 )
                 yield ("file", index, module.NAME, mapper_of(module))
-        except files.UnreadableFile as error:
-            failure.append(str(error))
-            posts = ()
         except Exception as error:  # noqa: BLE001 - see _fault
-            failure.append(_fault(error))
-            posts = ()
+            unreadable = isinstance(error, files.UnreadableFile)
+            failure.append(str(error) if unreadable else _fault(error))
+            # Only telling the format fails here: a file read no further counts nothing.
+            report, posts = Report(), ()
         # Each post is pseudonymised as it is parsed, so the parsed JSON it came from
         # (`raw`) is freed at once rather than held for a whole batch: 20,000 twarc2
         # posts held 318 MB that way.

@@ -311,7 +311,7 @@ def open_posts(path, report, module=None, *, on_format=None, protect=None, **lim
     """(the format module, read_posts' posts). When `module` is None, the file's first
     records tell the format here, at once, or UnreadableFile says none knows them (with
     those records counted in `report`); they are then parsed, not read a second time: a
-    JSON document is one record, and reading it twice cost a fifth of an import."""
+    JSON document is one record, and parsing it twice made reading it a fifth dearer."""
     # When an archive member starts, its first records (as a file's, they may be empty
     # pages or error lines) tell its format.
     unsniffed = [0]

@@ -696,6 +696,20 @@ def test_unreadable_files_fail_with_a_plain_message_and_keep_earlier_files(
     assert run.imported == 5 == Post.objects.count()
 
 
+def test_a_file_in_no_known_format_counts_nothing_in_the_run(world, tmp_path):
+    # Its first records are read to tell its format, in one pass with reading them.
+    good = bluesky_file(tmp_path / "good.jsonl", range(5))
+    weather = tmp_path / "weather.jsonl"
+    weather.write_bytes(b'not JSON\n{"city": "Leeds", "rain_mm": 3}\n')
+
+    run = import_files(world.project, [good, weather])
+
+    assert "weather.jsonl: The file holds JSON, but not in a format" in run.message
+    counts = run.report["files"][1]
+    assert (counts["records"], counts["skipped"], counts["skipped_lines"]) == (0, {}, {})
+    assert run.records == run.report["files"][0]["records"] > 0
+
+
 def test_a_table_without_rows_fails_as_an_empty_file_does(world, tmp_path):
     table = tmp_path / "posts.csv"
     table.write_text("id,text,created_at\n")
@@ -1214,15 +1228,19 @@ def test_a_fault_in_one_file_keeps_its_posts_and_reads_the_other_files(
 ):
     first = bluesky_file(tmp_path / "first.jsonl", range(5))
     second = bluesky_file(tmp_path / "second.jsonl", range(5, 8))
-    parse = files.read_posts
+    open_posts = files.open_posts
 
     def faulty(path, *args, **kwargs):
-        for number, post in enumerate(parse(path, *args, **kwargs)):
+        module, posts = open_posts(path, *args, **kwargs)
+        return module, failing(path, posts)
+
+    def failing(path, posts):
+        for number, post in enumerate(posts):
             if path.name == "first.jsonl" and number == 3:
                 raise fault
             yield post
 
-    monkeypatch.setattr(files, "read_posts", faulty)
+    monkeypatch.setattr(files, "open_posts", faulty)
     run = import_files(world.project, [first, second])
 
     assert Post.objects.count() == 3 + 3
