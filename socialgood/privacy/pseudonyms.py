@@ -565,7 +565,8 @@ def _shown(display_name, value):
     where that differs: the name's core ends at its first emoji, and of "Quilla 🌿 Marrow"
     it is "Quilla", one word, never replaced, while texts write "Quilla Marrow"."""
     shown = shown_name(display_name, value)
-    if display_name and _DECORATION.search(display_name):
+    # An ASCII name holds none (most names: the test is cheap, the search is not).
+    if display_name and not display_name.isascii() and _DECORATION.search(display_name):
         whole = shown_name(_DECORATION.sub(" ", display_name), value)
         if whole and whole != shown:
             return (shown, whole) if shown else (whole,)
