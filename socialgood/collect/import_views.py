@@ -279,7 +279,10 @@ def _upload_page(request, project, error=None, status=200, chosen_format=""):
     return render(request, "collect/import_upload.html", context, status=status)
 
 
-def _too_large_message(size):
+def too_large_message(size=None):
+    """Also waitress's answer (the serve command) to a body over its limit; `size` unknown
+    for a body that does not say its length."""
+    size = size or f"more than {limit_label()}"
     return (
         f"This upload is too large for the browser ({size}); the limit is {limit_label()} per "
         "upload. Upload fewer files at a time, or import large files on the server with the "
@@ -301,7 +304,7 @@ def upload(request, slug):
     except ValueError:
         length = 0
     if length > limit_bytes() + FORM_OVERHEAD_BYTES:
-        return _upload_page(request, project, _too_large_message(filesizeformat(length)), 413)
+        return _upload_page(request, project, too_large_message(filesizeformat(length)), 413)
     root = uploads_dir(project)
     root.mkdir(parents=True, exist_ok=True)
     if shutil.disk_usage(root).free < length * 2:  # the upload, and room for the import
@@ -331,8 +334,7 @@ def upload(request, slug):
 def _receive(request, project, token, handler):
     uploaded = request.FILES.getlist("files")  # reads the body, through the handler
     if handler.too_large:
-        message = _too_large_message(f"more than {limit_label()}")
-        return _upload_page(request, project, message, 413)
+        return _upload_page(request, project, too_large_message(), 413)
     chosen_format = request.POST.get("format", "")
     if chosen_format not in dict(FORMAT_CHOICES):
         return _upload_page(request, project, "Choose a format from the list.", 400)

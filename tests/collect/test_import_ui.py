@@ -2,9 +2,11 @@
 
 import csv
 import hashlib
+import http.client
 import io
 import json
 import re
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS
 from socialgood.platforms.report import places_in_words
 from socialgood.privacy.pseudonyms import pseudonym
+from socialgood.projects.management.commands.serve import web_server
 from tests.collect.conftest import QUILLA, mixed_zip, renamed_person_files
 from tests.collect.test_privacy_on_disk import everything_stored_as_text
 
@@ -154,6 +157,32 @@ def test_the_upload_handler_stops_a_body_that_understates_its_size(
     assert "too large for the browser" in response.content.decode()
     assert stored_files(upload_dir) == []
     assert not ImportRun.objects.exists()
+
+
+def test_the_web_server_refuses_a_too_large_body_in_plain_words(settings):
+    # Waitress refuses such a body before the view runs; without upload.js its own
+    # "exceeds max_body of 1114112" was all a researcher saw.
+    settings.MAX_UPLOAD_MB = 1
+    server = web_server(lambda environ, start_response: [], "127.0.0.1", 0, 1)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
+        connection.putrequest("POST", "/p/study/import/")
+        connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+        connection.putheader("Content-Length", str(3 * 2**20))
+        connection.endheaders()  # and no body: waitress answers on the headers alone
+        response = connection.getresponse()
+        page = response.read().decode()
+    finally:
+        server.close()
+        thread.join(timeout=10)
+    assert response.status == 413
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"
+    assert "too large for the browser (3.0\xa0MB); the limit is 1 MB per upload" in page
+    assert "Nothing was imported." in page
+    assert '<a href="/p/study/import/">Back to the page you came from</a>' in page
+    assert "max_body" not in page
 
 
 def test_the_upload_handler_deletes_its_partial_file(tmp_path):
