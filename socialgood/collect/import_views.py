@@ -351,6 +351,16 @@ def _receive(request, project, token, handler):
                 "Nothing was imported."
             )
             return _upload_page(request, project, message, 400, chosen_format)
+    # Said now: started, its import would fail and offer to try the same empty file again.
+    empty = [file.name for file in uploaded if not file.size]
+    if empty:
+        names = " and ".join(f"“{name}”" for name in empty)
+        message = (
+            f"{names} {'is' if len(empty) == 1 else 'are'} empty (0 bytes): there is nothing "
+            "in it to import. The download or copy may not have finished; check the file on "
+            "your computer, then choose the files again. Nothing was imported."
+        )
+        return _upload_page(request, project, message, 400, chosen_format)
     directory = upload_dir(project, token)
     files = []
     for number, file in enumerate(uploaded, start=1):

@@ -240,6 +240,27 @@ def test_a_spreadsheet_socialgood_cannot_read_is_refused_with_what_to_do(client,
     assert not ImportRun.objects.exists() and not stored_files(upload_dir)
 
 
+def test_an_empty_file_is_refused_at_once_and_the_format_kept(client, world, upload_dir):
+    # Started, its import failed and offered to try the same empty file again.
+    client.force_login(world.analyst)
+    response = client.post(
+        reverse("import_upload", args=[world.project.slug]),
+        {
+            "files": [
+                SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()),
+                SimpleUploadedFile("timeline.jsonl", b""),
+            ],
+            "format": "mastodon",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert escape("“timeline.jsonl” is empty (0 bytes): there is nothing in it to import.") in page
+    assert "Nothing was imported." in page
+    assert '<option value="mastodon" selected>' in page
+    assert not ImportRun.objects.exists() and not stored_files(upload_dir)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_upload_runs_a_job_and_the_report_tells_what_happened(client, world, upload_dir):
     slug = world.project.slug
