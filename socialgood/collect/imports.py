@@ -319,7 +319,8 @@ def table_mapping(project, path, mapping=None, platform=None, dates=None):
         return mapping, platform or "other", dates, "given"
     if remembered is not None:
         return remembered.mapping, platform or remembered.platform, dates, "remembered"
-    return tabular.guess_mapping(headers), platform or "other", dates, "guessed"
+    platform = platform or tabular.guess_platform(headers)
+    return tabular.guess_mapping(headers), platform, dates, "guessed"
 
 
 def remember_mapping(project, path, mapping, platform, dates=None):

@@ -306,6 +306,27 @@ def guess_mapping(headers):
     return mapping
 
 
+# Words in column names that only one platform's exports use (normalised, as parts of
+# a name: "Tweet ID", "retweet_count", "subreddit").
+PLATFORM_WORDS = {
+    "x": {"tweet", "tweets", "retweet", "retweets"},
+    "reddit": {"subreddit"},
+    "mastodon": {"toot", "toots", "reblog", "reblogs"},
+}
+
+
+def guess_platform(headers):
+    """The platform a table's column names tell, else "other".
+
+    A table's people are pseudonymised per platform: left at "other", an X export's
+    authors got other pseudonyms than the same people's handles in its x.com links, and
+    than in the project's JSON imports, and its posts were stored a second time.
+    """
+    words = {part for header in headers for part in normalise_header(header).split("_")}
+    told = [platform for platform, names in PLATFORM_WORDS.items() if words & names]
+    return told[0] if len(told) == 1 else "other"
+
+
 # Posts --------------------------------------------------------------------------
 
 

@@ -483,6 +483,20 @@ def test_the_first_sheet_that_holds_a_table_is_read_and_named(client, world, upl
     assert "Thanks #carers" in page
 
 
+def test_an_x_export_s_platform_is_guessed_so_its_people_have_one_pseudonym(
+    client, world, upload_dir
+):
+    # Left at "Other or unknown", the author's column and the x.com link in the same row
+    # showed two pseudonyms for one person (and JSON imports of X a third).
+    export = FIXTURES / "tabular" / "x_export_semicolon_bom.csv"
+    response = upload(client, world, SimpleUploadedFile(export.name, export.read_bytes()))
+    page = client.get(response["Location"]).content.decode()
+    assert '<option value="x" selected>X (Twitter)</option>' in page
+    first_row = page[page.index("1876543210987654321") :]
+    author = re.search(r"user-[0-9a-f]{16}", first_row).group()
+    assert f"https://x.com/{author}/status/1876543210987654321" in first_row
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_report_names_the_columns_as_confirmed_on_the_column_step(client, world, upload_dir):
     response = upload(

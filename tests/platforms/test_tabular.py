@@ -49,6 +49,20 @@ def test_a_mastodon_or_bluesky_table_is_keyed_by_its_uri_as_the_json_imports_are
     assert tabular.guess_mapping(bluesky)["author_id"] == "author_did"
 
 
+@pytest.mark.parametrize(
+    ("headers", "platform"),
+    [
+        (["Tweet ID", "Text", "Created At"], "x"),
+        (["id", "body", "created_utc", "subreddit"], "reddit"),
+        (["uri", "content", "created_at", "reblogs_count"], "mastodon"),
+        (["post id", "posted at", "message"], "other"),
+        (["tweet_id", "subreddit"], "other"),  # two platforms' words: not a guess to make
+    ],
+)
+def test_guess_platform_goes_by_words_only_one_platform_uses(headers, platform):
+    assert tabular.guess_platform(headers) == platform
+
+
 def test_guess_mapping_finds_the_common_names():
     assert tabular.guess_mapping(tabular.read_header(X_EXPORT)) == X_MAPPING
     assert tabular.guess_mapping(["id", "text", "date", "author"]) == {
