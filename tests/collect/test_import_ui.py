@@ -240,6 +240,25 @@ def test_a_spreadsheet_socialgood_cannot_read_is_refused_with_what_to_do(client,
     assert not ImportRun.objects.exists() and not stored_files(upload_dir)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_report_leads_to_the_posts_the_import_stored(client, world, upload_dir):
+    # It ended at "Finished: 4 new posts" with links to more imports only.
+    response = upload(client, world, SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()))
+    call_command("worker", batch=True, interval=0)
+    run = ImportRun.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    posts = reverse("posts", args=[world.project.slug])
+    assert f'href="{posts}?import={run.pk}">See the 4 new posts</a>' in page
+    assert client.get(f"{posts}?import={run.pk}").status_code == 200
+
+    # The same file again stores nothing new: nothing to lead to.
+    response = upload(client, world, SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()))
+    call_command("worker", batch=True, interval=0)
+    page = client.get(response["Location"]).content.decode()
+    assert "0 new posts, 4 already stored." in page
+    assert "See the" not in page
+
+
 def test_an_empty_file_is_refused_at_once_and_the_format_kept(client, world, upload_dir):
     # Started, its import failed and offered to try the same empty file again.
     client.force_login(world.analyst)
