@@ -502,6 +502,16 @@ def test_the_first_sheet_that_holds_a_table_is_read_and_named(client, world, upl
     assert "Thanks #carers" in page
 
 
+def test_the_column_step_says_which_columns_are_left_out(client, world, upload_dir):
+    # "Not imported: coded." read as if the coded posts would not be imported.
+    rows = [[*row, "yes"] for row in TABLE_ROWS]
+    data = table([*TABLE_HEADER, "coded"], rows)
+    response = upload(client, world, SimpleUploadedFile("carers.csv", data))
+    page = client.get(response["Location"]).content.decode()
+    assert "Columns left out of the posts: coded." in page
+    assert "Not imported" not in page
+
+
 def test_an_x_export_s_platform_is_guessed_so_its_people_have_one_pseudonym(
     client, world, upload_dir
 ):
