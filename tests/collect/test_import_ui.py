@@ -259,6 +259,21 @@ def test_the_report_leads_to_the_posts_the_import_stored(client, world, upload_d
     assert "See the" not in page
 
 
+@pytest.mark.django_db(transaction=True)
+def test_trying_again_says_the_format_chosen_is_for_every_file(client, world, upload_dir):
+    # Chosen for the file that failed, a format made the one read well fail too.
+    response = upload(
+        client,
+        world,
+        SimpleUploadedFile("notes.txt", b"call the respite team\n"),
+        SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()),
+    )
+    call_command("worker", batch=True, interval=0)
+    page = client.get(response["Location"]).content.decode()
+    assert "1 of 2 files could not be imported" in page
+    assert "It is used for every file of this import, also those read well" in page
+
+
 def test_an_empty_file_is_refused_at_once_and_the_format_kept(client, world, upload_dir):
     # Started, its import failed and offered to try the same empty file again.
     client.force_login(world.analyst)
