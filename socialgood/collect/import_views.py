@@ -273,7 +273,8 @@ def _upload_page(request, project, error=None, status=200, chosen_format=""):
         "max_bytes": limit_bytes(),
         "max_label": limit_label(),
         "recent": [
-            (run, _new_posts(run)) for run in project.imports.select_related("created_by")[:5]
+            (run, _new_posts(run, " so far" if run.state == "running" else ""))
+            for run in _with_states(project.imports.select_related("created_by", "job")[:5])
         ],
     }
     return render(request, "collect/import_upload.html", context, status=status)
@@ -755,6 +756,7 @@ def import_list(request, slug):
     # Collections record their runs as imports too; they have their own pages.
     runs = project.imports.filter(collection_run__isnull=True).select_related("created_by", "job")
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
+    _with_states(page.object_list)
     return render(
         request, "collect/import_list.html", {"project": project, "section": "import", "page": page}
     )
@@ -769,6 +771,18 @@ def _state(run):
         # The job ended before the import could record its end (bad input, cancelled).
         return "failed" if job is not None else "running"
     return run.status
+
+
+def _with_states(runs):
+    """The runs, each with its `state` and `state_label` as its report page tells them:
+    an import whose job was cancelled or died stays "running" in the database."""
+    runs = list(runs)
+    for run in runs:
+        run.state = _state(run)
+        active = run.state == "running" and run.job is not None and run.job.is_active
+        label = run.job.get_status_display() if active else ImportRun.Status(run.state).label
+        run.state_label = label
+    return runs
 
 
 def _kept_files(run):

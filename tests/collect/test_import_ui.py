@@ -274,6 +274,23 @@ def test_trying_again_says_the_format_chosen_is_for_every_file(client, world, up
     assert "It is used for every file of this import, also those read well" in page
 
 
+def test_a_cancelled_import_is_not_listed_as_running(client, world, upload_dir):
+    # Its report said "The import did not finish"; the list said "Running" for good.
+    response = upload(client, world, SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()))
+    waiting = ImportRun.objects.get()
+    slug = world.project.slug
+    page = client.get(reverse("import_upload", args=[slug])).content.decode()
+    assert "waiting to start, 0 new posts so far" in page
+    waiting.job.cancel(by=world.analyst)
+    page = client.get(response["Location"]).content.decode()
+    assert "The import did not finish" in page
+    listed = client.get(reverse("imports", args=[slug])).content.decode()
+    assert '<span class="status status-failed">Failed</span>' in listed
+    assert "Running" not in listed
+    page = client.get(reverse("import_upload", args=[slug])).content.decode()
+    assert "— failed, 0 new posts" in page
+
+
 def test_an_empty_file_is_refused_at_once_and_the_format_kept(client, world, upload_dir):
     # Started, its import failed and offered to try the same empty file again.
     client.force_login(world.analyst)
