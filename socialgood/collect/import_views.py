@@ -844,9 +844,24 @@ def _file_rows(run, uploaded=False):
                     (FIELD_LABELS.get(field, field).removesuffix(" (required)"), column)
                     for field, column in (entry.get("mapping") or {}).items()
                 ],
+                "earlier": _earlier_import(run, entry),
             }
         )
     return rows
+
+
+def _earlier_import(run, entry):
+    """The last import before `run` of the very same file, when all its posts were
+    already stored: that is why it added nothing."""
+    sha256 = entry.get("sha256")
+    if not sha256 or entry.get("imported") or not entry.get("duplicates"):
+        return None
+    return (
+        run.project.imports.filter(files__icontains=sha256, started_at__lt=run.started_at)
+        .exclude(pk=run.pk)
+        .order_by("-started_at")
+        .first()
+    )
 
 
 def _new_posts(run, verb=""):

@@ -251,12 +251,18 @@ def test_the_report_leads_to_the_posts_the_import_stored(client, world, upload_d
     assert f'href="{posts}?import={run.pk}">See the 4 new posts</a>' in page
     assert client.get(f"{posts}?import={run.pk}").status_code == 200
 
-    # The same file again stores nothing new: nothing to lead to.
+    # The same file again stores nothing new: nothing to lead to, and the report says
+    # why (it said "0 new posts, 4 already stored" and left the researcher to wonder).
     response = upload(client, world, SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()))
     call_command("worker", batch=True, interval=0)
     page = client.get(response["Location"]).content.decode()
     assert "0 new posts, 4 already stored." in page
     assert "See the" not in page
+    first = reverse("import_report", args=[world.project.slug, run.pk])
+    assert (
+        "This same file (the same SHA-256) was imported before: "
+        f'<a href="{first}">import of search.jsonl</a>'
+    ) in page
 
 
 @pytest.mark.django_db(transaction=True)
