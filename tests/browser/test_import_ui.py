@@ -67,6 +67,29 @@ def test_upload_a_bluesky_file_and_read_the_report(live_server, page, upload_dir
     assert width <= page.viewport_size["width"] + 1
 
 
+def test_a_long_file_name_fits_the_report_on_a_phone(live_server, page, tmp_path):
+    # One "word" of 45 characters: the report's heading ran 39 px off a 390 px screen.
+    world = World()
+    log_in(page, live_server, "arun")
+    export = tmp_path / "bluesky_search_carers_respite_2026_export.jsonl"
+    export.write_bytes(BLUESKY.read_bytes())
+    page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
+    page.wait_for_load_state()
+    page.get_by_label("Files to import").set_input_files(str(export))
+    page.get_by_role("button", name="Upload and import").click()
+    expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
+    call_command("worker", batch=True, interval=0)
+    expect(page.get_by_role("heading", name=f"Import of {export.name}")).to_be_visible()
+    fits = "document.documentElement.scrollWidth <= window.innerWidth"
+    assert page.evaluate(fits)
+    page.goto(f"{live_server.url}/p/{world.project.slug}/import/")  # its Recent imports
+    assert page.evaluate(fits)
+    table = csv_file(tmp_path / "carers_survey_responses_2026_all_sites.csv", TABLE_ROWS)
+    upload_files(page, live_server, world, table)
+    expect(page.get_by_role("heading", name=f"Preview of {table.name}")).to_be_visible()
+    assert page.evaluate(fits)
+
+
 def test_the_form_works_by_keyboard_and_stops_a_too_large_drop_at_once(live_server, page, settings):
     settings.MAX_UPLOAD_MB = 1
     world = World()
