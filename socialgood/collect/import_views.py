@@ -148,6 +148,17 @@ EXPLANATIONS = {
     "id stored as a number": "A spreadsheet turned the ids into rounded numbers. Format the "
     "id column as text before saving, or export the data as CSV again.",
     "zip": "Part of the zip archive could not be read.",
+    "Bluesky Jetstream: app.bsky.": "A Jetstream file records every kind of Bluesky event: "
+    "likes (feed.like), follows (graph.follow), reposts, blocks, profile changes. Only posts "
+    "are imported; the other events are counted here and not stored.",
+    "Bluesky Jetstream: identity event": "An account's new handle, not a post.",
+    "Bluesky Jetstream: account event": "An account turned off, deleted or turned on again, "
+    "not a post.",
+    "X: page without data": "A request of the collection failed: the line holds the API's "
+    "error and no posts. Collecting that time span again may fill the gap.",
+    "X API partial error": "The X API could not return some posts or accounts these pages "
+    "refer to, most often because they were deleted, made private or suspended. The posts it "
+    "did return are imported.",
 }
 
 
@@ -828,6 +839,7 @@ def _file_rows(run, uploaded=False):
                 "warnings": [
                     {
                         "message": message,
+                        "explanation": _explain(message),
                         "count": count,
                         "where": places_in_words(
                             entry.get("warning_lines", {}).get(message, []), count, unit, SHOW_LINES

@@ -297,6 +297,28 @@ def test_a_cancelled_import_is_not_listed_as_running(client, world, upload_dir):
     assert "— failed, 0 new posts" in page
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_report_explains_jetstream_events_and_x_api_errors_in_plain_words(
+    client, world, upload_dir
+):
+    # "5 skipped: Bluesky Jetstream: app.bsky.feed.like create (not a post)" and "2 times:
+    # X API partial error: Not Found Error (tweet)" were all a researcher was told.
+    response = upload(
+        client,
+        world,
+        SimpleUploadedFile("events.jsonl", (FIXTURES / "jetstream" / "events.jsonl").read_bytes()),
+        SimpleUploadedFile("search.jsonl", (FIXTURES / "twarc2" / "search.jsonl").read_bytes()),
+    )
+    call_command("worker", batch=True, interval=0)
+    page = client.get(response["Location"]).content.decode()
+    assert "app.bsky.feed.like create (not a post)" in page
+    assert "A Jetstream file records every kind of Bluesky event: likes (feed.like)" in page
+    assert "An account&#x27;s new handle, not a post." in page
+    assert "X API partial error: Not Found Error (tweet)" in page
+    assert "most often because they were deleted, made private or suspended" in page
+    assert "A request of the collection failed" in page
+
+
 def test_an_empty_file_is_refused_at_once_and_the_format_kept(client, world, upload_dir):
     # Started, its import failed and offered to try the same empty file again.
     client.force_login(world.analyst)
