@@ -319,6 +319,14 @@ def test_the_report_explains_jetstream_events_and_x_api_errors_in_plain_words(
     assert "A request of the collection failed" in page
 
 
+def test_the_running_import_s_page_says_to_reload_it_without_javascript(client, world, upload_dir):
+    # It follows the job with htmx; with scripts off it showed "Waiting to start" for good.
+    response = upload(client, world, SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()))
+    page = client.get(response["Location"]).content.decode()
+    assert "Waiting to start" in page
+    assert "<noscript><p><strong>With JavaScript off this page does not follow the import: " in page
+
+
 def test_an_empty_file_is_refused_at_once_and_the_format_kept(client, world, upload_dir):
     # Started, its import failed and offered to try the same empty file again.
     client.force_login(world.analyst)
