@@ -613,6 +613,12 @@ def _tables(project, manifest, directory):
             if headers and tabular.first_row_is_data(headers):
                 table.headers = []  # a post's words and handles: never shown
                 table.error = tabular.FIRST_ROW_IS_DATA + " Cancel, then upload it again."
+            elif headers and not tabular.has_rows(path):
+                # Said now: started, its import would fail and offer to try it again.
+                table.error = (
+                    f"{tabular.NO_ROWS} The export may have stopped before its rows. Cancel, "
+                    "then upload the other files without it."
+                )
             elif headers:
                 mapping, table.platform, dates, table.source = table_mapping(project, path)
                 table.dates = table.remembered_dates = dates or ""
@@ -721,9 +727,11 @@ def columns(request, slug, token):
     # the researcher has checked the columns and says the first rows are not posts. Then
     # it is remembered all the same: the job takes each table's mapping from what is
     # remembered, and the import itself remembers the mapping it reads a table with.
+    # A table that can't be read has no start button; a stale page may still send it.
     if (
         request.method == "POST"
         and action == "start"
+        and not any(table.error for table in tables)
         and not any(table.start_problem for table in readable)
     ):
         for table in readable:

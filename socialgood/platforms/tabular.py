@@ -229,6 +229,15 @@ def table_rows(path, report=None):
     return header, _closing(chain(top[found + 1 :], numbered), rows)
 
 
+def has_rows(path):
+    """Whether the table holds a row with something in it below its column names."""
+    _, rows = table_rows(path)
+    try:
+        return any(any(cell_text(cell) for cell in cells) for _, cells in rows)
+    finally:
+        rows.close()
+
+
 def _header_position(top):
     """Which of a table's first rows holds its column names: the first of two cells or
     more, unless the next two rows both fill more cells than it has and the next is no

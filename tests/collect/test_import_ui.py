@@ -1139,6 +1139,19 @@ def test_the_report_says_how_often_a_note_applies_and_on_which_lines(client, wor
     assert "×" not in page
 
 
+def test_the_column_step_says_at_once_that_a_table_has_no_rows(client, world, upload_dir):
+    # It said "None of the first rows can be imported with this mapping" and let the
+    # import start, which failed and offered to try the same table again.
+    data = table(TABLE_HEADER, [["", "", "", "", "", ""]])
+    response = upload(client, world, SimpleUploadedFile("carers.csv", data))
+    page = client.get(response["Location"]).content.decode()
+    assert "The table has no rows below its column names: there is nothing in it to import." in page
+    assert "None of the first rows" not in page
+    assert "Import with these columns" not in page
+    response = client.post(response["Location"], {"action": "start"})
+    assert not ImportRun.objects.exists()
+
+
 def test_the_column_step_says_why_a_table_cannot_be_read(client, world, upload_dir):
     junk = SimpleUploadedFile("carers.csv", bytes(range(256)) * 8)
     response = upload(client, world, junk)
