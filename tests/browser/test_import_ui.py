@@ -119,6 +119,37 @@ def test_the_form_works_by_keyboard_and_stops_a_too_large_drop_at_once(live_serv
     expect(alert).to_contain_text("too large for the browser")
 
 
+def test_leaving_the_page_during_an_upload_asks_first(live_server, page, tmp_path):
+    # A click on another page's link dropped the upload, minutes in, without a word.
+    world = World()
+    log_in(page, live_server, "arun")
+    page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
+    page.wait_for_load_state()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    slow = {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 50_000}
+    cdp.send("Network.emulateNetworkConditions", slow)
+    big = tmp_path / "big.jsonl"
+    big.write_bytes(BLUESKY.read_bytes() * 60)  # ~500 KB: 10 s at this speed
+    page.get_by_label("Files to import").set_input_files(str(big))
+    page.get_by_role("button", name="Upload and import").click()
+    expect(page.get_by_text(re.compile(r"Uploading: .* of"))).to_be_visible()
+    asked = []
+
+    def stay(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
+    page.get_by_role("navigation", name="Project").get_by_role("link", name="Posts").click()
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert page.url.endswith("/import/")
+    page.get_by_role("button", name="Stop the upload").click()
+    expect(page.get_by_role("alert")).to_contain_text("Upload stopped. Nothing was imported.")
+    cdp.send("Network.emulateNetworkConditions", {**slow, "uploadThroughput": -1})
+
+
 def test_an_upload_after_the_login_expired_says_so(live_server, page, upload_dir):
     world = World()
     log_in(page, live_server, "arun")

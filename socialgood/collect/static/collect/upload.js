@@ -141,6 +141,7 @@
         answer = null;
       }
       if (answer && answer.redirect) {
+        request = null; // received: leaving now is no longer losing the upload
         window.location.assign(answer.redirect);
         return;
       }
@@ -161,6 +162,14 @@
     submitButton.disabled = true;
     request.send(new FormData(form));
     abortButton.focus();
+  });
+
+  // Leaving the page (a link, reload, closing the tab) would drop an upload that may
+  // have run for many minutes: the browser asks first.
+  window.addEventListener("beforeunload", function (event) {
+    if (!request) return;
+    event.preventDefault();
+    event.returnValue = "";
   });
 
   abortButton.addEventListener("click", function () {
