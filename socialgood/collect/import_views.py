@@ -285,7 +285,7 @@ def _upload_page(request, project, error=None, status=200, chosen_format=""):
         "max_label": limit_label(),
         "recent": [
             (run, _new_posts(run, " so far" if run.state == "running" else ""))
-            for run in _with_states(project.imports.select_related("created_by", "job")[:5])
+            for run in _with_states(_uploads_and_file_imports(project)[:5])
         ],
     }
     return render(request, "collect/import_upload.html", context, status=status)
@@ -772,13 +772,18 @@ def columns(request, slug, token):
 @login_required
 def import_list(request, slug):
     project = get_project(request, slug, "view_project")
-    # Collections record their runs as imports too; they have their own pages.
-    runs = project.imports.filter(collection_run__isnull=True).select_related("created_by", "job")
+    runs = _uploads_and_file_imports(project)
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
     _with_states(page.object_list)
     return render(
         request, "collect/import_list.html", {"project": project, "section": "import", "page": page}
     )
+
+
+def _uploads_and_file_imports(project):
+    # Collections record their runs as imports too; they have their own pages, and a
+    # collection every 15 minutes would push a researcher's uploads out of Recent imports.
+    return project.imports.filter(collection_run__isnull=True).select_related("created_by", "job")
 
 
 def _state(run):

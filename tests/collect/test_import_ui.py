@@ -20,7 +20,7 @@ from django.utils.html import escape
 
 from socialgood.collect.import_views import SHOW_LINES, LimitedUploadHandler, disk_name
 from socialgood.collect.imports import TABLE_SUFFIXES, import_files, is_table
-from socialgood.collect.models import ColumnMapping, ImportRun, Post
+from socialgood.collect.models import Collection, CollectionRun, ColumnMapping, ImportRun, Post
 from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS
 from socialgood.platforms.report import places_in_words
@@ -325,6 +325,22 @@ def test_the_running_import_s_page_says_to_reload_it_without_javascript(client, 
     page = client.get(response["Location"]).content.decode()
     assert "Waiting to start" in page
     assert "<noscript><p><strong>With JavaScript off this page does not follow the import: " in page
+
+
+def test_recent_imports_leave_out_collection_runs_as_all_imports_does(client, world):
+    # A collection every 15 minutes pushed the researcher's own uploads out of the five.
+    collection = Collection.objects.create(project=world.project, name="Carers", platform="bluesky")
+    for _ in range(5):
+        run = ImportRun.objects.create(project=world.project, label="Collection “Carers”")
+        CollectionRun.objects.create(collection=collection, import_run=run)
+    upload = ImportRun.objects.create(
+        project=world.project, label="carers-march.jsonl", status=ImportRun.Status.DONE
+    )
+    client.force_login(world.analyst)
+    page = client.get(reverse("import_upload", args=[world.project.slug])).content.decode()
+    recent = page[page.index("<h2>Recent imports</h2>") :]
+    assert f'href="/p/{world.project.slug}/imports/{upload.pk}/">carers-march.jsonl</a>' in recent
+    assert "Collection" not in recent
 
 
 def test_an_empty_file_is_refused_at_once_and_the_format_kept(client, world, upload_dir):
