@@ -148,9 +148,8 @@ EXPLANATIONS = {
     "id stored as a number": "A spreadsheet turned the ids into rounded numbers. Format the "
     "id column as text before saving, or export the data as CSV again.",
     "zip": "Part of the zip archive could not be read.",
-    "Bluesky Jetstream: app.bsky.": "A Jetstream file records every kind of Bluesky event: "
-    "likes (feed.like), follows (graph.follow), reposts, blocks, profile changes. Only posts "
-    "are imported; the other events are counted here and not stored.",
+    "Bluesky Jetstream: app.bsky.": "Jetstream records every Bluesky event (likes, follows, "
+    "reposts, blocks…); only posts are imported.",
     "Bluesky Jetstream: identity event": "An account's new handle, not a post.",
     "Bluesky Jetstream: account event": "An account turned off, deleted or turned on again, "
     "not a post.",

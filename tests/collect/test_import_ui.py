@@ -312,7 +312,7 @@ def test_the_report_explains_jetstream_events_and_x_api_errors_in_plain_words(
     call_command("worker", batch=True, interval=0)
     page = client.get(response["Location"]).content.decode()
     assert "app.bsky.feed.like create (not a post)" in page
-    assert "A Jetstream file records every kind of Bluesky event: likes (feed.like)" in page
+    assert "Jetstream records every Bluesky event (likes, follows, reposts, blocks…)" in page
     assert "An account&#x27;s new handle, not a post." in page
     assert "X API partial error: Not Found Error (tweet)" in page
     assert "most often because they were deleted, made private or suspended" in page
