@@ -47,7 +47,7 @@ from socialgood.collect.imports import (
 from socialgood.collect.models import ImportRun
 from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS, tabular
-from socialgood.platforms.files import FILE_ENDINGS, UnreadableFile
+from socialgood.platforms.files import FILE_ENDINGS, UnreadableFile, sniff_format
 from socialgood.platforms.model import PLATFORMS, Link, Media, Person
 from socialgood.platforms.report import Report, counted, places_in_words
 from socialgood.projects.templatetags.times import with_zone
@@ -591,6 +591,16 @@ def _drop_empty_found(table, parts):
     table.preview = [(row, [cells[number] for number in keep]) for row, cells in table.preview]
 
 
+def _json_format(path):
+    """The name of the JSON format a file taken for a table is in (the format "Table"
+    chosen for a .jsonl), or None: its first row read as a post, and the column step
+    said to add column names to it."""
+    try:
+        return sniff_format(path).LABEL
+    except Exception:  # not JSON that a format reads: a table after all, or damaged
+        return None
+
+
 def _tables(project, manifest, directory):
     tables = {}
     for entry in manifest["files"]:
@@ -609,7 +619,16 @@ def _tables(project, manifest, directory):
             table = tables[signature] = _Table(len(tables) + 1, path, headers or [])
             if path.suffix.lower() in (".xlsx", ".xlsm"):
                 table.sheets_note = tabular.workbook_note(path)
-            if headers and tabular.first_row_is_data(headers):
+            # Read as a table, JSON has no column names: its first row looks like a post.
+            maybe_json = not headers or tabular.first_row_is_data(headers)
+            json_label = _json_format(path) if maybe_json else None
+            if json_label:
+                table.headers = []
+                table.error = (
+                    f"This file is not a table: it holds {json_label}. Cancel, then upload it "
+                    "again with the format “Detect automatically”."
+                )
+            elif headers and tabular.first_row_is_data(headers):
                 table.headers = []  # a post's words and handles: never shown
                 table.error = tabular.FIRST_ROW_IS_DATA + " Cancel, then upload it again."
             elif headers and not tabular.has_rows(path):

@@ -1168,6 +1168,23 @@ def test_the_column_step_says_at_once_that_a_table_has_no_rows(client, world, up
     assert not ImportRun.objects.exists()
 
 
+def test_a_json_file_taken_for_a_table_says_so_on_the_column_step(client, world, upload_dir):
+    # With "Table" chosen for a Bluesky file, the column step said its first row looked
+    # like a post and to add a row of column names at the top.
+    client.force_login(world.analyst)
+    response = client.post(
+        reverse("import_upload", args=[world.project.slug]),
+        {"files": [SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes())], "format": "table"},
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert (
+        "This file is not a table: it holds Bluesky API responses (searchPosts, getAuthorFeed, "
+        "getPostThread). Cancel, then upload it again with the format “Detect automatically”."
+    ) in page
+    assert "Add a row of column names" not in page
+    assert "Import with these columns" not in page
+
+
 def test_the_column_step_says_why_a_table_cannot_be_read(client, world, upload_dir):
     junk = SimpleUploadedFile("carers.csv", bytes(range(256)) * 8)
     response = upload(client, world, junk)
