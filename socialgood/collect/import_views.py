@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import TooManyFilesSent
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
@@ -282,6 +283,8 @@ def _upload_page(request, project, error=None, status=200, chosen_format=""):
         "chosen_format": chosen_format,
         "max_bytes": limit_bytes(),
         "max_label": limit_label(),
+        "max_files": max_files(),
+        "too_many_files": too_many_files_message() if max_files() else "",
         "recent": [
             (run, _new_posts(run, " so far" if run.state == "running" else ""))
             for run in _with_states(_uploads_and_file_imports(project)[:5])
@@ -299,6 +302,20 @@ def too_large_message(size=None):
         "upload. Upload fewer files at a time, or import large files on the server with the "
         "command “socialgood import”. An administrator can raise the limit "
         "(SOCIALGOOD_MAX_UPLOAD_MB)."
+    )
+
+
+def max_files():
+    return settings.DATA_UPLOAD_MAX_NUMBER_FILES
+
+
+def too_many_files_message():
+    # Django refuses more files than this in one request (each is an open file while
+    # the request is read); a folder of daily files is often more.
+    return (
+        f"This upload has more than {max_files():,} files, the most socialgood takes at once. "
+        "Put the files in a zip archive and upload that (socialgood reads every file in it), "
+        "or upload them in batches. Nothing was imported."
     )
 
 
@@ -334,6 +351,8 @@ def upload(request, slug):
     request.upload_handlers = [handler]
     try:
         return _receive(request, project, token, handler)
+    except TooManyFilesSent:  # raised by the first look at the form, the CSRF check's
+        return _upload_page(request, project, too_many_files_message(), 400)
     finally:
         # Kept only once its manifest is written: a refused, broken or forged upload
         # leaves nothing behind.

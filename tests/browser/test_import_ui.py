@@ -150,6 +150,25 @@ def test_leaving_the_page_during_an_upload_asks_first(live_server, page, tmp_pat
     cdp.send("Network.emulateNetworkConditions", {**slow, "uploadThroughput": -1})
 
 
+def test_too_many_files_are_named_as_soon_as_they_are_chosen(live_server, page, settings, tmp_path):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    world = World()
+    log_in(page, live_server, "arun")
+    page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
+    page.wait_for_load_state()
+    days = []
+    for day in range(1, 5):
+        days.append(tmp_path / f"day-{day}.jsonl")
+        days[-1].write_bytes(BLUESKY.read_bytes())
+    page.get_by_label("Files to import").set_input_files([str(day) for day in days])
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("This upload has more than 3 files")
+    expect(alert).to_contain_text("Put the files in a zip archive and upload that")
+    page.get_by_role("button", name="Upload and import").click()
+    expect(alert).to_contain_text("This upload has more than 3 files")
+    assert not ImportRun.objects.exists()
+
+
 def test_an_upload_after_the_login_expired_says_so(live_server, page, upload_dir):
     world = World()
     log_in(page, live_server, "arun")

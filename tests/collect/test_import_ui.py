@@ -185,6 +185,23 @@ def test_the_web_server_refuses_a_too_large_body_in_plain_words(settings):
     assert "max_body" not in page
 
 
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_too_many_files_are_refused_in_plain_words(client, world, settings, upload_dir, accept):
+    # A folder of daily files (365 of them) got a bare "Bad Request (400)", or from
+    # upload.js "The server could not take the upload (error 400). Try again."
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    days = [SimpleUploadedFile(f"day-{n}.jsonl", BLUESKY.read_bytes()) for n in range(4)]
+    response = upload(client, world, *days, HTTP_ACCEPT=accept)
+    assert response.status_code == 400
+    said = response.json()["error"] if accept == "application/json" else response.content.decode()
+    assert "This upload has more than 3 files, the most socialgood takes at once." in said
+    assert "Put the files in a zip archive and upload that" in said
+    assert not ImportRun.objects.exists() and not stored_files(upload_dir)
+    page = client.get(reverse("import_upload", args=[world.project.slug])).content.decode()
+    assert "Up to 2,048 MB and 3 files per upload" in page
+    assert 'data-max-files="3"' in page
+
+
 def test_the_upload_handler_deletes_its_partial_file(tmp_path):
     handler = LimitedUploadHandler(tmp_path, limit=10)
     handler.new_file("files", "a.jsonl", "application/json", None)

@@ -16,6 +16,8 @@
   var submitButton = form.querySelector("[data-submit]");
   var maxBytes = Number(form.getAttribute("data-max-bytes"));
   var maxLabel = form.getAttribute("data-max-label");
+  var maxFiles = Number(form.getAttribute("data-max-files")) || Infinity;
+  var tooManyFiles = form.getAttribute("data-too-many-files");
   var request = null;
   var tooLargeForServer = "These files are too large for the server to take at once. " +
     "Upload fewer files at a time, or import large files on the server with the command " +
@@ -43,6 +45,7 @@
   }
 
   function tooLarge() {
+    if (input.files.length > maxFiles) return tooManyFiles;
     var total = totalSize();
     if (total <= maxBytes) return "";
     return "These files are too large for the browser: " + size(total) + " together, and the " +
