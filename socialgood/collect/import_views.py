@@ -15,7 +15,7 @@ import re
 import secrets
 import shutil
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -62,6 +62,9 @@ PREVIEW_POSTS = 5
 PREVIEW_SCAN_ROWS = 50  # a wrong date column skips every row: don't read a whole file for it
 SHOW_LINES = 10
 START_ANYWAY = "I have checked the columns: start anyway, the first rows are not posts"
+# A job waits for its turn behind others, or forever when no worker runs: after this
+# long the report page says what may hold it up.
+LONG_WAIT = timedelta(minutes=2)
 
 TABLE_CHOICE = "table"
 FORMAT_CHOICES = [
@@ -952,11 +955,14 @@ def import_report(request, slug, run_id):
     project = get_project(request, slug, "view_project")
     run = get_object_or_404(project.imports.select_related("job", "created_by"), pk=run_id)
     state = _state(run)
+    waited = _minutes_waiting(run)
     if request.htmx:
         if state != "running":
             return HttpResponseClientRefresh()  # the whole page turns into the report
         return render(
-            request, "collect/import_report.html#progress", {"project": project, "run": run}
+            request,
+            "collect/import_report.html#progress",
+            {"project": project, "run": run, "waited": waited},
         )
     report = run.report
     uploaded = run.job is not None and run.job.kind == UPLOAD_JOB
@@ -972,8 +978,18 @@ def import_report(request, slug, run_id):
         "new_posts": _new_posts(run, " stored"),
         "pseudonyms": report.get("pseudonyms", {}),
         "format_choices": RETRY_FORMAT_CHOICES,
+        "waited": waited,
     }
     return render(request, "collect/import_report.html", context)
+
+
+def _minutes_waiting(run):
+    """How many minutes the run's job has waited to start, once that is long."""
+    job = run.job
+    if job is None or job.status != Job.Status.QUEUED:
+        return None
+    waited = timezone.now() - job.created_at
+    return int(waited.total_seconds() // 60) if waited >= LONG_WAIT else None
 
 
 @login_required

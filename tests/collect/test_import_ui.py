@@ -7,7 +7,7 @@ import io
 import json
 import re
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -358,6 +358,20 @@ def test_recent_imports_leave_out_collection_runs_as_all_imports_does(client, wo
     recent = page[page.index("<h2>Recent imports</h2>") :]
     assert f'href="/p/{world.project.slug}/imports/{upload.pk}/">carers-march.jsonl</a>' in recent
     assert "Collection" not in recent
+
+
+def test_an_import_that_waits_long_to_start_says_what_may_hold_it_up(client, world, upload_dir):
+    # "Waiting for a worker to pick this up." for an hour, with nothing to do about it.
+    response = upload(client, world, SimpleUploadedFile("search.jsonl", BLUESKY.read_bytes()))
+    run = ImportRun.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert "It has waited" not in page
+    Job.objects.filter(pk=run.job_id).update(created_at=run.job.created_at - timedelta(minutes=7))
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):  # the page, and its update every 2 s
+        page = client.get(response["Location"], **headers).content.decode()
+        assert "It has waited 7 minutes." in page
+        assert f'<a href="/p/{world.project.slug}/jobs/">Jobs</a> page' in page
+        assert "background worker is running" in page
 
 
 def test_an_empty_file_is_refused_at_once_and_the_format_kept(client, world, upload_dir):
