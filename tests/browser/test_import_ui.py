@@ -161,12 +161,32 @@ def test_too_many_files_are_named_as_soon_as_they_are_chosen(live_server, page, 
         days.append(tmp_path / f"day-{day}.jsonl")
         days[-1].write_bytes(BLUESKY.read_bytes())
     page.get_by_label("Files to import").set_input_files([str(day) for day in days])
+    expect(page.get_by_text("In all: 4 files, 32.6 KB")).to_be_visible()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("This upload has more than 3 files")
     expect(alert).to_contain_text("Put the files in a zip archive and upload that")
     page.get_by_role("button", name="Upload and import").click()
     expect(alert).to_contain_text("This upload has more than 3 files")
     assert not ImportRun.objects.exists()
+
+
+def test_many_files_chosen_are_counted_not_all_listed(live_server, page, tmp_path):
+    # 105 daily files made a list 105 lines long, the page 5,000 px high, with the
+    # form's message and button at its bottom.
+    world = World()
+    log_in(page, live_server, "arun")
+    page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
+    page.wait_for_load_state()
+    days = []
+    for day in range(1, 13):
+        days.append(tmp_path / f"day-{day:02d}.jsonl")
+        days[-1].write_text('{"x": 1}\n')
+    page.get_by_label("Files to import").set_input_files([str(day) for day in days])
+    chosen = page.locator("[data-chosen] li")
+    expect(chosen).to_have_count(12)  # 10 names, how many more, the total
+    expect(chosen.nth(0)).to_have_text("day-01.jsonl (9 bytes)")
+    expect(chosen.nth(10)).to_have_text("and 2 more files")
+    expect(chosen.nth(11)).to_have_text("In all: 12 files, 108 bytes")
 
 
 def test_an_upload_after_the_login_expired_says_so(live_server, page, upload_dir):

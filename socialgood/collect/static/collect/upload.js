@@ -53,13 +53,23 @@
       "files on the server with the command “socialgood import”.";
   }
 
+  // A folder of daily files would list hundreds of lines and push the form's message
+  // and button far down the page: the first ones are named, then the count and total.
+  var SHOW_FILES = 10;
+
   function listChosen() {
     chosen.textContent = "";
-    for (var i = 0; i < input.files.length; i += 1) {
+    var count = input.files.length;
+    function line(text) {
       var item = document.createElement("li");
-      item.textContent = input.files[i].name + " (" + size(input.files[i].size) + ")";
+      item.textContent = text;
       chosen.appendChild(item);
     }
+    for (var i = 0; i < Math.min(count, SHOW_FILES); i += 1) {
+      line(input.files[i].name + " (" + size(input.files[i].size) + ")");
+    }
+    if (count > SHOW_FILES) line("and " + (count - SHOW_FILES) + " more files");
+    if (count > 1) line("In all: " + count + " files, " + size(totalSize()));
     showError(tooLarge());
   }
 
