@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRefresh
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from socialgood.collect.imports import (
     TABLE_FORMATS,
@@ -738,11 +738,14 @@ def columns(request, slug, token):
     project = get_project(request, slug, "import_posts")
     directory = upload_dir(project, token)
     manifest = read_manifest(directory)
+    # A preview update (htmx) that ends here moves the whole page: a redirect it followed
+    # itself would leave the columns in place, without a preview and without a word.
+    go = HttpResponseClientRedirect if request.htmx else redirect
     if manifest is None:
         messages.info(request, "Those uploaded files are gone: they were imported or cancelled.")
-        return redirect("import_upload", slug=slug)
+        return go(reverse("import_upload", args=[slug]))
     if manifest.get("import_run"):  # already started (a second click, the back button)
-        return redirect("import_report", slug=slug, run_id=manifest["import_run"])
+        return go(reverse("import_report", args=[slug, manifest["import_run"]]))
     tables = _tables(project, manifest, directory)
     action = request.POST.get("action", "preview")
     if request.method == "POST" and action == "cancel":

@@ -1216,6 +1216,20 @@ def test_a_json_file_taken_for_a_table_says_so_on_the_column_step(client, world,
     assert "Import with these columns" not in page
 
 
+def test_a_preview_update_for_files_gone_moves_the_page_and_says_why(client, world, upload_dir):
+    # Cancelled in another tab: the next change of a column emptied the preview, silently.
+    response = upload(
+        client, world, SimpleUploadedFile("carers.csv", table(TABLE_HEADER, TABLE_ROWS))
+    )
+    columns_url = response["Location"]
+    client.post(columns_url, {"action": "cancel"})
+    response = client.post(columns_url, {"t1-text": ""}, HTTP_HX_REQUEST="true")
+    upload_page = reverse("import_upload", args=[world.project.slug])
+    assert response.status_code == 200 and response["HX-Redirect"] == upload_page
+    page = client.get(upload_page).content.decode()
+    assert "Those uploaded files are gone: they were imported or cancelled." in page
+
+
 def test_the_column_step_says_why_a_table_cannot_be_read(client, world, upload_dir):
     junk = SimpleUploadedFile("carers.csv", bytes(range(256)) * 8)
     response = upload(client, world, junk)
