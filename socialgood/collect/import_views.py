@@ -982,6 +982,7 @@ def import_report(request, slug, run_id):
         "pseudonyms": report.get("pseudonyms", {}),
         "format_choices": RETRY_FORMAT_CHOICES,
         "waited": waited,
+        "read_nothing": not (run.records or run.imported or run.duplicates or state == "running"),
     }
     return render(request, "collect/import_report.html", context)
 

@@ -374,6 +374,20 @@ def test_an_import_that_waits_long_to_start_says_what_may_hold_it_up(client, wor
         assert "background worker is running" in page
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_report_of_a_file_not_read_at_all_leaves_out_the_zeros(client, world, upload_dir):
+    # Five boxes of 0 and "0 people in these posts got a pseudonym" stood between the
+    # reason and the way on (Try again), two screens down on a phone.
+    response = upload(client, world, SimpleUploadedFile("notes.txt", b"call the respite team\n"))
+    call_command("worker", batch=True, interval=0)
+    page = client.get(response["Location"]).content.decode()
+    assert "The file could not be imported" in page
+    assert "it looks like text that is not JSON" in page
+    assert "Records read" not in page and "got a pseudonym" not in page
+    assert "The uploaded files are kept on the server so that you can try again." in page
+    assert "Import these files again" in page
+
+
 def test_an_empty_file_is_refused_at_once_and_the_format_kept(client, world, upload_dir):
     # Started, its import failed and offered to try the same empty file again.
     client.force_login(world.analyst)
