@@ -694,7 +694,8 @@ def xlsx_rows(path, report=None):
             if "xl/workbook.xml" not in names:
                 raise UnreadableFile(office_document(names) or ZIP_NOT_A_TABLE)
             workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-        except (*BROKEN_WORKBOOK, InvalidFileException) as error:
+        # OSError: openpyxl's word for a zip whose list of parts names no workbook.
+        except (*BROKEN_WORKBOOK, InvalidFileException, OSError) as error:
             raise UnreadableFile(NOT_A_WORKBOOK) from error
         try:
             sheets = workbook.worksheets

@@ -316,13 +316,18 @@ def test_a_quote_never_closed_does_not_swallow_the_rest_of_the_table(world, tmp_
     ]
 
 
-@pytest.mark.parametrize("damage", ["not a workbook", "cut in half"])
+@pytest.mark.parametrize("damage", ["not a workbook", "cut in half", "no workbook part"])
 def test_a_damaged_workbook_is_explained(world, tmp_path, damage):
     import openpyxl
 
     path = tmp_path / "posts.xlsx"
     if damage == "not a workbook":
         path.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    elif damage == "no workbook part":
+        # Its list of parts names no workbook: openpyxl says so with an OSError.
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            archive.writestr("xl/workbook.xml", "<workbook/>")
     else:
         workbook = openpyxl.Workbook()
         workbook.active.append(["id", "date", "text"])
