@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -916,3 +917,14 @@ def test_report_messages_name_platforms_as_people_write_them():
     for module in platforms.FORMATS.values():
         source = Path(module.__file__).read_text()
         assert f'"{module.NAME}: ' not in source, module.NAME  # "Bluesky: …" is a code name
+
+
+def test_a_million_blank_lines_are_passed_over_in_moments(tmp_path):
+    # A kilobyte as .gz: each blank line taken for JSON that failed took 5 µs, and
+    # 64 MB of them (67 KB compressed) held an import for five minutes.
+    path = tmp_path / "blank.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"a": 1}\n' + b"\n" * 2**20 + b' \r\n{"a": 2}\n'))
+    started = time.monotonic()
+    got, report = records(path)
+    assert time.monotonic() - started < 2
+    assert got == [{"a": 1}, {"a": 2}] and not report.skipped
