@@ -1219,7 +1219,7 @@ def _first_content_line(stream, max_line_bytes):
         if not line:
             return None, line_no
         line_no += 1
-        if line.strip():
+        if line.removeprefix(codecs.BOM_UTF8).strip():  # an empty file may have a mark
             return line, line_no
 
 
@@ -1248,6 +1248,8 @@ def _lines(stream, first, first_record, line_no, report, max_line_bytes, member)
         except orjson.JSONDecodeError:
             record = _loads_repaired(line)
         if record is _INVALID:
+            if not line.removeprefix(codecs.BOM_UTF8).strip():  # an empty file joined on
+                continue
             if not _is_text(line):
                 report.skip("line is not UTF-8 text", _where(member, line_no))
             elif line.endswith(b"\n"):

@@ -424,6 +424,11 @@ def test_files_joined_each_with_its_byte_order_mark_keep_every_line(tmp_path):
     got, report = records(path)
     assert got == [{"n": 1}, {"n": 2}, {"n": 3}]
     assert report.skipped_total == 0
+    # An empty file among them leaves its mark alone on a line: no damage either.
+    path.write_bytes(b'{"n": 1}\n\xef\xbb\xbf\r\n{"n": 2}\n\xef\xbb\xbf')
+    got, report = records(path)
+    assert got == [{"n": 1}, {"n": 2}]
+    assert report.skipped_total == 0
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
@@ -445,6 +450,7 @@ def test_utf16_as_windows_tools_write_it_reads_as_utf8(tmp_path, encoding, compr
     [
         (b"", "empty"),
         (b"\n  \n\t\n", "empty"),
+        (b"\xef\xbb\xbf\r\n", "empty"),  # Notepad's empty file, its byte order mark
         (bytes(range(256)) * 40, "binary data"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
         (b"<!DOCTYPE html>\n<html><body>My Activity</body></html>\n", "Google 'My Activity'"),
