@@ -1423,7 +1423,7 @@ def _not_json_message(first):
         kind = "a PDF document"
     elif start.startswith(b"<"):
         kind = _page_kind(first.lower())
-    elif b"\x00" in first[:4096] or not _is_text(first[:4096]):
+    elif looks_binary(first[:BINARY_SAMPLE]):  # not by UTF-8: Excel's CSV is Windows-1252
         kind = "binary data"
     elif any(separator in first for separator in (b",", b";", b"\t")):
         kind = (

@@ -452,6 +452,9 @@ def test_utf16_as_windows_tools_write_it_reads_as_utf8(tmp_path, encoding, compr
         (b"\n  \n\t\n", "empty"),
         (b"\xef\xbb\xbf\r\n", "empty"),  # Notepad's empty file, its byte order mark
         (bytes(range(256)) * 40, "binary data"),
+        # Excel's "CSV" and Notepad's "ANSI" are Windows-1252: not UTF-8, yet text.
+        (b"id;text;author\n1;caf\xe9 cr\xe8me;ana\n", "a table"),
+        (b"caf\xe9 cr\xe8me\n", "text that is not JSON"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
         (b"<!DOCTYPE html>\n<html><body>My Activity</body></html>\n", "Google 'My Activity'"),
         (
