@@ -142,6 +142,8 @@ EXPLANATIONS = {
     "in an old encoding), often because pieces of another file got mixed in.",
     "line longer than": "A single line is larger than socialgood reads at once; such a line "
     "is almost always damaged data.",
+    "record longer than": "A single record is larger than socialgood reads at once; such "
+    "a record is almost always damaged data.",
     "row without an id": "The post id column is empty on these rows.",
     "row without a readable date": "The date column on these rows is empty or not a date "
     "socialgood recognises.",

@@ -73,6 +73,7 @@ DAMAGE_REASONS = (
     "line is not UTF-8 text",
     "last line is cut off",
     "line longer than",
+    "record longer than",
     "archive member",
     "empty file in the archive",
     "zip inside the archive",

@@ -67,6 +67,7 @@ from socialgood.platforms.report import EARLIEST_DATE, item_place, placed
 
 MAX_LINE_BYTES = 64 * 2**20  # far above any real API page; a longer line is skipped
 WHOLE_DOCUMENT_BYTES = 64 * 2**20  # a JSON object up to this size is read in one go
+MAX_ITEM_BYTES = MAX_LINE_BYTES  # an item of a document read item by item, as a line
 MAX_MEMBER_BYTES = 64 * 2**30  # per zip member, uncompressed
 ZIP_RATIO_LIMIT = 100  # JSON compresses 5-20:1; far more than that is a zip bomb
 ZIP_RATIO_FREE_BYTES = 16 * 2**20  # small members may compress as well as they like
@@ -218,13 +219,14 @@ def iter_records(
     max_line_bytes=MAX_LINE_BYTES,
     whole_document_bytes=WHOLE_DOCUMENT_BYTES,
     max_member_bytes=MAX_MEMBER_BYTES,
+    max_item_bytes=MAX_ITEM_BYTES,
     on_member=None,
 ):
     """Yield (line, record) for every JSON record in the file; see the module docstring.
 
     `on_member(name)` is called as each member of a zip or tar archive starts.
     """
-    limits = (max_line_bytes, whole_document_bytes)
+    limits = (max_line_bytes, whole_document_bytes, max_item_bytes)
     with open(path, "rb", buffering=0) as raw:
         head = raw.read(8)
         raw.seek(0)
@@ -962,7 +964,7 @@ class _Transcoded(io.RawIOBase):
 
 
 def _stream_records(stream, report, limits, member):
-    max_line_bytes, whole_document_bytes = limits
+    max_line_bytes = limits[0]
     stream = _utf8(stream, report)
     first, line_no = _first_content_line(stream, max_line_bytes)
     if first is None:
@@ -975,7 +977,7 @@ def _stream_records(stream, report, limits, member):
         first = first.partition(b"=")[2]
         if not first.strip():
             first = _first_content_line(stream, max_line_bytes)[0] or b""
-        yield from _document(first, stream, report, whole_document_bytes, member)
+        yield from _document(first, stream, report, limits, member)
         return
     overlong = len(first) > max_line_bytes and not first.endswith(b"\n")
     if overlong and first.lstrip()[:1] == b"{":
@@ -991,7 +993,7 @@ def _stream_records(stream, report, limits, member):
     if first.lstrip()[:1] in (b"[", b"{") and not (
         isinstance(record, dict | list) and _cut_off(first)
     ):
-        yield from _document(first + (second or b""), stream, report, whole_document_bytes, member)
+        yield from _document(first + (second or b""), stream, report, limits, member)
         return
     if record is _INVALID:
         # The start of the file, for what it is instead: a page's title may come later.
@@ -1005,11 +1007,17 @@ def _long_first_line(first, stream, report, limits, member):
     (a minified API response), read by its format's STREAM_KEYS, if its first
     KEY_SEARCH_BYTES show one; else a JSON Lines record far too long, skipped like any
     other (a 10 GB line must not be read whole, nor kept in memory)."""
-    max_line_bytes, _ = limits
+    max_line_bytes, _, max_item_bytes = limits
     budget = _Budget(_Prepended(first, stream), KEY_SEARCH_BYTES)
     try:
-        yield from _streamed_object(budget, report, member, budget.lift)
+        yield from _streamed_object(budget, report, member, max_item_bytes, budget.lift)
         return
+    except _FirstItemTooLong as error:
+        # A record of JSON Lines after all, too long. Once the budget is lifted, the
+        # next line starts after a newline in what was read last, or further on.
+        if budget.lifted:
+            _, newline, after = error.unread.partition(b"\n")
+            budget.after_newline = after if newline else None
     except (_OverBudget, UnreadableFile):
         if budget.lifted:  # a document after all, damaged on the way
             raise
@@ -1068,14 +1076,14 @@ def _cut_off(first):
     return not first.rstrip().endswith((b"[", b"{", b",", b":"))
 
 
-def _document(first, stream, report, whole_document_bytes, member):
+def _document(first, stream, report, limits, member):
     """One JSON document that starts with `first` and goes on in `stream`."""
     start = first.lstrip()[:1]
     whole = _Prepended(first, stream)
     if start == b"[":
-        yield from _array_items(whole, report, member)
+        yield from _array_items(whole, report, member, limits[2])
     elif start == b"{":
-        yield from _object_document(whole, report, whole_document_bytes, member)
+        yield from _object_document(whole, report, limits, member)
     else:
         raise UnreadableFile(_not_json_message(first))
 
@@ -1136,6 +1144,14 @@ class _TooDeep(ijson.JSONError):
     pass
 
 
+class _TooLong(ijson.JSONError):
+    pass
+
+
+class _FirstItemTooLong(UnreadableFile):
+    pass
+
+
 # What is left of JSON to tell its depth by: brackets and the quotes around strings.
 _NOT_STRUCTURE = bytes(range(256)).translate(None, b'"[]{}')
 _DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
@@ -1146,10 +1162,14 @@ class _Repaired:
     which ends a document at one. Each chunk ends after a byte that is no part of an
     escape, so no escape, run of backslashes or pair is split between two.
 
-    Raises _TooDeep once the JSON is nested more than MAX_DEPTH levels deep."""
+    Raises _TooDeep once the JSON is nested more than MAX_DEPTH levels deep, and _TooLong
+    once it reads more than `max_item_bytes` since its reader last set `item_bytes` to 0
+    (at each item): ijson holds an item whole, a 300 MB one took 700 MB and 12 minutes."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, max_item_bytes=None):
         self._stream = stream
+        self._max_item_bytes = max_item_bytes
+        self.item_bytes = 0
         self._held = b""
         self._depth = 0
         self._in_string = False
@@ -1157,7 +1177,11 @@ class _Repaired:
 
     def read(self, size=-1):
         while True:
-            data = self._held + self._stream.read(size)
+            read = self._stream.read(size)
+            self.item_bytes += len(read)
+            if self._max_item_bytes is not None and self.item_bytes > self._max_item_bytes:
+                raise _TooLong(self._max_item_bytes, read)
+            data = self._held + read
             if size < 0 or len(data) <= len(self._held):  # the end of the stream
                 self._held = b""
                 return self._checked(_without_lone_surrogates(data))
@@ -1268,39 +1292,43 @@ def _skip_rest_of_line(stream):
             return
 
 
-def _array_items(stream, report, member):
+def _array_items(stream, report, member, max_item_bytes):
     """A top-level JSON array, item by item (ijson's C backend: no full load).
 
     Several arrays one after the other (a JSON Lines file of pages whose first line is
     too long to read as a line) give the items of each in turn.
     """
     number = 0
-    items = ijson.items(_Repaired(stream), "item", use_float=True, multiple_values=True)
+    repaired = _Repaired(stream, max_item_bytes)
+    items = ijson.items(repaired, "item", use_float=True, multiple_values=True)
     try:
         for number, item in enumerate(items, 1):
+            repaired.item_bytes = 0
             report.records += 1
             yield _item(member, number), item
     except (ijson.JSONError, UnicodeDecodeError) as error:
         _broken_document(number, report, member, error)
 
 
-def _object_document(stream, report, whole_document_bytes, member):
+def _object_document(stream, report, limits, member):
+    _, whole_document_bytes, max_item_bytes = limits
     head = _read_up_to(stream, whole_document_bytes + 1)
     if len(head) <= whole_document_bytes:
         record = _loads(head)
         if record is _INVALID:
-            yield from _salvaged(head, report, member)
+            yield from _salvaged(head, report, member, max_item_bytes)
             return
         report.records += 1
         yield _where(member, ""), record  # the whole document: its items are the file's
         return
-    yield from _streamed_object(_Prepended(head, stream), report, member)
+    yield from _streamed_object(_Prepended(head, stream), report, member, max_item_bytes)
 
 
-def _streamed_object(stream, report, member, on_key=None):
+def _streamed_object(stream, report, member, max_item_bytes, on_key=None):
     """A large (or damaged) object document, item by item of its format's STREAM_KEYS.
     `on_key()` is called when the key is found."""
-    events = ijson.parse(_Repaired(stream), use_float=True)
+    repaired = _Repaired(stream, max_item_bytes)
+    events = ijson.parse(repaired, use_float=True)
     header = {}
     keys = _stream_keys()
     number = 0
@@ -1321,13 +1349,14 @@ def _streamed_object(stream, report, member, on_key=None):
                 "piece by piece. Export it as JSON Lines (one record per line) instead."
             )
         for number, item in enumerate(ijson.items(events, f"{key}.item"), 1):
+            repaired.item_bytes = 0
             report.records += 1
             yield _item(member, number), {**header, key: [item]}
     except (ijson.JSONError, UnicodeDecodeError) as error:
         _broken_document(number, report, member, error)
 
 
-def _salvaged(data, report, member):
+def _salvaged(data, report, member, max_item_bytes):
     """What can be read of a document that isn't valid JSON as a whole."""
     number = 0
     documents = ijson.items(_Repaired(io.BytesIO(data)), "", multiple_values=True, use_float=True)
@@ -1340,7 +1369,7 @@ def _salvaged(data, report, member):
         if number or isinstance(error, _TooDeep):
             _broken_document(number, report, member, error)
             return
-    yield from _streamed_object(io.BytesIO(data), report, member)
+    yield from _streamed_object(io.BytesIO(data), report, member, max_item_bytes)
 
 
 def _stream_keys():
@@ -1406,6 +1435,17 @@ def _broken_document(items_read, report, member, error=None):
     of lines; when nothing did, the file can't be read. Never the parser's own message:
     it quotes the file around the damage, and that may be someone's words or handle."""
     too_deep = isinstance(error, _TooDeep)
+    if isinstance(error, _TooLong):
+        too_long = f"record longer than {_size(error.args[0])}, longer than any real post"
+        if not items_read:
+            first_too_long = _FirstItemTooLong(
+                f"The file can't be read: its first {too_long}: damaged, or not data."
+            )
+            first_too_long.unread = error.args[1]  # passed to ijson, not read by it
+            raise first_too_long
+        reason = f"{too_long}: the records after it could not be read"
+        report.skip(reason, _item(member, items_read + 1))
+        return
     if not items_read:
         if too_deep:
             raise UnreadableFile(f"The file can't be read: it holds {TOO_DEEP}.")

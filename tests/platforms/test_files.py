@@ -937,3 +937,35 @@ def test_a_million_blank_lines_are_passed_over_in_moments(tmp_path):
     got, report = records(path)
     assert time.monotonic() - started < 2
     assert got == [{"a": 1}, {"a": 2}] and not report.skipped
+
+
+def test_an_enormous_item_of_a_document_is_not_read_whole(tmp_path):
+    # ijson holds an item whole: one of 300 MB took 700 MB and 12 minutes.
+    path = tmp_path / "export.json"
+    # Items are read 64 KB at a time: the limit is far above that, as is 64 MB.
+    huge = b'{"text": "' + b"x" * 2**20 + b'"}'
+    path.write_bytes(b'[\n{"a": 1},\n{"a": 2},\n' + huge + b',\n{"a": 3}\n]\n')
+    got, report = records(path, max_item_bytes=200_000)
+    assert got == [{"a": 1}, {"a": 2}]
+    reason = (
+        "record longer than 195.3 KB, longer than any real post: the records after it "
+        "could not be read"
+    )
+    assert report.skipped_lines == {reason: ["item 3"]}
+
+    path.write_bytes(b'{\n"name": "chat",\n"messages": [\n' + huge + b"\n]}\n")
+    with pytest.raises(UnreadableFile, match="its first record longer than 195.3 KB"):
+        records(path, whole_document_bytes=100, max_item_bytes=200_000)
+
+
+# A line just over the limit ends in the last 64 KB read; a longer one after them.
+@pytest.mark.parametrize("length", [200_100, 2**20])
+def test_an_enormous_first_line_holding_items_is_skipped_and_the_lines_after_it_read(
+    tmp_path, length
+):
+    path = tmp_path / "huge.jsonl"
+    huge = b'{"posts": [{"text": "' + b"x" * length + b'"}]}'
+    write_lines(path, huge, b'{"a": 1}', b'{"a": 2}')
+    got, report = records(path, max_line_bytes=200_000, max_item_bytes=200_000)
+    assert got == [{"a": 1}, {"a": 2}]
+    assert report.skipped_lines == {"line longer than 195.3 KB": [1]}
