@@ -84,6 +84,25 @@ def test_damaged_lines_exit_non_zero_after_importing_the_rest(world, tmp_path):
     assert Post.objects.filter(project=world.project).count() == 5
 
 
+def test_an_enormous_record_of_a_document_exits_non_zero_after_the_records_before_it(
+    world, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(imports, "READ_LIMITS", {"max_item_bytes": 200_000})
+    pages = [json.loads(line) for line in bluesky_file(tmp_path / "p.jsonl", range(5)).open()]
+    huge = {"posts": [{"text": "x" * 2**20}]}
+    path = tmp_path / "responses.json"  # API responses saved as one pretty-printed array
+    path.write_text(json.dumps([*pages, huge, *pages], indent=1))
+
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="could not be read: 1 line") as failure:
+        call_command("import", str(path), "--project", world.project.slug, stdout=out)
+
+    assert failure.value.returncode == 2
+    assert "skipped 1: record longer than 195.3 KB, longer than any real post" in out.getvalue()
+    assert "(item 2)" in out.getvalue()
+    assert Post.objects.filter(project=world.project).count() == 5
+
+
 def test_a_skipped_status_of_a_page_is_said_with_its_line_and_place(world, tmp_path):
     page = json.loads((FIXTURES / "mastodon/timeline.jsonl").read_text().splitlines()[0])
     page[2]["created_at"] = "someday"
