@@ -1463,6 +1463,12 @@ def _not_json_message(first):
         kind = "a PDF document"
     elif start.startswith(b"<"):
         kind = _page_kind(first.lower())
+    elif first.startswith((_GZIP_MAGIC, _ZSTD_MAGIC, _BZIP2_MAGIC, _XZ_MAGIC, *_ZIP_MAGICS)):
+        # What is left once the file was decompressed: a .json.gz.gz, a .zip.gz
+        kind = (
+            "a zip file or compressed file inside a compressed file (compressed twice?): "
+            "unpack it once, then import what comes out"
+        )
     elif looks_binary(first[:BINARY_SAMPLE]):  # not by UTF-8: Excel's CSV is Windows-1252
         kind = "binary data"
     elif any(separator in first for separator in (b",", b";", b"\t")):

@@ -452,6 +452,8 @@ def test_utf16_as_windows_tools_write_it_reads_as_utf8(tmp_path, encoding, compr
         (b"\n  \n\t\n", "empty"),
         (b"\xef\xbb\xbf\r\n", "empty"),  # Notepad's empty file, its byte order mark
         (bytes(range(256)) * 40, "binary data"),
+        (gzip.compress(gzip.compress(b'{"a": 1}\n'), mtime=0), "compressed twice"),
+        (gzip.compress(b"PK\x03\x04" + bytes(40), mtime=0), "zip file or compressed file in"),
         # Excel's "CSV" and Notepad's "ANSI" are Windows-1252: not UTF-8, yet text.
         (b"id;text;author\n1;caf\xe9 cr\xe8me;ana\n", "a table"),
         (b"caf\xe9 cr\xe8me\n", "text that is not JSON"),
