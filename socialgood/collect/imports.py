@@ -1112,7 +1112,10 @@ def _decoded(decode, chunk):
 
 
 def _child_reader(sender, plan, pseudonymiser, keep_raw, limits, names):
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C, and the terminal closing, reach the whole process group: the importer
+    # decides (management/commands/import.py).
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)
     stop = threading.Event()
     signal.signal(STOP_SIGNAL, lambda number, frame: stop.set())
     # What the fork inherited (Django, the person directory) lives as long as the

@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import signal
 import zipfile
 
 import pytest
@@ -10,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from socialgood.collect import imports
-from socialgood.collect.models import ColumnMapping, ImportRun, Post
+from socialgood.collect.models import ColumnMapping, ImportRun, PersonDirectory, Post
 from socialgood.projects.models import Project
 from tests.collect.conftest import FIXTURES, bluesky_file, interrupt_storing
 
@@ -381,6 +382,37 @@ def test_an_interrupted_import_still_writes_its_report(world, tmp_path, monkeypa
     assert stopped.value.returncode == 130
     written = json.loads(report.read_text())
     assert written["interrupted"] is True and written["imported"] == small_batches
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_an_import_told_to_stop_or_whose_terminal_closes_ends_as_by_ctrl_c(
+    world, tmp_path, monkeypatch, small_batches, stop
+):
+    # `kill` and `timeout` send SIGTERM, closing the terminal window SIGHUP: the run was
+    # left "running" for good, and the people of the posts stored so far unsaved.
+    before = signal.signal(stop, lambda number, frame: None)  # not pytest's end, unfixed
+    try:
+        path = bluesky_file(tmp_path / "posts.jsonl", range(45))
+        store = imports.ingest.store_posts
+        calls = []
+
+        def stopped_on_the_second_batch(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:
+                os.kill(os.getpid(), stop)
+            return store(*args, **kwargs)
+
+        monkeypatch.setattr(imports.ingest, "store_posts", stopped_on_the_second_batch)
+        with pytest.raises(CommandError, match="Interrupted") as stopped:
+            run(path, "--project", world.project.slug)
+    finally:
+        signal.signal(stop, before)
+    assert stopped.value.returncode == 130
+    run_record = ImportRun.objects.get()
+    assert run_record.status == "failed" and run_record.report["interrupted"] is True
+    assert run_record.imported == Post.objects.count() == small_batches
+    assert PersonDirectory.objects.filter(project=world.project).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,4 +1,6 @@
+import contextlib
 import json
+import signal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -104,16 +106,17 @@ class Command(BaseCommand):
                 raise CommandError(DISK_FULL + " Nothing was imported.") from None
             raise
         try:
-            run = import_files(
-                project,
-                paths,
-                format=format,
-                mapping=mapping or None,
-                platform=platform,
-                dates=DATE_ORDERS.get(dates),
-                progress=progress,
-                run=run,
-            )
+            with _stopped_as_by_ctrl_c():
+                run = import_files(
+                    project,
+                    paths,
+                    format=format,
+                    mapping=mapping or None,
+                    platform=platform,
+                    dates=DATE_ORDERS.get(dates),
+                    progress=progress,
+                    run=run,
+                )
         except ImportProblem as problem:
             raise CommandError(str(problem)) from None
         except ReaderStopped as stopped:
@@ -218,6 +221,27 @@ class Command(BaseCommand):
                 scrubbed, "e-mail address or phone number", "e-mail addresses and phone numbers"
             )
             self.stdout.write(f"  {what} removed from texts.")
+
+
+# `kill` and `timeout` send SIGTERM, closing the terminal window SIGHUP.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def _stopped_as_by_ctrl_c():
+    """Told to stop, or its terminal closed, the import ends as on Ctrl-C: else it ended
+    on the spot, its run left "running" for good and the people of the posts stored so
+    far unsaved."""
+    before = {number: signal.signal(number, _interrupt) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
+def _interrupt(number, frame):
+    raise KeyboardInterrupt
 
 
 def _where(lines, count):
