@@ -72,6 +72,9 @@ MAX_MEMBER_BYTES = 64 * 2**30  # per zip member, uncompressed
 ZIP_RATIO_LIMIT = 100  # JSON compresses 5-20:1; far more than that is a zip bomb
 ZIP_RATIO_FREE_BYTES = 16 * 2**20  # small members may compress as well as they like
 SNIFF_RECORDS = 5  # a file's first records may be empty pages or error lines
+# ... and a collector's file may start with many of them (a quiet timeline polled, a
+# rate limit waited out): those are passed over, up to this many.
+SNIFF_EMPTY_RECORDS = 100_000
 # A document's list of items starts after a few fields (Telegram's chat name and id,
 # YouTube's page tokens): a line longer than a line may be is taken for one only when
 # its list starts this early.
@@ -259,20 +262,26 @@ def sniff_format(path, **limits):
 
 
 def _sniffed(records):
-    """(the format of the first of the first SNIFF_RECORDS `records` that one knows,
-    the records read to find it); UnreadableFile, saying what they are, when none does."""
+    """(the format of the first of `records` that one knows, the records read to find
+    it): empty pages and platform error lines are passed over, up to
+    SNIFF_EMPTY_RECORDS of them, and SNIFF_RECORDS others looked at; UnreadableFile,
+    saying what they are, when none is known."""
     from socialgood import platforms  # the registry imports this module's users
 
-    seen = []
-    for line, record in islice(records, SNIFF_RECORDS):
+    seen, others = [], 0
+    for line, record in islice(records, SNIFF_EMPTY_RECORDS + SNIFF_RECORDS):
         seen.append((line, record))
         module = _sniff_one(record)
         if module is not None:
             return module, seen
+        if not (_empty(record) or _error(record)):
+            others += 1
+            if others == SNIFF_RECORDS:
+                break
     first = seen[0][1] if seen else _NOTHING
-    if first in (None, [], {}):
+    if _empty(first):
         raise UnreadableFile("The file holds no posts: it is an empty list or object.")
-    if isinstance(first, dict) and first and set(first) <= _ERROR_KEYS:
+    if _error(first):
         raise UnreadableFile(
             "The file holds an error message from a platform, not posts: the request "
             "that saved it failed (a wrong token, a rate limit?). Collect it again."
@@ -282,6 +291,14 @@ def _sniffed(records):
         + ", ".join(module.LABEL for module in platforms.FORMATS.values())
         + "."
     )
+
+
+def _empty(record):
+    return record in (None, [], {})
+
+
+def _error(record):
+    return isinstance(record, dict) and record and set(record) <= _ERROR_KEYS
 
 
 def cut_text(post, report):

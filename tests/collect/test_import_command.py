@@ -104,6 +104,21 @@ def test_an_enormous_record_of_a_document_exits_non_zero_after_the_records_befor
     assert Post.objects.filter(project=world.project).count() == 5
 
 
+def test_a_file_that_starts_with_many_empty_pages_or_errors_is_still_read(world, tmp_path):
+    # A collector that polled a quiet timeline, or was refused for a while at first,
+    # before the posts came: the file was said to hold no posts at all.
+    timeline = (FIXTURES / "mastodon/timeline.jsonl").read_text()
+    refused = json.dumps({"error": "Too many requests"})
+    for start, said in [("[]\n" * 10, "0 records skipped"), (f"{refused}\n" * 10, "(lines 1, 2")]:
+        path = tmp_path / "timeline.jsonl"
+        path.write_text(start + timeline)
+
+        output = run(path, "--project", world.project.slug)
+
+        assert said in output
+        assert Post.objects.filter(project=world.project).count() == 5
+
+
 def test_a_skipped_status_of_a_page_is_said_with_its_line_and_place(world, tmp_path):
     page = json.loads((FIXTURES / "mastodon/timeline.jsonl").read_text().splitlines()[0])
     page[2]["created_at"] = "someday"
