@@ -15,6 +15,7 @@ sliced text: real posts carry misaligned byte ranges. The record-level mapping
 from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import SHAPE_ERRORS, hashtag, link, parse_iso, unique
 from socialgood.platforms.report import item_place, placed
+from socialgood.platforms.values import count
 
 NAME = "bluesky"
 LABEL = "Bluesky API responses (searchPosts, getAuthorFeed, getPostThread)"
@@ -140,6 +141,7 @@ def post_from_view(view, report):
     for key in unknown:
         report.unknown(f"postView.{key}")
     author = view.get("author") or {}
+    bookmarks = count(view.get("bookmarkCount"))
     return post_from_record(
         view["uri"],
         view["record"],
@@ -151,12 +153,13 @@ def post_from_view(view, report):
         ),
         embed_view=view.get("embed"),
         indexed_at=view.get("indexedAt"),
+        # count(): a tool's "1.2K" leaves the count out, not the post (it can't be stored).
         metrics=Metrics(
-            likes=view.get("likeCount"),
-            reposts=view.get("repostCount"),
-            replies=view.get("replyCount"),
-            quotes=view.get("quoteCount"),
-            other={"bookmarks": view["bookmarkCount"]} if "bookmarkCount" in view else {},
+            likes=count(view.get("likeCount")),
+            reposts=count(view.get("repostCount")),
+            replies=count(view.get("replyCount")),
+            quotes=count(view.get("quoteCount")),
+            other={} if bookmarks is None else {"bookmarks": bookmarks},
         ),
         raw=view,
     )

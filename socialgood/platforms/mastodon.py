@@ -17,6 +17,7 @@ import re
 from socialgood.platforms.model import Media, Metrics, Person, Post
 from socialgood.platforms.normalise import SHAPE_ERRORS, domain, hashtag, link, parse_iso, unique
 from socialgood.platforms.report import item_place, placed
+from socialgood.platforms.values import count
 
 NAME = "mastodon"
 LABEL = "Mastodon API statuses (timelines, context, search)"
@@ -254,11 +255,12 @@ def _media(item):
 
 
 def _metrics(status):
+    # count(): a tool's "1.2K" leaves the count out, not the post (it can't be stored).
     return Metrics(
-        likes=status.get("favourites_count"),
-        reposts=status.get("reblogs_count"),
-        replies=status.get("replies_count"),
-        quotes=status.get("quotes_count"),
+        likes=count(status.get("favourites_count")),
+        reposts=count(status.get("reblogs_count")),
+        replies=count(status.get("replies_count")),
+        quotes=count(status.get("quotes_count")),
     )
 
 

@@ -32,6 +32,7 @@ from socialgood.platforms.normalise import (
     x_post_url,
 )
 from socialgood.platforms.report import item_place, placed
+from socialgood.platforms.values import count
 
 NAME = "twarc2"
 LABEL = "X/Twitter API v2 (twarc2 JSONL, pages or flattened)"
@@ -321,11 +322,13 @@ def _metrics(counts):
     if not counts:
         return Metrics()
     bookmarks = counts.get("bookmark_count")
+    # count(): a tool's "1.2K" leaves the count out, not the post (it can't be stored).
+    bookmarks = count(bookmarks)
     return Metrics(
-        likes=counts.get("like_count"),
-        reposts=counts.get("retweet_count"),
-        replies=counts.get("reply_count"),
-        quotes=counts.get("quote_count"),
-        views=counts.get("impression_count"),
+        likes=count(counts.get("like_count")),
+        reposts=count(counts.get("retweet_count")),
+        replies=count(counts.get("reply_count")),
+        quotes=count(counts.get("quote_count")),
+        views=count(counts.get("impression_count")),
         other={} if bookmarks is None else {"bookmarks": bookmarks},
     )

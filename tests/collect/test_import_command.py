@@ -119,6 +119,30 @@ def test_a_file_that_starts_with_many_empty_pages_or_errors_is_still_read(world,
         assert Post.objects.filter(project=world.project).count() == 5
 
 
+@pytest.mark.parametrize(
+    "fixture, count, posts",
+    [
+        ("twarc2/search.jsonl", '"like_count": 10', 5),
+        ("bluesky/search.jsonl", '"likeCount": 5', 4),
+        ("mastodon/timeline.jsonl", '"favourites_count": 4', 5),
+    ],
+)
+def test_a_count_that_is_no_number_leaves_out_the_count_not_the_post(
+    world, tmp_path, fixture, count, posts
+):
+    # A tool that wrote "1.2K" or "" for a count: the whole post was left out, and
+    # said as "a number written as text" without its line.
+    path = tmp_path / "posts.jsonl"
+    text = (FIXTURES / fixture).read_text()
+    assert count in text
+    path.write_text(text.replace(count, count.partition(":")[0] + ': "1.2K"'))
+
+    output = run(path, "--project", world.project.slug)
+
+    assert "value of the wrong type" not in output
+    assert Post.objects.filter(project=world.project).count() == posts
+
+
 def test_a_skipped_status_of_a_page_is_said_with_its_line_and_place(world, tmp_path):
     page = json.loads((FIXTURES / "mastodon/timeline.jsonl").read_text().splitlines()[0])
     page[2]["created_at"] = "someday"
