@@ -10,6 +10,8 @@ def count(value):
         return None
     if isinstance(value, int):
         return value
+    if isinstance(value, float) and value.is_integer():  # pandas' 10.0
+        return int(value)
     if isinstance(value, str) and value.isdigit():
         return int(value)
     return None

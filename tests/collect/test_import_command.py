@@ -143,6 +143,17 @@ def test_a_count_that_is_no_number_leaves_out_the_count_not_the_post(
     assert Post.objects.filter(project=world.project).count() == posts
 
 
+def test_a_count_written_as_a_whole_decimal_is_kept(world, tmp_path):
+    # pandas writes a column of counts with a gap in it as decimals: 10.0.
+    path = tmp_path / "posts.jsonl"
+    text = (FIXTURES / "twarc2/search.jsonl").read_text()
+    path.write_text(text.replace('"like_count": 10', '"like_count": 10.0'))
+
+    run(path, "--project", world.project.slug)
+
+    assert 10 in [post.metrics.get("likes") for post in Post.objects.all()]
+
+
 def test_a_skipped_status_of_a_page_is_said_with_its_line_and_place(world, tmp_path):
     page = json.loads((FIXTURES / "mastodon/timeline.jsonl").read_text().splitlines()[0])
     page[2]["created_at"] = "someday"
