@@ -507,7 +507,7 @@ def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
             with archive.open(info) as member:
                 head = member.read(8)
             member = archive.open(info)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError):
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError):
             # Not the error's words: they name the file, and its packing in zip terms.
             report.skip(
                 "archive member can't be opened (damaged, or packed in a way socialgood can't unpack)",
@@ -865,9 +865,14 @@ class _Limited(io.RawIOBase):
 
     def readinto(self, buffer):
         try:
-            count = self._member.readinto(buffer)
-        except zipfile.BadZipFile as error:  # e.g. a checksum that doesn't match
-            raise UnreadableFile(f"“{self._name}” in the zip is damaged ({error}).") from None
+            # A step at a time, so what came before damage is given (zipfile's read()
+            # loses what it inflated for the call: a member's first MB at worst).
+            count = self._member.readinto(memoryview(buffer)[:DECOMPRESS_CHUNK])
+        except (zipfile.BadZipFile, zlib.error):  # a checksum that doesn't match, bad data
+            # Not the error's words: "Bad CRC-32", "invalid distance too far back"
+            raise UnreadableFile(
+                f"“{self._name}” in the zip is damaged: what came after could not be read."
+            ) from None
         self._left -= count
         if self._left < 0:
             raise ZipBomb(

@@ -971,3 +971,29 @@ def test_an_enormous_first_line_holding_items_is_skipped_and_the_lines_after_it_
     got, report = records(path, max_line_bytes=200_000, max_item_bytes=200_000)
     assert got == [{"a": 1}, {"a": 2}]
     assert report.skipped_lines == {"line longer than 195.3 KB": [1]}
+
+
+@pytest.mark.parametrize("at", [0.01, 0.75])
+def test_a_zip_member_with_damaged_data_is_skipped_and_the_others_read(tmp_path, at):
+    # zlib's own error escaped: "could not read on (error), a fault of socialgood's".
+    path = tmp_path / "posts.zip"
+    lines = b"".join(b'{"n": %d, "text": "%s"}\n' % (n, b"word " * (n % 50)) for n in range(5000))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.jsonl", lines)
+        archive.writestr("b.jsonl", b'{"n": "b"}\n')
+        info = archive.getinfo("a.jsonl")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len("a.jsonl")
+    damage = start + int(info.compress_size * at)
+    data[damage : damage + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+
+    got, report = records(path)
+
+    assert got[-1] == {"n": "b"}
+    if at > 0.5:  # the lines before the damage are kept, but for 64 KB at most
+        assert got[0]["n"] == 0 and 3000 < len(got) < 5001
+    # What the damage made of the lines just before zlib saw it may be skipped as well.
+    assert {"archive member not read: “a.jsonl” in the zip is damaged: what came after could "
+            "not be read.", "archive member can't be opened (damaged, or packed in a way "
+            "socialgood can't unpack)"} & set(report.skipped)  # fmt: skip
