@@ -476,8 +476,9 @@ def _zstd_frame_ends(raw):
 def _zip_records(raw, report, limits, max_member_bytes, on_member=None):
     try:
         archive = zipfile.ZipFile(raw)
-    except (zipfile.BadZipFile, OSError):
-        # A zip's table of contents is at its end: a cut-off download loses it first.
+    except (zipfile.BadZipFile, NotImplementedError, OSError):
+        # A zip's table of contents is at its end: a cut-off download loses it first
+        # (NotImplementedError: a damaged one names a zip "version" zipfile does not know).
         raw.seek(0)
         if raw.read(4) == _LOCAL_MAGIC:
             raw.seek(0)
