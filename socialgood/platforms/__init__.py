@@ -30,6 +30,7 @@ from socialgood.platforms import (
     youtube,
     zeeschuimer,
 )
+from socialgood.platforms.normalise import SHAPE_ERRORS
 
 # Order matters for sniffing: the most specific formats first.
 FORMATS = {
@@ -58,8 +59,11 @@ def sniff(record):
     candidates = (record, record[0]) if isinstance(record, list) and record else (record,)
     for candidate in candidates:
         for module in FORMATS.values():
-            if module.sniff(candidate):
-                return module
+            try:
+                if module.sniff(candidate):
+                    return module
+            except SHAPE_ERRORS:  # a record of an odd shape is not in this format
+                continue
     return None
 
 

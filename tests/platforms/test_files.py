@@ -470,6 +470,8 @@ def test_utf16_as_windows_tools_write_it_reads_as_utf8(tmp_path, encoding, compr
         (b"{}\n", "holds no posts: it is an empty list"),
         (b'{"title": "Unauthorized", "type": "about:blank", "status": 401}', "an error message"),
         (b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}', "an error message"),
+        # Reddit's check of a "more children" answer met a number where it looks for keys.
+        (b'{"json": {"data": 1.5}}', "not in a format socialgood knows"),
     ],
 )
 def test_files_that_are_not_json_or_no_posts_raise_a_message_for_people(tmp_path, content, words):
