@@ -3,15 +3,19 @@
 Timestamps, tags and links have their helpers in `normalise`.
 """
 
+# Past what a count can be (and than a stored one may be): damage. The reader can't
+# send a larger number to the importer.
+MAX_COUNT = 2**63 - 1
+
 
 def count(value):
     """An engagement count, or None when the value is not a whole number."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():  # pandas' 10.0
-        return int(value)
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
+        value = int(value)
+    elif isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and -MAX_COUNT <= value <= MAX_COUNT:
+        return value
     return None

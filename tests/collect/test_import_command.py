@@ -143,6 +143,17 @@ def test_a_count_that_is_no_number_leaves_out_the_count_not_the_post(
     assert Post.objects.filter(project=world.project).count() == posts
 
 
+def test_a_count_too_large_to_be_one_leaves_out_the_count_not_the_post(world, tmp_path):
+    # Far past what a count can be (2**70): the reader failed on it, ending the import.
+    path = tmp_path / "posts.jsonl"
+    text = (FIXTURES / "bluesky/search.jsonl").read_text()
+    path.write_text(text.replace('"likeCount": 5', '"likeCount": 1180591620717411303424'))
+
+    output = run(path, "--project", world.project.slug)
+
+    assert "4 new posts, 0 already stored, 0 records skipped" in output
+
+
 def test_a_count_written_as_a_whole_decimal_is_kept(world, tmp_path):
     # pandas writes a column of counts with a gap in it as decimals: 10.0.
     path = tmp_path / "posts.jsonl"
