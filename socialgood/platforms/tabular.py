@@ -46,6 +46,7 @@ from socialgood.platforms.normalise import (
 )
 from socialgood.platforms.report import EARLIEST_DATE, counted
 from socialgood.platforms.textscan import at_mentions_in, hashtags_in, links_in
+from socialgood.platforms.values import MAX_COUNT
 
 FIELDS = (
     "platform_id", "text", "created_at", "author_id", "author_handle", "url", "lang",
@@ -635,7 +636,13 @@ def epoch_time(number):
 
 
 def whole_number(value):
-    """A count from a cell: 12, "12", "1,234", 12.0; None when it is not one."""
+    """A count from a cell: 12, "12", "1,234", 12.0; None when it is not one (or
+    larger than a count can be)."""
+    number = _whole_number(value)
+    return number if number is None or abs(number) <= MAX_COUNT else None
+
+
+def _whole_number(value):
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):

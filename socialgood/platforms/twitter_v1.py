@@ -22,6 +22,7 @@ from socialgood.platforms.normalise import (
     x_post_url,
 )
 from socialgood.platforms.report import item_place, placed
+from socialgood.platforms.values import count
 
 NAME = "twitter-v1"
 LABEL = "X/Twitter API v1.1 JSON"
@@ -160,11 +161,12 @@ def post_from_tweet(tweet, content):
 
 
 def _count(value):
-    """Counts and sizes are ints, but strings in X archives."""
+    """Counts and sizes are ints, but strings in X archives; none past what a count can
+    be (values.count)."""
     if value is None or isinstance(value, int):
-        return value
+        return count(value)
     try:
-        return int(value)
+        return count(int(value))
     except ValueError:
         return None
 

@@ -154,6 +154,29 @@ def test_a_count_too_large_to_be_one_leaves_out_the_count_not_the_post(world, tm
     assert "4 new posts, 0 already stored, 0 records skipped" in output
 
 
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("posts.csv", "id,text,created_at,likes\n1,hi,2023-01-01,{}\n2,bye,2023-01-02,3\n"),
+        # X archives write counts as text
+        ("tweets.json", (FIXTURES / "twitter_v1/tweets.json").read_text()),
+    ],
+)
+def test_a_count_too_large_written_as_text_leaves_out_the_count(world, tmp_path, name, content):
+    path = tmp_path / name
+    huge = "1180591620717411303424"
+    if name == "tweets.json":
+        tweets = json.loads(content)
+        tweets[0]["favorite_count"] = huge
+        content = json.dumps(tweets)
+    path.write_text(content.replace("{}", huge))
+
+    run(path, "--project", world.project.slug)
+
+    assert Post.objects.filter(project=world.project).count() > 1
+    assert huge not in str(list(Post.objects.values_list("metrics", flat=True)))
+
+
 def test_a_count_written_as_a_whole_decimal_is_kept(world, tmp_path):
     # pandas writes a column of counts with a gap in it as decimals: 10.0.
     path = tmp_path / "posts.jsonl"
