@@ -342,7 +342,8 @@ def metadata_media(metadata, gallery_data):
 def submission_metrics(data):
     other = votes(data)
     ratio = data.get("upvote_ratio")
-    if isinstance(ratio, int | float) and not isinstance(ratio, bool):
+    # A share: anything else is damage (1.5e300 made a number the reader can't send).
+    if isinstance(ratio, int | float) and not isinstance(ratio, bool) and 0 <= ratio <= 1:
         other["upvote_ratio_pct"] = round(ratio * 100)
     return Metrics(
         replies=count(data.get("num_comments")),

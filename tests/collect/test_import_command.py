@@ -177,6 +177,18 @@ def test_a_count_too_large_written_as_text_leaves_out_the_count(world, tmp_path,
     assert huge not in str(list(Post.objects.values_list("metrics", flat=True)))
 
 
+@pytest.mark.parametrize("ratio", ["1.5e300", "-3"])
+def test_a_reddit_upvote_ratio_that_is_no_share_is_left_out_not_the_post(world, tmp_path, ratio):
+    path = tmp_path / "RS.ndjson"
+    text = (FIXTURES / "reddit/RS_2026-01.ndjson").read_text()
+    assert '"upvote_ratio": 0.93' in text
+    path.write_text(text.replace('"upvote_ratio": 0.93', f'"upvote_ratio": {ratio}'))
+
+    output = run(path, "--project", world.project.slug)
+
+    assert "2 new posts, 0 already stored, 0 records skipped" in output
+
+
 def test_a_count_written_as_a_whole_decimal_is_kept(world, tmp_path):
     # pandas writes a column of counts with a gap in it as decimals: 10.0.
     path = tmp_path / "posts.jsonl"
