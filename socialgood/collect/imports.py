@@ -1133,7 +1133,10 @@ def _child_reader(sender, plan, pseudonymiser, keep_raw, limits, names):
             if stop.is_set():
                 message = _people_message(pseudonymiser, names)
             if message[0] == "batch":
-                message = ("batch", message[1], encode(message[2]))
+                chunk, left_out = _encoded(encode, message[2])
+                if left_out:
+                    outbox.put(("dropped", message[1], left_out))
+                message = ("batch", message[1], chunk)
             elif message[0] == "people":
                 # The directory and originals go as raw bytes after the message:
                 # pickling them would hold a second copy at the reader's peak of memory.
@@ -1150,6 +1153,28 @@ def _child_reader(sender, plan, pseudonymiser, keep_raw, limits, names):
         outbox.put(("crashed", type(error).__name__))
     outbox.put(None)
     writer.join()
+
+
+# What msgpack can't encode: a number past 2**64, a lone half of a UTF-16 pair, a value
+# of a kind JSON has not.
+UNSENDABLE = (OverflowError, UnicodeEncodeError, TypeError)
+
+
+def _encoded(encode, posts):
+    """(the posts as msgpack, how many were left out): a post holding a value that can't
+    be sent (damage a parser let through) is left out, as the importer leaves out one of
+    the wrong type (_decoded); it ended the reader, and the import."""
+    try:
+        return encode(posts), 0
+    except UNSENDABLE:
+        sendable = []
+        for post in posts:
+            try:
+                encode(post)
+            except UNSENDABLE:
+                continue
+            sendable.append(post)
+        return encode(sendable), len(posts) - len(sendable)
 
 
 def _write_messages(sender, outbox):

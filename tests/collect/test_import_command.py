@@ -6,6 +6,7 @@ import os
 import signal
 import zipfile
 
+import msgspec
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -187,6 +188,32 @@ def test_a_reddit_upvote_ratio_that_is_no_share_is_left_out_not_the_post(world, 
     output = run(path, "--project", world.project.slug)
 
     assert "2 new posts, 0 already stored, 0 records skipped" in output
+
+
+@pytest.mark.skipif(not imports.READ_IN_CHILD_PROCESS, reason="the reader runs in-process")
+def test_a_post_the_reader_cannot_send_is_left_out_and_the_rest_stored(
+    world, tmp_path, monkeypatch
+):
+    # As a parser that let a number past 2**64 through did: the reader failed, and the
+    # import ended as "a fault of socialgood's" with nothing stored.
+    from socialgood.platforms.model import Metrics
+    from socialgood.privacy.pseudonyms import Pseudonymiser
+
+    apply = Pseudonymiser.apply
+
+    def damaged(self, post):
+        post = apply(self, post)
+        if post.platform_id.endswith("3"):
+            return msgspec.structs.replace(post, metrics=Metrics(likes=2**70))
+        return post
+
+    monkeypatch.setattr(Pseudonymiser, "apply", damaged)
+    path = bluesky_file(tmp_path / "posts.jsonl", range(1, 6))
+
+    output = run(path, "--project", world.project.slug)
+
+    assert "4 new posts" in output
+    assert "skipped 1: post with a value of the wrong type" in output
 
 
 def test_a_count_written_as_a_whole_decimal_is_kept(world, tmp_path):
