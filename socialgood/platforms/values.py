@@ -3,9 +3,10 @@
 Timestamps, tags and links have their helpers in `normalise`.
 """
 
-# Past what a count can be (and than a stored one may be): damage. The reader can't
-# send a larger number to the importer.
-MAX_COUNT = 2**63 - 1
+# Past what a count can be: damage. No platform counts past JavaScript's exact whole
+# numbers, and the sum of a post's counts is stored (for sorting) in 64 bits: two
+# counts of 2**63 - 1 ended an import with a traceback.
+MAX_COUNT = 2**53 - 1
 
 
 def count(value):

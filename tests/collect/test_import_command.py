@@ -216,6 +216,20 @@ def test_a_post_the_reader_cannot_send_is_left_out_and_the_rest_stored(
     assert "skipped 1: post with a value of the wrong type" in output
 
 
+def test_counts_whose_sum_is_too_large_to_store_are_left_out(world, tmp_path):
+    path = tmp_path / "posts.jsonl"
+    text = (FIXTURES / "bluesky/search.jsonl").read_text()
+    largest = str(2**63 - 1)
+    for count in ('"likeCount": 5', '"repostCount": 2'):
+        assert count in text
+        text = text.replace(count, count.partition(":")[0] + ": " + largest, 1)
+    path.write_text(text)
+
+    output = run(path, "--project", world.project.slug)
+
+    assert "4 new posts, 0 already stored, 0 records skipped" in output
+
+
 def test_a_count_written_as_a_whole_decimal_is_kept(world, tmp_path):
     # pandas writes a column of counts with a gap in it as decimals: 10.0.
     path = tmp_path / "posts.jsonl"
