@@ -14,7 +14,13 @@ def main(argv=None):
         # The demo serves plain HTTP on this computer only; secure cookies would
         # keep some browsers from logging in there.
         os.environ.setdefault("SOCIALGOOD_SECURE_COOKIES", "0")
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C before a command could handle it (Django still loading): a traceback
+        # of Python's imports told people nothing; nothing was done yet.
+        sys.stderr.write("Interrupted.\n")
+        sys.exit(130)
 
 
 if __name__ == "__main__":

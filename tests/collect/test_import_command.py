@@ -509,6 +509,22 @@ def test_a_table_without_a_header_row_is_refused_and_its_first_post_not_stored(w
     assert "zq_marlow_77" not in json.dumps(list(ImportRun.objects.values("report", "message")))
 
 
+def test_ctrl_c_while_the_command_starts_says_so_without_a_traceback(monkeypatch, capsys):
+    from socialgood import cli
+
+    def loading(argv):
+        raise KeyboardInterrupt  # as in Django's setup, before any command runs
+
+    monkeypatch.setattr("django.core.management.execute_from_command_line", loading)
+    with pytest.raises(SystemExit) as ended:
+        try:
+            cli.main(["socialgood", "import", "posts.jsonl", "--project", "study"])
+        except KeyboardInterrupt:
+            pytest.fail("Ctrl-C reached people as a traceback")
+    assert ended.value.code == 130
+    assert capsys.readouterr().err == "Interrupted.\n"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_interrupted_import_still_writes_its_report(world, tmp_path, monkeypatch, small_batches):
     path = bluesky_file(tmp_path / "posts.jsonl", range(45))
