@@ -309,6 +309,13 @@ def table_mapping(project, path, mapping=None, platform=None, dates=None):
         raise ImportProblem(str(error)) from None
     if not headers:
         raise ImportProblem("The table is empty: it has no header row.")
+    if headers[0].lstrip().startswith(("{", "[")):
+        # JSON read as a table (--format csv, or a .csv name): its "first row" is a record.
+        raise ImportProblem(
+            "This file holds JSON, not a table: import it without --format csv or xlsx "
+            "(on the upload page, let socialgood recognise the format), named .json or "
+            ".jsonl rather than .csv."
+        )
     if tabular.first_row_is_data(headers):
         raise ImportProblem(tabular.FIRST_ROW_IS_DATA)
     remembered = ColumnMapping.objects.filter(

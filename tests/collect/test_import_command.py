@@ -497,6 +497,15 @@ def test_a_damaged_workbook_is_explained(world, tmp_path, damage):
     assert not Post.objects.exists()
 
 
+@pytest.mark.parametrize("name, forced", [("posts.jsonl", "csv"), ("posts.csv", None)])
+def test_json_read_as_a_table_is_said_to_be_json(world, tmp_path, name, forced):
+    path = tmp_path / name
+    path.write_bytes((FIXTURES / "bluesky/search.jsonl").read_bytes())
+    with pytest.raises(CommandError, match="This file holds JSON, not a table"):
+        run(path, "--project", world.project.slug, *(["--format", forced] if forced else []))
+    assert not Post.objects.exists()
+
+
 def test_a_table_without_a_header_row_is_refused_and_its_first_post_not_stored(world, tmp_path):
     path = tmp_path / "headerless.csv"
     path.write_text(
