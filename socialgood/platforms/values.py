@@ -11,12 +11,13 @@ MAX_COUNT = 2**53 - 1
 
 def count(value):
     """An engagement count, or None when the value is not a whole number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():  # pandas' 10.0
-        value = int(value)
-    elif isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, int) and -MAX_COUNT <= value <= MAX_COUNT:
-        return value
-    return None
+    # An int first: nearly every count is one, and this runs several times per post.
+    # (`type`, not isinstance: True is no count.)
+    if type(value) is not int:
+        if isinstance(value, float) and value.is_integer():  # pandas' 10.0
+            value = int(value)
+        elif isinstance(value, str) and value.isdigit():
+            value = int(value)
+        else:
+            return None
+    return value if -MAX_COUNT <= value <= MAX_COUNT else None

@@ -126,7 +126,7 @@ def scrub_contacts(text: str) -> tuple[str, int]:
         if "@" in text:
             text, more = _EMAIL_IN_URL.subn(EMAIL_MARK, text)
             count += more
-    if _BRACKETED_AT.search(text):
+    if ("(" in text or "[" in text) and _BRACKETED_AT.search(text):  # a quick test first
         text, more = _BRACKETED_EMAIL.subn(EMAIL_MARK, text)
         count += more
     if "tel:" in text or "TEL:" in text or "Tel:" in text:
