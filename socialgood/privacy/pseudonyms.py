@@ -8,7 +8,8 @@ temporary files. What it does to a post:
   pseudonym (`user-3f9a2c0d1e2b4a5c`); display names are dropped.
 - In `text` and in media alt text: e-mail addresses and phone numbers are scrubbed
   (`scrub.py`); `@name` (also `＠name` and `RT@name`; YouTube's in any script),
-  `@user@domain` and Reddit's `u/name` and `/user/name` become `@p` / `u/p`;
+  `@user@domain` and Reddit's `u/name` and `/user/name` become `@p` / `u/p` (in a
+  Threads text `@name` is the account name@threads.net, dots and all);
   profile links in any form below are rewritten; bare handles (a signature, a
   name in passing) of people the project already knows are replaced; and so are the
   display names of the people the post names in its fields (author, mentions) when
@@ -122,7 +123,7 @@ import regex
 
 from socialgood.platforms.files import FILE_ENDINGS
 from socialgood.platforms.model import PLATFORMS, Link, Person, Post
-from socialgood.platforms.normalise import X_POST_URL, domain
+from socialgood.platforms.normalise import THREADS_ACCOUNT_DOMAIN, X_POST_URL, domain
 from socialgood.privacy.scrub import PROFILE_PATH, URL_HOST, scrub_contacts
 
 PREFIX = "user-"
@@ -147,6 +148,10 @@ EARLIER_NAMES_KEPT = 5
 POST_NAMES_CACHE_SIZE = 1 << 12
 # Threads people are fediverse accounts (platforms.zeeschuimer writes them name@threads.net).
 FAMILIES = {"twitter": "x", "threads": "mastodon"}
+# The server of an @mention written without one in these platforms' texts: a Threads
+# username holds dots, which Mastodon's rule for a local "@name" cut ("@ana" and
+# ".example" of "@ana.example", which a post may name in no mention: a tag in alt text).
+ACCOUNT_DOMAINS = {"threads": THREADS_ACCOUNT_DOMAIN}
 # Directory entries under this family are known as bare handles only (see _person).
 BARE_ONLY = "bare"
 # Families whose user ids are not inside every stored URI: there an id may adopt the
@@ -786,6 +791,7 @@ class Pseudonymiser:
     def apply(self, post: Post) -> Post:
         """`post` with every person in it replaced by their pseudonym."""
         family = platform_family(post.platform)
+        home = ACCOUNT_DOMAINS.get(post.platform)
         local = {}  # handle -> pseudonym for the people this post names in structure
         names = []  # (display name, pseudonym) of those people, to replace in the text
         author = self._person(family, post.author, local, names)
@@ -803,7 +809,7 @@ class Pseudonymiser:
             post,
             platform_id=urls(post.platform_id),
             author=author,
-            text=self._text(post.text, family, local, names) if post.text else post.text,
+            text=self._text(post.text, family, local, names, home) if post.text else post.text,
             url=urls(post.url) if post.url else post.url,
             reply_to=urls(post.reply_to) if post.reply_to else post.reply_to,
             quote_of=urls(post.quote_of) if post.quote_of else post.quote_of,
@@ -813,7 +819,7 @@ class Pseudonymiser:
             mentions=mentions,
             links=tuple([self._link(link) for link in post.links]) if post.links else (),
             media=(
-                tuple([self._media(media, family, local, names) for media in post.media])
+                tuple([self._media(media, family, local, names, home) for media in post.media])
                 if post.media
                 else ()
             ),
@@ -1053,7 +1059,7 @@ class Pseudonymiser:
 
     # Text
 
-    def _text(self, text, family, local, names):
+    def _text(self, text, family, local, names, home=None):
         if self.scrub_contacts:
             text, count = scrub_contacts(text)
             if count:
@@ -1061,10 +1067,10 @@ class Pseudonymiser:
         text = self._urls(text)
         if "@" in text:
             pattern = _UNICODE_MENTIONS[0] if family == "youtube" else _MENTION
-            text = pattern.sub(lambda match: self._mention(match, family, local), text)
+            text = pattern.sub(lambda match: self._mention(match, family, local, home), text)
         if "＠" in text:
             pattern = _UNICODE_MENTIONS[1] if family == "youtube" else _WIDE_MENTION
-            text = pattern.sub(lambda match: self._mention(match, family, local), text)
+            text = pattern.sub(lambda match: self._mention(match, family, local, home), text)
         if "u/" in text or "/user/" in text:
             text = _REDDIT_MENTION.sub(
                 lambda match: self._reddit_mention(match, family, local), text
@@ -1089,8 +1095,9 @@ class Pseudonymiser:
         # Without the full stops and dashes around them ("… thanks ana_ex.").
         return not self._bare.keys().isdisjoint(map(str.strip, tokens, repeat(".-")))
 
-    def _mention(self, match, family, local):
+    def _mention(self, match, family, local, home=None):
         sign, user, domain = match.group(1, 2, 3)
+        domain = domain or home
         # Also "@<pseudonym>.demo": where a handle ends at "." or "-" (X), a pass before
         # replaced the "fenna" of "@fenna.demo" only.
         if _PSEUDONYM.match(user):
@@ -1469,11 +1476,13 @@ class Pseudonymiser:
         # The domain anew: in at://<handle>/… (a Bluesky link) it is the person.
         return link if url == link.url else Link(url=url, domain=domain(url))
 
-    def _media(self, media, family, local, names):
+    def _media(self, media, family, local, names, home=None):
         url = self._urls(media.url) if media.url else media.url
         preview_url = self._urls(media.preview_url) if media.preview_url else media.preview_url
         alt_text = (
-            self._text(media.alt_text, family, local, names) if media.alt_text else media.alt_text
+            self._text(media.alt_text, family, local, names, home)
+            if media.alt_text
+            else media.alt_text
         )
         if (url, preview_url, alt_text) == (media.url, media.preview_url, media.alt_text):
             return media
@@ -1490,7 +1499,8 @@ class Pseudonymiser:
         `names` of the people it names, shown_name()'s, replaced as an import does).
         """
         if part == "text":
-            return self._text(value, platform_family(platform), {}, names)
+            family, home = platform_family(platform), ACCOUNT_DOMAINS.get(platform)
+            return self._text(value, family, {}, names, home)
         if part == "link":
             return self._link(Link(url=value, domain="")).url
         return self._urls(value)

@@ -1712,6 +1712,26 @@ def test_a_threads_account_is_one_person_whichever_host_its_links_use():
     assert Pseudonymiser(KEY).apply(by_link).author.id == fenna
 
 
+def test_a_threads_text_s_at_mention_is_the_threads_account_dots_and_all():
+    # Threads usernames hold dots, as Instagram's do; Mastodon's can't, so its rule cut
+    # "@zed.quorn_carer" (someone the post marks no mention of: a deactivated account, a
+    # tag in an image's alt text) at the dot, and "quorn_carer" was stored as written.
+    zed = pseudonym(KEY, "mastodon", "zed.quorn_carer@threads.net")
+    image = Media(type="image", alt_text="Photo by Wren Ashby tagging @zed.quorn_carer.")
+    threads_post = post(
+        "threads",
+        Person(handle="wren.ashby@threads.net"),
+        text="cc @zed.quorn_carer, ask @Zed.Quorn_Carer!",
+        media=(image,),
+    )
+    stored = Pseudonymiser(KEY).apply(threads_post)
+    # One person with the account a capture's mention or a Mastodon timeline gives.
+    assert stored.text == f"cc @{zed}, ask @{zed}!"
+    assert stored.media[0].alt_text.endswith(f"tagging @{zed}.")
+    again = Pseudonymiser(KEY).again("thanks @zed.quorn_carer", "text", "threads")
+    assert again == f"thanks @{zed}"
+
+
 def test_a_plain_percent_sign_before_a_tumblr_blog_is_not_taken_for_an_escape():
     # "%fe" was read as an escape, so "100%fenna-demo" kept its "fe"; an escape that can
     # end what precedes a name ("%2F", "%20", a character's last byte) still ends it.
