@@ -253,6 +253,8 @@ BSKY_SOCIAL_SITES = frozenset({"www", "status", "blog", "docs"})
 # A link ends where the next encoded one starts, so each is read once: read on, such a
 # link's rest, read again as a link, held the next one (recursion 5,000 links deep).
 _NOT_AN_ENCODED_SCHEME = r"(?!(?i:https?%(?:25)?3a))"
+# The "@" before a remote account's server, percent-encoded as the one before its name.
+_ENCODED_SERVER = re.compile(rf"(/@{_NAME})%40(?=[A-Za-z0-9])")
 _ENCODED_URL = re.compile(
     r"(?i:(https?)(%(?:25)?3a%(?:25)?2f%(?:25)?2f))"
     rf"(?:{_NOT_AN_ENCODED_SCHEME}[A-Za-z0-9%._~!$'()*+,;=:@/\-])*"
@@ -1171,8 +1173,10 @@ class Pseudonymiser:
             return value
         if "/%40" in value:
             # A profile link with its "@" percent-encoded (host/%40name, as URL builders and
-            # some apps' share links write it) is the same link, and kept with the "@".
-            value = value.replace("/%40", "/@")
+            # some apps' share links write it) is the same link, and kept with the "@";
+            # so is a remote account's second one (host/%40name%40server), or its server
+            # stayed and the name was taken for the host's.
+            value = _ENCODED_SERVER.sub(r"\1@", value.replace("/%40", "/@"))
             low = value.lower()
         if "/@" in low:
             if "youtube.com/@" in low:

@@ -1865,6 +1865,18 @@ def test_a_profile_link_with_its_at_sign_encoded_loses_the_person(value, part):
     assert Pseudonymiser(KEY).again(stored, part) == stored
 
 
+@pytest.mark.parametrize("part", ["url", "text"])
+def test_a_remote_account_s_link_with_both_at_signs_encoded_loses_its_server_too(part):
+    # An encoder that writes the first "@" as %40 writes the second so too: the server
+    # (here her own domain) stayed, and the name went as a local account of the host's.
+    value = "https://mastodon.example/%40fenna_demo%40fennademo.example/111"
+    stored = Pseudonymiser(KEY).again(value, part)
+    assert "fennademo" not in stored.lower()
+    fenna = pseudonym(KEY, "mastodon", "fenna_demo@fennademo.example")
+    assert stored == f"https://mastodon.example/@{fenna}/111"
+    assert Pseudonymiser(KEY).again(stored, part) == stored
+
+
 def test_a_run_of_links_with_only_their_schemes_encoded_is_read_link_by_link():
     # Each link's rest, read as a link, held the next one: 3,000 of them overflowed the
     # stack, and the file's remaining posts would have been lost with the reader.
