@@ -67,9 +67,18 @@ def x_post_url(post_id):
 
 
 # What a record of an unexpected shape raises in a parser or in `protect`: a number
-# where text belongs, a list for an object, a count too large for any integer. Each
+# where text belongs, a list for an object, a count too large for any integer, a share
+# of a share nested deeper than Python recurses (a JSON document's items may be). Each
 # parser catches these per post, so one odd post costs that post, not its page.
-SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
+SHAPE_ERRORS = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    ArithmeticError,
+    RecursionError,
+)
 
 
 def as_utc(moment, report=None):

@@ -1,11 +1,12 @@
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from socialgood import platforms
-from socialgood.platforms import zeeschuimer
+from socialgood.platforms import files, zeeschuimer
 from socialgood.platforms.report import Report
 
 FIXTURE = (
@@ -380,3 +381,24 @@ def test_linkedin_marks_that_miss_the_name_leave_the_text_as_it_is():
 
     assert post.text == text["text"]
     assert [m.handle for m in post.mentions][:1] == ["ana-example-7c3d9e"]
+
+
+def test_a_record_nested_deeper_than_python_recurses_costs_that_record_only(tmp_path):
+    # A JSON document's items are read to any depth; a LinkedIn reshare (or a Threads
+    # repost) is read by recursing into what it shares, and past Python's limit the
+    # RecursionError stopped the whole file, the records after it unread.
+    first, linkedin, last = records()[0], records()[7], records()[3]
+    update = json.dumps(linkedin["data"] | {"resharedUpdate": None})
+    depth = sys.getrecursionlimit() + 100
+    nested = (update[:-1] + ', "resharedUpdate": ') * depth + update + "}" * depth
+    item = json.dumps(linkedin | {"data": None}).replace('"data": null', f'"data": {nested}')
+    path = tmp_path / "captures.json"
+    path.write_text(f"[{json.dumps(first)}, {item}, {json.dumps(last)}]")
+    report = Report()
+
+    posts = list(files.read_posts(path, report))
+
+    assert [post.platform for post in posts] == ["x", "tiktok"]
+    assert report.skipped_lines == {
+        "Zeeschuimer: record of an unexpected shape (RecursionError)": ["item 2"]
+    }
