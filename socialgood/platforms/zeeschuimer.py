@@ -689,8 +689,10 @@ def _linkedin_media(content):
         url = _largest(vector)
         if url:
             yield Media(type="image", url=url, alt_text=image.get("accessibilityText") or None)
-    for component in ("linkedInVideoComponent", "externalVideoComponent"):
-        video = (content.get(component) or {}).get("*videoPlayMetadata") or {}
+    # A video's details come in the content itself or in one of its video components.
+    videos = content.get("linkedInVideoComponent"), content.get("externalVideoComponent")
+    for part in (content, *(component or {} for component in videos)):
+        video = part.get("*videoPlayMetadata") or {}
         if video:
             yield Media(type="video", preview_url=_largest(video.get("thumbnail") or {}))
 

@@ -402,3 +402,24 @@ def test_a_record_nested_deeper_than_python_recurses_costs_that_record_only(tmp_
     assert report.skipped_lines == {
         "Zeeschuimer: record of an unexpected shape (RecursionError)": ["item 2"]
     }
+
+
+def test_a_linkedin_video_given_in_the_content_itself_is_kept():
+    # LinkedIn has sent a video's details in the update's content itself, as well as in
+    # a video component of it (4CAT reads all three); the first was not read.
+    record = records()[7]
+    thumbnail = {
+        "rootUrl": "https://media.licdn.com/dms/image/v2/D4E05AQfixture/videocover-high/0/",
+        "artifacts": [{"width": 1280, "fileIdentifyingUrlPathSegment": "1767424000000?e=1"}],
+    }
+    record["data"]["content"] = {"*videoPlayMetadata": {"thumbnail": thumbnail}}
+
+    (post,) = zeeschuimer.parse(record, Report(), line=8)
+
+    assert [(m.type, m.preview_url) for m in post.media] == [
+        (
+            "video",
+            "https://media.licdn.com/dms/image/v2/D4E05AQfixture/videocover-high/0/"
+            "1767424000000?e=1",
+        )
+    ]
