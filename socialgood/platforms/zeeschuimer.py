@@ -556,7 +556,13 @@ def linkedin_post(item, report, line, shared=None, original=None):
     if kind == "repost" and original is not None:
         text, hashtags, mentions = original.text, original.hashtags, original.mentions
         links, media = original.links, original.media
-    totals = (item.get("*socialDetail") or {}).get("*totalSocialActivityCounts") or {}
+    social = item.get("*socialDetail") or {}
+    totals = social.get("*totalSocialActivityCounts") or {
+        # Its other shape: the pages of likes and comments, and a share total.
+        "numLikes": ((social.get("likes") or {}).get("paging") or {}).get("total"),
+        "numComments": ((social.get("comments") or {}).get("paging") or {}).get("total"),
+        "numShares": social.get("totalShares"),
+    }
     return Post(
         platform="linkedin",
         platform_id=activity,

@@ -423,3 +423,18 @@ def test_a_linkedin_video_given_in_the_content_itself_is_kept():
             "1767424000000?e=1",
         )
     ]
+
+
+def test_linkedin_counts_in_the_other_shape_of_its_social_details():
+    # Without *totalSocialActivityCounts, LinkedIn gives the counts as its pages of likes
+    # and comments and a share total (4CAT reads both shapes); they were left empty.
+    record = records()[7]
+    record["data"]["*socialDetail"] = {
+        "likes": {"paging": {"total": 12}},
+        "comments": {"paging": {"total": 3}},
+        "totalShares": 1,
+    }
+
+    (post,) = zeeschuimer.parse(record, Report(), line=8)
+
+    assert (post.metrics.likes, post.metrics.replies, post.metrics.reposts) == (12, 3, 1)
