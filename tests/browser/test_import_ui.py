@@ -189,6 +189,22 @@ def test_many_files_chosen_are_counted_not_all_listed(live_server, page, tmp_pat
     expect(chosen.nth(11)).to_have_text("In all: 12 files, 108 bytes")
 
 
+def test_one_file_more_than_listed_is_one_file(live_server, page, tmp_path):
+    # 11 files chosen ended the list with "and 1 more files".
+    world = World()
+    log_in(page, live_server, "arun")
+    page.goto(f"{live_server.url}/p/{world.project.slug}/import/")
+    page.wait_for_load_state()
+    days = []
+    for day in range(1, 12):
+        days.append(tmp_path / f"day-{day:02d}.jsonl")
+        days[-1].write_text('{"x": 1}\n')
+    page.get_by_label("Files to import").set_input_files([str(day) for day in days])
+    chosen = page.locator("[data-chosen] li")
+    expect(chosen).to_have_count(12)
+    expect(chosen.nth(10)).to_have_text("and 1 more file")
+
+
 def test_an_upload_after_the_login_expired_says_so(live_server, page, upload_dir):
     world = World()
     log_in(page, live_server, "arun")

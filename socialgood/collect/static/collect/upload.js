@@ -68,7 +68,8 @@
     for (var i = 0; i < Math.min(count, SHOW_FILES); i += 1) {
       line(input.files[i].name + " (" + size(input.files[i].size) + ")");
     }
-    if (count > SHOW_FILES) line("and " + (count - SHOW_FILES) + " more files");
+    var more = count - SHOW_FILES;
+    if (more > 0) line("and " + more + (more === 1 ? " more file" : " more files"));
     if (count > 1) line("In all: " + count + " files, " + size(totalSize()));
     showError(tooLarge());
   }
