@@ -390,10 +390,13 @@ def _receive(request, project, token, handler):
     empty = [file.name for file in uploaded if not file.size]
     if empty:
         names = " and ".join(f"“{name}”" for name in empty)
+        one = len(empty) == 1
         message = (
-            f"{names} {'is' if len(empty) == 1 else 'are'} empty (0 bytes): there is nothing "
-            "in it to import. The download or copy may not have finished; check the file on "
-            "your computer, then choose the files again. Nothing was imported."
+            f"{names} {'is' if one else 'are'} empty (0 bytes): there is nothing in "
+            f"{'it' if one else 'them'} to import. The "
+            f"{'download or copy' if one else 'downloads or copies'} may not have finished; "
+            f"check the {'file' if one else 'files'} on your computer, then choose the files "
+            "again. Nothing was imported."
         )
         return _upload_page(request, project, message, 400, chosen_format)
     directory = upload_dir(project, token)

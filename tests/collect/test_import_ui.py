@@ -409,6 +409,22 @@ def test_an_empty_file_is_refused_at_once_and_the_format_kept(client, world, upl
     assert not ImportRun.objects.exists() and not stored_files(upload_dir)
 
 
+def test_two_empty_files_are_named_as_two(client, world, upload_dir):
+    # Said of two files as of one: "are empty (0 bytes): there is nothing in it".
+    client.force_login(world.analyst)
+    empty = [SimpleUploadedFile(name, b"") for name in ("day-1.jsonl", "day-2.jsonl")]
+    response = client.post(
+        reverse("import_upload", args=[world.project.slug]), {"files": empty, "format": ""}
+    )
+    assert response.status_code == 400
+    said = escape(
+        "“day-1.jsonl” and “day-2.jsonl” are empty (0 bytes): there is nothing in them to "
+        "import. The downloads or copies may not have finished; check the files on your "
+        "computer, then choose the files again."
+    )
+    assert said in response.content.decode()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_upload_runs_a_job_and_the_report_tells_what_happened(client, world, upload_dir):
     slug = world.project.slug
