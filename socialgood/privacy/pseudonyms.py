@@ -30,7 +30,8 @@ temporary files. What it does to a post:
   telegram.dog), `tg://resolve?domain=`, `facebook.com/<name>`
   and `profile.php?id=`, `vk.com/<name>` (also on vk.ru, vkontakte.ru and its messenger's
   vk.me) and the
-  people numbered in its paths and queries, `linkedin.com/in/<name>` and its people
+  people numbered in its paths and queries, `linkedin.com/in/<name>` (and the member
+  id in its `?miniProfileUrn=`) and its people
   directory `/pub/dir/<first>/<last>` (and `?first=…&last=…`), `threads.net/@name` (the
   fediverse account name@threads.net, also on threads.com), `snapchat.com/add/<name>` and
   `/@name`, `<name>.tumblr.com` and `tumblr.com/<name>` (also its owner's
@@ -442,6 +443,12 @@ _LINKEDIN_DIR_QUERY = re.compile(
     rf"({_LINKEDIN_HOST}(?i:pub/dir/?\?))"
     # Not ended at "'": names hold it (O'Brien); a quoted href's "'" is followed by ">".
     rf"((?:(?!://|{_LINKEDIN_DOMAIN})[^\s#\"<>])+)"
+)
+# A member's URN (profile links copied from its feed: ?miniProfileUrn=urn:li:fs_miniProfile:
+# <id>): the id opens the member's profile too, as linkedin.com/in/<id>.
+_LINKEDIN_MEMBER_URN = re.compile(
+    r"((?i:urn(?::|%3A)li(?::|%3A)(?:fs_miniProfile|fsd_profile|fs_profile|member)(?::|%3A)))"
+    r"([A-Za-z0-9_\-]+)"
 )
 _LINKEDIN_DIR_PARAMETER = re.compile(rf"((?:^|&(?:amp;)?)((?i:first|last))=)({_LINKEDIN_DIR_NAME})")
 # Twitch's embedded player names its channel in the query: player.twitch.tv/?channel=<name>
@@ -1264,6 +1271,8 @@ class Pseudonymiser:
             value = _LINKEDIN_URL.sub(self._linkedin_url, value)
             if "pub/dir" in low and "?" in low:
                 value = _LINKEDIN_DIR_QUERY.sub(self._linkedin_directory_query, value)
+            if "urn:li:" in low or "urn%3ali%3a" in low:
+                value = _LINKEDIN_MEMBER_URN.sub(self._linkedin_member, value)
         if "tiktok.com/share/user/" in low:
             value = _TIKTOK_USER_ID_URL.sub(lambda match: self._id_url(match, "tiktok"), value)
         if "snapchat.com/add/" in low:
@@ -1356,6 +1365,12 @@ class Pseudonymiser:
         self.stats.urls_rewritten += 1
         before = match.group()[: len(match.group()) - len(written)]
         return before + self._handle("linkedin", name.lower())
+
+    def _linkedin_member(self, match):
+        if is_pseudonym(match[2]):
+            return match.group()
+        self.stats.urls_rewritten += 1
+        return match[1] + self._handle("linkedin", match[2].lower())
 
     def _linkedin_directory_query(self, match):
         before, query = match.group(1, 2)

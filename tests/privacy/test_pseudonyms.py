@@ -1877,6 +1877,23 @@ def test_a_remote_account_s_link_with_both_at_signs_encoded_loses_its_server_too
     assert Pseudonymiser(KEY).again(stored, part) == stored
 
 
+@pytest.mark.parametrize("part", ["url", "link", "text"])
+def test_a_linkedin_member_id_in_a_profile_link_s_query_loses_the_person(part):
+    # A profile link copied from LinkedIn's feed carries the member's id, which opens
+    # the same profile (linkedin.com/in/<id>): the name went, the id stayed.
+    value = (
+        "https://www.linkedin.com/in/fenna-demo-4b7a21?miniProfileUrn="
+        "urn%3Ali%3Afs_miniProfile%3AACoAAB1fennaDemo2"
+    )
+    stored = Pseudonymiser(KEY).again(value, part)
+    assert "fenna" not in stored.lower()
+    assert "acoaab1" not in stored.lower()
+    # The person that linkedin.com/in/<that id> names
+    by_id = Pseudonymiser(KEY).again("https://www.linkedin.com/in/ACoAAB1fennaDemo2", part)
+    assert stored.endswith("%3A" + by_id.rpartition("/")[2])
+    assert Pseudonymiser(KEY).again(stored, part) == stored
+
+
 def test_a_run_of_links_with_only_their_schemes_encoded_is_read_link_by_link():
     # Each link's rest, read as a link, held the next one: 3,000 of them overflowed the
     # stack, and the file's remaining posts would have been lost with the reader.

@@ -5,7 +5,8 @@ What changed since 0018: profile links with their "@" percent-encoded
 domains (instagr.am/<name>, telegram.dog/<name>); import records named after the
 user id of someone the project knows (1188000001.jsonl, a YouTube channel's UC… id);
 display names with an emoji between their words ("Quilla 🌿 Marrow"), whose texts kept
-"Quilla Marrow"; e-mail addresses written with "(at)" or "[at]" in scrubbed projects.
+"Quilla Marrow"; e-mail addresses written with "(at)" or "[at]" in scrubbed projects;
+LinkedIn member ids in profile links copied from its feed (?miniProfileUrn=…).
 0016 says how it runs.
 """
 
