@@ -9,9 +9,11 @@ project's posts in chunks and passes what an import passes through those rules a
 (`Pseudonymiser.again`): the post's id, its own and its parents' links, its text, its
 links (their domain taken anew) and its media's URLs and alt text, and the ids of the
 posts withdrawn from it (`Withdrawn`, so they stay out of later imports), and the file
-names in its import records (named after someone it has come to know since). E-mail
-addresses and phone numbers are scrubbed when the project has that on. A post whose
-new id is another stored post's (imported again since) is merged into that one.
+names in its import records (named after someone it has come to know since); a Telegram
+file's path goes when it is the file's own name (platforms.telegram keeps only the names
+Telegram gives). E-mail addresses and phone numbers are scrubbed when the project has
+that on. A post whose new id is another stored post's (imported again since) is merged
+into that one.
 Analyses, exports and other job results made from the earlier values are removed, as
 when posts are deleted: they may hold what was replaced. Run by `socialgood reprotect`
 and by data migrations when the rules change.
@@ -52,6 +54,7 @@ from socialgood.collect.imports import (
 )
 from socialgood.collect.ingest import raw_payload_purpose
 from socialgood.collect.models import ImportRun, Post, PostLink, PostMedia, PostMention, Withdrawn
+from socialgood.platforms import telegram
 from socialgood.platforms.normalise import domain
 from socialgood.privacy import crypto
 from socialgood.privacy.pseudonyms import DIGEST_CHARS, PREFIX
@@ -328,6 +331,11 @@ def _reprotect_media(pseudonymiser, platforms, names):
         changed = updates[pk] = {}
         for field, value in zip(MEDIA_FIELDS, values, strict=True):
             part = "text" if field == "alt_text" else "url"
+            if part == "url" and value and platforms[post_id] == "telegram":
+                if telegram.media_path(value) is None:
+                    # A file's own name, which earlier versions kept as its path.
+                    changed[field] = None
+                    continue
             shown = names.get(post_id, ())
             new, edits = _reprotected(value, pseudonymiser, part, platforms[post_id], shown)
             if edits:

@@ -260,7 +260,7 @@ def _media(message):
         return (
             Media(
                 type="image",
-                url=_file(message["photo"]),
+                url=media_path(message["photo"]),
                 width=message.get("width"),
                 height=message.get("height"),
             ),
@@ -269,8 +269,8 @@ def _media(message):
         return (
             Media(
                 type=_MEDIA_TYPES.get(message.get("media_type"), "other"),
-                url=_file(message.get("file")),
-                preview_url=_file(message.get("thumbnail")),
+                url=media_path(message.get("file")),
+                preview_url=media_path(message.get("thumbnail")),
                 width=message.get("width"),
                 height=message.get("height"),
             ),
@@ -278,7 +278,7 @@ def _media(message):
     return ()
 
 
-def _file(path):
+def media_path(path):
     """The file's path inside the export, or None when it was left out, or when it is a
     file sent under its own name, which may name someone: a document's
     ("files/Ana_Example_CV.pdf"), and a video's or an audio file's when it had one

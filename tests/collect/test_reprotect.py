@@ -337,6 +337,34 @@ def test_what_earlier_rules_left_beside_a_pseudonym_goes(world):
     assert changes.posts == 1 and reprotect(project) == Changes()
 
 
+def test_a_telegram_file_s_own_name_an_earlier_version_kept_goes(world):
+    # Documents (files/) and, until today, videos and audio files sent under a name of
+    # their own kept it as their stored path: "video_files/Quilla Marrow birthday.mp4".
+    project = world.project
+    post = Post.objects.create(
+        project=project, platform="telegram", platform_id="-100123/7",
+        author="user-0000000000000000", created_at=timezone.now(), text="",
+    )  # fmt: skip
+    named = "video_files/Quilla Marrow birthday.mp4"
+    media = [
+        (named, f"{named}_thumb.jpg"),
+        ("files/Quilla_Marrow_CV.pdf", None),
+        ("photos/photo_1@01-02-2024_10-00-00.jpg", None),  # named by Telegram: kept
+    ]
+    for position, (url, preview_url) in enumerate(media):
+        PostMedia.objects.create(
+            project=project, post=post, position=position, type="video", url=url,
+            preview_url=preview_url,
+        )  # fmt: skip
+
+    changes = reprotect(project)
+
+    stored = list(PostMedia.objects.values_list("url", "preview_url"))
+    assert stored == [(None, None), (None, None), ("photos/photo_1@01-02-2024_10-00-00.jpg", None)]
+    assert "marrow" not in everything_stored_as_text().lower()
+    assert changes.media == 2 and reprotect(project) == Changes()
+
+
 @pytest.mark.parametrize(
     ("link", "family", "people"),
     [

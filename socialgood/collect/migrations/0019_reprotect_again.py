@@ -6,7 +6,8 @@ domains (instagr.am/<name>, telegram.dog/<name>); import records named after the
 user id of someone the project knows (1188000001.jsonl, a YouTube channel's UC… id);
 display names with an emoji between their words ("Quilla 🌿 Marrow"), whose texts kept
 "Quilla Marrow"; e-mail addresses written with "(at)" or "[at]" in scrubbed projects;
-LinkedIn member ids in profile links copied from its feed (?miniProfileUrn=…).
+LinkedIn member ids in profile links copied from its feed (?miniProfileUrn=…); Telegram
+files' own names kept as their paths (video_files/<its name>, files/<its name>).
 0016 says how it runs.
 """
 
