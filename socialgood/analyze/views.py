@@ -39,6 +39,7 @@ THREAD_LIMIT = 2000
 # Platform names as the parsers store them (socialgood.platforms).
 PLATFORMS = (
     "bluesky",
+    "facebook",
     "instagram",
     "linkedin",
     "mastodon",

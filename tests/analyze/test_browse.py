@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from socialgood.analyze.filters import FilterError, page_of, posts_for
 from socialgood.analyze.models import Subset
 from socialgood.analyze.views import thread_posts, thread_root_of
+from socialgood.platforms.model import PLATFORMS
 from socialgood.projects.models import ApiToken, AuditEvent
 from tests.conftest import PASSWORD
 
@@ -102,6 +103,13 @@ def test_browser_page_filters_highlights_and_escapes(world, sample):
     assert "<script>alert" not in page
     assert "user-cat" in page and "user-ann" not in page.split('id="results"')[1]
     assert "A kitchen table with letters" in page  # alt text shown
+
+
+def test_the_platform_filter_offers_every_platform_posts_are_stored_under(world, sample):
+    # A table imported as Facebook posts could not be picked: the list left it out.
+    page = client_for(world, "viewer").get(f"/p/{world.project.slug}/posts/").content.decode()
+    for platform in PLATFORMS:
+        assert f'<option value="{platform}" ' in page
 
 
 def test_browser_htmx_request_gets_only_the_results(world, sample):
