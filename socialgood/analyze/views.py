@@ -32,25 +32,13 @@ from socialgood.collect import tallies
 from socialgood.collect.models import Post
 from socialgood.collect.search import search_posts
 from socialgood.jobs.models import Job
+from socialgood.platforms.model import PLATFORM_LABELS
 from socialgood.projects.models import AuditEvent
 from socialgood.projects.views import get_project
 
 THREAD_LIMIT = 2000
-# Platform names as the parsers store them (socialgood.platforms).
-PLATFORMS = (
-    "bluesky",
-    "facebook",
-    "instagram",
-    "linkedin",
-    "mastodon",
-    "reddit",
-    "telegram",
-    "threads",
-    "tiktok",
-    "x",
-    "youtube",
-    "other",
-)
+# The posts page's platform filter: by name, "Other or unknown" last.
+PLATFORM_CHOICES = sorted(PLATFORM_LABELS.items(), key=lambda item: (item[0] == "other", item[1]))
 CONCORDANCE_POSTS = 500
 ANALYSES = {
     # kind -> (page title, option names and defaults)
@@ -154,7 +142,7 @@ def post_browser(request, slug):
         next_url=f"?{urlencode({**page_params, 'cursor': next_cursor}, doseq=True)}"
         if next_cursor
         else None,
-        platforms=PLATFORMS,
+        platforms=PLATFORM_CHOICES,
         kinds=KINDS,
         imports=project.imports.all()[:100],
         codes=_codes(project),

@@ -49,7 +49,7 @@ from socialgood.collect.models import ImportRun
 from socialgood.jobs.models import Job
 from socialgood.platforms import FORMATS, tabular
 from socialgood.platforms.files import FILE_ENDINGS, UnreadableFile, sniff_format
-from socialgood.platforms.model import PLATFORMS, Link, Media, Person
+from socialgood.platforms.model import PLATFORM_LABELS, PLATFORMS, Link, Media, Person
 from socialgood.platforms.report import Report, counted, places_in_words
 from socialgood.projects.templatetags.times import with_zone
 from socialgood.projects.views import get_project
@@ -96,20 +96,6 @@ FIELD_LABELS = {
     "replies": "Replies",
     "quotes": "Quotes",
     "views": "Views",
-}
-PLATFORM_LABELS = {
-    "bluesky": "Bluesky",
-    "mastodon": "Mastodon",
-    "reddit": "Reddit",
-    "x": "X (Twitter)",
-    "youtube": "YouTube",
-    "telegram": "Telegram",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "tiktok": "TikTok",
-    "threads": "Threads",
-    "linkedin": "LinkedIn",
-    "other": "Other or unknown",
 }
 DATE_CHOICES = [
     ("", "As the file shows"),
@@ -797,7 +783,7 @@ def columns(request, slug, token):
         "token": token,
         "tables": tables,
         "others": others,
-        "platforms": [(name, PLATFORM_LABELS.get(name, name)) for name in PLATFORMS],
+        "platforms": list(PLATFORM_LABELS.items()),
         "date_choices": DATE_CHOICES,
         "required": tabular.REQUIRED,
         "can_start": not any(table.error for table in tables),

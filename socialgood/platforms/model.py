@@ -12,20 +12,22 @@ from datetime import datetime
 import msgspec
 
 KINDS = ("post", "reply", "quote", "repost", "comment")
-PLATFORMS = (
-    "bluesky",
-    "mastodon",
-    "reddit",
-    "x",
-    "youtube",
-    "telegram",
-    "facebook",
-    "instagram",
-    "tiktok",
-    "threads",
-    "linkedin",
-    "other",
-)
+# The platforms a post may come from, as stored, and as people write them.
+PLATFORM_LABELS = {
+    "bluesky": "Bluesky",
+    "mastodon": "Mastodon",
+    "reddit": "Reddit",
+    "x": "X (Twitter)",
+    "youtube": "YouTube",
+    "telegram": "Telegram",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "tiktok": "TikTok",
+    "threads": "Threads",
+    "linkedin": "LinkedIn",
+    "other": "Other or unknown",
+}
+PLATFORMS = tuple(PLATFORM_LABELS)
 
 
 class Person(msgspec.Struct, frozen=True, gc=False):

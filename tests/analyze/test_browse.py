@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from socialgood.analyze.filters import FilterError, page_of, posts_for
 from socialgood.analyze.models import Subset
 from socialgood.analyze.views import thread_posts, thread_root_of
-from socialgood.platforms.model import PLATFORMS
+from socialgood.platforms.model import PLATFORM_LABELS
 from socialgood.projects.models import ApiToken, AuditEvent
 from tests.conftest import PASSWORD
 
@@ -108,8 +108,8 @@ def test_browser_page_filters_highlights_and_escapes(world, sample):
 def test_the_platform_filter_offers_every_platform_posts_are_stored_under(world, sample):
     # A table imported as Facebook posts could not be picked: the list left it out.
     page = client_for(world, "viewer").get(f"/p/{world.project.slug}/posts/").content.decode()
-    for platform in PLATFORMS:
-        assert f'<option value="{platform}" ' in page
+    for platform, label in PLATFORM_LABELS.items():
+        assert f'<option value="{platform}" >{label}</option>' in page  # "TikTok", not "Tiktok"
 
 
 def test_browser_htmx_request_gets_only_the_results(world, sample):
