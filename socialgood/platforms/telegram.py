@@ -45,7 +45,8 @@ PLATFORM_NAME = "Telegram"
 PLATFORM = "telegram"
 # 2: per-account message numbers keep two donors apart
 # 3: a private group is known by its number, not its name; bare-number senders
-MAPPER_VERSION = 3
+# 4: a sent video's or audio file's own name is not kept
+MAPPER_VERSION = 4
 STREAM_KEYS = ("messages",)
 # Chat types whose id is a person's user id (Telegram Desktop's export names).
 PERSON_CHATS = {"personal_chat", "bot_chat", "saved_messages"}

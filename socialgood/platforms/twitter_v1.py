@@ -30,7 +30,9 @@ PLATFORM_NAME = "X"
 PLATFORM = "x"
 # 2: the post's own link names no one (x.com/i/web/status/<id>)
 # 3: an edited tweet is one post, under its first version's id
-MAPPER_VERSION = 3
+# 4: mentioned people keep their display names (replaced in the text too); a retweet's
+#    original comes before it
+MAPPER_VERSION = 4
 
 _MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "gif"}
 

@@ -40,7 +40,9 @@ PLATFORM_NAME = "X"
 PLATFORM = "x"
 # 2: the post's own link names no one (x.com/i/web/status/<id>)
 # 3: an edited tweet is one post, under its first version's id
-MAPPER_VERSION = 3
+# 4: mentioned people keep their display names (replaced in the text too); counts
+#    that are no number leave out the count, not the post
+MAPPER_VERSION = 4
 API_PROBLEMS = "https://api.twitter.com/2/problems/"
 
 _KINDS = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}

@@ -39,7 +39,8 @@ PLATFORM_NAME = "Zeeschuimer"
 PLATFORM = None  # varies per item: "x", "tiktok", "instagram", "threads", "linkedin"
 # 2: the post's own link names no one (x.com/i/web/status/<id>)
 # 3: an edited tweet is one post, under its first version's id
-MAPPER_VERSION = 3
+# 4: Threads and LinkedIn items; X's mentioned people keep their display names
+MAPPER_VERSION = 4
 
 ENVELOPE_FIELDS = {
     "id", "item_id", "timestamp_collected", "source_platform", "source_platform_url",

@@ -374,7 +374,7 @@ def test_a_zip_of_files_from_several_tools_reads_each_in_its_own_format(world, t
     assert mappers == {
         ("bluesky", "bluesky/1"): 4,
         ("mastodon", "mastodon/2"): 5,
-        ("x", "twarc2/3"): 5,
+        ("x", "twarc2/4"): 5,
     }
 
     again = import_files(world.project, [tmp_path / "folder.zip"])
